@@ -1,0 +1,446 @@
+// Package config loads the bot's configuration from the environment (and an
+// optional .env file), validates every variable at once and keeps secrets out
+// of anything that gets printed.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/joho/godotenv"
+	"github.com/kelseyhightower/envconfig"
+	"github.com/robfig/cron/v3"
+)
+
+// Environment names a rollout stage of the seed's matrix.
+type Environment string
+
+// The rollout stages.
+const (
+	EnvDev        Environment = "dev"
+	EnvStaging    Environment = "staging"
+	EnvProduction Environment = "production"
+)
+
+// Secret holds a credential. Its String, GoString and slog LogValue forms are
+// redacted, so a Secret printed by accident never leaks.
+type Secret string
+
+// Redacted is what a non-empty Secret prints as.
+const Redacted = "[redacted]"
+
+// String returns a redacted form.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return Redacted
+}
+
+// GoString returns a redacted form for %#v.
+func (s Secret) GoString() string { return strconv.Quote(s.String()) }
+
+// LogValue keeps the secret out of slog output.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// Reveal returns the secret itself, for the one place that needs it.
+func (s Secret) Reveal() string { return string(s) }
+
+// raw mirrors the environment as text; envconfig maps names and defaults, and
+// parse turns it into Config while collecting every problem.
+type raw struct {
+	AppEnv string `envconfig:"APP_ENV" default:"dev"`
+
+	EnableHealthchecks  string `envconfig:"SECOPS_ENABLE_HEALTHCHECKS" default:"false"`
+	HealthcheckInterval string `envconfig:"SECOPS_HEALTHCHECK_INTERVAL_MIN" default:"5"`
+	HealthcheckOverride string `envconfig:"SECOPS_HEALTHCHECK_INTERVAL"`
+	EnableAutobackup    string `envconfig:"SECOPS_ENABLE_AUTOBACKUP" default:"false"`
+	BackupCron          string `envconfig:"SECOPS_BACKUP_CRON" default:"0 3 * * *"`
+	BackupDir           string `envconfig:"SECOPS_BACKUP_DIR" default:"backups"`
+	BackupRetentionDays string `envconfig:"SECOPS_BACKUP_RETENTION_DAYS" default:"30"`
+	EnforceModeration   string `envconfig:"SECOPS_ENFORCE_MODERATION" default:"false"`
+	HTTPAddr            string `envconfig:"SECOPS_HTTP_ADDR" default:"127.0.0.1:9090"`
+	ShutdownTimeout     string `envconfig:"SECOPS_SHUTDOWN_TIMEOUT" default:"10s"`
+	AuditFallbackFile   string `envconfig:"SECOPS_AUDIT_FALLBACK_FILE" default:"logs/audit-fallback.jsonl"`
+
+	AdminUserID string `envconfig:"ADMIN_USER_ID"`
+
+	DBHost         string `envconfig:"DB_HOST" default:"localhost"`
+	DBPort         string `envconfig:"DB_PORT" default:"5432"`
+	DBName         string `envconfig:"DB_NAME" default:"embodied_dating_bot_dev"`
+	DBUser         string `envconfig:"DB_USER" default:"botuser"`
+	DBPassword     string `envconfig:"DB_PASSWORD" default:"dev_password"`
+	DBPasswordFile string `envconfig:"DB_PASSWORD_FILE"`
+	DBSSLMode      string `envconfig:"DB_SSLMODE" default:"prefer"`
+	DatabaseURL    string `envconfig:"DATABASE_URL"`
+	MigrationURL   string `envconfig:"MIGRATION_DATABASE_URL"`
+
+	DiscordToken        string `envconfig:"DISCORD_TOKEN"`
+	DiscordTokenFile    string `envconfig:"DISCORD_TOKEN_FILE"`
+	DiscordAPIURL       string `envconfig:"DISCORD_API_URL" default:"https://discord.com"`
+	DiscordGuildID      string `envconfig:"DISCORD_GUILD_ID"`
+	HideAdminCommands   string `envconfig:"DISCORD_HIDE_ADMIN_COMMANDS" default:"false"`
+	ComponentSigningKey string `envconfig:"COMPONENT_SIGNING_KEY"`
+
+	LogLevel      string `envconfig:"LOG_LEVEL" default:"info"`
+	LogFormat     string `envconfig:"LOG_FORMAT" default:"text"`
+	LogFile       string `envconfig:"LOG_FILE"`
+	LogMaxSizeMB  string `envconfig:"LOG_MAX_SIZE_MB" default:"50"`
+	LogMaxBackups string `envconfig:"LOG_MAX_BACKUPS" default:"5"`
+}
+
+// Config is the validated configuration. It is passed to constructors; there
+// is no global copy.
+type Config struct {
+	Env Environment
+
+	EnableHealthchecks  bool
+	HealthcheckInterval time.Duration // from SECOPS_HEALTHCHECK_INTERVAL_MIN, or the SECOPS_HEALTHCHECK_INTERVAL override
+	EnableAutobackup    bool
+	BackupCron          string
+	BackupDir           string
+	BackupRetention     time.Duration
+	EnforceModeration   bool
+	HTTPAddr            string
+	ShutdownTimeout     time.Duration
+	AuditFallbackFile   string
+
+	// Owners are the bot owners from ADMIN_USER_ID (Discord user ids).
+	Owners []string
+
+	// DatabaseURL is the application role's connection string without its
+	// password; DBPassword carries the password separately.
+	DatabaseURL string
+	DBPassword  Secret
+	// MigrationURL connects as the schema owner for migrations; it defaults
+	// to DatabaseURL.
+	MigrationURL      string
+	MigrationPassword Secret
+
+	DiscordToken        Secret
+	DiscordAPIURL       string
+	DiscordGuildID      string
+	HideAdminCommands   bool
+	ComponentSigningKey Secret
+
+	LogLevel      string
+	LogFormat     string
+	LogFile       string
+	LogMaxSizeMB  int
+	LogMaxBackups int
+}
+
+// Problem is one invalid variable and what is wrong with its value.
+type Problem struct {
+	Var     string
+	Message string
+}
+
+// ValidationError lists every problem found, so an operator fixes them all in
+// one go.
+type ValidationError struct {
+	Problems []Problem
+}
+
+// Error renders one problem per line.
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	b.WriteString("invalid configuration:")
+	for _, p := range e.Problems {
+		fmt.Fprintf(&b, "\n  %s: %s", p.Var, p.Message)
+	}
+	return b.String()
+}
+
+// LoadDotEnv reads path (typically ".env") into the process environment
+// without overriding variables that are already set. A missing file is fine.
+func LoadDotEnv(path string) error {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err := godotenv.Load(path); err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	return nil
+}
+
+// Load reads the environment and validates it. needToken says whether a
+// Discord token is required (it is for running the bot, not for migrations).
+// On invalid input it returns a *ValidationError naming every bad variable.
+func Load(needToken bool) (*Config, error) {
+	var r raw
+	if err := envconfig.Process("", &r); err != nil {
+		return nil, fmt.Errorf("read environment: %w", err)
+	}
+	return r.parse(needToken)
+}
+
+// Usage lists the variables the bot reads, for --help.
+func Usage() string {
+	var b strings.Builder
+	_ = envconfig.Usagef("", &raw{}, &b, "  {{range .}}{{usage_key .}}\t{{usage_default .}}\n{{end}}")
+	return b.String()
+}
+
+type parser struct {
+	problems []Problem
+}
+
+func (p *parser) add(name, format string, args ...any) {
+	p.problems = append(p.problems, Problem{Var: name, Message: fmt.Sprintf(format, args...)})
+}
+
+// placeholder reports whether v is a template value from the rollout presets.
+func placeholder(v string) bool {
+	u := strings.ToUpper(v)
+	return strings.HasPrefix(u, "YOUR_") || strings.HasPrefix(u, "CHANGE_ME") ||
+		(strings.HasPrefix(v, "<") && strings.HasSuffix(v, ">"))
+}
+
+func (p *parser) text(name, v string) string {
+	if placeholder(v) {
+		p.add(name, "still holds the placeholder %q: fill in the real value", v)
+	}
+	return v
+}
+
+func (p *parser) boolean(name, v string) bool {
+	b, err := strconv.ParseBool(strings.TrimSpace(v))
+	if err != nil {
+		p.add(name, "%q is not a boolean (use true or false)", v)
+	}
+	return b
+}
+
+func (p *parser) integer(name, v string, min int) int {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	switch {
+	case err != nil:
+		p.add(name, "%q is not a whole number", v)
+	case n < min:
+		p.add(name, "%d is below the minimum of %d", n, min)
+	}
+	return n
+}
+
+func (p *parser) duration(name, v string) time.Duration {
+	d, err := time.ParseDuration(strings.TrimSpace(v))
+	switch {
+	case err != nil:
+		p.add(name, "%q is not a duration (e.g. 2s, 5m)", v)
+	case d <= 0:
+		p.add(name, "%s must be positive", v)
+	}
+	return d
+}
+
+// secret returns the value of name or the contents of the file named by
+// name_FILE, never both.
+func (p *parser) secret(name, value, file string) Secret {
+	if file == "" {
+		if placeholder(value) {
+			p.add(name, "still holds a placeholder: fill in the real value")
+		}
+		return Secret(value)
+	}
+	if os.Getenv(name) != "" {
+		p.add(name+"_FILE", "set together with %s: set only one of them", name)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		p.add(name+"_FILE", "cannot read %s: %v", file, errors.Unwrap(err))
+		return ""
+	}
+	s := strings.TrimRight(string(data), "\r\n")
+	if s == "" {
+		p.add(name+"_FILE", "%s is empty", file)
+	}
+	return Secret(s)
+}
+
+// IsSnowflake reports whether s looks like a Discord id: a decimal uint64 of
+// 17 to 20 digits.
+func IsSnowflake(s string) bool {
+	if len(s) < 17 || len(s) > 20 {
+		return false
+	}
+	_, err := strconv.ParseUint(s, 10, 64)
+	return err == nil
+}
+
+func (r raw) parse(needToken bool) (*Config, error) {
+	p := &parser{}
+	c := &Config{}
+
+	switch env := Environment(strings.ToLower(r.AppEnv)); env {
+	case EnvDev, EnvStaging, EnvProduction:
+		c.Env = env
+	default:
+		p.add("APP_ENV", "%q is not one of dev, staging, production", r.AppEnv)
+	}
+
+	c.EnableHealthchecks = p.boolean("SECOPS_ENABLE_HEALTHCHECKS", r.EnableHealthchecks)
+	c.HealthcheckInterval = time.Duration(p.integer("SECOPS_HEALTHCHECK_INTERVAL_MIN", r.HealthcheckInterval, 1)) * time.Minute
+	if r.HealthcheckOverride != "" {
+		c.HealthcheckInterval = p.duration("SECOPS_HEALTHCHECK_INTERVAL", r.HealthcheckOverride)
+	}
+	c.EnableAutobackup = p.boolean("SECOPS_ENABLE_AUTOBACKUP", r.EnableAutobackup)
+	c.BackupCron = strings.TrimSpace(r.BackupCron)
+	if _, err := cron.ParseStandard(c.BackupCron); err != nil {
+		p.add("SECOPS_BACKUP_CRON", "%q is not a cron spec: %v (e.g. \"0 3 * * *\")", r.BackupCron, err)
+	}
+	c.BackupDir = r.BackupDir
+	if c.BackupDir == "" {
+		p.add("SECOPS_BACKUP_DIR", "must not be empty")
+	}
+	c.BackupRetention = time.Duration(p.integer("SECOPS_BACKUP_RETENTION_DAYS", r.BackupRetentionDays, 1)) * 24 * time.Hour
+	c.EnforceModeration = p.boolean("SECOPS_ENFORCE_MODERATION", r.EnforceModeration)
+	c.HTTPAddr = r.HTTPAddr
+	if c.HTTPAddr != "" && c.HTTPAddr != "off" {
+		if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+			p.add("SECOPS_HTTP_ADDR", "%q is not host:port (or off)", r.HTTPAddr)
+		}
+	}
+	c.ShutdownTimeout = p.duration("SECOPS_SHUTDOWN_TIMEOUT", r.ShutdownTimeout)
+	c.AuditFallbackFile = r.AuditFallbackFile
+
+	c.Owners = p.owners(r.AdminUserID, needToken)
+
+	c.DBPassword = p.secret("DB_PASSWORD", r.DBPassword, r.DBPasswordFile)
+	c.DatabaseURL, c.DBPassword = p.databaseURL(r, c.DBPassword)
+	c.MigrationURL, c.MigrationPassword = c.DatabaseURL, c.DBPassword
+	if r.MigrationURL != "" {
+		c.MigrationURL, c.MigrationPassword = p.splitURL("MIGRATION_DATABASE_URL", r.MigrationURL)
+	}
+
+	c.DiscordToken = p.secret("DISCORD_TOKEN", r.DiscordToken, r.DiscordTokenFile)
+	if needToken && c.DiscordToken == "" {
+		p.add("DISCORD_TOKEN", "is required to run the bot: set DISCORD_TOKEN (or DISCORD_TOKEN_FILE) to the bot token from the Discord developer portal")
+	}
+	c.DiscordAPIURL = strings.TrimRight(r.DiscordAPIURL, "/")
+	if u, err := url.Parse(c.DiscordAPIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		p.add("DISCORD_API_URL", "%q is not an http(s) URL", r.DiscordAPIURL)
+	}
+	c.DiscordGuildID = r.DiscordGuildID
+	if c.DiscordGuildID != "" && !IsSnowflake(c.DiscordGuildID) {
+		p.add("DISCORD_GUILD_ID", "%q is not a Discord id (17 to 20 digits)", r.DiscordGuildID)
+	}
+	c.HideAdminCommands = p.boolean("DISCORD_HIDE_ADMIN_COMMANDS", r.HideAdminCommands)
+	c.ComponentSigningKey = Secret(r.ComponentSigningKey)
+	if k := r.ComponentSigningKey; k != "" && len(k) < 32 {
+		p.add("COMPONENT_SIGNING_KEY", "is %d characters long: use at least 32 random characters", len(k))
+	}
+
+	c.LogLevel = strings.ToLower(r.LogLevel)
+	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.LogLevel) {
+		p.add("LOG_LEVEL", "%q is not one of debug, info, warn, error", r.LogLevel)
+	}
+	c.LogFormat = strings.ToLower(r.LogFormat)
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		p.add("LOG_FORMAT", "%q is not text or json", r.LogFormat)
+	}
+	c.LogFile = r.LogFile
+	c.LogMaxSizeMB = p.integer("LOG_MAX_SIZE_MB", r.LogMaxSizeMB, 1)
+	c.LogMaxBackups = p.integer("LOG_MAX_BACKUPS", r.LogMaxBackups, 0)
+
+	if len(p.problems) > 0 {
+		return nil, &ValidationError{Problems: p.problems}
+	}
+	return c, nil
+}
+
+func (p *parser) owners(v string, required bool) []string {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		if required {
+			p.add("ADMIN_USER_ID", "is required: set it to your Discord user id (several owners: comma-separated)")
+		}
+		return nil
+	}
+	if placeholder(v) {
+		p.add("ADMIN_USER_ID", "still holds the placeholder %q: fill in your Discord user id", v)
+		return nil
+	}
+	var ids []string
+	for _, f := range strings.Split(v, ",") {
+		f = strings.TrimSpace(f)
+		if !IsSnowflake(f) {
+			p.add("ADMIN_USER_ID", "%q is not a Discord user id (17 to 20 digits)", f)
+			continue
+		}
+		if !slices.Contains(ids, f) {
+			ids = append(ids, f)
+		}
+	}
+	return ids
+}
+
+// databaseURL builds the application connection string. DATABASE_URL wins
+// over DB_*; the password is always split out of the URL.
+func (p *parser) databaseURL(r raw, password Secret) (string, Secret) {
+	if r.DatabaseURL != "" {
+		u, pw := p.splitURL("DATABASE_URL", r.DatabaseURL)
+		if pw == "" {
+			pw = password
+		}
+		return u, pw
+	}
+	host := p.text("DB_HOST", r.DBHost)
+	port := p.integer("DB_PORT", r.DBPort, 1)
+	if port > 65535 {
+		p.add("DB_PORT", "%d is not a TCP port", port)
+	}
+	u := url.URL{
+		Scheme:   "postgres",
+		User:     url.User(p.text("DB_USER", r.DBUser)),
+		Host:     net.JoinHostPort(host, strconv.Itoa(port)),
+		Path:     "/" + p.text("DB_NAME", r.DBName),
+		RawQuery: url.Values{"sslmode": {r.DBSSLMode}}.Encode(),
+	}
+	return u.String(), password
+}
+
+// splitURL parses a postgres URL and returns it without the password, and
+// the password. Problems never quote the URL, which may hold the password.
+func (p *parser) splitURL(name, v string) (string, Secret) {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		p.add(name, "is not a postgres:// URL")
+		return "", ""
+	}
+	var pw string
+	if u.User != nil {
+		pw, _ = u.User.Password()
+		u.User = url.User(u.User.Username())
+	}
+	return u.String(), Secret(pw)
+}
+
+// Summary returns the effective settings as slog attributes for the startup
+// line, secrets redacted.
+func (c *Config) Summary() []any {
+	return []any{
+		"env", string(c.Env),
+		"healthchecks", c.EnableHealthchecks,
+		"healthcheckInterval", c.HealthcheckInterval.String(),
+		"autobackup", c.EnableAutobackup,
+		"backupCron", c.BackupCron,
+		"backupDir", c.BackupDir,
+		"enforceModeration", c.EnforceModeration,
+		"owners", strings.Join(c.Owners, ","),
+		"database", c.DatabaseURL,
+		"dbPassword", c.DBPassword.String(),
+		"discordToken", c.DiscordToken.String(),
+		"discordApi", c.DiscordAPIURL,
+		"guildId", c.DiscordGuildID,
+		"httpAddr", c.HTTPAddr,
+	}
+}

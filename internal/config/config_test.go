@@ -1,0 +1,225 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// clearEnv unsets every variable the config reads, restoring them after t.
+func clearEnv(t *testing.T) {
+	t.Helper()
+	v := reflect.TypeOf(raw{})
+	for i := 0; i < v.NumField(); i++ {
+		name := v.Field(i).Tag.Get("envconfig")
+		t.Setenv(name, "")
+		os.Unsetenv(name)
+	}
+	for _, name := range []string{"DISCORD_TOKEN_FILE", "DB_PASSWORD_FILE"} {
+		t.Setenv(name, "")
+		os.Unsetenv(name)
+	}
+}
+
+func setEnv(t *testing.T, env map[string]string) {
+	t.Helper()
+	clearEnv(t)
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+}
+
+const owner = "123456789012345678"
+
+func TestLoadDefaults(t *testing.T) {
+	setEnv(t, map[string]string{"ADMIN_USER_ID": owner, "DISCORD_TOKEN": "tok"})
+	c, err := Load(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]any{
+		"healthchecks": c.EnableHealthchecks, "interval": c.HealthcheckInterval,
+		"autobackup": c.EnableAutobackup, "cron": c.BackupCron, "enforce": c.EnforceModeration,
+		"db": c.DatabaseURL, "password": c.DBPassword.Reveal(), "backupDir": c.BackupDir,
+		"http": c.HTTPAddr, "api": c.DiscordAPIURL, "owners": c.Owners, "env": c.Env,
+	}
+	want := map[string]any{
+		"healthchecks": false, "interval": 5 * time.Minute,
+		"autobackup": false, "cron": "0 3 * * *", "enforce": false,
+		"db":       "postgres://botuser@localhost:5432/embodied_dating_bot_dev?sslmode=prefer",
+		"password": "dev_password", "backupDir": "backups",
+		"http": "127.0.0.1:9090", "api": "https://discord.com", "owners": []string{owner}, "env": EnvDev,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("defaults mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestLoadProblems(t *testing.T) {
+	tests := []struct {
+		name      string
+		env       map[string]string
+		needToken bool
+		want      []Problem
+	}{
+		{
+			name: "bad cron",
+			env:  map[string]string{"SECOPS_BACKUP_CRON": "0 3 * *"},
+			want: []Problem{{"SECOPS_BACKUP_CRON", `"0 3 * *" is not a cron spec: expected exactly 5 fields, found 4: [0 3 * *] (e.g. "0 3 * * *")`}},
+		},
+		{
+			name: "interval below one",
+			env:  map[string]string{"SECOPS_HEALTHCHECK_INTERVAL_MIN": "0"},
+			want: []Problem{{"SECOPS_HEALTHCHECK_INTERVAL_MIN", "0 is below the minimum of 1"}},
+		},
+		{
+			name: "interval not a number",
+			env:  map[string]string{"SECOPS_HEALTHCHECK_INTERVAL_MIN": "five"},
+			want: []Problem{{"SECOPS_HEALTHCHECK_INTERVAL_MIN", `"five" is not a whole number`}},
+		},
+		{
+			name: "admin not a snowflake",
+			env:  map[string]string{"ADMIN_USER_ID": "123456789012345678,bob"},
+			want: []Problem{{"ADMIN_USER_ID", `"bob" is not a Discord user id (17 to 20 digits)`}},
+		},
+		{
+			name: "admin placeholder",
+			env:  map[string]string{"ADMIN_USER_ID": "YOUR_DISCORD_ID"},
+			want: []Problem{{"ADMIN_USER_ID", `still holds the placeholder "YOUR_DISCORD_ID": fill in your Discord user id`}},
+		},
+		{
+			name:      "token and owner missing for run",
+			env:       map[string]string{},
+			needToken: true,
+			want: []Problem{
+				{"ADMIN_USER_ID", "is required: set it to your Discord user id (several owners: comma-separated)"},
+				{"DISCORD_TOKEN", "is required to run the bot: set DISCORD_TOKEN (or DISCORD_TOKEN_FILE) to the bot token from the Discord developer portal"},
+			},
+		},
+		{
+			name: "booleans",
+			env:  map[string]string{"SECOPS_ENABLE_HEALTHCHECKS": "yes", "SECOPS_ENFORCE_MODERATION": "on"},
+			want: []Problem{
+				{"SECOPS_ENABLE_HEALTHCHECKS", `"yes" is not a boolean (use true or false)`},
+				{"SECOPS_ENFORCE_MODERATION", `"on" is not a boolean (use true or false)`},
+			},
+		},
+		{
+			name: "password placeholder",
+			env:  map[string]string{"DB_PASSWORD": "CHANGE_ME"},
+			want: []Problem{{"DB_PASSWORD", "still holds a placeholder: fill in the real value"}},
+		},
+		{
+			name: "every problem at once",
+			env: map[string]string{
+				"SECOPS_BACKUP_CRON": "nope", "SECOPS_HEALTHCHECK_INTERVAL_MIN": "-1", "ADMIN_USER_ID": "x",
+				"DISCORD_GUILD_ID": "42", "LOG_FORMAT": "xml", "SECOPS_HTTP_ADDR": "nohost",
+			},
+			want: []Problem{
+				{"SECOPS_HEALTHCHECK_INTERVAL_MIN", "-1 is below the minimum of 1"},
+				{"SECOPS_BACKUP_CRON", `"nope" is not a cron spec: expected exactly 5 fields, found 1: [nope] (e.g. "0 3 * * *")`},
+				{"SECOPS_HTTP_ADDR", `"nohost" is not host:port (or off)`},
+				{"ADMIN_USER_ID", `"x" is not a Discord user id (17 to 20 digits)`},
+				{"DISCORD_GUILD_ID", `"42" is not a Discord id (17 to 20 digits)`},
+				{"LOG_FORMAT", `"xml" is not text or json`},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			setEnv(t, tt.env)
+			_, err := Load(tt.needToken)
+			var ve *ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("Load() error = %v, want a ValidationError", err)
+			}
+			if diff := cmp.Diff(tt.want, ve.Problems); diff != "" {
+				t.Errorf("problems mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestDatabaseURLWinsAndSecretsStaySecret(t *testing.T) {
+	const canary = "Canary-Pw-7f3a9"
+	setEnv(t, map[string]string{
+		"DATABASE_URL": "postgres://bot:" + canary + "@db:5433/live?sslmode=disable",
+		"DB_HOST":      "ignored", "DISCORD_TOKEN": "Canary-Token-55", "ADMIN_USER_ID": owner,
+	})
+	c, err := Load(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DatabaseURL != "postgres://bot@db:5433/live?sslmode=disable" || c.DBPassword.Reveal() != canary {
+		t.Errorf("DATABASE_URL not split: %q", c.DatabaseURL)
+	}
+	printed := fmt.Sprintln(c.Summary()...) + fmt.Sprintf("%v %+v %#v", c, *c, *c)
+	for _, secret := range []string{canary, "Canary-Token-55"} {
+		if strings.Contains(printed, secret) {
+			t.Errorf("summary leaks a secret: %s", printed)
+		}
+	}
+}
+
+func TestSecretFiles(t *testing.T) {
+	dir := t.TempDir()
+	tokenFile := filepath.Join(dir, "token")
+	if err := os.WriteFile(tokenFile, []byte("from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	setEnv(t, map[string]string{"DISCORD_TOKEN_FILE": tokenFile, "ADMIN_USER_ID": owner})
+	c, err := Load(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DiscordToken.Reveal() != "from-file" {
+		t.Errorf("token = %q, want from-file", c.DiscordToken.Reveal())
+	}
+
+	setEnv(t, map[string]string{"DISCORD_TOKEN_FILE": tokenFile, "DISCORD_TOKEN": "x", "DB_PASSWORD_FILE": filepath.Join(dir, "missing")})
+	_, err = Load(false)
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("want ValidationError, got %v", err)
+	}
+	want := []Problem{
+		{"DB_PASSWORD_FILE", "cannot read " + filepath.Join(dir, "missing") + ": no such file or directory"},
+		{"DISCORD_TOKEN_FILE", "set together with DISCORD_TOKEN: set only one of them"},
+	}
+	if diff := cmp.Diff(want, ve.Problems); diff != "" {
+		t.Errorf("problems mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestOwnersAndOverride(t *testing.T) {
+	setEnv(t, map[string]string{
+		"ADMIN_USER_ID":               " 123456789012345678, 223456789012345678 ,123456789012345678",
+		"SECOPS_HEALTHCHECK_INTERVAL": "2s",
+	})
+	c, err := Load(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"123456789012345678", "223456789012345678"}, c.Owners); diff != "" {
+		t.Errorf("owners mismatch (-want +got):\n%s", diff)
+	}
+	if c.HealthcheckInterval != 2*time.Second {
+		t.Errorf("interval = %v, want 2s", c.HealthcheckInterval)
+	}
+}
+
+func TestSecretFormatting(t *testing.T) {
+	s := Secret("hunter2")
+	for _, got := range []string{s.String(), s.GoString(), s.LogValue().String()} {
+		if strings.Contains(got, "hunter2") {
+			t.Errorf("secret printed as %q", got)
+		}
+	}
+}

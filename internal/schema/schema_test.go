@@ -1,0 +1,145 @@
+package schema_test
+
+import (
+	"context"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/embodied-community/embodied/internal/schema"
+	"github.com/embodied-community/embodied/internal/storetest"
+)
+
+func open(t *testing.T, connURL string) *schema.Migrator {
+	t.Helper()
+	m, err := schema.Open(connURL, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
+func verifyAll(t *testing.T, connURL string) (passed, failed int) {
+	t.Helper()
+	results, err := schema.Verify(context.Background(), storetest.Pool(t, connURL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range results {
+		if r.OK {
+			passed++
+		} else {
+			failed++
+		}
+	}
+	return passed, failed
+}
+
+func TestUpVerifyDownUp(t *testing.T) {
+	t.Parallel()
+	db := storetest.Empty(t)
+	var out strings.Builder
+	m, err := schema.Open(db, "", &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+
+	if err := m.Up(); err != nil {
+		t.Fatal(err)
+	}
+	if v, dirty, _ := m.Version(); v != schema.Latest() || dirty {
+		t.Fatalf("after up: version %d dirty %v, want %d clean", v, dirty, schema.Latest())
+	}
+	if !strings.Contains(out.String(), "  applied 10/u add_security_audit (") {
+		t.Errorf("up did not print the migration's duration:\n%s", out.String())
+	}
+	if passed, failed := verifyAll(t, db); failed != 0 || passed != len(schema.Expected()) {
+		t.Fatalf("verify after up: %d passed, %d failed", passed, failed)
+	}
+
+	if err := m.Down(0); err != nil {
+		t.Fatal(err)
+	}
+	if passed, _ := verifyAll(t, db); passed != 0 {
+		t.Errorf("verify after down: %d checks still pass, want none", passed)
+	}
+	if err := m.Up(); err != nil {
+		t.Fatalf("up after down: %v", err)
+	}
+	if _, failed := verifyAll(t, db); failed != 0 {
+		t.Errorf("verify after down+up: %d failed", failed)
+	}
+}
+
+func TestMigration010WithPsqlAlone(t *testing.T) {
+	t.Parallel()
+	psql, err := exec.LookPath("psql")
+	if err != nil {
+		t.Fatal("psql is needed for this test (Debian: postgresql-client)")
+	}
+	db := storetest.Empty(t)
+	u, _ := url.Parse(db)
+	password, _ := u.User.Password()
+	u.User = url.User(u.User.Username())
+	file := filepath.Join("..", "..", "migrations", "010_add_security_audit.up.sql")
+	for run := 1; run <= 2; run++ { // safe to re-run
+		cmd := exec.Command(psql, "-X", "-v", "ON_ERROR_STOP=1", "-d", u.String(), "-f", file)
+		cmd.Env = append(os.Environ(), "PGPASSWORD="+password)
+		start := time.Now()
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("run %d: psql -f failed: %v\n%s", run, err, out)
+		}
+		if !strings.Contains(string(out), "NOTICE:  Migration 010_add_security_audit.sql completed successfully") {
+			t.Errorf("run %d: psql output lacks the NOTICE:\n%s", run, out)
+		}
+		t.Logf("run %d took %s", run, time.Since(start))
+	}
+	var n int
+	if err := storetest.Pool(t, db).QueryRow(context.Background(), `SELECT count(*) FROM pg_tables
+		WHERE tablename IN ('audit_log','user_warnings','user_moderation','rate_limit_violations','content_flags')`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 5 {
+		t.Errorf("psql -f created %d of the 5 tables", n)
+	}
+}
+
+func TestConcurrentUp(t *testing.T) {
+	t.Parallel()
+	db := storetest.Empty(t)
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m, err := schema.Open(db, "", nil)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer m.Close()
+			errs[i] = m.Up()
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("migrator %d: %v", i, err)
+		}
+	}
+	if v, dirty, err := open(t, db).Version(); err != nil || v != schema.Latest() || dirty {
+		t.Errorf("version %d dirty %v err %v, want %d clean", v, dirty, err, schema.Latest())
+	}
+	if _, failed := verifyAll(t, db); failed != 0 {
+		t.Errorf("verify after concurrent up: %d failed", failed)
+	}
+}

@@ -1,0 +1,103 @@
+package schema
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Check is one expectation about the migrated schema.
+type Check struct {
+	Kind  string // table, column, index, constraint, trigger, policy
+	Table string
+	Name  string // column or index name; for constraints, a word the CHECK mentions
+}
+
+// String names the check as `migrate verify` prints it.
+func (c Check) String() string {
+	if c.Kind == "table" {
+		return "table " + c.Table
+	}
+	return fmt.Sprintf("%s %s.%s", c.Kind, c.Table, c.Name)
+}
+
+func columns(table string, names ...string) []Check {
+	out := []Check{{Kind: "table", Table: table}}
+	for _, n := range names {
+		out = append(out, Check{Kind: "column", Table: table, Name: n})
+	}
+	return out
+}
+
+func indexes(table string, names ...string) []Check {
+	var out []Check
+	for _, n := range names {
+		out = append(out, Check{Kind: "index", Table: table, Name: n})
+	}
+	return out
+}
+
+// Expected lists what the migrations must have created, area by area.
+func Expected() []Check {
+	var c []Check
+	// 001 baseline
+	c = append(c, columns("member_profiles", "guild_id", "user_id", "xp", "level", "streak_days", "last_active_day")...)
+	c = append(c, columns("stats_submissions", "guild_id", "user_id", "day", "approaches", "contacts", "dates", "xp_awarded")...)
+	c = append(c, columns("daily_records", "guild_id", "user_id", "day", "note")...)
+	c = append(c, columns("tenseys", "guild_id", "user_id", "description")...)
+	c = append(c, columns("barbie_list", "guild_id", "user_id", "name", "notes")...)
+	c = append(c, columns("journal_entries", "guild_id", "user_id", "content")...)
+	c = append(c, columns("course_progress", "guild_id", "user_id", "module", "completed_at")...)
+	c = append(c, columns("duels", "guild_id", "challenger_id", "opponent_id", "status", "winner_id")...)
+	// 010 security audit
+	c = append(c, columns("audit_log", "id", "guild_id", "action_type", "actor_id", "target_id", "reason", "details", "created_at")...)
+	c = append(c, indexes("audit_log", "audit_log_guild_recent_idx", "audit_log_action_idx", "audit_log_target_idx")...)
+	c = append(c, columns("user_warnings", "id", "guild_id", "user_id", "moderator_id", "reason", "severity", "created_at", "expires_at")...)
+	c = append(c, indexes("user_warnings", "user_warnings_member_recent_idx")...)
+	c = append(c, Check{Kind: "constraint", Table: "user_warnings", Name: "severity"})
+	c = append(c, columns("user_moderation", "id", "guild_id", "user_id", "action", "moderator_id", "reason", "enforced", "expires_at", "created_at")...)
+	c = append(c, Check{Kind: "constraint", Table: "user_moderation", Name: "action"})
+	c = append(c, columns("rate_limit_violations", "guild_id", "user_id", "command_name", "window_start", "count")...)
+	c = append(c, indexes("rate_limit_violations", "rate_limit_violations_recent_idx")...)
+	c = append(c, columns("content_flags", "guild_id", "user_id", "content_type", "flag_reason", "category", "severity", "excerpt", "status")...)
+	c = append(c, indexes("content_flags", "content_flags_unreviewed_idx")...)
+	c = append(c, Check{Kind: "constraint", Table: "content_flags", Name: "status"})
+	return c
+}
+
+// Result is the outcome of one check.
+type Result struct {
+	Check Check
+	OK    bool
+}
+
+// checkQueries answer "does it exist" for each kind of check.
+var checkQueries = map[string]string{
+	"table": `SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename = $1 AND $2 = $2)`,
+	"column": `SELECT EXISTS (SELECT 1 FROM information_schema.columns
+		WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2)`,
+	"index": `SELECT EXISTS (SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1 AND indexname = $2)`,
+	"constraint": `SELECT EXISTS (SELECT 1 FROM pg_constraint
+		WHERE conrelid = to_regclass($1) AND contype = 'c' AND pg_get_constraintdef(oid) LIKE '%' || $2 || '%')`,
+	"trigger": `SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass($1) AND tgname = $2)`,
+	"policy":  `SELECT EXISTS (SELECT 1 FROM pg_policies WHERE schemaname = current_schema() AND tablename = $1 AND policyname = $2)`,
+	"rls":     `SELECT EXISTS (SELECT 1 FROM pg_class WHERE oid = to_regclass($1) AND relrowsecurity AND $2 = $2)`,
+}
+
+// Verify runs every expected check and returns one result per check.
+func Verify(ctx context.Context, pool *pgxpool.Pool) ([]Result, error) {
+	var out []Result
+	for _, c := range Expected() {
+		q, ok := checkQueries[c.Kind]
+		if !ok {
+			return nil, fmt.Errorf("verify %s: unknown check kind", c)
+		}
+		var exists bool
+		if err := pool.QueryRow(ctx, q, c.Table, c.Name).Scan(&exists); err != nil {
+			return nil, fmt.Errorf("verify %s: %w", c, err)
+		}
+		out = append(out, Result{Check: c, OK: exists})
+	}
+	return out, nil
+}
