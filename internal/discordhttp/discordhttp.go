@@ -1,0 +1,83 @@
+// Package discordhttp builds the discordgo Session the bot uses, pointed either at
+// discord.com or, through DISCORD_API_URL, at another address such as the discordsim
+// emulator. Handlers never learn which one they talk to.
+package discordhttp
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+// DefaultAPIURL is the address of the real Discord API; with it no rewriting happens.
+const DefaultAPIURL = "https://discord.com"
+
+// Intents is what the bot asks the gateway for: guilds and members for permission
+// checks and moderation, direct messages for the DM flows.
+const Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMembers | discordgo.IntentsDirectMessages
+
+// NewSession returns a discordgo Session for the bot token. When apiURL is neither empty
+// nor DefaultAPIURL, every request to discord.com is sent to apiURL instead; the gateway
+// URL then comes from that server's GET /api/v9/gateway. The token is never logged.
+func NewSession(token, apiURL string, logger *slog.Logger) (*discordgo.Session, error) {
+	if token == "" {
+		return nil, errors.New("new discord session: empty token")
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	s, err := discordgo.New("Bot " + token)
+	if err != nil {
+		return nil, fmt.Errorf("new discord session: %w", err)
+	}
+	s.Identify.Intents = Intents
+	s.ShouldRetryOnRateLimit = true
+	s.ShouldReconnectOnError = true
+	s.MaxRestRetries = 3
+	s.Client = &http.Client{Timeout: 20 * time.Second}
+	apiURL = strings.TrimRight(apiURL, "/")
+	if apiURL == "" || apiURL == DefaultAPIURL {
+		return s, nil
+	}
+	target, err := url.Parse(apiURL)
+	if err != nil || target.Scheme == "" || target.Host == "" {
+		return nil, fmt.Errorf("new discord session: invalid api url %q", apiURL)
+	}
+	s.Client.Transport = RewriteTransport(target, nil)
+	logger.Info("discord api redirected", "apiUrl", target.String())
+	return s, nil
+}
+
+// RewriteTransport returns a RoundTripper that sends requests for discord.com (and its
+// subdomains) to target's scheme and host, keeping path and query, then hands them to
+// base (http.DefaultTransport when nil). Other hosts pass through unchanged.
+func RewriteTransport(target *url.URL, base http.RoundTripper) http.RoundTripper {
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return &rewriteTransport{target: target, base: base}
+}
+
+type rewriteTransport struct {
+	target *url.URL
+	base   http.RoundTripper
+}
+
+func (t *rewriteTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	host := req.URL.Hostname()
+	if host != "discord.com" && !strings.HasSuffix(host, ".discord.com") {
+		return t.base.RoundTrip(req)
+	}
+	// RoundTrippers must not modify the caller's request.
+	r := req.Clone(req.Context())
+	r.URL.Scheme = t.target.Scheme
+	r.URL.Host = t.target.Host
+	r.Host = t.target.Host
+	return t.base.RoundTrip(r)
+}
