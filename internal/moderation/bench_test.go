@@ -1,0 +1,90 @@
+package moderation
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	goaway "github.com/TwiN/go-away"
+)
+
+// benchCorpus generates chat-like messages, the same for every run: mostly
+// everyday words, some profanity and obfuscation, emoji, mentions, links,
+// numbers and a little non-Latin text.
+func benchCorpus(size int) []string {
+	rng := rand.New(rand.NewPCG(5, 2026))
+	common := strings.Fields(`i you we they he she it the a an and or but so to of in on at for with from is are was
+		were be been have has had do did not no yes ok okay lol lmao omg idk tbh imo btw brb gg wp nice cool great good bad
+		love like hate want need know think feel see look come go get make take give tell ask work play game server
+		channel role mod admin ban kick mute warn rules today tomorrow tonight yesterday week weekend time day night
+		morning later soon now again please thanks thank sorry hello hey hi bye welcome everyone anyone someone friend
+		friends date dating profile photo picture message reply thread voice chat stream music movie show episode
+		season coffee tea pizza food dinner lunch class assignment therapist grape cockpit assume passion Essex Scunthorpe
+		analysis document title button hello world what why when where who how really very much many more most just
+		still also maybe probably actually literally basically honestly seriously`)
+	spicy := strings.Fields(`fuck shit bitch damn crap ass asshole dick bastard idiot stupid moron f*ck sh1t b!tch
+		biiitch wtf stfu`)
+	extra := []string{"😂", "❤️", "👍", "🔥", "<@123456789012345678>", "https://example.com/page", "ｈｅｌｌｏ", "café",
+		"naïve", "12:30", "2024", "#general", "@here", "b i t c h", "go kill yourself", "you are worthless", "привет",
+		"日本語", "...", "?!", "discord.gg/abc123", "me@example.com", "+1 415 555 2671"}
+	var out []string
+	total := 0
+	for total < size {
+		n := 3 + rng.IntN(30)
+		var b strings.Builder
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			switch r := rng.IntN(100); {
+			case r < 3:
+				b.WriteString(spicy[rng.IntN(len(spicy))])
+			case r < 8:
+				b.WriteString(extra[rng.IntN(len(extra))])
+			default:
+				w := common[rng.IntN(len(common))]
+				if rng.IntN(20) == 0 {
+					w = strings.ToUpper(w[:1]) + w[1:]
+				}
+				b.WriteString(w)
+			}
+		}
+		switch rng.IntN(4) {
+		case 0:
+			b.WriteByte('.')
+		case 1:
+			b.WriteString("!!")
+		}
+		out = append(out, b.String())
+		total += b.Len()
+	}
+	return out
+}
+
+func BenchmarkThroughput(b *testing.B) {
+	corpus := benchCorpus(3 << 20)
+	size := int64(0)
+	for _, m := range corpus {
+		size += int64(len(m))
+	}
+	b.Run("ours", func(b *testing.B) {
+		e := Default()
+		b.SetBytes(size)
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, m := range corpus {
+				e.Check(m)
+			}
+		}
+	})
+	b.Run("baseline-goaway", func(b *testing.B) {
+		g := goaway.NewProfanityDetector()
+		b.SetBytes(size)
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, m := range corpus {
+				g.IsProfane(m)
+			}
+		}
+	})
+}
