@@ -57,6 +57,11 @@ type bot struct {
 
 func startBot(t *testing.T, sim *discordsim.Server, handle func(s *discordgo.Session, i *discordgo.InteractionCreate)) *bot {
 	t.Helper()
+	return startBotWith(t, sim, handle, nil)
+}
+
+func startBotWith(t *testing.T, sim *discordsim.Server, handle func(s *discordgo.Session, i *discordgo.InteractionCreate), configure func(*discordgo.Session)) *bot {
+	t.Helper()
 	s, err := discordhttp.NewSession(sim.Token(), sim.URL(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -72,6 +77,9 @@ func startBot(t *testing.T, sim *discordsim.Server, handle func(s *discordgo.Ses
 	})
 	if _, err := s.ApplicationCommandBulkOverwrite(sim.ApplicationID(), "", commands()); err != nil {
 		t.Fatalf("bulk overwrite: %v", err)
+	}
+	if configure != nil {
+		configure(s)
 	}
 	if err := s.Open(); err != nil {
 		t.Fatalf("open: %v", err)
