@@ -11,6 +11,7 @@ type automaton struct {
 	match    []int32 // pattern ending exactly at state, or -1
 	dictLink []int32 // nearest state on the failure chain with a match, or -1
 	lens     []int32 // pattern lengths
+	firstOut int32   // states from here on report matches
 }
 
 // hit is a pattern occurrence in normalised coordinates [start, end).
@@ -86,17 +87,56 @@ func newAutomaton(patterns []string) *automaton {
 			}
 		}
 	}
+	a.renumber()
 	return a
+}
+
+// renumber moves the states that report something (a match here or on the
+// failure chain) to the end, so the scan loop tests one comparison per
+// byte instead of two loads.
+func (a *automaton) renumber() {
+	n := len(a.match)
+	perm := make([]int32, n) // old → new
+	next := int32(0)
+	for s := 0; s < n; s++ {
+		if a.match[s] < 0 && a.dictLink[s] < 0 {
+			perm[s] = next
+			next++
+		}
+	}
+	a.firstOut = next
+	for s := 0; s < n; s++ {
+		if a.match[s] >= 0 || a.dictLink[s] >= 0 {
+			perm[s] = next
+			next++
+		}
+	}
+	nc := a.nclass
+	delta := make([]int32, len(a.delta))
+	match := make([]int32, n)
+	dict := make([]int32, n)
+	for s := 0; s < n; s++ {
+		ns := int(perm[s])
+		for c := 0; c < nc; c++ {
+			delta[ns*nc+c] = perm[a.delta[s*nc+c]]
+		}
+		match[ns] = a.match[s]
+		dict[ns] = -1
+		if d := a.dictLink[s]; d >= 0 {
+			dict[ns] = perm[d]
+		}
+	}
+	a.delta, a.match, a.dictLink = delta, match, dict
 }
 
 // scan appends every occurrence of every pattern in text to hits.
 func (a *automaton) scan(text []byte, hits []hit) []hit {
 	nc := int32(a.nclass)
-	delta, match, dict, class := a.delta, a.match, a.dictLink, &a.class
+	delta, match, dict, class, firstOut := a.delta, a.match, a.dictLink, &a.class, a.firstOut
 	s := int32(0)
 	for i, b := range text {
 		s = delta[s*nc+int32(class[b])]
-		if match[s] < 0 && dict[s] < 0 {
+		if s < firstOut {
 			continue
 		}
 		end := int32(i + 1)

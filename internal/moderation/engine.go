@@ -255,7 +255,7 @@ func (c *compiler) add(r rule) {
 	var n normalized
 	n.run(truncate(strings.Trim(r.term, "*")))
 	p := strings.TrimSpace(string(n.out))
-	if slices.Contains(n.stretched, true) {
+	if len(n.stretched) > 0 {
 		// "xxx" normalises to a stretched "x": it must not match a lone x.
 		r.needStretch = true
 	}
@@ -379,7 +379,7 @@ func (e *Engine) collect(sc *scratch, m *matcher) {
 			if r.left && wordBefore(out, int(h.start)) || r.right && wordAfter(out, int(h.end)) {
 				continue
 			}
-			if r.needStretch && !slices.Contains(sc.n.stretched[h.start:h.end], true) {
+			if r.needStretch && !sc.n.stretchedIn(h.start, h.end) {
 				continue
 			}
 			if r.allow {
@@ -429,8 +429,8 @@ next:
 			Category: f.r.cat,
 			Severity: f.r.sev,
 			Term:     f.r.term,
-			Start:    int(n.start[f.start]),
-			End:      int(n.end[f.end-1]),
+			Start:    int(n.span[f.start].s),
+			End:      int(n.span[f.end-1].e),
 		})
 	}
 	return ms

@@ -16,17 +16,28 @@ type unit struct {
 }
 
 // normalized is normalised text with a map back to the original: out[i]
-// came from original bytes [start[i], end[i]). stretched[i] is set where a
-// run of three or more equal letters was collapsed into out[i].
+// came from original bytes span[i]. stretched lists, in increasing order,
+// the positions where a run of three or more equal letters was collapsed.
 type normalized struct {
 	out       []byte
-	start     []int32
-	end       []int32
-	stretched []bool
+	span      []span
+	stretched []int32
 
 	units  []unit
 	tokens []token
-	buf    []byte
+}
+
+// span is a byte range [s, e) in the original text.
+type span struct{ s, e int32 }
+
+// stretchedIn reports whether a collapsed run lies in out[lo:hi].
+func (n *normalized) stretchedIn(lo, hi int32) bool {
+	for _, k := range n.stretched {
+		if k >= lo && k < hi {
+			return true
+		}
+	}
+	return false
 }
 
 // token is a maximal run of word units in units[lo:hi]. single marks a
@@ -61,8 +72,7 @@ func truncate(text string) string {
 
 func (n *normalized) reset() {
 	n.out = n.out[:0]
-	n.start = n.start[:0]
-	n.end = n.end[:0]
+	n.span = n.span[:0]
 	n.stretched = n.stretched[:0]
 	n.units = n.units[:0]
 	n.tokens = n.tokens[:0]
@@ -139,9 +149,15 @@ func (n *normalized) foldRune(r rune, s, e int32) {
 	}
 	var src [utf8.UTFMax]byte
 	k := utf8.EncodeRune(src[:], r)
-	n.buf = norm.NFKD.Append(n.buf[:0], src[:k]...)
-	for d := 0; d < len(n.buf); {
-		dr, size := utf8.DecodeRune(n.buf[d:])
+	// The NFKD table holds the full compatibility decomposition; reading
+	// it directly avoids norm's per-call buffers. Runes without one
+	// (including Hangul syllables, decomposed algorithmically) stay whole.
+	dec := norm.NFKD.Properties(src[:k]).Decomposition()
+	if dec == nil {
+		dec = src[:k]
+	}
+	for d := 0; d < len(dec); {
+		dr, size := utf8.DecodeRune(dec[d:])
 		d += size
 		switch {
 		case dr < utf8.RuneSelf:
@@ -333,11 +349,11 @@ func (n *normalized) emitSeparator(sep []unit) {
 	for _, x := range sep {
 		if x.b == ' ' {
 			if k := len(n.out) - 1; k >= 0 && n.out[k] == ' ' {
-				n.end[k] = x.e
+				n.span[k].e = x.e
 				continue
 			}
 		}
-		n.push(x, false)
+		n.push(x)
 	}
 }
 
@@ -357,21 +373,19 @@ func (n *normalized) emitWord(w []unit, cont bool) {
 			case run == 3:
 				// Drop the second copy; the first stands for the run.
 				n.out = n.out[:k]
-				n.start = n.start[:k]
-				n.end = n.end[:k]
-				n.stretched = n.stretched[:k]
+				n.span = n.span[:k]
 				k--
-				n.end[k] = x.e
-				n.stretched[k] = true
+				n.span[k].e = x.e
+				n.stretched = append(n.stretched, int32(k))
 			case run > 3:
-				n.end[k] = x.e
+				n.span[k].e = x.e
 			default:
-				n.push(x, false)
+				n.push(x)
 			}
 			continue
 		}
 		run = 1
-		n.push(x, false)
+		n.push(x)
 	}
 }
 
@@ -382,7 +396,7 @@ func (n *normalized) tailRun() int {
 	if k < 0 || n.out[k]-'a' >= 26 {
 		return 0
 	}
-	if n.stretched[k] {
+	if m := len(n.stretched); m > 0 && n.stretched[m-1] == int32(k) {
 		return 3
 	}
 	if k > 0 && n.out[k-1] == n.out[k] {
@@ -391,9 +405,7 @@ func (n *normalized) tailRun() int {
 	return 1
 }
 
-func (n *normalized) push(x unit, stretched bool) {
+func (n *normalized) push(x unit) {
 	n.out = append(n.out, x.b)
-	n.start = append(n.start, x.s)
-	n.end = append(n.end, x.e)
-	n.stretched = append(n.stretched, stretched)
+	n.span = append(n.span, span{x.s, x.e})
 }

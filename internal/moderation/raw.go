@@ -221,7 +221,10 @@ func phoneAt(text string, i, end int) (int, int, bool) {
 			digits++
 		}
 	}
-	if digits < 7 || digits > 15 {
+	// Without a country code a number needs an area code (10 digits in
+	// the US plan); with one, at least 8. This spares libphonenumber most
+	// of the numbers in chat (years, times, counts).
+	if digits > 15 || digits < 10 && (cand[0] != '+' || digits < 8) {
 		return 0, 0, false
 	}
 	num, err := phonenumbers.Parse(cand, "US")
