@@ -1,0 +1,358 @@
+// Package backup makes, lists, verifies, restores and prunes the bot's
+// database backups. One Engine serves the /security backup command, the
+// cron job (Scheduler) and the `embodied backup` CLI.
+//
+// A backup is pg_dump's plain SQL streamed through an in-process parallel
+// gzip writer into a temporary file that is fsync'd and renamed, so a file
+// with a final name (backup-2025-10-07T14-30-15.sql.gz) is always complete.
+// A manifest beside it (backup-….sql.gz.manifest.json) records the SHA-256,
+// sizes, versions and the row count of every table, counted in the very
+// snapshot pg_dump dumps. A PostgreSQL advisory lock makes sure that with
+// several bot processes on one database exactly one backup runs at a time.
+//
+// Sizes follow the seed's convention: 1 MB is 1024*1024 bytes, as in its
+// `(size / 1024 / 1024).toFixed(2) + ' MB'`, and the warning (100 MB) and
+// critical (500 MB) thresholds use the same unit.
+package backup
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/embodied-community/embodied/internal/config"
+	"github.com/embodied-community/embodied/internal/logging"
+)
+
+// StartingMessage is the seed's first reply to /security backup.
+const StartingMessage = "Starting database backup..."
+
+// MB is the seed's megabyte: sizes are shown as size/MB with two decimals.
+const MB = 1024 * 1024
+
+// Size thresholds from the seed: above WarnSize a backup warns, above
+// CriticalSize it is critical.
+const (
+	WarnSize     = 100 * MB
+	CriticalSize = 500 * MB
+)
+
+// Size levels returned by SizeLevel.
+const (
+	LevelOK       = "ok"
+	LevelWarning  = "warning"
+	LevelCritical = "critical"
+)
+
+// Triggers say who asked for a backup; they are recorded in the manifest.
+const (
+	TriggerManual    = "manual"
+	TriggerScheduled = "scheduled"
+	TriggerCLI       = "cli"
+)
+
+// Defaults used when Options leaves a field zero.
+const (
+	DefaultKeepNewest = 3
+	timeLayout        = "2006-01-02T15-04-05"
+	fileExt           = ".sql.gz"
+	manifestExt       = ".manifest.json"
+	tempPrefix        = ".tmp-"
+)
+
+// ErrRunning matches (with errors.Is) the *RunningError returned when a
+// backup is requested while another one runs, in this process or another.
+var ErrRunning = errors.New("a backup is already running")
+
+// ErrDiskFull matches errors caused by the backup directory running out of
+// space (or hitting a file-size or quota limit).
+var ErrDiskFull = errors.New("disk full")
+
+// RunningError reports that another backup holds the lock. Its message is
+// the one the slash command shows verbatim.
+type RunningError struct {
+	// Started is when the running backup began; zero when unknown.
+	Started time.Time
+}
+
+// Error returns "A backup is already running (started <time>)".
+func (e *RunningError) Error() string {
+	started := "at an unknown time"
+	if !e.Started.IsZero() {
+		started = e.Started.UTC().Format("2006-01-02 15:04:05 UTC")
+	}
+	return fmt.Sprintf("A backup is already running (started %s)", started)
+}
+
+// Is makes errors.Is(err, ErrRunning) true.
+func (e *RunningError) Is(target error) bool { return target == ErrRunning }
+
+// Options configures an Engine.
+type Options struct {
+	// Dir holds the backups (created 0700 when missing).
+	Dir string
+	// Retention is how old a backup may get before Prune deletes it; zero
+	// disables pruning.
+	Retention time.Duration
+	// KeepNewest backups are never pruned, whatever their age (default 3).
+	KeepNewest int
+	// DatabaseURL is the postgres:// URL of the database to back up. Use the
+	// schema owner (MIGRATION_DATABASE_URL): the application role cannot
+	// read every table. A password in the URL is moved out of it.
+	DatabaseURL string
+	// Password is the database password; it reaches pg_dump only through
+	// its environment (PGPASSWORD), never its argv.
+	Password config.Secret
+	// AdminURL and AdminPassword connect as a role with CREATEDB (the
+	// schema owner) for restore drills and restores. Default: DatabaseURL.
+	AdminURL      string
+	AdminPassword config.Secret
+	// PgDumpPath and PsqlPath name the client programs (default: looked up
+	// on PATH). They must not be older than the server's major version.
+	PgDumpPath string
+	PsqlPath   string
+	// Now returns the current time (default time.Now); tests forge it.
+	Now func() time.Time
+}
+
+// Engine makes and manages backups. It is safe for concurrent use; at most
+// one backup runs at a time across every process sharing the database.
+type Engine struct {
+	dir        string
+	retention  time.Duration
+	keepNewest int
+	db         conn
+	admin      conn
+	pgDump     string
+	psql       string
+	now        func() time.Time
+	logger     *slog.Logger
+
+	mu      sync.Mutex
+	running time.Time // start of the backup running in this process
+	status  Status
+}
+
+// Status is the engine's recent history, for the health checks.
+type Status struct {
+	// Running is set while a backup runs in this process, since RunningSince.
+	Running      bool
+	RunningSince time.Time
+	// LastSuccess is the last completed backup; LastSuccessAt is zero when
+	// none completed since the process started.
+	LastSuccess   Result
+	LastSuccessAt time.Time
+	// LastError is the last failure (nil when the last run succeeded).
+	LastError   error
+	LastErrorAt time.Time
+}
+
+// New returns an Engine for opts. It checks the options but does not
+// connect; the first Run does.
+func New(opts Options, logger *slog.Logger) (*Engine, error) {
+	if opts.Dir == "" {
+		return nil, errors.New("backup: no backup directory configured")
+	}
+	db, err := parseConn(opts.DatabaseURL, opts.Password.Reveal())
+	if err != nil {
+		return nil, fmt.Errorf("backup: database URL: %w", err)
+	}
+	admin := db
+	if opts.AdminURL != "" {
+		if admin, err = parseConn(opts.AdminURL, opts.AdminPassword.Reveal()); err != nil {
+			return nil, fmt.Errorf("backup: admin URL: %w", err)
+		}
+	}
+	if opts.KeepNewest <= 0 {
+		opts.KeepNewest = DefaultKeepNewest
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Engine{
+		dir:        opts.Dir,
+		retention:  opts.Retention,
+		keepNewest: opts.KeepNewest,
+		db:         db,
+		admin:      admin,
+		pgDump:     program(opts.PgDumpPath, "pg_dump"),
+		psql:       program(opts.PsqlPath, "psql"),
+		now:        opts.Now,
+		logger:     logging.Component(logger, "Backup"),
+	}, nil
+}
+
+func program(path, name string) string {
+	if path != "" {
+		return path
+	}
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	return name
+}
+
+// Dir returns the backup directory.
+func (e *Engine) Dir() string { return e.dir }
+
+// Status returns the engine's recent history.
+func (e *Engine) Status() Status {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s := e.status
+	s.Running, s.RunningSince = !e.running.IsZero(), e.running
+	return s
+}
+
+// conn is a parsed connection: the URL without its password, the password,
+// and the database name.
+type conn struct {
+	url      string
+	password string
+	dbname   string
+}
+
+// parseConn splits the password out of a postgres:// URL.
+func parseConn(raw, password string) (conn, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return conn{}, errors.New("not a postgres:// URL")
+	}
+	if u.User != nil {
+		if pw, ok := u.User.Password(); ok {
+			if password == "" {
+				password = pw
+			}
+			u.User = url.User(u.User.Username())
+		}
+	}
+	name := strings.TrimPrefix(u.Path, "/")
+	if name == "" {
+		return conn{}, errors.New("the URL names no database")
+	}
+	return conn{url: u.String(), password: password, dbname: name}, nil
+}
+
+// withDatabase returns c pointing at database name.
+func (c conn) withDatabase(name string) conn {
+	u, _ := url.Parse(c.url)
+	u.Path = "/" + name
+	c.url, c.dbname = u.String(), name
+	return c
+}
+
+// childEnv is the environment of pg_dump and psql: ours, without any
+// inherited libpq password settings, plus PGPASSWORD when there is one.
+func (c conn) childEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "PGPASSWORD=") || strings.HasPrefix(kv, "PGPASSFILE=") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	if c.password != "" {
+		env = append(env, "PGPASSWORD="+c.password)
+	}
+	return env
+}
+
+// Request asks for one backup.
+type Request struct {
+	// Label, when set, makes a labelled backup (backup-LABEL-<time>.sql.gz)
+	// that retention never deletes. Letters, digits, '.', '_' and '-'.
+	Label string
+	// Trigger is TriggerManual, TriggerScheduled or TriggerCLI.
+	Trigger string
+	// Progress, when set, is called with the compressed bytes written so
+	// far, at most about once a second and once at the end.
+	Progress func(bytesWritten int64)
+}
+
+// Result describes a completed backup.
+type Result struct {
+	File          string           `json:"file"` // base name
+	Path          string           `json:"-"`
+	Label         string           `json:"label,omitempty"`
+	Trigger       string           `json:"trigger"`
+	Database      string           `json:"database"`
+	Started       time.Time        `json:"started"`
+	Duration      time.Duration    `json:"durationNs"`
+	Size          int64            `json:"size"`    // bytes in the .sql.gz file
+	RawSize       int64            `json:"rawSize"` // bytes of SQL
+	SHA256        string           `json:"sha256"`  // hex, of the .sql.gz file
+	ServerVersion string           `json:"serverVersion"`
+	PgDumpVersion string           `json:"pgDumpVersion"`
+	Tables        map[string]int64 `json:"tables"` // schema.table → rows
+	Pruned        []string         `json:"-"`      // files retention deleted after this backup
+}
+
+// Summary is the seed's final reply, e.g.
+// "Backup completed!\nFile: backup-2025-10-07T14-30-15.sql.gz\nSize: 2.34 MB".
+func (r Result) Summary() string {
+	return fmt.Sprintf("Backup completed!\nFile: %s\nSize: %s", r.File, FormatSize(r.Size))
+}
+
+// FormatSize renders n bytes as the seed does: megabytes (1024*1024 bytes)
+// with two decimals, e.g. "2.34 MB".
+func FormatSize(n int64) string {
+	return fmt.Sprintf("%.2f MB", float64(n)/MB)
+}
+
+// SizeLevel classifies a backup size with the seed's thresholds: "ok",
+// "warning" over 100 MB, "critical" over 500 MB.
+func SizeLevel(size int64) string {
+	switch {
+	case size > CriticalSize:
+		return LevelCritical
+	case size > WarnSize:
+		return LevelWarning
+	default:
+		return LevelOK
+	}
+}
+
+var labelRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// ValidLabel reports whether label may name a backup.
+func ValidLabel(label string) bool { return labelRE.MatchString(label) }
+
+// FileName returns the backup file name for a label (may be empty) and time,
+// in UTC: backup-2025-10-07T14-30-15.sql.gz or
+// backup-pre-phase11-prod-2025-10-07T14-30-15.sql.gz.
+func FileName(label string, t time.Time) string {
+	ts := t.UTC().Format(timeLayout)
+	if label == "" {
+		return "backup-" + ts + fileExt
+	}
+	return "backup-" + label + "-" + ts + fileExt
+}
+
+var nameRE = regexp.MustCompile(`^backup-(?:([A-Za-z0-9][A-Za-z0-9._-]{0,63})-)?(\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2})\.sql\.gz$`)
+
+// ParseFileName reports whether name is one of our backup file names and
+// returns its label and time.
+func ParseFileName(name string) (label string, t time.Time, ok bool) {
+	m := nameRE.FindStringSubmatch(name)
+	if m == nil {
+		return "", time.Time{}, false
+	}
+	t, err := time.ParseInLocation(timeLayout, m[2], time.UTC)
+	if err != nil {
+		return "", time.Time{}, false
+	}
+	return m[1], t, true
+}
+
+// ManifestName returns the manifest file name of a backup file.
+func ManifestName(file string) string { return file + manifestExt }
