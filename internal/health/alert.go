@@ -1,0 +1,262 @@
+package health
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Level is an alert level.
+type Level int
+
+// The alert levels, in increasing severity.
+const (
+	LevelOK Level = iota
+	LevelWarning
+	LevelCritical
+)
+
+// String returns "ok", "warning" or "critical".
+func (l Level) String() string {
+	switch l {
+	case LevelWarning:
+		return "warning"
+	case LevelCritical:
+		return "critical"
+	default:
+		return "ok"
+	}
+}
+
+// Alert is a change of level of one threshold: a new warning, an escalation
+// or de-escalation, or a recovery (Level is LevelOK).
+type Alert struct {
+	// Key identifies the threshold: health_check_failures, audit_log_rows,
+	// unreviewed_content_flags, rate_limit_flagged_users, backup_size,
+	// backup_stale.
+	Key      string
+	Name     string
+	Level    Level
+	Previous Level
+	// Value is what was measured; Threshold the limit it crossed (for a
+	// recovery, the warning limit it is back under).
+	Value     int64
+	Threshold int64
+	Unit      string
+	// Action is what the rollout guide tells the operator to do.
+	Action string
+	At     time.Time
+}
+
+// Recovered reports whether the alert announces a recovery.
+func (a Alert) Recovered() bool { return a.Level == LevelOK }
+
+// Text renders the alert for a DM or channel message.
+func (a Alert) Text() string {
+	if a.Recovered() {
+		return fmt.Sprintf("✅ RECOVERED: %s is %s, back within %s (was %s).",
+			a.Name, a.amount(a.Value), a.amount(a.Threshold), a.Previous)
+	}
+	icon, label := "⚠️", "WARNING"
+	if a.Level == LevelCritical {
+		icon, label = "🚨", "CRITICAL"
+	}
+	return fmt.Sprintf("%s %s: %s is %s (threshold %s). Action: %s.",
+		icon, label, a.Name, a.amount(a.Value), a.amount(a.Threshold), a.Action)
+}
+
+func (a Alert) amount(v int64) string {
+	if a.Unit == "bytes" {
+		return MB(uint64(max(v, 0)))
+	}
+	s := strconv.FormatInt(v, 10)
+	if a.Unit != "" {
+		s += " " + a.Unit
+	}
+	return s
+}
+
+// Notifier delivers alerts. The wiring DMs the owners and posts to the
+// optional alert channel; an error makes the checker retry at the next run.
+type Notifier interface {
+	Notify(ctx context.Context, a Alert) error
+}
+
+// NotifierFunc adapts a function to Notifier.
+type NotifierFunc func(ctx context.Context, a Alert) error
+
+// Notify calls f.
+func (f NotifierFunc) Notify(ctx context.Context, a Alert) error { return f(ctx, a) }
+
+// Thresholds are the rollout guide's alert thresholds. Failures are reached
+// (>=); the others are exceeded (>).
+type Thresholds struct {
+	FailuresWarning, FailuresCritical               int
+	AuditLogRowsWarning, AuditLogRowsCritical       int64
+	UnreviewedFlagsWarning, UnreviewedFlagsCritical int64
+	RateLimitUsersWarning, RateLimitUsersCritical   int64
+	BackupBytesWarning, BackupBytesCritical         int64
+	// RateLimitViolations is how many violations in 24 h flag a user.
+	RateLimitViolations int64
+	// BackupMaxAge is how old the newest backup may be with a daily cron.
+	BackupMaxAge time.Duration
+}
+
+// DefaultThresholds returns the table from the rollout guide.
+func DefaultThresholds() Thresholds {
+	return Thresholds{
+		FailuresWarning: 2, FailuresCritical: 5,
+		AuditLogRowsWarning: 10_000, AuditLogRowsCritical: 50_000,
+		UnreviewedFlagsWarning: 10, UnreviewedFlagsCritical: 50,
+		RateLimitUsersWarning: 5, RateLimitUsersCritical: 20,
+		BackupBytesWarning: 100 << 20, BackupBytesCritical: 500 << 20,
+		RateLimitViolations: 5,
+		BackupMaxAge:        26 * time.Hour,
+	}
+}
+
+// rule is one row of the thresholds table.
+type rule struct {
+	key, name, unit, action string
+	warn, crit              int64
+	reached                 bool // >= instead of >
+	// measure returns the value, or false when it could not be measured
+	// this run (the level then stays as it was).
+	measure func(r *Report) (int64, bool)
+}
+
+func (c *Checker) rules() []rule {
+	t := c.o.Thresholds
+	counts := func(f func(*Counts) int64) func(*Report) (int64, bool) {
+		return func(r *Report) (int64, bool) {
+			if r.Counts == nil {
+				return 0, false
+			}
+			return f(r.Counts), true
+		}
+	}
+	rs := []rule{
+		{key: "health_check_failures", name: "Health check failures", unit: "consecutive", action: "Investigate immediately",
+			warn: int64(t.FailuresWarning), crit: int64(t.FailuresCritical), reached: true,
+			measure: func(r *Report) (int64, bool) { return int64(r.ConsecutiveFailures), true }},
+		{key: "audit_log_rows", name: "Audit log size", unit: "rows", action: "Archive old entries",
+			warn: t.AuditLogRowsWarning, crit: t.AuditLogRowsCritical,
+			measure: counts(func(c *Counts) int64 { return c.AuditLogRows })},
+		{key: "unreviewed_content_flags", name: "Unreviewed content flags", unit: "flags", action: "Review queue (/security flags)",
+			warn: t.UnreviewedFlagsWarning, crit: t.UnreviewedFlagsCritical,
+			measure: counts(func(c *Counts) int64 { return c.UnreviewedFlags })},
+		{key: "rate_limit_flagged_users", name: "Users flagged for rate-limit violations", unit: "users", action: "Investigate spam",
+			warn: t.RateLimitUsersWarning, crit: t.RateLimitUsersCritical,
+			measure: counts(func(c *Counts) int64 { return c.RateLimitFlaggedUsers })},
+	}
+	if c.o.Autobackup {
+		rs = append(rs,
+			rule{key: "backup_size", name: "Backup file size", unit: "bytes", action: "Consider a retention policy",
+				warn: t.BackupBytesWarning, crit: t.BackupBytesCritical,
+				measure: func(r *Report) (int64, bool) {
+					if r.Backup == nil || r.Backup.Newest == "" {
+						return 0, false
+					}
+					return r.Backup.Size, true
+				}},
+			// Stale is a warning only: the backup job's own failure alert is
+			// the loud one. Without any backup, wait one period after start
+			// so that a fresh install does not alert before its first 3 AM.
+			rule{key: "backup_stale", name: "Newest backup age", unit: "hours", action: "Check the backup job and disk (ls -lah backups/)",
+				warn: int64(t.BackupMaxAge.Hours()), crit: 1 << 62,
+				measure: func(r *Report) (int64, bool) {
+					if r.Backup == nil {
+						return 0, false
+					}
+					if r.Backup.Newest == "" {
+						up := c.o.Now().Sub(c.created)
+						return int64(up.Hours()), up > t.BackupMaxAge
+					}
+					return int64(r.Backup.Age.Hours()), true
+				}},
+		)
+	}
+	return rs
+}
+
+func (ru rule) level(v int64) Level {
+	over := func(limit int64) bool {
+		if ru.reached {
+			return v >= limit
+		}
+		return v > limit
+	}
+	switch {
+	case over(ru.crit):
+		return LevelCritical
+	case over(ru.warn):
+		return LevelWarning
+	default:
+		return LevelOK
+	}
+}
+
+// evaluate compares r with the thresholds and notifies each change of level.
+// A level is only remembered once its alert was delivered, so a failed
+// delivery is retried at the next run and a steady level never repeats.
+func (c *Checker) evaluate(ctx context.Context, r *Report) map[string]Level {
+	out := map[string]Level{}
+	for _, ru := range c.rules() {
+		c.mu.Lock()
+		prev := c.levels[ru.key]
+		c.mu.Unlock()
+		out[ru.key] = prev
+		v, ok := ru.measure(r)
+		if !ok {
+			continue
+		}
+		lvl := ru.level(v)
+		if lvl == prev {
+			continue
+		}
+		a := Alert{Key: ru.key, Name: ru.name, Level: lvl, Previous: prev, Value: v, Unit: ru.unit, Action: ru.action, At: r.At}
+		switch lvl {
+		case LevelCritical:
+			a.Threshold = ru.crit
+		default:
+			a.Threshold = ru.warn
+		}
+		if !c.notify(ctx, a) {
+			continue
+		}
+		c.mu.Lock()
+		c.levels[ru.key] = lvl
+		c.mu.Unlock()
+		out[ru.key] = lvl
+	}
+	return out
+}
+
+func (c *Checker) notify(ctx context.Context, a Alert) bool {
+	attrs := []any{"alert", a.Key, "level", a.Level.String(), "previous", a.Previous.String(), "value", a.Value, "threshold", a.Threshold}
+	switch a.Level {
+	case LevelCritical:
+		c.log.Error("Alert: "+a.Text(), attrs...)
+	case LevelWarning:
+		c.log.Warn("Alert: "+a.Text(), attrs...)
+	default:
+		c.log.Info("Alert: "+a.Text(), attrs...)
+	}
+	if c.o.Notifier == nil {
+		return true
+	}
+	if err := c.o.Notifier.Notify(ctx, a); err != nil {
+		c.log.Error("Alert delivery failed; retrying at the next run", "alert", a.Key, "error", err)
+		return false
+	}
+	return true
+}
+
+func worstLevel(levels map[string]Level) Level {
+	w := LevelOK
+	for _, l := range levels {
+		w = max(w, l)
+	}
+	return w
+}

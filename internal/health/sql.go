@@ -1,0 +1,72 @@
+package health
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Counts are the security table figures the alert thresholds watch.
+type Counts struct {
+	AuditLogRows    int64
+	UnreviewedFlags int64
+	// RateLimitFlaggedUsers counts users with more than the threshold of
+	// rate-limit violations in the last 24 hours.
+	RateLimitFlaggedUsers int64
+}
+
+// SecurityCounts measures the security tables. A user is flagged for rate
+// limiting with more than violations hits (summing the hourly counts) in the
+// last 24 hours.
+func SecurityCounts(ctx context.Context, pool *pgxpool.Pool, violations int64) (Counts, error) {
+	var c Counts
+	err := pool.QueryRow(ctx, `
+		SELECT
+			(SELECT count(*) FROM audit_log),
+			(SELECT count(*) FROM content_flags WHERE status = 'unreviewed'),
+			(SELECT count(*) FROM (
+				SELECT user_id
+				FROM rate_limit_violations
+				WHERE window_start > now() - interval '24 hours'
+				GROUP BY user_id
+				HAVING sum(count) > $1
+			) AS flagged)`, violations).Scan(&c.AuditLogRows, &c.UnreviewedFlags, &c.RateLimitFlaggedUsers)
+	if err != nil {
+		return Counts{}, fmt.Errorf("count security table rows: %w", err)
+	}
+	return c, nil
+}
+
+// SecurityTables are the tables migration 010 adds, as the rollout guide's
+// table-size query lists them.
+var SecurityTables = []string{"audit_log", "user_warnings", "user_moderation", "rate_limit_violations", "content_flags"}
+
+// TableSize is one row of the rollout guide's table-size query.
+type TableSize struct {
+	Table string `db:"tablename"`
+	// Size is pg_size_pretty's rendering, e.g. "48 kB".
+	Size  string `db:"size"`
+	Bytes int64  `db:"bytes"`
+}
+
+// TableSizes runs the rollout guide's table-size query over the security
+// tables in the current schema, largest first.
+func TableSizes(ctx context.Context, pool *pgxpool.Pool) ([]TableSize, error) {
+	rows, err := pool.Query(ctx, `
+		SELECT tablename,
+		       pg_size_pretty(pg_total_relation_size(format('%I.%I', schemaname, tablename))) AS size,
+		       pg_total_relation_size(format('%I.%I', schemaname, tablename)) AS bytes
+		FROM pg_tables
+		WHERE schemaname = current_schema() AND tablename = ANY($1)
+		ORDER BY bytes DESC, tablename`, SecurityTables)
+	if err != nil {
+		return nil, fmt.Errorf("query table sizes: %w", err)
+	}
+	sizes, err := pgx.CollectRows(rows, pgx.RowToStructByName[TableSize])
+	if err != nil {
+		return nil, fmt.Errorf("read table sizes: %w", err)
+	}
+	return sizes, nil
+}
