@@ -98,7 +98,7 @@ func (s *Server) component(ctx context.Context, member *Member, msg *Message, cu
 	if snapshot.Ephemeral() && origin.User.ID != member.ID() {
 		return nil, fmt.Errorf("%s: %w: ephemeral message belongs to another user", customID, ErrNoComponent)
 	}
-	ix := &Interaction{ID: s.newID(), Token: randomToken(), Type: discordgo.InteractionMessageComponent, GuildID: origin.GuildID, ChannelID: origin.ChannelID, User: member.User, Command: customID, fileMax: defaultFileMax, target: live}
+	ix := &Interaction{ID: s.newID(), Token: randomToken(), Type: discordgo.InteractionMessageComponent, GuildID: origin.GuildID, ChannelID: origin.ChannelID, User: member.User, Command: customID, fileMax: s.opts.AttachmentSizeLimit, target: live}
 	payload := map[string]any{"data": data, "message": snapshot.payload(s)}
 	var g *Guild
 	if origin.GuildID != "" {
@@ -150,7 +150,7 @@ func (s *Server) SubmitModal(ctx context.Context, member *Member, modal *Modal, 
 		rows = append(rows, map[string]any{"type": discordgo.ActionsRowComponent, "components": []map[string]any{{"type": discordgo.TextInputComponent, "custom_id": id, "value": values[id]}}})
 	}
 	origin := modal.ix
-	ix := &Interaction{ID: s.newID(), Token: randomToken(), Type: discordgo.InteractionModalSubmit, GuildID: origin.GuildID, ChannelID: origin.ChannelID, User: member.User, Command: modal.CustomID, fileMax: defaultFileMax, target: origin.target}
+	ix := &Interaction{ID: s.newID(), Token: randomToken(), Type: discordgo.InteractionModalSubmit, GuildID: origin.GuildID, ChannelID: origin.ChannelID, User: member.User, Command: modal.CustomID, fileMax: s.opts.AttachmentSizeLimit, target: origin.target}
 	payload := map[string]any{"data": map[string]any{"custom_id": modal.CustomID, "components": rows}}
 	if origin.target != nil {
 		s.mu.Lock()

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -23,6 +24,9 @@ type gateway struct {
 	nextSess int
 	accepted int
 }
+
+// maxReplay bounds each session's dispatch backlog kept for RESUME.
+const maxReplay = 10000
 
 type shard struct {
 	session *gwSession
@@ -91,6 +95,10 @@ func (g *gateway) sendLocked(s *Server, sess *gwSession, f frame) {
 	name := f.name
 	f.S, f.T = &seq, &name
 	sess.history = append(sess.history, f)
+	if len(sess.history) > maxReplay {
+		// Like Discord, only a bounded backlog can be replayed; older RESUMEs get op 9.
+		sess.history = slices.Delete(sess.history, 0, len(sess.history)-maxReplay)
+	}
 	if sess.conn != nil {
 		if err := sess.conn.write(f); err != nil {
 			s.logger.Debug("discordsim gateway write", "error", err)
@@ -277,7 +285,8 @@ func (s *Server) resume(c *gwConn, d json.RawMessage) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	sess := g.sessions[r.SessionID]
-	if sess == nil || !sess.resumable || g.shards[sess.shard].session != sess {
+	tooOld := sess != nil && len(sess.history) > 0 && *sess.history[0].S > r.Seq+1
+	if sess == nil || !sess.resumable || g.shards[sess.shard].session != sess || tooOld {
 		_ = c.write(frame{Op: 9, D: json.RawMessage("false")})
 		return true
 	}

@@ -533,9 +533,6 @@ func (s *Server) createBan(c *reqCtx) {
 		return
 	}
 	reason := c.auditReason()
-	if reason == "" {
-		reason = q.Get("reason")
-	}
 	target := c.params["user_id"]
 	s.mu.Lock()
 	if s.users[target] == nil {

@@ -182,3 +182,21 @@ func startShard(t *testing.T, sim *discordsim.Server, shard, count int) *bot {
 	b := startBotWith(t, sim, echo, func(s *discordgo.Session) { s.ShardID, s.ShardCount = shard, count })
 	return b
 }
+
+func TestUploadLimit(t *testing.T) {
+	sim := discordsim.NewTest(t, discordsim.Options{AttachmentSizeLimit: 10})
+	g := sim.SeedSandbox()
+	errs := make(chan error, 1)
+	startBot(t, sim, func(s *discordgo.Session, i *discordgo.InteractionCreate) {
+		errs <- s.InteractionRespond(i.Interaction, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource,
+			Data: &discordgo.InteractionResponseData{Content: "report", Files: []*discordgo.File{{Name: "big.bin", Reader: bytes.NewReader(make([]byte, 11))}}}})
+	})
+	_, err := sim.Run(ctx(t), g.MemberByName("alice"), "/ping")
+	if !errors.Is(err, discordsim.ErrNoResponse) {
+		t.Errorf("Run error = %v, want ErrNoResponse", err)
+	}
+	assertCode(t, "file over the limit", <-errs, discordsim.CodeRequestTooLarge)
+	if v := sim.TakeViolations(); len(v) != 1 || v[0].Rule != "limit" || v[0].Status != 413 {
+		t.Errorf("violations = %v", v)
+	}
+}

@@ -119,3 +119,45 @@ func TestBans(t *testing.T) {
 		t.Errorf("roles = %d, %v", len(roles), err)
 	}
 }
+
+func TestChatModeration(t *testing.T) {
+	sim := discordsim.NewTest(t, discordsim.Options{})
+	g := sim.SeedSandbox()
+	b := startBot(t, sim, nil)
+	seen := make(chan *discordgo.MessageCreate, 1)
+	b.AddHandler(func(s *discordgo.Session, m *discordgo.MessageCreate) {
+		if m.Author.ID != s.State.User.ID {
+			seen <- m
+		}
+	})
+	alice := g.MemberByName("alice")
+	sim.Say(alice, "", "buy cheap followers")
+	m := <-seen
+	if m.Content != "buy cheap followers" || m.GuildID != g.ID || m.Author.ID != alice.ID() {
+		t.Fatalf("MESSAGE_CREATE = %+v", m.Message)
+	}
+	assertCode(t, "delete without MANAGE_MESSAGES", b.ChannelMessageDelete(m.ChannelID, m.ID), discordsim.CodeMissingPermissions)
+	g.BotRole().SetPermissions(discordgo.PermissionManageMessages | discordgo.PermissionManageRoles | discordgo.PermissionKickMembers)
+	if err := b.ChannelMessageDelete(m.ChannelID, m.ID, discordgo.WithAuditLogReason("spam")); err != nil {
+		t.Fatal(err)
+	}
+	if msgs := sim.ChannelMessages(g.ChannelID); len(msgs) != 0 {
+		t.Errorf("messages left: %+v", msgs)
+	}
+	g.BotRole().SetPosition(8) // below Admin (10), above Moderator (5)
+	muted := g.AddRole(discordsim.RoleSpec{Name: "Muted", Position: 1})
+	if err := b.GuildMemberRoleAdd(g.ID, alice.ID(), muted.ID); err != nil {
+		t.Fatal(err)
+	}
+	assertCode(t, "role above the bot", b.GuildMemberRoleAdd(g.ID, alice.ID(), g.Role("Admin").ID), discordsim.CodeMissingPermissions)
+	if err := b.GuildMemberDeleteWithReason(g.ID, alice.ID(), "kicked for spam"); err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, e := range sim.AuditReasons(g.ID) {
+		actions = append(actions, e.Action+":"+e.Reason)
+	}
+	if diff := cmp.Diff([]string{"message-delete:spam", "role-add:", "kick:kicked for spam"}, actions); diff != "" {
+		t.Errorf("audit mismatch (-want +got):\n%s", diff)
+	}
+}

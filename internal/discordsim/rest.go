@@ -16,6 +16,7 @@ import (
 )
 
 const (
+	maxRequestLog   = 100000
 	maxRequestBytes = 25 << 20
 	defaultFileMax  = 10 << 20
 )
@@ -88,6 +89,10 @@ func (s *Server) routes() []*route {
 		{"GET", "/channels/{channel_id}", nil, true, s.getChannel},
 		{"GET", "/channels/{channel_id}/messages", nil, true, s.listMessages},
 		{"POST", "/channels/{channel_id}/messages", nil, true, s.createMessage},
+		{"GET", "/channels/{channel_id}/messages/{message_id}", nil, true, s.getMessage},
+		{"DELETE", "/channels/{channel_id}/messages/{message_id}", nil, true, s.deleteMessage},
+		{"PUT", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}", nil, true, s.memberRole},
+		{"DELETE", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}", nil, true, s.memberRole},
 		{"GET", "/guilds/{guild_id}", nil, true, s.getGuild},
 		{"GET", "/guilds/{guild_id}/roles", nil, true, s.getRoles},
 		{"GET", "/guilds/{guild_id}/channels", nil, true, s.getChannels},
@@ -170,6 +175,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.mu.Lock()
+	if len(s.requests) >= maxRequestLog {
+		// A long-running sandbox keeps the recent log only.
+		n := copy(s.requests, s.requests[maxRequestLog/2:])
+		s.requests = s.requests[:n]
+	}
 	s.requests = append(s.requests, Request{Method: r.Method, Path: rest, Query: r.URL.RawQuery, Header: r.Header.Clone(), Body: body, Time: s.clock.Now()})
 	c.reqIndex = len(s.requests) - 1
 	s.mu.Unlock()
@@ -355,11 +365,12 @@ func (c *reqCtx) decode(v any) bool {
 	return true
 }
 
-// auditReason is the URL-decoded X-Audit-Log-Reason header.
+// auditReason is the URL-decoded X-Audit-Log-Reason header, or the legacy reason
+// query parameter some discordgo calls still send.
 func (c *reqCtx) auditReason() string {
 	h := c.r.Header.Get("X-Audit-Log-Reason")
 	if h == "" {
-		return ""
+		return c.r.URL.Query().Get("reason")
 	}
 	if d, err := url.PathUnescape(h); err == nil {
 		return d

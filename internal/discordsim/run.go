@@ -172,7 +172,7 @@ func (s *Server) run(ctx context.Context, member *Member, command string, opts [
 			return nil, fmt.Errorf("%q: %w: subcommand missing", command, ErrUnknownCommand)
 		}
 	}
-	ix := &Interaction{ID: s.newID(), Token: randomToken(), Type: discordgo.InteractionApplicationCommand, GuildID: gid, User: member.User, Command: "/" + strings.Join(parts, " "), fileMax: defaultFileMax}
+	ix := &Interaction{ID: s.newID(), Token: randomToken(), Type: discordgo.InteractionApplicationCommand, GuildID: gid, User: member.User, Command: "/" + strings.Join(parts, " "), fileMax: s.opts.AttachmentSizeLimit}
 	resolved := map[string]map[string]any{}
 	addResolved := func(kind, id string, v any) {
 		if resolved[kind] == nil {

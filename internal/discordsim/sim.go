@@ -76,6 +76,9 @@ type Options struct {
 	// ResponseTimeout bounds, in wall time, how long Run and friends wait for the bot
 	// (default 10 s). A context deadline, when sooner, wins.
 	ResponseTimeout time.Duration
+	// AttachmentSizeLimit is the per-file upload limit announced on interactions as
+	// attachment_size_limit and enforced on their responses (default 10 MiB).
+	AttachmentSizeLimit int
 	// Addr is the listen address (default "127.0.0.1:0"). Only loopback is allowed.
 	Addr string
 }
@@ -167,6 +170,9 @@ func newServer(opts Options) (*Server, error) {
 	}
 	if opts.HeartbeatInterval <= 0 {
 		opts.HeartbeatInterval = 41250 * time.Millisecond
+	}
+	if opts.AttachmentSizeLimit <= 0 {
+		opts.AttachmentSizeLimit = defaultFileMax
 	}
 	if opts.ResponseTimeout <= 0 {
 		opts.ResponseTimeout = 10 * time.Second
