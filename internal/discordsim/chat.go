@@ -116,4 +116,3 @@ func (s *Server) memberRole(c *reqCtx) {
 	s.gw.dispatch(s, s.shardFor(g.ID), "GUILD_MEMBER_UPDATE", m)
 	c.noContent()
 }
-
