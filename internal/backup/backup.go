@@ -356,3 +356,18 @@ func ParseFileName(name string) (label string, t time.Time, ok bool) {
 
 // ManifestName returns the manifest file name of a backup file.
 func ManifestName(file string) string { return file + manifestExt }
+
+// OptionsFromConfig returns the engine options for the bot's configuration.
+// Backups connect as the schema owner (MIGRATION_DATABASE_URL, which
+// defaults to DATABASE_URL): only it can read every table, and it has the
+// CREATEDB right restore drills need.
+func OptionsFromConfig(cfg *config.Config) Options {
+	return Options{
+		Dir:           cfg.BackupDir,
+		Retention:     cfg.BackupRetention,
+		DatabaseURL:   cfg.MigrationURL,
+		Password:      cfg.MigrationPassword,
+		AdminURL:      cfg.MigrationURL,
+		AdminPassword: cfg.MigrationPassword,
+	}
+}

@@ -240,7 +240,7 @@ func (e *Engine) psqlRestore(ctx context.Context, path string, target conn) erro
 type dbInfo struct {
 	exists bool
 	tables int64
-	rows   int64 // estimate
+	rows   int64
 	size   int64
 }
 
@@ -268,12 +268,15 @@ func (e *Engine) inspect(ctx context.Context, name string) (dbInfo, error) {
 	}
 	defer c.Close(context.Background())
 	info.exists = true
-	err = c.QueryRow(ctx, `
-		SELECT count(*), COALESCE(sum(GREATEST(c.reltuples, 0)), 0)::bigint, pg_database_size(current_database())
-		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-		WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-		  AND n.nspname NOT LIKE 'pg\_toast%'`).Scan(&info.tables, &info.rows, &info.size)
+	counts, err := countRows(ctx, c)
 	if err != nil {
+		return info, fmt.Errorf("inspect database %s: %w", name, err)
+	}
+	info.tables = int64(len(counts))
+	for _, n := range counts {
+		info.rows += n
+	}
+	if err := c.QueryRow(ctx, "SELECT pg_database_size(current_database())").Scan(&info.size); err != nil {
 		return info, fmt.Errorf("inspect database %s: %w", name, err)
 	}
 	return info, nil
@@ -298,7 +301,7 @@ func (e *Engine) Restore(ctx context.Context, file, targetDB string, force bool)
 		return fmt.Errorf("restore: %w", err)
 	}
 	live := targetDB == e.db.dbname
-	what := fmt.Sprintf("database %s (%d tables, about %d rows, %s)", targetDB, info.tables, info.rows, FormatSize(info.size))
+	what := fmt.Sprintf("database %s (%d tables, %d rows, %s)", targetDB, info.tables, info.rows, FormatSize(info.size))
 	if info.exists && (live || info.tables > 0) && !force {
 		why := "it already exists and holds data"
 		if live {
