@@ -88,3 +88,35 @@ func BenchmarkThroughput(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkAdversarial checks that the worst inputs cost about as much per
+// byte as chat: every word a hit, long letter runs, nested keywords.
+func BenchmarkAdversarial(b *testing.B) {
+	nested, err := New(Rules{Keywords: []Keyword{{Pattern: "*ab*"}, {Pattern: "*abab*"}, {Pattern: "*ababab*"}, {Pattern: "*abababab*"}}, Allow: []string{"*bab*"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	inputs := map[string]string{
+		"hits":      strings.Repeat("fuck ", MaxInputBytes/5),
+		"runs":      strings.Repeat("aaab", MaxInputBytes/4),
+		"nested":    strings.Repeat("ab", MaxInputBytes/2),
+		"singles":   strings.Repeat("a ", MaxInputBytes/2),
+		"at-signs":  strings.Repeat("a@", MaxInputBytes/2),
+		"digits":    strings.Repeat("1", MaxInputBytes),
+		"zerowidth": strings.Repeat("b\u200b", MaxInputBytes/4),
+	}
+	for _, name := range []string{"hits", "runs", "nested", "singles", "at-signs", "digits", "zerowidth"} {
+		text := inputs[name]
+		for _, e := range []struct {
+			name string
+			e    *Engine
+		}{{"default", Default()}, {"nested", nested}} {
+			b.Run(name+"/"+e.name, func(b *testing.B) {
+				b.SetBytes(int64(len(text)))
+				for b.Loop() {
+					e.e.Check(text)
+				}
+			})
+		}
+	}
+}

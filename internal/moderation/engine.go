@@ -395,10 +395,11 @@ func (e *Engine) collect(sc *scratch, m *matcher) {
 }
 
 // resolve drops allowed hits and hits inside a more severe (or equal) one,
-// and maps the rest to original byte ranges.
+// and maps the rest to original byte ranges. After sorting it is one sweep:
+// hits come by start, longest first, so a hit is covered by an earlier one
+// exactly when some earlier end reaches past its own.
 func (e *Engine) resolve(sc *scratch) []Match {
-	fs := sc.found
-	slices.SortFunc(fs, func(a, b found) int {
+	byStart := func(a, b found) int {
 		if a.start != b.start {
 			return int(a.start - b.start)
 		}
@@ -406,25 +407,27 @@ func (e *Engine) resolve(sc *scratch) []Match {
 			return int(b.end - a.end)
 		}
 		return int(b.r.sev - a.r.sev)
-	})
-	var ms []Match
-	keep := fs[:0]
-next:
-	for _, f := range fs {
-		for _, a := range sc.allowed {
-			if a.start <= f.start && a.end >= f.end {
-				continue next
-			}
-		}
-		for _, k := range keep {
-			if k.start <= f.start && k.end >= f.end && k.r.sev >= f.r.sev {
-				continue next
-			}
-		}
-		keep = append(keep, f)
 	}
+	fs := sc.found
+	slices.SortFunc(fs, byStart)
+	allowed := sc.allowed
+	slices.SortFunc(allowed, byStart)
+	var ms []Match
+	// maxEnd[s] is the furthest end of a kept hit of severity s or more.
+	var maxEnd [SeverityCritical + 1]int32
+	allowEnd, ai := int32(-1), 0
 	n := &sc.n
-	for _, f := range keep {
+	for _, f := range fs {
+		for ai < len(allowed) && allowed[ai].start <= f.start {
+			allowEnd = max(allowEnd, allowed[ai].end)
+			ai++
+		}
+		if allowEnd >= f.end || maxEnd[f.r.sev] >= f.end {
+			continue
+		}
+		for s := SeverityLow; s <= f.r.sev; s++ {
+			maxEnd[s] = max(maxEnd[s], f.end)
+		}
 		ms = append(ms, Match{
 			Category: f.r.cat,
 			Severity: f.r.sev,

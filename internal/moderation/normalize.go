@@ -1,6 +1,7 @@
 package moderation
 
 import (
+	"slices"
 	"unicode"
 	"unicode/utf8"
 
@@ -32,12 +33,8 @@ type span struct{ s, e int32 }
 
 // stretchedIn reports whether a collapsed run lies in out[lo:hi].
 func (n *normalized) stretchedIn(lo, hi int32) bool {
-	for _, k := range n.stretched {
-		if k >= lo && k < hi {
-			return true
-		}
-	}
-	return false
+	i, _ := slices.BinarySearch(n.stretched, lo)
+	return i < len(n.stretched) && n.stretched[i] < hi
 }
 
 // token is a maximal run of word units in units[lo:hi]. single marks a
