@@ -3,6 +3,7 @@ package discordsim_test
 import (
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -183,10 +184,11 @@ func TestClockRules(t *testing.T) {
 	g := sim.SeedSandbox()
 	started, proceed := make(chan struct{}), make(chan struct{})
 	errs := make(chan error, 4)
-	mode := "late"
+	var mode atomic.Value
+	mode.Store("late")
 	startBot(t, sim, func(s *discordgo.Session, i *discordgo.InteractionCreate) {
 		reply := &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: &discordgo.InteractionResponseData{Content: "ok"}}
-		switch mode {
+		switch mode.Load() {
 		case "late":
 			started <- struct{}{}
 			<-proceed
@@ -216,7 +218,7 @@ func TestClockRules(t *testing.T) {
 	}
 
 	// Expired: a follow-up 15 minutes after the interaction.
-	mode = "expired"
+	mode.Store("expired")
 	go func() { _, err := sim.Run(ctx(t), alice, "/ping"); runErr <- err }()
 	<-started
 	if err := <-errs; err != nil {
@@ -230,7 +232,7 @@ func TestClockRules(t *testing.T) {
 	}
 
 	// Double: a second acknowledgement.
-	mode = "double"
+	mode.Store("double")
 	if _, err := sim.Run(ctx(t), alice, "/ping"); err != nil {
 		t.Fatal(err)
 	}

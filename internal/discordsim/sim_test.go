@@ -215,3 +215,18 @@ func TestCommandVisibilityAndOptions(t *testing.T) {
 		t.Errorf("override false: err = %v", err)
 	}
 }
+
+func TestListenAndServe(t *testing.T) {
+	c, cancel := context.WithCancel(context.Background())
+	var url string
+	err := discordsim.ListenAndServe(c, discordsim.Options{}, func(s *discordsim.Server) {
+		url = s.URL()
+		cancel()
+	})
+	if err != nil || !strings.HasPrefix(url, "http://127.0.0.1:") {
+		t.Errorf("ListenAndServe = %v, url %q", err, url)
+	}
+	if _, err := discordsim.New(discordsim.Options{Addr: "0.0.0.0:0"}); err == nil {
+		t.Error("non-loopback address accepted")
+	}
+}
