@@ -348,7 +348,7 @@ func (e *Engine) Check(text string) Verdict {
 		ms = e.resolve(sc)
 	}
 	if !e.disabled[categoryIndex[CategoryPII]] || !e.disabled[categoryIndex[CategorySpam]] {
-		ms = e.scanRaw(text, ms)
+		ms = e.scanRaw(text, sc.n.out, ms)
 	}
 	for _, rx := range e.regexes {
 		for _, loc := range rx.FindAllStringIndex(text, 16) {

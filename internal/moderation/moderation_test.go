@@ -55,6 +55,21 @@ func TestCheck(t *testing.T) {
 			want: flagged(ReasonPersonalInformation, CategoryPII, SeverityHigh, []Match{{Category: CategoryPII, Severity: SeverityHigh, Term: "email", Start: 9, End: 29}}),
 		},
 		{
+			name: "email spelt out",
+			text: "jane.doe [at] example [dot] com",
+			want: flagged(ReasonPersonalInformation, CategoryPII, SeverityHigh, []Match{{Category: CategoryPII, Severity: SeverityHigh, Term: "email", Start: 0, End: 31}}),
+		},
+		{
+			name: "webmail spelt out",
+			text: "DM me: jane at gmail dot com",
+			want: flagged(ReasonPersonalInformation, CategoryPII, SeverityHigh, []Match{{Category: CategoryPII, Severity: SeverityHigh, Term: "email", Start: 7, End: 28}}),
+		},
+		{
+			name: "at and dot in prose",
+			text: "look at that dot on the map, at home.com is not a thing",
+			want: Verdict{Matches: []Match{}},
+		},
+		{
 			name: "phone",
 			text: "her number is (415) 555-2671 ok",
 			want: flagged(ReasonPersonalInformation, CategoryPII, SeverityHigh, []Match{{Category: CategoryPII, Severity: SeverityHigh, Term: "phone", Start: 14, End: 28}}),

@@ -1,6 +1,8 @@
 package moderation
 
 import (
+	"bytes"
+	"regexp"
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
@@ -21,7 +23,7 @@ const (
 // scanRaw finds PII and spam in the original text. One pass looks at '@'
 // (emails, @everyone/@here, <@id> mentions), digits (phone numbers, with a
 // cheap shape check before libphonenumber) and "discord" (invite links).
-func (e *Engine) scanRaw(text string, ms []Match) []Match {
+func (e *Engine) scanRaw(text string, norm []byte, ms []Match) []Match {
 	pii := !e.disabled[categoryIndex[CategoryPII]]
 	spam := !e.disabled[categoryIndex[CategorySpam]]
 	mentions, firstMention, lastMention := 0, -1, -1
@@ -73,6 +75,11 @@ func (e *Engine) scanRaw(text string, ms []Match) []Match {
 					i += w - 1
 				}
 			}
+		}
+	}
+	if pii && mayHideEmail(norm) {
+		for _, loc := range obfuscatedEmail.FindAllStringIndex(text, 8) {
+			ms = append(ms, Match{Category: CategoryPII, Severity: severityEmail, Term: "email", Start: loc[0], End: loc[1]})
 		}
 	}
 	if mentions >= massMentions {
@@ -232,4 +239,43 @@ func phoneAt(text string, i, end int) (int, int, bool) {
 		return 0, 0, false
 	}
 	return i, end, true
+}
+
+// obfuscatedEmail finds addresses spelt out to dodge filters:
+// "jane [at] example [dot] com", "jane at example dot com",
+// "jane at gmail.com". RE2 keeps it linear.
+var obfuscatedEmail = func() *regexp.Regexp {
+	const (
+		local    = `[a-z0-9][a-z0-9._%+-]{0,63}`
+		boxAt    = `\s*[\[({<]\s*at\s*[\])}>]\s*`
+		spaceAt  = `\s+at\s+`
+		dot      = `(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+)`
+		dotOrDot = `(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+|\.)`
+		label    = `[a-z0-9-]{1,63}`
+		tld      = `(?:com|net|org|edu|gov|io|co|uk|de|fr|me|ca|au|nl|es|it|ru|info|biz)\b`
+		webmail  = `(?:gmail|googlemail|yahoo|hotmail|outlook|live|icloud|me|proton|protonmail|pm|aol|gmx|yandex|mail)`
+	)
+	return regexp.MustCompile(`(?i)\b` + local + `(?:` +
+		boxAt + label + `(?:` + dotOrDot + label + `){0,2}?` + dotOrDot + tld + `|` +
+		spaceAt + label + `(?:` + dot + label + `){0,2}?` + dot + tld + `|` +
+		spaceAt + webmail + dotOrDot + tld + `)`)
+}()
+
+// mayHideEmail is the cheap test on normalised text that decides whether
+// obfuscatedEmail is worth running.
+func mayHideEmail(norm []byte) bool {
+	for _, m := range [...]string{"at]", "at)", "at}", "at>", " dot ", "[dot", "(dot"} {
+		if bytes.Contains(norm, []byte(m)) {
+			return true
+		}
+	}
+	if !bytes.Contains(norm, []byte(" at ")) {
+		return false
+	}
+	for _, m := range [...]string{" at gmail", " at googlemail", " at yahoo", " at hotmail", " at outlook", " at live.", " at icloud", " at me.", " at proton", " at pm.", " at aol", " at gmx", " at yandex", " at mail."} {
+		if bytes.Contains(norm, []byte(m)) {
+			return true
+		}
+	}
+	return false
 }
