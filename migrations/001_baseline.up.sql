@@ -103,3 +103,12 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON
     member_profiles, stats_submissions, daily_records, tenseys, barbie_list,
     journal_entries, course_progress, duels
 TO embodied_app;
+
+-- Let the bot check at start-up that the schema is current.
+DO $$
+BEGIN
+    IF to_regclass('schema_migrations') IS NOT NULL THEN
+        GRANT SELECT ON schema_migrations TO embodied_app;
+    END IF;
+END
+$$;

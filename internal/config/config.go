@@ -436,11 +436,23 @@ func (c *Config) Summary() []any {
 		"backupDir", c.BackupDir,
 		"enforceModeration", c.EnforceModeration,
 		"owners", strings.Join(c.Owners, ","),
-		"database", c.DatabaseURL,
+		"database", withoutPassword(c.DatabaseURL),
 		"dbPassword", c.DBPassword.String(),
 		"discordToken", c.DiscordToken.String(),
 		"discordApi", c.DiscordAPIURL,
 		"guildId", c.DiscordGuildID,
 		"httpAddr", c.HTTPAddr,
 	}
+}
+
+// withoutPassword strips a password from a connection URL for printing.
+func withoutPassword(conn string) string {
+	u, err := url.Parse(conn)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	if u.User != nil {
+		u.User = url.User(u.User.Username())
+	}
+	return u.String()
 }

@@ -1,0 +1,211 @@
+// Package app wires the bot together: database pool, Discord session,
+// command pipeline and background services. It is the only package that
+// knows both Discord and SQL; cmd/embodied just calls Run.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/embodied-community/embodied/internal/audit"
+	"github.com/embodied-community/embodied/internal/bot"
+	"github.com/embodied-community/embodied/internal/command"
+	"github.com/embodied-community/embodied/internal/config"
+	"github.com/embodied-community/embodied/internal/discordhttp"
+	"github.com/embodied-community/embodied/internal/logging"
+	"github.com/embodied-community/embodied/internal/middleware"
+	"github.com/embodied-community/embodied/internal/middleware/auditlog"
+	"github.com/embodied-community/embodied/internal/middleware/moderator"
+	"github.com/embodied-community/embodied/internal/middleware/permission"
+	"github.com/embodied-community/embodied/internal/middleware/ratelimit"
+	"github.com/embodied-community/embodied/internal/schema"
+	"github.com/embodied-community/embodied/internal/store"
+)
+
+// Options are for tests: an injected clock.
+type Options struct {
+	Now func() time.Time
+}
+
+// App is the running bot.
+type App struct {
+	cfg     *config.Config
+	log     *slog.Logger
+	opts    Options
+	Store   *store.Store
+	Session *discordgo.Session
+	Audit   *audit.Writer
+	Limiter *ratelimit.Limiter
+	Bot     *bot.Bot
+
+	recorder *ratelimit.Recorder
+	cancel   context.CancelFunc
+	bg       sync.WaitGroup
+}
+
+// Run starts the bot and blocks until ctx is cancelled, then shuts down
+// within cfg.ShutdownTimeout.
+func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
+	a, err := Start(ctx, cfg, logger, Options{})
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	stopCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	return a.Stop(stopCtx)
+}
+
+// Start connects everything and returns once the bot is online.
+func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Options) (*App, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	a := &App{cfg: cfg, log: logger, opts: opts}
+	log := logging.Component(logger, "Bot")
+	log.Info("Starting embodied", cfg.Summary()...)
+	if cfg.EnforceModeration {
+		logging.Component(logger, "WarningSystem").Warn("MODERATION ENFORCEMENT IS ON: strike 2 applies a real 24h timeout and strike 3 a real permanent ban")
+	} else {
+		logging.Component(logger, "WarningSystem").Info("Moderation enforcement DISABLED (dev/staging mode)")
+	}
+
+	startCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	pool, err := store.Open(startCtx, cfg.DatabaseURL, cfg.DBPassword.Reveal())
+	if err != nil {
+		return nil, err
+	}
+	a.Store = store.New(pool)
+	fail := func(err error) (*App, error) {
+		pool.Close()
+		return nil, err
+	}
+	if err := a.Store.Ping(startCtx); err != nil {
+		return fail(err)
+	}
+	if err := checkSchema(startCtx, a.Store); err != nil {
+		return fail(err)
+	}
+	key, err := bot.LoadKey(startCtx, pool, cfg.ComponentSigningKey.Reveal())
+	if err != nil {
+		return fail(err)
+	}
+
+	bgCtx, bgCancel := context.WithCancel(context.Background())
+	a.cancel = bgCancel
+	a.Audit, err = audit.NewWriter(pool, cfg.AuditFallbackFile, logging.Component(logger, "Audit"), audit.Options{Now: opts.Now})
+	if err != nil {
+		bgCancel()
+		return fail(err)
+	}
+	a.Audit.Start(bgCtx)
+	a.recorder = ratelimit.NewRecorder(pool, logging.Component(logger, "RateLimiter"))
+	a.Limiter = ratelimit.New(logging.Component(logger, "RateLimiter"), ratelimit.Options{Now: opts.Now, Recorder: a.recorder})
+	a.background(func() { a.recorder.Run(bgCtx, time.Second) })
+	a.background(func() { a.Limiter.Run(bgCtx, time.Minute) })
+
+	a.Session, err = discordhttp.NewSession(cfg.DiscordToken.Reveal(), cfg.DiscordAPIURL, logger)
+	if err != nil {
+		a.stopBackground()
+		return fail(err)
+	}
+	reg := bot.NewRegistry()
+	signer := bot.NewSigner(key)
+	command.Register(reg, command.Deps{Store: a.Store, Signer: signer, Now: opts.Now})
+	guard := permission.New(cfg.Owners, a.Audit, logging.Component(logger, "PermissionGuard"), nil)
+	mod := moderator.New(pool, logging.Component(logger, "ContentModerator"), moderator.Options{})
+	withComponent := func(name string, mw middleware.Middleware) middleware.Middleware {
+		return func(next middleware.Handler) middleware.Handler {
+			h := mw(next)
+			return func(ctx context.Context, in *middleware.Interaction) error {
+				log := in.Log
+				in.Log = logging.Component(log, name)
+				defer func() { in.Log = log }()
+				return h(ctx, in)
+			}
+		}
+	}
+	a.Bot = bot.New(a.Session, reg, signer, bot.Options{
+		Logger: logger,
+		Middleware: []middleware.Middleware{
+			withComponent("RateLimiter", a.Limiter.Middleware()),
+			guard.Middleware(),
+			bot.Validate(reg),
+			withComponent("ContentModerator", mod.Middleware()),
+			auditlog.Middleware(a.Audit, logging.Component(logger, "Audit")),
+		},
+		Events:            a.Audit,
+		GuildID:           cfg.DiscordGuildID,
+		HideAdminCommands: cfg.HideAdminCommands,
+		Now:               opts.Now,
+	})
+	a.Bot.Start()
+	if err := a.Session.Open(); err != nil {
+		a.stopBackground()
+		return fail(fmt.Errorf("connect to the Discord gateway: %w", err))
+	}
+	if err := a.Bot.Register(startCtx); err != nil {
+		a.Session.Close()
+		a.stopBackground()
+		return fail(err)
+	}
+	log.Info("Connected to Discord", "user", a.Session.State.User.Username)
+	return a, nil
+}
+
+func (a *App) background(f func()) {
+	a.bg.Add(1)
+	go func() {
+		defer a.bg.Done()
+		f()
+	}()
+}
+
+func (a *App) stopBackground() {
+	a.cancel()
+	a.bg.Wait()
+	a.Audit.Stop()
+}
+
+// Stop lets in-flight interactions finish (bounded by ctx), flushes the
+// audit and rate-limit records, and closes the connections.
+func (a *App) Stop(ctx context.Context) error {
+	log := logging.Component(a.log, "Bot")
+	log.Info("Shutting down")
+	var errs []error
+	if err := a.Bot.Stop(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	if err := a.Session.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close Discord session: %w", err))
+	}
+	a.stopBackground()
+	a.Store.Pool().Close()
+	log.Info("Stopped")
+	return errors.Join(errs...)
+}
+
+// checkSchema refuses to start on a database whose migrations are behind
+// the binary's.
+func checkSchema(ctx context.Context, st *store.Store) error {
+	var version int64
+	var dirty bool
+	err := st.Pool().QueryRow(ctx, `SELECT version, dirty FROM schema_migrations`).Scan(&version, &dirty)
+	if err != nil {
+		return errors.New("the database has no migrations applied: run `embodied migrate up` first")
+	}
+	if dirty {
+		return fmt.Errorf("migration %03d failed half-way: fix it, then run `embodied migrate up`", version)
+	}
+	if uint(version) < schema.Latest() {
+		return fmt.Errorf("the database schema is at %03d but this binary needs %03d: run `embodied migrate up`", version, schema.Latest())
+	}
+	return nil
+}

@@ -1,0 +1,199 @@
+// Package apptest runs the whole bot for end-to-end tests: the real app
+// wiring and discordgo Session against the discordsim emulator, on a fresh
+// PostgreSQL database, with a sandbox guild (owner, admin, moderator, alice
+// and bob) and the logs captured for assertions.
+package apptest
+
+import (
+	"bytes"
+	"context"
+	"github.com/bwmarrin/discordgo"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/embodied-community/embodied/internal/app"
+	"github.com/embodied-community/embodied/internal/config"
+	"github.com/embodied-community/embodied/internal/discordsim"
+	"github.com/embodied-community/embodied/internal/logging"
+	"github.com/embodied-community/embodied/internal/storetest"
+)
+
+// Harness is one running bot and its world.
+type Harness struct {
+	T     testing.TB
+	Sim   *discordsim.Server
+	Guild *discordsim.Guild
+	DB    *storetest.DB
+	App   *app.App
+	Cfg   *config.Config
+	Clock *discordsim.ManualClock
+	logs  *buffer
+
+	Owner, Admin, Moderator, Alice, Bob *discordsim.Member
+}
+
+// buffer is a goroutine-safe log sink.
+type buffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// New starts the bot. configure may adjust the configuration first.
+func New(t testing.TB, configure ...func(*config.Config)) *Harness {
+	t.Helper()
+	clock := discordsim.NewManualClock(time.Date(2025, 10, 7, 14, 30, 15, 0, time.UTC))
+	sim := discordsim.NewTest(t, discordsim.Options{Clock: clock})
+	g := sim.SeedSandbox()
+	h := &Harness{T: t, Sim: sim, Guild: g, Clock: clock, logs: &buffer{}}
+	h.Owner, h.Admin, h.Moderator = g.Owner(), g.MemberByName("admin"), g.MemberByName("moderator")
+	h.Alice, h.Bob = g.MemberByName("alice"), g.MemberByName("bob")
+	h.DB = storetest.New(t)
+	h.Cfg = &config.Config{
+		Env:                 config.EnvDev,
+		HealthcheckInterval: 5 * time.Minute,
+		BackupCron:          "0 3 * * *",
+		BackupDir:           filepath.Join(t.TempDir(), "backups"),
+		BackupRetention:     30 * 24 * time.Hour,
+		HTTPAddr:            "off",
+		ShutdownTimeout:     10 * time.Second,
+		AuditFallbackFile:   filepath.Join(t.TempDir(), "audit-fallback.jsonl"),
+		Owners:              []string{h.Owner.ID()},
+		DatabaseURL:         h.DB.AppURL,
+		MigrationURL:        h.DB.OwnerURL,
+		DiscordToken:        config.Secret(sim.Token()),
+		DiscordAPIURL:       sim.URL(),
+		LogLevel:            "debug",
+		LogFormat:           "text",
+	}
+	for _, c := range configure {
+		c(h.Cfg)
+	}
+	logger, _, err := logging.New(h.logs, logging.Options{Format: h.Cfg.LogFormat, Level: h.Cfg.LogLevel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	h.App, err = app.Start(ctx, h.Cfg, logger, app.Options{Now: clock.Now})
+	if err != nil {
+		t.Fatalf("start the bot: %v\nlogs:\n%s", err, h.logs.String())
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		if err := h.App.Stop(ctx); err != nil {
+			t.Errorf("stop the bot: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("bot logs:\n%s", h.logs.String())
+		}
+	})
+	return h
+}
+
+// Run has member run a slash command and returns what they saw.
+func (h *Harness) Run(member *discordsim.Member, command string, opts ...discordsim.Option) *discordsim.Interaction {
+	h.T.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	ix, err := h.Sim.Run(ctx, member, command, opts...)
+	if err != nil {
+		h.T.Fatalf("%s runs %s: %v\nlogs:\n%s", member.User.Username, command, err, h.logs.String())
+	}
+	return ix
+}
+
+// Click has member click a button on msg.
+func (h *Harness) Click(member *discordsim.Member, msg *discordsim.Message, customID string) *discordsim.Interaction {
+	h.T.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	ix, err := h.Sim.Click(ctx, member, msg, customID)
+	if err != nil {
+		h.T.Fatalf("%s clicks %s: %v", member.User.Username, customID, err)
+	}
+	return ix
+}
+
+// Logs returns everything logged so far.
+func (h *Harness) Logs() string { return h.logs.String() }
+
+// LogLines returns the log lines containing every one of parts.
+func (h *Harness) LogLines(parts ...string) []string {
+	var out []string
+	for _, line := range strings.Split(h.logs.String(), "\n") {
+		ok := line != ""
+		for _, p := range parts {
+			ok = ok && strings.Contains(line, p)
+		}
+		if ok {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+// Eventually polls cond for up to 10 s (for work done in the background,
+// such as batched writes).
+func (h *Harness) Eventually(what string, cond func() bool) {
+	h.T.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if cond() {
+			return
+		}
+		if time.Now().After(deadline) {
+			h.T.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// Count runs a count(*) query as the application role.
+func (h *Harness) Count(query string, args ...any) int {
+	h.T.Helper()
+	var n int
+	if err := h.DB.App.QueryRow(context.Background(), query, args...).Scan(&n); err != nil {
+		h.T.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
+
+// CustomIDs lists the custom ids of msg's buttons and selects, in order.
+func CustomIDs(msg *discordsim.Message) []string {
+	var out []string
+	var walk func(cs []discordgo.MessageComponent)
+	walk = func(cs []discordgo.MessageComponent) {
+		for _, c := range cs {
+			switch v := c.(type) {
+			case *discordgo.ActionsRow:
+				walk(v.Components)
+			case discordgo.ActionsRow:
+				walk(v.Components)
+			case *discordgo.Button:
+				out = append(out, v.CustomID)
+			case discordgo.Button:
+				out = append(out, v.CustomID)
+			case *discordgo.SelectMenu:
+				out = append(out, v.CustomID)
+			case discordgo.SelectMenu:
+				out = append(out, v.CustomID)
+			}
+		}
+	}
+	walk(msg.Components)
+	return out
+}

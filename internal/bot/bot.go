@@ -1,0 +1,375 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/embodied-community/embodied/internal/audit"
+	"github.com/embodied-community/embodied/internal/logging"
+	"github.com/embodied-community/embodied/internal/middleware"
+)
+
+// DefaultAttachmentLimit is Discord's upload limit when the interaction does
+// not say otherwise.
+const DefaultAttachmentLimit = 10 << 20
+
+// Messages shown for interactions refused before the middleware.
+const (
+	MsgGuildOnly   = "❌ This command only works in a server, not in direct messages."
+	MsgForged      = "❌ This button is not valid. Run the command again."
+	MsgOtherGuild  = "❌ This button belongs to another server."
+	MsgUnknown     = "❌ This command is not available any more."
+	MsgAlreadyDone = "This interaction was already handled."
+)
+
+// EventSink records security events.
+type EventSink interface {
+	Security(audit.SecurityEvent)
+}
+
+// Options configures a Bot.
+type Options struct {
+	Logger *slog.Logger
+	// Middleware runs in order between recovery and the handler: the
+	// rate limiter, permission guard, option validation (Validate), content
+	// moderator and audit logger.
+	Middleware []middleware.Middleware
+	Events     EventSink
+	// GuildID scopes command registration to one guild (dev, staging).
+	GuildID string
+	// HideAdminCommands sets default_member_permissions on staff commands.
+	HideAdminCommands bool
+	// OnInteraction observes every interaction (metrics).
+	OnInteraction func(command, outcome string, d time.Duration)
+	Now           func() time.Time
+}
+
+// Bot routes interactions from the gateway through the pipeline.
+type Bot struct {
+	s      *discordgo.Session
+	reg    *Registry
+	signer *Signer
+	opts   Options
+	log    *slog.Logger
+	chain  middleware.Handler
+
+	ctx      context.Context
+	cancel   context.CancelFunc
+	inflight sync.WaitGroup
+	seen     sync.Map // interaction ids already handled: a redelivery is a no-op
+	remove   func()
+}
+
+type ctxKey struct{}
+
+// New returns a Bot over session s.
+func New(s *discordgo.Session, reg *Registry, signer *Signer, opts Options) *Bot {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	b := &Bot{s: s, reg: reg, signer: signer, opts: opts, log: logging.Component(opts.Logger, "Bot")}
+	mws := append([]middleware.Middleware{middleware.Recover(opts.Logger)}, opts.Middleware...)
+	b.chain = middleware.Chain(b.dispatch, mws...)
+	b.ctx, b.cancel = context.WithCancel(context.Background())
+	return b
+}
+
+// Signer returns the component id signer.
+func (b *Bot) Signer() *Signer { return b.signer }
+
+// Register bulk-overwrites the application's commands, guild-scoped when
+// configured.
+func (b *Bot) Register(ctx context.Context) error {
+	appID := b.s.State.User.ID
+	if r := b.s.State.Ready; r.Application != nil && r.Application.ID != "" {
+		appID = r.Application.ID
+	}
+	cmds := b.reg.ApplicationCommands(b.opts.HideAdminCommands)
+	if _, err := b.s.ApplicationCommandBulkOverwrite(appID, b.opts.GuildID, cmds, discordgo.WithContext(ctx)); err != nil {
+		return fmt.Errorf("register %d commands: %w", len(cmds), err)
+	}
+	scope := "global"
+	if b.opts.GuildID != "" {
+		scope = "guild " + b.opts.GuildID
+	}
+	b.log.Info("Commands registered", "count", len(cmds), "scope", scope)
+	return nil
+}
+
+// Start begins handling interactions.
+func (b *Bot) Start() {
+	b.remove = b.s.AddHandler(func(s *discordgo.Session, e *discordgo.Event) {
+		if e.Type != "INTERACTION_CREATE" {
+			return
+		}
+		b.inflight.Add(1)
+		defer b.inflight.Done()
+		b.HandleRaw(b.ctx, e.RawData)
+	})
+}
+
+// Stop stops taking interactions and waits up to ctx for those in flight.
+func (b *Bot) Stop(ctx context.Context) error {
+	if b.remove != nil {
+		b.remove()
+	}
+	done := make(chan struct{})
+	go func() { b.inflight.Wait(); close(done) }()
+	select {
+	case <-done:
+		b.cancel()
+		return nil
+	case <-ctx.Done():
+		b.cancel()
+		return fmt.Errorf("interactions still running at shutdown: %w", ctx.Err())
+	}
+}
+
+// HandleRaw handles one INTERACTION_CREATE payload.
+func (b *Bot) HandleRaw(ctx context.Context, raw json.RawMessage) {
+	var ic discordgo.Interaction
+	if err := json.Unmarshal(raw, &ic); err != nil {
+		b.log.Error("Undecodable interaction", "error", err)
+		return
+	}
+	var extra struct {
+		AttachmentSizeLimit int64 `json:"attachment_size_limit"`
+	}
+	_ = json.Unmarshal(raw, &extra)
+	if _, dup := b.seen.LoadOrStore(ic.ID, b.opts.Now()); dup {
+		b.log.Info("Duplicate interaction ignored", "interactionId", ic.ID)
+		return
+	}
+	b.handle(ctx, &ic, extra.AttachmentSizeLimit)
+}
+
+// ForgetBefore drops remembered interaction ids older than t (their tokens
+// have expired, Discord will not redeliver them).
+func (b *Bot) ForgetBefore(t time.Time) {
+	b.seen.Range(func(k, v any) bool {
+		if v.(time.Time).Before(t) {
+			b.seen.Delete(k)
+		}
+		return true
+	})
+}
+
+func (b *Bot) handle(ctx context.Context, ic *discordgo.Interaction, sizeLimit int64) {
+	start := b.opts.Now()
+	in := &middleware.Interaction{
+		ID: ic.ID, Token: ic.Token, GuildID: ic.GuildID, ChannelID: ic.ChannelID,
+		AppPermissions: ic.AppPermissions, Locale: string(ic.Locale), Received: start,
+		AttachmentSizeLimit: sizeLimit, Resolved: map[string]middleware.User{}, Options: map[string]any{},
+	}
+	if in.AttachmentSizeLimit <= 0 {
+		in.AttachmentSizeLimit = DefaultAttachmentLimit
+	}
+	switch {
+	case ic.Member != nil && ic.Member.User != nil:
+		in.User = middleware.User{ID: ic.Member.User.ID, Username: ic.Member.User.Username, Bot: ic.Member.User.Bot,
+			Member: &middleware.Membership{Roles: ic.Member.Roles, Permissions: ic.Member.Permissions}}
+		in.Permissions = ic.Member.Permissions
+	case ic.User != nil:
+		in.User = middleware.User{ID: ic.User.ID, Username: ic.User.Username, Bot: ic.User.Bot}
+	}
+	// Each layer adds its component and the keys it reports.
+	in.Log = b.opts.Logger
+
+	ephemeral := false
+	var handler middleware.Handler
+	var refusal string
+	switch ic.Type {
+	case discordgo.InteractionApplicationCommand:
+		in.Kind = middleware.KindCommand
+		data := ic.ApplicationCommandData()
+		in.Command = commandPath(data)
+		flatten(data.Options, in.Options)
+		resolve(data.Resolved, in.Resolved)
+		if spec, ok := b.reg.Spec(in.Command); ok {
+			in.Policy = spec.Policy
+			ephemeral = spec.Policy.Ephemeral
+			handler = b.chain
+		} else {
+			refusal = MsgUnknown
+		}
+	case discordgo.InteractionMessageComponent:
+		in.Kind = middleware.KindComponent
+		data := ic.MessageComponentData()
+		in.CustomID, in.Values = data.CustomID, data.Values
+		refusal = b.component(in)
+		if refusal == "" {
+			ephemeral = in.Policy.Ephemeral
+			handler = b.chain
+		}
+	case discordgo.InteractionModalSubmit:
+		in.Kind = middleware.KindModal
+		data := ic.ModalSubmitData()
+		in.CustomID = data.CustomID
+		in.ModalValues = modalValues(data.Components)
+		refusal = b.component(in)
+		if refusal == "" {
+			ephemeral = in.Policy.Ephemeral
+			handler = b.chain
+		}
+	default:
+		return
+	}
+	if refusal == "" && in.Policy.GuildOnly && in.GuildID == "" {
+		refusal = MsgGuildOnly
+		b.security(in, "guild_only_in_dm", audit.Low, "/"+in.Command+" in a direct message")
+	}
+
+	r := newResponder(b.s, ic, ephemeral)
+	defer r.stop()
+	in.Reply = r
+	outcome := "ok"
+	if refusal != "" {
+		outcome = "refused"
+		if err := r.Respond(ctx, middleware.Response{Content: refusal, Ephemeral: true}); err != nil {
+			b.log.Warn("Could not send a refusal", "userId", in.User.ID, "error", err)
+		}
+	} else {
+		ctx = context.WithValue(ctx, ctxKey{}, in)
+		if err := handler(ctx, in); err != nil {
+			outcome = "error"
+			b.log.Error("Interaction failed", "userId", in.User.ID, "commandName", in.Command, "error", err)
+		}
+	}
+	if r.err != nil {
+		outcome = "error"
+		b.log.Error("Automatic deferral failed", "userId", in.User.ID, "commandName", in.Command, "error", r.err)
+	}
+	if b.opts.OnInteraction != nil {
+		name := in.Command
+		if name == "" {
+			name = "component"
+		}
+		b.opts.OnInteraction(name, outcome, b.opts.Now().Sub(start))
+	}
+}
+
+// component verifies a component's signed id and prepares its policy; it
+// returns a refusal message, or "" to proceed.
+func (b *Bot) component(in *middleware.Interaction) string {
+	action, guildID, args, err := b.signer.Verify(in.CustomID)
+	if err != nil {
+		b.security(in, "forged_component", audit.High, "component "+truncate(in.CustomID, 120))
+		return MsgForged
+	}
+	if guildID != in.GuildID {
+		b.security(in, "cross_guild_component", audit.High, "component for guild "+guildID)
+		return MsgOtherGuild
+	}
+	c, ok := b.reg.components[action]
+	if !ok {
+		return MsgUnknown
+	}
+	in.Command = "component " + action
+	in.Policy = c.Policy
+	in.Values = append(args, in.Values...)
+	return ""
+}
+
+func (b *Bot) security(in *middleware.Interaction, eventType string, sev audit.Severity, attempted string) {
+	b.log.Warn("Security event", "eventType", eventType, "userId", in.User.ID, "guildId", in.GuildID, "attempted", attempted)
+	if b.opts.Events != nil {
+		b.opts.Events.Security(audit.SecurityEvent{EventType: eventType, Severity: sev, GuildID: in.GuildID,
+			ActorID: in.User.ID, Attempted: attempted})
+	}
+}
+
+// dispatch runs the declared handler.
+func (b *Bot) dispatch(ctx context.Context, in *middleware.Interaction) error {
+	if in.Kind == middleware.KindCommand {
+		spec, _ := b.reg.Spec(in.Command)
+		if spec.Defer {
+			if err := in.Reply.Defer(ctx, in.Policy.Ephemeral); err != nil {
+				return fmt.Errorf("defer: %w", err)
+			}
+		}
+		return spec.Handle(ctx, in)
+	}
+	action, _, _ := strings.Cut(strings.TrimPrefix(in.Command, "component "), " ")
+	return b.reg.components[action].Handle(ctx, in)
+}
+
+// commandPath joins the command and its subcommand group and subcommand.
+func commandPath(d discordgo.ApplicationCommandInteractionData) string {
+	path := d.Name
+	opts := d.Options
+	for len(opts) == 1 && (opts[0].Type == discordgo.ApplicationCommandOptionSubCommand ||
+		opts[0].Type == discordgo.ApplicationCommandOptionSubCommandGroup) {
+		path += " " + opts[0].Name
+		opts = opts[0].Options
+	}
+	return path
+}
+
+// flatten puts the leaf options into out with Go types: string, int64,
+// bool, or a user id string.
+func flatten(opts []*discordgo.ApplicationCommandInteractionDataOption, out map[string]any) {
+	for _, o := range opts {
+		switch o.Type {
+		case discordgo.ApplicationCommandOptionSubCommand, discordgo.ApplicationCommandOptionSubCommandGroup:
+			flatten(o.Options, out)
+		case discordgo.ApplicationCommandOptionInteger:
+			if f, ok := o.Value.(float64); ok {
+				out[o.Name] = int64(f)
+			} else {
+				out[o.Name] = o.Value
+			}
+		default:
+			out[o.Name] = o.Value
+		}
+	}
+}
+
+func resolve(r *discordgo.ApplicationCommandInteractionDataResolved, out map[string]middleware.User) {
+	if r == nil {
+		return
+	}
+	for id, u := range r.Users {
+		mu := middleware.User{ID: id, Username: u.Username, Bot: u.Bot}
+		if m, ok := r.Members[id]; ok && m != nil {
+			mu.Member = &middleware.Membership{Roles: m.Roles, Permissions: m.Permissions}
+		}
+		out[id] = mu
+	}
+}
+
+func modalValues(rows []discordgo.MessageComponent) map[string]string {
+	out := map[string]string{}
+	for _, row := range rows {
+		ar, ok := row.(*discordgo.ActionsRow)
+		if !ok {
+			continue
+		}
+		for _, c := range ar.Components {
+			if ti, ok := c.(*discordgo.TextInput); ok {
+				out[ti.CustomID] = ti.Value
+			}
+		}
+	}
+	return out
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// FromContext returns the interaction being handled, for code deep in a
+// handler that needs it.
+func FromContext(ctx context.Context) (*middleware.Interaction, bool) {
+	in, ok := ctx.Value(ctxKey{}).(*middleware.Interaction)
+	return in, ok
+}

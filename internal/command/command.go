@@ -1,0 +1,53 @@
+// Package command declares the bot's slash commands, one file per command
+// group: each declaration names its options and limits, permission level,
+// rate limit, moderated text and audit action, and its handler. Handlers
+// speak to the store and to domain packages; the bot package does the
+// Discord plumbing.
+package command
+
+import (
+	"strings"
+	"time"
+
+	"github.com/embodied-community/embodied/internal/bot"
+	"github.com/embodied-community/embodied/internal/store"
+)
+
+// Deps are what the handlers use.
+type Deps struct {
+	Store  *store.Store
+	Signer *bot.Signer
+	Now    func() time.Time
+	// HealthSummary returns a one-line health summary for embed footers
+	// (optional).
+	HealthSummary func() string
+}
+
+// Register declares every command and component in reg.
+func Register(reg *bot.Registry, d Deps) {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	registerMember(reg, d)
+	registerAdmin(reg, d)
+	registerSecurity(reg, d)
+}
+
+// Colours for embeds.
+const (
+	colorInfo    = 0x5865F2
+	colorWarning = 0xFEE75C
+	colorDanger  = 0xED4245
+	colorOK      = 0x57F287
+)
+
+// day returns the calendar day of t in UTC.
+func day(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+var markdownEscaper = strings.NewReplacer(`\`, `\\`, `*`, `\*`, `_`, `\_`, "`", "\\`", `~`, `\~`, `|`, `\|`, `>`, `\>`, `#`, `\#`)
+
+// escape keeps member-supplied text from being read as Markdown.
+func escape(s string) string { return markdownEscaper.Replace(s) }

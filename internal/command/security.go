@@ -1,0 +1,227 @@
+package command
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/embodied-community/embodied/internal/bot"
+	"github.com/embodied-community/embodied/internal/middleware"
+	"github.com/embodied-community/embodied/internal/middleware/auditlog"
+	"github.com/embodied-community/embodied/internal/store"
+)
+
+// FlaggedThreshold is how many rate-limit violations in 24 hours make a
+// "flagged user".
+const FlaggedThreshold = 5
+
+func staff(level middleware.Level, action string, effect middleware.Effect) middleware.Policy {
+	return middleware.Policy{Level: level, GuildOnly: true, Ephemeral: true, ActionType: action, Effect: effect}
+}
+
+func registerSecurity(reg *bot.Registry, d Deps) {
+	reg.Group(bot.Group{Name: "security", Description: "Security and moderation tools"})
+	reg.Add(
+		bot.Spec{
+			Name: "security audit", Description: "Recent admin and moderator actions",
+			Options: []bot.Option{{Name: "limit", Description: "How many (1-100, default 10)", Type: bot.Integer,
+				HasRange: true, Min: 1, Max: 100}},
+			Policy: staff(middleware.Admin, "", middleware.NoAudit),
+			Handle: func(ctx context.Context, in *middleware.Interaction) error {
+				limit, ok := in.Int("limit")
+				if !ok {
+					limit = 10
+				}
+				r, err := auditPage(ctx, d, in.GuildID, 0, int(limit))
+				if err != nil {
+					return err
+				}
+				return in.Send(ctx, r)
+			},
+		},
+		bot.Spec{
+			Name: "security flags", Description: "The content review queue",
+			Policy: staff(middleware.Moderator, "", middleware.NoAudit),
+			Handle: func(ctx context.Context, in *middleware.Interaction) error {
+				r, err := flagQueue(ctx, d, in.GuildID)
+				if err != nil {
+					return err
+				}
+				return in.Send(ctx, r)
+			},
+		},
+		bot.Spec{
+			Name: "security violations", Description: "Members flagged for rate-limit violations (24 h)",
+			Policy: staff(middleware.Admin, "", middleware.NoAudit),
+			Handle: func(ctx context.Context, in *middleware.Interaction) error {
+				users, err := d.Store.FlaggedUsers(ctx, in.GuildID, d.Now().Add(-24*time.Hour), FlaggedThreshold, 25)
+				if err != nil {
+					return err
+				}
+				if len(users) == 0 {
+					return in.Say(ctx, "✅ No member has more than %d rate-limit violations in the last 24 hours.", FlaggedThreshold)
+				}
+				e := &discordgo.MessageEmbed{Title: "Rate-limit violations (24 h)", Color: colorWarning,
+					Description: fmt.Sprintf("%d flagged %s (more than %d violations)", len(users), plural(len(users), "member"), FlaggedThreshold)}
+				for _, u := range users {
+					e.Fields = append(e.Fields, &discordgo.MessageEmbedField{
+						Name:  fmt.Sprintf("%d violations", u.Violations),
+						Value: fmt.Sprintf("<@%s>\nCommands: %s\nLast: %s", u.UserID, strings.Join(u.Commands, ", "), u.LastAt.UTC().Format("2006-01-02 15:04:05"))})
+				}
+				return in.Send(ctx, middleware.Response{Embeds: []*discordgo.MessageEmbed{e}})
+			},
+		},
+	)
+	page := bot.Component{Action: "audit-page", Policy: staff(middleware.Admin, "", middleware.NoAudit),
+		Handle: func(ctx context.Context, in *middleware.Interaction) error {
+			if len(in.Values) < 2 {
+				return middleware.Errorf(bot.MsgForged)
+			}
+			offset, err1 := strconv.Atoi(in.Values[0])
+			end, err2 := strconv.Atoi(in.Values[1])
+			if err1 != nil || err2 != nil || offset < 0 || end <= offset || end > 100 {
+				return middleware.Errorf(bot.MsgForged)
+			}
+			r, err := auditPage(ctx, d, in.GuildID, offset, end)
+			if err != nil {
+				return err
+			}
+			r.Update = true
+			return in.Send(ctx, r)
+		}}
+	reg.AddComponent(page, reviewButton(d, "flag-dismiss", "dismissed"), reviewButton(d, "flag-confirm", "confirmed"))
+}
+
+// auditPage renders the guild's newest audit records [offset, end) as one embed
+// within Discord's limits, with buttons to the neighbouring pages.
+func auditPage(ctx context.Context, d Deps, guildID string, offset, end int) (middleware.Response, error) {
+	records, err := d.Store.RecentAudit(ctx, guildID, end-offset, offset)
+	if err != nil {
+		return middleware.Response{}, err
+	}
+	e := &discordgo.MessageEmbed{Title: "Audit log", Color: colorInfo}
+	if d.HealthSummary != nil {
+		e.Footer = &discordgo.MessageEmbedFooter{Text: clip(d.HealthSummary(), 200)}
+	}
+	if len(records) == 0 {
+		e.Description = "No audited actions yet."
+		return middleware.Response{Embeds: []*discordgo.MessageEmbed{e}}, nil
+	}
+	size := len(e.Title) + 250 // title, footer and description allowance
+	shown := 0
+	for _, r := range records {
+		f := auditField(r)
+		if shown == 25 || size+len(f.Name)+len(f.Value) > 5500 {
+			break
+		}
+		size += len(f.Name) + len(f.Value)
+		e.Fields = append(e.Fields, f)
+		shown++
+	}
+	e.Description = fmt.Sprintf("Entries %d–%d, newest first", offset+1, offset+shown)
+	var buttons []discordgo.MessageComponent
+	if offset > 0 {
+		prev := max(0, offset-shown)
+		buttons = append(buttons, discordgo.Button{Label: "◀ Newer", Style: discordgo.SecondaryButton,
+			CustomID: d.Signer.MustSign("audit-page", guildID, strconv.Itoa(prev), strconv.Itoa(end))})
+	}
+	if shown < len(records) {
+		next := offset + shown
+		buttons = append(buttons, discordgo.Button{Label: "Older ▶", Style: discordgo.SecondaryButton,
+			CustomID: d.Signer.MustSign("audit-page", guildID, strconv.Itoa(next), strconv.Itoa(end))})
+	}
+	r := middleware.Response{Embeds: []*discordgo.MessageEmbed{e}}
+	if len(buttons) > 0 {
+		r.Components = []discordgo.MessageComponent{discordgo.ActionsRow{Components: buttons}}
+	}
+	return r, nil
+}
+
+// auditField renders one record as the seed shows it:
+// "adjust-xp - 2025-10-07 14:30:15", "Admin: <@id>", "Target: <@id>".
+func auditField(r store.AuditRecord) *discordgo.MessageEmbedField {
+	var v strings.Builder
+	fmt.Fprintf(&v, "Admin: <@%s>", r.ActorID)
+	if r.TargetID != nil {
+		fmt.Fprintf(&v, "\nTarget: <@%s>", *r.TargetID)
+	}
+	if r.Reason != nil && *r.Reason != "" {
+		fmt.Fprintf(&v, "\nReason: %s", clip(*r.Reason, 200))
+	}
+	if phase, ok := r.Details["phase"].(string); ok {
+		fmt.Fprintf(&v, "\nPhase: %s", phase)
+		if ok, isBool := r.Details["ok"].(bool); isBool && !ok {
+			v.WriteString(" (failed)")
+		}
+	}
+	return &discordgo.MessageEmbedField{
+		Name:  fmt.Sprintf("%s - %s", r.ActionType, r.CreatedAt.UTC().Format("2006-01-02 15:04:05")),
+		Value: v.String(),
+	}
+}
+
+// flagQueue renders the unreviewed queue with review buttons.
+func flagQueue(ctx context.Context, d Deps, guildID string) (middleware.Response, error) {
+	flags, total, err := d.Store.UnreviewedFlags(ctx, guildID, 5)
+	if err != nil {
+		return middleware.Response{}, err
+	}
+	if total == 0 {
+		return middleware.Response{Content: "✅ No content waiting for review."}, nil
+	}
+	e := &discordgo.MessageEmbed{Title: "Content flags", Color: colorWarning,
+		Description: fmt.Sprintf("%d unreviewed, oldest first", total)}
+	var dismiss, confirm []discordgo.MessageComponent
+	for _, f := range flags {
+		category := f.FlagReason
+		if f.Category != nil {
+			category += " / " + *f.Category
+		}
+		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{
+			Name: fmt.Sprintf("#%d %s - %s", f.ID, f.ContentType, f.CreatedAt.UTC().Format("2006-01-02 15:04:05")),
+			Value: fmt.Sprintf("User: <@%s>\nReason: %s (%s)\n> %s", f.UserID, category, f.Severity,
+				clip(strings.ReplaceAll(f.Excerpt, "\n", " "), 300)),
+		})
+		id := strconv.FormatInt(f.ID, 10)
+		dismiss = append(dismiss, discordgo.Button{Label: "Dismiss #" + id, Style: discordgo.SecondaryButton,
+			CustomID: d.Signer.MustSign("flag-dismiss", guildID, id)})
+		confirm = append(confirm, discordgo.Button{Label: "Confirm #" + id, Style: discordgo.DangerButton,
+			CustomID: d.Signer.MustSign("flag-confirm", guildID, id)})
+	}
+	return middleware.Response{Embeds: []*discordgo.MessageEmbed{e}, Components: []discordgo.MessageComponent{
+		discordgo.ActionsRow{Components: dismiss}, discordgo.ActionsRow{Components: confirm},
+	}}, nil
+}
+
+// reviewButton reviews one flag and refreshes the queue in place.
+func reviewButton(d Deps, action, status string) bot.Component {
+	return bot.Component{Action: action, Policy: staff(middleware.Moderator, action, middleware.DatabaseOnly),
+		Handle: func(ctx context.Context, in *middleware.Interaction) error {
+			if len(in.Values) < 1 {
+				return middleware.Errorf(bot.MsgForged)
+			}
+			id, err := strconv.ParseInt(in.Values[0], 10, 64)
+			if err != nil {
+				return middleware.Errorf(bot.MsgForged)
+			}
+			f, err := d.Store.ReviewFlag(ctx, in.GuildID, id, status, in.User.ID, auditlog.Entry(in, "", ""))
+			if errors.Is(err, store.ErrNotFound) {
+				return middleware.Errorf("Flag #%d was already reviewed.", id)
+			}
+			if err != nil {
+				return err
+			}
+			r, err := flagQueue(ctx, d, in.GuildID)
+			if err != nil {
+				return err
+			}
+			r.Content = fmt.Sprintf("Flag #%d %s by <@%s>.", f.ID, status, in.User.ID)
+			r.Update = true
+			return in.Send(ctx, r)
+		}}
+}

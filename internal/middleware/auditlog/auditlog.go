@@ -1,0 +1,79 @@
+// Package auditlog is the pipeline's audit logger. Every moderator and admin
+// action leaves an audit_log record:
+//
+//   - database-only actions (adjust-xp, pardon, flag review…) write it in the
+//     handler's own transaction with Entry, so the action and its record
+//     commit together;
+//   - actions with effects outside the database (timeouts, bans, backups,
+//     exports) get an "intent" record, made durable before the handler runs,
+//     and an "outcome" record after it, so that a crash in between leaves a
+//     visible, unfinished record.
+package auditlog
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/embodied-community/embodied/internal/audit"
+	"github.com/embodied-community/embodied/internal/middleware"
+)
+
+// Sink queues audit entries durably (audit.Writer).
+type Sink interface {
+	Audit(audit.Entry)
+	Flush(ctx context.Context) error
+}
+
+// Entry returns the audit record of the interaction's action, for handlers
+// of database-only actions to write with audit.Insert in their transaction.
+func Entry(in *middleware.Interaction, targetID, reason string) audit.Entry {
+	details := map[string]any{"command": "/" + in.Command, "interactionId": in.ID}
+	for k, v := range in.Details {
+		details[k] = v
+	}
+	return audit.Entry{
+		GuildID: in.GuildID, ActionType: in.Policy.ActionType, ActorID: in.User.ID,
+		TargetID: targetID, Reason: reason, Details: details,
+	}
+}
+
+// defaultTarget is the user option most commands name their target by.
+func defaultTarget(in *middleware.Interaction) string {
+	if u, ok := in.Target("user"); ok {
+		return u.ID
+	}
+	return ""
+}
+
+// Middleware writes intent and outcome records around external actions.
+func Middleware(sink Sink, logger *slog.Logger) middleware.Middleware {
+	return func(next middleware.Handler) middleware.Handler {
+		return func(ctx context.Context, in *middleware.Interaction) error {
+			if in.Policy.Effect != middleware.External {
+				return next(ctx, in)
+			}
+			intent := Entry(in, defaultTarget(in), in.String("reason"))
+			intent.EventID = audit.NewID()
+			intent.Details["phase"] = "intent"
+			sink.Audit(intent)
+			// Durable before the effect: in the database, or in the fsync'd
+			// fallback file when the database is unreachable.
+			if err := sink.Flush(ctx); err != nil {
+				logger.Warn("Audit intent kept in the fallback file", "actionType", intent.ActionType, "error", err)
+			}
+			start := time.Now()
+			err := next(ctx, in)
+			outcome := Entry(in, defaultTarget(in), in.String("reason"))
+			outcome.Details["phase"] = "outcome"
+			outcome.Details["intentId"] = intent.EventID
+			outcome.Details["durationMs"] = time.Since(start).Milliseconds()
+			outcome.Details["ok"] = err == nil
+			if err != nil {
+				outcome.Details["error"] = err.Error()
+			}
+			sink.Audit(outcome)
+			return err
+		}
+	}
+}

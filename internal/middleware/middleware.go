@@ -1,0 +1,280 @@
+// Package middleware is the command pipeline's core, shaped like net/http:
+// a Handler serves one Interaction, a Middleware wraps a Handler, and Chain
+// composes them. The SecOps layers (rate limiter, permission guard, content
+// moderator, audit logger) live in sub-packages, one each.
+package middleware
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+// Level is who may run a command.
+type Level int
+
+// Permission levels, lowest first.
+const (
+	Member Level = iota
+	Moderator
+	Admin
+	Owner
+)
+
+// String names the level.
+func (l Level) String() string {
+	return [...]string{"member", "moderator", "admin", "owner"}[l]
+}
+
+// Discord permission bits the guard reads from the interaction payload.
+const (
+	PermAdministrator   int64 = 1 << 3
+	PermManageGuild     int64 = 1 << 5
+	PermModerateMembers int64 = 1 << 40
+	PermBanMembers      int64 = 1 << 2
+)
+
+// Limit is a per-user, per-command rate: Burst calls, refilled evenly over
+// Per. The zero Limit means the default.
+type Limit struct {
+	Burst int
+	Per   time.Duration
+}
+
+// Moderated names a free-text option the content moderator scans, and the
+// content_type its flags are stored under.
+type Moderated struct {
+	Option      string
+	ContentType string
+}
+
+// Effect says how an audited action changes the world, which decides how
+// its audit record is written.
+type Effect int
+
+// Effects.
+const (
+	// NoAudit: not an audited action.
+	NoAudit Effect = iota
+	// DatabaseOnly: the handler writes the record in its own transaction
+	// (audit.Insert with In.AuditEntry()).
+	DatabaseOnly
+	// External: the action reaches outside the database (Discord, files),
+	// so its intent is recorded before and its outcome after.
+	External
+)
+
+// Policy is what the middleware needs to know about a command; it comes
+// from the command's declaration.
+type Policy struct {
+	Level      Level
+	Limit      Limit
+	Moderated  []Moderated
+	ActionType string // audit_log action_type, e.g. "adjust-xp"
+	Effect     Effect
+	Ephemeral  bool // replies are visible to the caller only
+	GuildOnly  bool
+}
+
+// Kind of interaction.
+type Kind int
+
+// Interaction kinds.
+const (
+	KindCommand Kind = iota
+	KindComponent
+	KindModal
+)
+
+// User is a Discord user as the pipeline sees it.
+type User struct {
+	ID       string
+	Username string
+	Bot      bool
+	// Member is set when the user is a member of the interaction's guild.
+	Member *Membership
+}
+
+// Membership is a user's membership in the interaction's guild.
+type Membership struct {
+	Roles       []string
+	Permissions int64
+}
+
+// Interaction is one slash command, button click or modal submit on its way
+// through the pipeline.
+type Interaction struct {
+	ID, Token           string
+	Kind                Kind
+	GuildID, ChannelID  string
+	User                User
+	Permissions         int64  // the caller's permissions in the channel
+	AppPermissions      int64  // the bot's
+	Command             string // "barbie add", "security warn"
+	Options             map[string]any
+	Resolved            map[string]User
+	CustomID            string
+	Values              []string
+	ModalValues         map[string]string
+	AttachmentSizeLimit int64
+	Locale              string
+	Policy              Policy
+	Received            time.Time
+
+	// Set by the middleware.
+	Caller  Level          // the caller's effective level
+	Flags   []Flag         // what the content moderator flagged
+	Log     *slog.Logger   // carries userId, guildId and commandName
+	Details map[string]any // extra audit details a handler adds
+
+	Reply Responder
+}
+
+// Flag is one piece of flagged text.
+type Flag struct {
+	Option, ContentType, Reason, Category, Severity string
+}
+
+// String returns the option's value, or "".
+func (in *Interaction) String(name string) string {
+	s, _ := in.Options[name].(string)
+	return s
+}
+
+// Int returns the option's value and whether it was given.
+func (in *Interaction) Int(name string) (int64, bool) {
+	n, ok := in.Options[name].(int64)
+	return n, ok
+}
+
+// Bool returns the option's value, or def when absent.
+func (in *Interaction) Bool(name string, def bool) bool {
+	b, ok := in.Options[name].(bool)
+	if !ok {
+		return def
+	}
+	return b
+}
+
+// Target returns the user named by a user option.
+func (in *Interaction) Target(name string) (User, bool) {
+	id, ok := in.Options[name].(string)
+	if !ok {
+		return User{}, false
+	}
+	u, ok := in.Resolved[id]
+	if !ok {
+		u = User{ID: id}
+	}
+	return u, true
+}
+
+// Response is what the bot shows the caller.
+type Response struct {
+	Content    string
+	Embeds     []*discordgo.MessageEmbed
+	Components []discordgo.MessageComponent
+	Files      []*discordgo.File
+	Ephemeral  bool
+	// Update edits the message a component was clicked on instead of
+	// sending a new one.
+	Update bool
+}
+
+// Responder answers an interaction; the bot layer implements it over
+// discordgo, deferring automatically before Discord's 3-second limit.
+type Responder interface {
+	// Defer acknowledges now and lets Respond follow up later.
+	Defer(ctx context.Context, ephemeral bool) error
+	// Respond sends the initial response, or the follow-up after a deferral.
+	Respond(ctx context.Context, r Response) error
+	// Followup sends a further message after the first response.
+	Followup(ctx context.Context, r Response) error
+}
+
+// Handler serves one interaction.
+type Handler func(ctx context.Context, in *Interaction) error
+
+// Middleware wraps a Handler.
+type Middleware func(Handler) Handler
+
+// Chain composes middleware so that the first listed runs first.
+func Chain(h Handler, mws ...Middleware) Handler {
+	for i := len(mws) - 1; i >= 0; i-- {
+		h = mws[i](h)
+	}
+	return h
+}
+
+// UserError is an error whose message is meant for the caller, as is.
+type UserError struct{ Message string }
+
+func (e *UserError) Error() string { return e.Message }
+
+// Errorf returns a UserError.
+func Errorf(format string, args ...any) error {
+	return &UserError{Message: fmt.Sprintf(format, args...)}
+}
+
+// Send sends r as the interaction's response, ephemeral when the command's
+// policy says so.
+func (in *Interaction) Send(ctx context.Context, r Response) error {
+	r.Ephemeral = r.Ephemeral || in.Policy.Ephemeral
+	return in.Reply.Respond(ctx, r)
+}
+
+// Say sends a plain text response.
+func (in *Interaction) Say(ctx context.Context, format string, args ...any) error {
+	return in.Send(ctx, Response{Content: fmt.Sprintf(format, args...)})
+}
+
+// Recover turns a handler's panic or unexpected error into an ephemeral
+// "something went wrong (ref XXXX)" reply, with the details logged under the
+// same ref; a UserError is shown as is. Nothing reaches the gateway loop.
+func Recover(logger *slog.Logger) Middleware {
+	return func(next Handler) Handler {
+		return func(ctx context.Context, in *Interaction) (err error) {
+			defer func() {
+				if p := recover(); p != nil {
+					err = fmt.Errorf("panic: %v\n%s", p, debug.Stack())
+				}
+				if err == nil {
+					return
+				}
+				var ue *UserError
+				if errors.As(err, &ue) {
+					if rerr := in.Reply.Respond(ctx, Response{Content: ue.Message, Ephemeral: true}); rerr != nil {
+						logger.Warn("Could not send an error reply", "error", rerr)
+					}
+					err = nil
+					return
+				}
+				ref := NewRef()
+				logger.Error("Interaction failed", "ref", ref, "userId", in.User.ID, "guildId", in.GuildID,
+					"commandName", in.Command, "customId", in.CustomID, "error", err)
+				msg := fmt.Sprintf("❌ Something went wrong (ref %s). The team can look it up in the logs.", ref)
+				if rerr := in.Reply.Respond(ctx, Response{Content: msg, Ephemeral: true}); rerr != nil {
+					logger.Warn("Could not send an error reply", "ref", ref, "error", rerr)
+				}
+				err = nil
+			}()
+			return next(ctx, in)
+		}
+	}
+}
+
+// NewRef returns a short reference that ties a user-facing error to its log
+// line.
+func NewRef() string {
+	var b [3]byte
+	_, _ = rand.Read(b[:])
+	return strings.ToUpper(hex.EncodeToString(b[:]))
+}

@@ -1,0 +1,150 @@
+// Package moderator is the pipeline's content moderator: before a handler
+// runs, it scans the command's declared free-text options with the
+// moderation engine. Ordinary toxic language, personal information and spam
+// are stored and flagged for review (content_flags); the most severe
+// categories are refused with a clear message, and flagged too.
+package moderator
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/embodied-community/embodied/internal/middleware"
+	"github.com/embodied-community/embodied/internal/moderation"
+)
+
+// Checker judges a piece of text.
+type Checker interface {
+	Check(text string) moderation.Verdict
+}
+
+// Options configures the moderator.
+type Options struct {
+	// Checker returns the engine for a guild (its own rules compiled in).
+	Checker func(ctx context.Context, guildID string) Checker
+	// Refuse decides which verdicts block the submission. Default: critical
+	// severity (slurs, threats and self-harm encouragement at their worst).
+	Refuse func(moderation.Verdict) bool
+	// OnFlag is called for every flag (metrics).
+	OnFlag func(category string)
+}
+
+// Moderator flags and refuses text.
+type Moderator struct {
+	pool *pgxpool.Pool
+	log  *slog.Logger
+	opts Options
+}
+
+// New returns a Moderator writing flags through pool.
+func New(pool *pgxpool.Pool, logger *slog.Logger, opts Options) *Moderator {
+	if opts.Checker == nil {
+		engine := moderation.Default()
+		opts.Checker = func(context.Context, string) Checker { return engine }
+	}
+	if opts.Refuse == nil {
+		opts.Refuse = func(v moderation.Verdict) bool { return v.Severity >= moderation.SeverityCritical }
+	}
+	return &Moderator{pool: pool, log: logger, opts: opts}
+}
+
+// RefusedMessage is the reply to a refused submission.
+func RefusedMessage(category moderation.Category) string {
+	return fmt.Sprintf("🚫 Not saved: your text contains %s, which this server does not allow. Please rephrase it.", describe(category))
+}
+
+func describe(c moderation.Category) string {
+	switch c {
+	case moderation.CategorySlur:
+		return "a slur or identity attack"
+	case moderation.CategoryThreat:
+		return "a threat or encouragement of self-harm"
+	case moderation.CategorySexual:
+		return "sexual content"
+	case moderation.CategoryPII:
+		return "personal information (an email address or phone number)"
+	case moderation.CategorySpam:
+		return "spam (an invite link or mass mention)"
+	case moderation.CategoryInsult:
+		return "an insult"
+	default:
+		return "abusive language"
+	}
+}
+
+// Middleware scans the declared options.
+func (m *Moderator) Middleware() middleware.Middleware {
+	return func(next middleware.Handler) middleware.Handler {
+		return func(ctx context.Context, in *middleware.Interaction) error {
+			if len(in.Policy.Moderated) == 0 {
+				return next(ctx, in)
+			}
+			checker := m.opts.Checker(ctx, in.GuildID)
+			refuse := moderation.Category("")
+			for _, mo := range in.Policy.Moderated {
+				text := in.String(mo.Option)
+				if text == "" {
+					continue
+				}
+				v := checker.Check(text)
+				if !v.Flagged {
+					continue
+				}
+				flag := middleware.Flag{Option: mo.Option, ContentType: mo.ContentType, Reason: v.Reason,
+					Category: string(v.Category), Severity: v.Severity.String()}
+				if err := m.store(ctx, in, flag, excerpt(text, v)); err != nil {
+					return err
+				}
+				in.Log.Info("Content flagged", "userId", in.User.ID, "contentType", mo.ContentType, "flagReason", v.Reason,
+					"category", string(v.Category), "severity", v.Severity.String())
+				if m.opts.OnFlag != nil {
+					m.opts.OnFlag(string(v.Category))
+				}
+				in.Flags = append(in.Flags, flag)
+				if refuse == "" && m.opts.Refuse(v) {
+					refuse = v.Category
+				}
+			}
+			if refuse != "" {
+				return in.Reply.Respond(ctx, middleware.Response{Content: RefusedMessage(refuse), Ephemeral: true})
+			}
+			return next(ctx, in)
+		}
+	}
+}
+
+func (m *Moderator) store(ctx context.Context, in *middleware.Interaction, f middleware.Flag, excerpt string) error {
+	_, err := m.pool.Exec(ctx, `
+		INSERT INTO content_flags (guild_id, user_id, content_type, flag_reason, category, severity, excerpt)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		in.GuildID, in.User.ID, f.ContentType, f.Reason, f.Category, f.Severity, excerpt)
+	if err != nil {
+		return fmt.Errorf("store content flag for %s: %w", in.User.ID, err)
+	}
+	return nil
+}
+
+// excerpt is the flagged text around the first match, at most 300 bytes (the column allows 500),
+// cut on UTF-8 boundaries.
+func excerpt(text string, v moderation.Verdict) string {
+	const limit = 300
+	if len(text) <= limit {
+		return text
+	}
+	start := 0
+	if len(v.Matches) > 0 {
+		start = max(0, v.Matches[0].Start-100)
+	}
+	end := min(len(text), start+limit)
+	for start > 0 && !utf8.RuneStart(text[start]) {
+		start--
+	}
+	for end < len(text) && !utf8.RuneStart(text[end]) {
+		end--
+	}
+	return text[start:end]
+}

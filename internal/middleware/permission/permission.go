@@ -1,0 +1,90 @@
+// Package permission is the pipeline's permission guard. The caller's level
+// comes from the interaction itself: owner = ADMIN_USER_ID, admin = guild
+// Administrator or Manage Guild, moderator = Moderate Members, as Discord
+// computed them for the channel. The guard checks every call, whatever the
+// command's visibility in Discord, because guild admins can override that.
+package permission
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"strings"
+
+	"github.com/embodied-community/embodied/internal/audit"
+	"github.com/embodied-community/embodied/internal/middleware"
+)
+
+// DeniedMessage is the reply to a refused call.
+const DeniedMessage = "❌ You do not have permission to use this command."
+
+// EventSink records security events.
+type EventSink interface {
+	Security(audit.SecurityEvent)
+}
+
+// Guard resolves levels and refuses calls below the command's level.
+type Guard struct {
+	owners   []string
+	events   EventSink
+	log      *slog.Logger
+	onDenied func(command string)
+}
+
+// New returns a Guard. owners are the bot owners' user ids.
+func New(owners []string, events EventSink, logger *slog.Logger, onDenied func(command string)) *Guard {
+	return &Guard{owners: owners, events: events, log: logger, onDenied: onDenied}
+}
+
+// IsOwner reports whether userID is a bot owner.
+func (g *Guard) IsOwner(userID string) bool { return slices.Contains(g.owners, userID) }
+
+// Level is the level a user with perms has.
+func (g *Guard) Level(userID string, perms int64) middleware.Level {
+	switch {
+	case g.IsOwner(userID):
+		return middleware.Owner
+	case perms&(middleware.PermAdministrator|middleware.PermManageGuild) != 0:
+		return middleware.Admin
+	case perms&middleware.PermModerateMembers != 0:
+		return middleware.Moderator
+	default:
+		return middleware.Member
+	}
+}
+
+// Middleware sets in.Caller and refuses calls below in.Policy.Level.
+func (g *Guard) Middleware() middleware.Middleware {
+	return func(next middleware.Handler) middleware.Handler {
+		return func(ctx context.Context, in *middleware.Interaction) error {
+			in.Caller = g.Level(in.User.ID, in.Permissions)
+			if in.Caller >= in.Policy.Level {
+				return next(ctx, in)
+			}
+			g.Deny(in, "permission_denied", in.Policy.Level.String()+" required")
+			return in.Reply.Respond(ctx, middleware.Response{Content: DeniedMessage, Ephemeral: true})
+		}
+	}
+}
+
+// Deny logs and records a refused attempt. Components re-checked at click
+// time use it too.
+func (g *Guard) Deny(in *middleware.Interaction, eventType, why string) {
+	top, _, _ := strings.Cut(in.Command, " ")
+	g.log.Warn("Permission denied", "userId", in.User.ID, "command", top, "guildId", in.GuildID, "required", why)
+	attempted := "/" + in.Command
+	if in.Kind != middleware.KindCommand {
+		attempted = "component " + in.CustomID
+	}
+	g.events.Security(audit.SecurityEvent{
+		EventType: eventType,
+		Severity:  audit.Medium,
+		GuildID:   in.GuildID,
+		ActorID:   in.User.ID,
+		Attempted: attempted,
+		Details:   map[string]any{"required": why, "callerLevel": in.Caller.String()},
+	})
+	if g.onDenied != nil {
+		g.onDenied(top)
+	}
+}

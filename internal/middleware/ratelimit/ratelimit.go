@@ -1,0 +1,197 @@
+// Package ratelimit is the pipeline's first layer: a token bucket
+// (golang.org/x/time/rate) per user and command. A refused call gets
+// "⏳ Rate limited. Try again in N s.", a log line, and a count in
+// rate_limit_violations — one row per user, command and hour, written in
+// batches so that a spam burst is one upsert, not one write per request.
+// Idle buckets are evicted, so memory stays bounded however many users
+// there are.
+package ratelimit
+
+import (
+	"context"
+	"fmt"
+	"hash/maphash"
+	"log/slog"
+	"math"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/embodied-community/embodied/internal/middleware"
+)
+
+// DefaultLimit applies to commands that declare none.
+var DefaultLimit = middleware.Limit{Burst: 5, Per: 10 * time.Second}
+
+const shards = 32
+
+type key struct{ user, command string }
+
+type bucket struct {
+	lim  *rate.Limiter
+	last time.Time
+	per  time.Duration
+}
+
+type shard struct {
+	mu      sync.Mutex
+	buckets map[key]*bucket
+}
+
+// Limiter holds the buckets.
+type Limiter struct {
+	now      func() time.Time
+	seed     maphash.Seed
+	shards   [shards]shard
+	log      *slog.Logger
+	recorder *Recorder
+	onLimit  func(command string)
+
+	logged sync.Map // window keys already logged at WARN
+}
+
+// Options configures a Limiter.
+type Options struct {
+	Now      func() time.Time // default time.Now
+	Recorder *Recorder        // where violations are counted (optional)
+	// OnLimited is called for every refused call (metrics).
+	OnLimited func(command string)
+}
+
+// New returns a Limiter.
+func New(logger *slog.Logger, o Options) *Limiter {
+	l := &Limiter{now: o.Now, seed: maphash.MakeSeed(), log: logger, recorder: o.Recorder, onLimit: o.OnLimited}
+	if l.now == nil {
+		l.now = time.Now
+	}
+	for i := range l.shards {
+		l.shards[i].buckets = map[key]*bucket{}
+	}
+	return l
+}
+
+func (l *Limiter) shard(k key) *shard {
+	var h maphash.Hash
+	h.SetSeed(l.seed)
+	h.WriteString(k.user)
+	h.WriteString(k.command)
+	return &l.shards[h.Sum64()%shards]
+}
+
+// Allow takes a token for user on command. When none is free it returns
+// false and how long until one is.
+func (l *Limiter) Allow(user, command string, lim middleware.Limit) (bool, time.Duration) {
+	if lim.Burst <= 0 || lim.Per <= 0 {
+		lim = DefaultLimit
+	}
+	now := l.now()
+	k := key{user, command}
+	s := l.shard(k)
+	s.mu.Lock()
+	b, ok := s.buckets[k]
+	if !ok {
+		b = &bucket{lim: rate.NewLimiter(rate.Every(lim.Per/time.Duration(lim.Burst)), lim.Burst), per: lim.Per}
+		s.buckets[k] = b
+	}
+	b.last = now
+	if b.lim.AllowN(now, 1) {
+		s.mu.Unlock()
+		return true, 0
+	}
+	r := b.lim.ReserveN(now, 1)
+	wait := r.DelayFrom(now)
+	r.CancelAt(now)
+	s.mu.Unlock()
+	return false, wait
+}
+
+// Len is the number of live buckets.
+func (l *Limiter) Len() int {
+	n := 0
+	for i := range l.shards {
+		l.shards[i].mu.Lock()
+		n += len(l.shards[i].buckets)
+		l.shards[i].mu.Unlock()
+	}
+	return n
+}
+
+// Evict drops buckets idle long enough to have refilled completely: a new
+// bucket would behave the same.
+func (l *Limiter) Evict() int {
+	now := l.now()
+	n := 0
+	for i := range l.shards {
+		s := &l.shards[i]
+		s.mu.Lock()
+		for k, b := range s.buckets {
+			if now.Sub(b.last) >= b.per {
+				delete(s.buckets, k)
+				n++
+			}
+		}
+		s.mu.Unlock()
+	}
+	l.logged.Range(func(k, _ any) bool {
+		if k.(windowKey).window.Before(now.Add(-time.Hour)) {
+			l.logged.Delete(k)
+		}
+		return true
+	})
+	return n
+}
+
+// Run evicts idle buckets every interval until ctx ends.
+func (l *Limiter) Run(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			l.Evict()
+		}
+	}
+}
+
+// Message is the reply to a refused call.
+func Message(wait time.Duration) string {
+	return fmt.Sprintf("⏳ Rate limited. Try again in %d s.", int(math.Ceil(wait.Seconds())))
+}
+
+type windowKey struct {
+	user, command string
+	window        time.Time
+}
+
+// Middleware refuses calls over the command's limit.
+func (l *Limiter) Middleware() middleware.Middleware {
+	return func(next middleware.Handler) middleware.Handler {
+		return func(ctx context.Context, in *middleware.Interaction) error {
+			if in.Kind != middleware.KindCommand {
+				return next(ctx, in)
+			}
+			ok, wait := l.Allow(in.User.ID, in.Command, in.Policy.Limit)
+			if ok {
+				return next(ctx, in)
+			}
+			commandName := in.Command
+			now := l.now()
+			wk := windowKey{in.User.ID, commandName, now.Truncate(time.Hour)}
+			if _, seen := l.logged.LoadOrStore(wk, true); !seen {
+				in.Log.Warn("Rate limit exceeded", "userId", in.User.ID, "commandName", commandName)
+			} else {
+				in.Log.Debug("Rate limit exceeded", "userId", in.User.ID, "commandName", commandName)
+			}
+			if l.recorder != nil {
+				l.recorder.Add(in.GuildID, in.User.ID, commandName, now)
+			}
+			if l.onLimit != nil {
+				l.onLimit(commandName)
+			}
+			return in.Reply.Respond(ctx, middleware.Response{Content: Message(wait), Ephemeral: true})
+		}
+	}
+}
