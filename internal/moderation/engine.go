@@ -66,6 +66,7 @@ type rule struct {
 	sev         Severity
 	left, right bool // word boundary required before / after
 	allow       bool
+	hint        bool // marks text worth a closer look, reports nothing
 	needStretch bool // variant that only counts over a collapsed run
 }
 
@@ -112,6 +113,9 @@ func builtin() *matcher {
 		}
 		for _, e := range expandList(builtinAllow) {
 			c.add(rule{term: e, allow: true})
+		}
+		for _, e := range emailHints {
+			c.add(rule{term: e, hint: true})
 		}
 		builtinMatcher = c.build()
 	})
@@ -266,7 +270,7 @@ func (c *compiler) add(r rule) {
 	if strings.Contains(p, "l") {
 		c.addPattern(strings.ReplaceAll(p, "l", "i"), r)
 	}
-	if !r.allow && len(p) >= 3 && !strings.Contains(p, " ") {
+	if !r.allow && !r.hint && len(p) >= 3 && !strings.Contains(p, " ") {
 		for i := 0; i < len(p); i++ {
 			if strings.IndexByte("aeiou", p[i]) >= 0 {
 				c.addPattern(p[:i]+"*"+p[i+1:], r)
@@ -316,10 +320,11 @@ func (c *compiler) build() *matcher {
 // scratch is the per-call working memory, pooled to keep Check free of
 // allocations on clean text.
 type scratch struct {
-	n       normalized
-	hits    []hit
-	found   []found
-	allowed []found
+	n         normalized
+	emailHint bool // the text may spell out an email address
+	hits      []hit
+	found     []found
+	allowed   []found
 }
 
 // found is a rule hit in normalised coordinates.
@@ -337,6 +342,7 @@ func (e *Engine) Check(text string) Verdict {
 	sc.n.run(text)
 	sc.found = sc.found[:0]
 	sc.allowed = sc.allowed[:0]
+	sc.emailHint = e.base == nil && mayHideEmail(sc.n.out)
 	if e.base != nil {
 		e.collect(sc, e.base)
 	}
@@ -348,7 +354,7 @@ func (e *Engine) Check(text string) Verdict {
 		ms = e.resolve(sc)
 	}
 	if !e.disabled[categoryIndex[CategoryPII]] || !e.disabled[categoryIndex[CategorySpam]] {
-		ms = e.scanRaw(text, sc.n.out, ms)
+		ms = e.scanRaw(text, sc.emailHint, ms)
 	}
 	for _, rx := range e.regexes {
 		for _, loc := range rx.FindAllStringIndex(text, 16) {
@@ -380,6 +386,10 @@ func (e *Engine) collect(sc *scratch, m *matcher) {
 				continue
 			}
 			if r.needStretch && !sc.n.stretchedIn(h.start, h.end) {
+				continue
+			}
+			if r.hint {
+				sc.emailHint = true
 				continue
 			}
 			if r.allow {

@@ -269,3 +269,30 @@ func TestSeverity(t *testing.T) {
 		t.Errorf("names mismatch (-want +got):\n%s", diff)
 	}
 }
+
+func TestNoBuiltin(t *testing.T) {
+	t.Parallel()
+	e, err := New(Rules{NoBuiltin: true, Keywords: []Keyword{{Pattern: "ken"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		text string
+		want []Category
+	}{
+		{"you bitch", nil},
+		{"hi ken", []Category{CategoryProfanity}},
+		{"jane [at] example [dot] com", []Category{CategoryPII}},
+		{"jane at gmail.com", []Category{CategoryPII}},
+		{"look at that dot", nil},
+	}
+	for _, tt := range tests {
+		var got []Category
+		for _, m := range e.Check(tt.text).Matches {
+			got = append(got, m.Category)
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("Check(%q) categories mismatch (-want +got):\n%s", tt.text, diff)
+		}
+	}
+}

@@ -23,7 +23,7 @@ const (
 // scanRaw finds PII and spam in the original text. One pass looks at '@'
 // (emails, @everyone/@here, <@id> mentions), digits (phone numbers, with a
 // cheap shape check before libphonenumber) and "discord" (invite links).
-func (e *Engine) scanRaw(text string, norm []byte, ms []Match) []Match {
+func (e *Engine) scanRaw(text string, emailHint bool, ms []Match) []Match {
 	pii := !e.disabled[categoryIndex[CategoryPII]]
 	spam := !e.disabled[categoryIndex[CategorySpam]]
 	mentions, firstMention, lastMention := 0, -1, -1
@@ -77,7 +77,7 @@ func (e *Engine) scanRaw(text string, norm []byte, ms []Match) []Match {
 			}
 		}
 	}
-	if pii && mayHideEmail(norm) {
+	if pii && emailHint {
 		for _, loc := range obfuscatedEmail.FindAllStringIndex(text, 8) {
 			ms = append(ms, Match{Category: CategoryPII, Severity: severityEmail, Term: "email", Start: loc[0], End: loc[1]})
 		}
@@ -261,8 +261,16 @@ var obfuscatedEmail = func() *regexp.Regexp {
 		spaceAt + webmail + dotOrDot + tld + `)`)
 }()
 
-// mayHideEmail is the cheap test on normalised text that decides whether
-// obfuscatedEmail is worth running.
+// emailHints are built-in automaton patterns (AutoMod syntax, no groups:
+// the brackets are literal) that make obfuscatedEmail worth running; they
+// cost nothing on top of the scan.
+var emailHints = []string{
+	"at]*", "at)*", "at}*", "at>*", "dot", "at gmail*", "at googlemail*", "at yahoo*", "at hotmail*", "at outlook*",
+	"at live*", "at icloud*", "at me*", "at proton*", "at pm*", "at aol*", "at gmx*", "at yandex*", "at mail*",
+}
+
+// mayHideEmail is the same test as emailHints for engines without the
+// built-in automaton.
 func mayHideEmail(norm []byte) bool {
 	for _, m := range [...]string{"at]", "at)", "at}", "at>", " dot ", "[dot", "(dot"} {
 		if bytes.Contains(norm, []byte(m)) {
