@@ -117,10 +117,12 @@ func TestFlags(t *testing.T) {
 		"bi\u200btch", "b\u00adi\u00adt\u00adc\u00adh", "ｂｉｔｃｈ", "b\u0456tch", "8itch", "biiiitch", "f*ck", "b i t c h",
 		"b.i.t.c.h", "sh!t", "asssss", "**ass**", "kys", "you are worthless trash", "nobody would miss you", "𝐟𝐮𝐜𝐤",
 		"fu\u0301ck", "FUCK", "a$$hole", "go k1ll yourself", "niggggger",
+		"+33 1 42 68 53 00", "415.555.2671", "1-415-555-2671", "+1 (415) 555-2671",
 	}
 	clean := []string{
 		"a bit chubby", "hit or miss", "Scunthorpe", "assassin", "class", "cockpit", "therapist", "grape", "Essex",
 		"wow!!", "hello!", "I l0ve you", "s o r r y", "niger", "passs", "*italic* text", "shiitake",
+		"555-1234", "order 1234567890123", "call 911", "+33 1", "123-456-7890",
 	}
 	e := Default()
 	for _, s := range flagged {

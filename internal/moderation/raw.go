@@ -218,27 +218,45 @@ done:
 	return j, digits
 }
 
-// phoneAt asks libphonenumber whether text[i:end] is a valid number,
-// assuming the US plan unless it starts with '+'.
+// phoneAt reports whether text[i:end] is a phone number. Numbers without
+// a country code are read in the North American plan, whose shape
+// (NPA-NXX-XXXX, both starting 2-9) is checked here directly; so are
+// "+1" numbers. Other international numbers go to libphonenumber, whose
+// regular expressions are too slow to run on every candidate.
 func phoneAt(text string, i, end int) (int, int, bool) {
 	cand := text[i:end]
-	digits := 0
+	var d [16]byte
+	n := 0
 	for _, c := range []byte(cand) {
 		if c >= '0' && c <= '9' {
-			digits++
+			if n == len(d) {
+				return 0, 0, false
+			}
+			d[n] = c
+			n++
 		}
 	}
-	// Without a country code a number needs an area code (10 digits in
-	// the US plan); with one, at least 8. This spares libphonenumber most
-	// of the numbers in chat (years, times, counts).
-	if digits > 15 || digits < 10 && (cand[0] != '+' || digits < 8) {
+	plus := cand[0] == '+'
+	switch {
+	case n == 11 && d[0] == '1':
+		return i, end, nanp(d[1:11])
+	case n == 10 && !plus:
+		return i, end, nanp(d[:10])
+	case !plus || n < 8:
 		return 0, 0, false
 	}
-	num, err := phonenumbers.Parse(cand, "US")
+	num, err := phonenumbers.Parse(cand, "ZZ")
 	if err != nil || !phonenumbers.IsValidNumber(num) {
 		return 0, 0, false
 	}
 	return i, end, true
+}
+
+// nanp checks the shape of a ten-digit North American number: area code
+// and exchange start with 2-9, and the area code is not an N11 service
+// code.
+func nanp(d []byte) bool {
+	return d[0] >= '2' && d[3] >= '2' && !(d[1] == '1' && d[2] == '1')
 }
 
 // obfuscatedEmail finds addresses spelt out to dodge filters:
