@@ -189,9 +189,9 @@ func (c *Checker) Healthy(ctx context.Context) error {
 // runOnce runs every check, logs the results, updates the metrics and
 // evaluates the alert thresholds. It is bounded by Options.Timeout.
 func (c *Checker) runOnce(ctx context.Context) *Report {
-	ctx, cancel := context.WithTimeout(ctx, c.o.Timeout)
+	checkCtx, cancel := context.WithTimeout(ctx, c.o.Timeout)
 	defer cancel()
-	r := c.Check(ctx)
+	r := c.Check(checkCtx)
 
 	c.mu.Lock()
 	if r.Passed() {
@@ -204,7 +204,11 @@ func (c *Checker) runOnce(ctx context.Context) *Report {
 
 	c.logReport(r)
 	c.record(r)
-	r.Levels = c.evaluate(ctx, r)
+	// Alerts get their own time: a database that hangs rather than refuses
+	// uses up the checks' whole timeout, and its alert must still go out.
+	notifyCtx, cancelNotify := context.WithTimeout(ctx, c.o.Timeout)
+	defer cancelNotify()
+	r.Levels = c.evaluate(notifyCtx, r)
 
 	c.mu.Lock()
 	c.last = r
