@@ -294,6 +294,7 @@ func (s *Server) interactionCallback(c *reqCtx) {
 		resp.Modal = &Modal{CustomID: data.CustomID, Title: data.Title, Components: data.components(), ix: ix}
 	}
 	ix.resp = resp
+	c.answeredLocked(http.StatusNoContent)
 	ix.notifyLocked()
 	if ix.target != nil && ix.target.ix != nil && ix.target.ix != ix {
 		ix.target.ix.notifyLocked()

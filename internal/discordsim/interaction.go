@@ -312,6 +312,16 @@ func (s *Server) deliver(ctx context.Context, ix *Interaction, payload map[strin
 
 	ctx, cancel := context.WithTimeout(ctx, s.opts.ResponseTimeout)
 	defer cancel()
+	if _, real := s.clock.(realClock); real {
+		// On the wall clock the member sees "This interaction failed" after 3 s
+		// without an initial response; no need to wait for ResponseTimeout.
+		ackCtx, cancelAck := context.WithTimeout(ctx, 3*time.Second+250*time.Millisecond)
+		err := ix.Wait(ackCtx, func(ix *Interaction) bool { return ix.Response() != nil || ix.Failed() != "" })
+		cancelAck()
+		if err != nil && ctx.Err() == nil {
+			return ix, fmt.Errorf("%s: no initial response within 3s: %w", ix.Command, ErrNoResponse)
+		}
+	}
 	err := ix.Wait(ctx, func(ix *Interaction) bool { return ix.resolved(cfg.followups) })
 	if f := ix.Failed(); f != "" {
 		return ix, fmt.Errorf("%s: %s: %w", ix.Command, f, ErrFailed)

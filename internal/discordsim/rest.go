@@ -60,7 +60,7 @@ type reqCtx struct {
 	body     []byte // JSON body or payload_json
 	files    []File
 	status   int
-	reqIndex int
+	req      *Request // this call's entry in the request log (guarded by s.mu)
 }
 
 func (s *Server) routes() []*route {
@@ -180,20 +180,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		n := copy(s.requests, s.requests[maxRequestLog/2:])
 		s.requests = s.requests[:n]
 	}
-	s.requests = append(s.requests, Request{Method: r.Method, Path: rest, Query: r.URL.RawQuery, Header: r.Header.Clone(), Body: body, Time: s.clock.Now()})
-	c.reqIndex = len(s.requests) - 1
+	c.req = &Request{Method: r.Method, Path: rest, Query: r.URL.RawQuery, Header: r.Header.Clone(), Body: body, Time: s.clock.Now()}
+	s.requests = append(s.requests, c.req)
 	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		s.requests[c.reqIndex].Status = c.status
-		if c.rt != nil {
-			s.requests[c.reqIndex].Route = c.rt.method + " " + c.rt.template
-		}
-		s.mu.Unlock()
-	}()
 
 	rt, params := s.match(r.Method, rest)
 	c.rt, c.params = rt, params
+	if rt != nil {
+		s.mu.Lock()
+		c.req.Route = rt.method + " " + rt.template
+		s.mu.Unlock()
+	}
 	if f, ok := s.takeFault(r.Method, rest); ok {
 		if f.Delay > 0 {
 			select {
@@ -282,8 +279,23 @@ type apiError struct {
 	Errors  json.RawMessage `json:"errors,omitempty"`
 }
 
-func (c *reqCtx) json(status int, v any) {
+// answeredLocked records the status in the request log before the response is
+// written, so that whoever is woken by the handler's state change sees it.
+func (c *reqCtx) answeredLocked(status int) {
 	c.status = status
+	c.req.Status = status
+}
+
+func (c *reqCtx) setStatus(status int) {
+	c.s.mu.Lock()
+	c.answeredLocked(status)
+	c.s.mu.Unlock()
+}
+
+func (c *reqCtx) json(status int, v any) {
+	if c.status == 0 {
+		c.setStatus(status)
+	}
 	c.w.Header().Set("Content-Type", "application/json")
 	c.w.WriteHeader(status)
 	if v != nil {
@@ -292,7 +304,9 @@ func (c *reqCtx) json(status int, v any) {
 }
 
 func (c *reqCtx) noContent() {
-	c.status = http.StatusNoContent
+	if c.status == 0 {
+		c.setStatus(http.StatusNoContent)
+	}
 	c.w.WriteHeader(http.StatusNoContent)
 }
 

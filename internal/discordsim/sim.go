@@ -109,7 +109,7 @@ type Server struct {
 	inters     map[string]*Interaction
 	interByTok map[string]*Interaction
 	violations []Violation
-	requests   []Request
+	requests   []*Request
 	faults     []*routeFault
 	attach     map[string]File
 

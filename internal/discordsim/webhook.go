@@ -90,6 +90,7 @@ func (s *Server) followupCreate(c *reqCtx) {
 		m = &Message{ID: s.newID(), ChannelID: ix.ChannelID, Content: msg.Content, Embeds: msg.Embeds, Components: msg.Components, Flags: msg.Flags, Files: c.files, ix: ix}
 		ix.follow = append(ix.follow, m)
 	}
+	c.answeredLocked(http.StatusOK)
 	ix.notifyLocked()
 	snap := m.snapshot()
 	s.mu.Unlock()
@@ -156,6 +157,7 @@ func (s *Server) webhookMessageDelete(c *reqCtx) {
 	}
 	s.mu.Lock()
 	m.Deleted = true
+	c.answeredLocked(http.StatusNoContent)
 	ix.notifyLocked()
 	s.mu.Unlock()
 	c.noContent()
