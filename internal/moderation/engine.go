@@ -66,8 +66,8 @@ type rule struct {
 	sev         Severity
 	left, right bool // word boundary required before / after
 	allow       bool
-	hint        bool // marks text worth a closer look, reports nothing
-	needStretch bool // variant that only counts over a collapsed run
+	hint        hintSet // marks text worth a closer look, reports nothing
+	needStretch bool    // variant that only counts over a collapsed run
 }
 
 // matcher is an automaton plus the rules behind each pattern.
@@ -115,7 +115,10 @@ func builtin() *matcher {
 			c.add(rule{term: e, allow: true})
 		}
 		for _, e := range emailHints {
-			c.add(rule{term: e, hint: true})
+			c.add(rule{term: e, hint: hintEmail})
+		}
+		for _, e := range handleHints {
+			c.add(rule{term: e, hint: hintHandle})
 		}
 		builtinMatcher = c.build()
 	})
@@ -270,7 +273,7 @@ func (c *compiler) add(r rule) {
 	if strings.Contains(p, "l") {
 		c.addPattern(strings.ReplaceAll(p, "l", "i"), r)
 	}
-	if !r.allow && !r.hint && len(p) >= 3 && !strings.Contains(p, " ") {
+	if !r.allow && r.hint == 0 && len(p) >= 3 && !strings.Contains(p, " ") {
 		for i := 0; i < len(p); i++ {
 			if strings.IndexByte("aeiou", p[i]) >= 0 {
 				c.addPattern(p[:i]+"*"+p[i+1:], r)
@@ -320,11 +323,11 @@ func (c *compiler) build() *matcher {
 // scratch is the per-call working memory, pooled to keep Check free of
 // allocations on clean text.
 type scratch struct {
-	n         normalized
-	emailHint bool // the text may spell out an email address
-	hits      []hit
-	found     []found
-	allowed   []found
+	n       normalized
+	hints   hintSet // detectors the scan found worth running
+	hits    []hit
+	found   []found
+	allowed []found
 }
 
 // found is a rule hit in normalised coordinates.
@@ -342,7 +345,14 @@ func (e *Engine) Check(text string) Verdict {
 	sc.n.run(text)
 	sc.found = sc.found[:0]
 	sc.allowed = sc.allowed[:0]
-	sc.emailHint = e.base == nil && mayHideEmail(sc.n.out)
+	sc.hints = 0
+	if e.base == nil {
+		// Without the built-in automaton there are no hint patterns.
+		sc.hints = hintHandle
+		if mayHideEmail(sc.n.out) {
+			sc.hints |= hintEmail
+		}
+	}
 	if e.base != nil {
 		e.collect(sc, e.base)
 	}
@@ -354,7 +364,7 @@ func (e *Engine) Check(text string) Verdict {
 		ms = e.resolve(sc)
 	}
 	if !e.disabled[categoryIndex[CategoryPII]] || !e.disabled[categoryIndex[CategorySpam]] {
-		ms = e.scanRaw(text, sc.emailHint, ms)
+		ms = e.scanRaw(text, sc.hints, ms)
 	}
 	for _, rx := range e.regexes {
 		for _, loc := range rx.FindAllStringIndex(text, 16) {
@@ -388,8 +398,8 @@ func (e *Engine) collect(sc *scratch, m *matcher) {
 			if r.needStretch && !sc.n.stretchedIn(h.start, h.end) {
 				continue
 			}
-			if r.hint {
-				sc.emailHint = true
+			if r.hint != 0 {
+				sc.hints |= r.hint
 				continue
 			}
 			if r.allow {

@@ -118,11 +118,13 @@ func TestFlags(t *testing.T) {
 		"b.i.t.c.h", "sh!t", "asssss", "**ass**", "kys", "you are worthless trash", "nobody would miss you", "𝐟𝐮𝐜𝐤",
 		"fu\u0301ck", "FUCK", "a$$hole", "go k1ll yourself", "niggggger",
 		"+33 1 42 68 53 00", "415.555.2671", "1-415-555-2671", "+1 (415) 555-2671",
+		"add my ig @jane.doe", "snap: janedoe", "my insta is jane_99", "Telegram - @jdoe",
 	}
 	clean := []string{
 		"a bit chubby", "hit or miss", "Scunthorpe", "assassin", "class", "cockpit", "therapist", "grape", "Essex",
 		"wow!!", "hello!", "I l0ve you", "s o r r y", "niger", "passs", "*italic* text", "shiitake",
 		"555-1234", "order 1234567890123", "call 911", "+33 1", "123-456-7890",
+		"my insta is private", "saw it on instagram today", "snap a photo",
 	}
 	e := Default()
 	for _, s := range flagged {

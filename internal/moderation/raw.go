@@ -16,6 +16,7 @@ const massMentions = 5
 const (
 	severityEmail       = SeverityHigh
 	severityPhone       = SeverityHigh
+	severityHandle      = SeverityMedium
 	severityInvite      = SeverityMedium
 	severityMassMention = SeverityHigh
 )
@@ -23,7 +24,7 @@ const (
 // scanRaw finds PII and spam in the original text. One pass looks at '@'
 // (emails, @everyone/@here, <@id> mentions), digits (phone numbers, with a
 // cheap shape check before libphonenumber) and "discord" (invite links).
-func (e *Engine) scanRaw(text string, emailHint bool, ms []Match) []Match {
+func (e *Engine) scanRaw(text string, hints hintSet, ms []Match) []Match {
 	pii := !e.disabled[categoryIndex[CategoryPII]]
 	spam := !e.disabled[categoryIndex[CategorySpam]]
 	mentions, firstMention, lastMention := 0, -1, -1
@@ -77,9 +78,14 @@ func (e *Engine) scanRaw(text string, emailHint bool, ms []Match) []Match {
 			}
 		}
 	}
-	if pii && emailHint {
+	if pii && hints&hintEmail != 0 {
 		for _, loc := range obfuscatedEmail.FindAllStringIndex(text, 8) {
 			ms = append(ms, Match{Category: CategoryPII, Severity: severityEmail, Term: "email", Start: loc[0], End: loc[1]})
+		}
+	}
+	if pii && hints&hintHandle != 0 {
+		for _, loc := range socialHandle.FindAllStringIndex(text, 8) {
+			ms = append(ms, Match{Category: CategoryPII, Severity: severityHandle, Term: "social handle", Start: loc[0], End: loc[1]})
 		}
 	}
 	if mentions >= massMentions {
@@ -278,6 +284,27 @@ var obfuscatedEmail = func() *regexp.Regexp {
 		spaceAt + label + `(?:` + dot + label + `){0,2}?` + dot + tld + `|` +
 		spaceAt + webmail + dotOrDot + tld + `)`)
 }()
+
+// hintSet says which expensive detectors the scan found worth running.
+type hintSet uint8
+
+const (
+	hintEmail hintSet = 1 << iota
+	hintHandle
+)
+
+// handleHints name the platforms whose handles count as contact details.
+var handleHints = []string{
+	"insta", "instagram", "ig", "snap", "snapchat", "telegram", "whatsapp", "whats app", "kik", "tiktok", "tik tok",
+	"twitter", "onlyfans",
+}
+
+// socialHandle finds a handle given next to a platform name: "ig
+// @jane", "my snap is jane_99", "insta: jane.doe". A bare word after "is"
+// ("my insta is private") is not a handle unless it has '@', '.', '_' or a
+// digit.
+var socialHandle = regexp.MustCompile(`(?i)\b(?:insta(?:gram)?|ig|snap(?:chat)?|telegram|whats ?app|kik|tik ?tok|twitter|onlyfans)\b` +
+	`(?:[ \t]*(?:is|:|-|=)?[ \t]*@[a-z0-9._]{2,30}|[ \t]*(?:is|:|-|=)[ \t]*[a-z0-9]+[._0-9][a-z0-9._]*|[ \t]*:[ \t]*[a-z0-9._]{3,30})`)
 
 // emailHints are built-in automaton patterns (AutoMod syntax, no groups:
 // the brackets are literal) that make obfuscatedEmail worth running; they
