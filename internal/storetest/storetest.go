@@ -226,3 +226,15 @@ func drop(ownerURL, name string) {
 	}
 	_, _ = admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 }
+
+// SuperuserURL returns a superuser connection to db's database, for tests
+// that must bypass what the application role cannot (for example, tampering
+// with the append-only audit log to prove verification catches it).
+func (db *DB) SuperuserURL(t testing.TB) string {
+	t.Helper()
+	su := os.Getenv("SUPERUSER_DATABASE_URL")
+	if su == "" {
+		t.Fatal("SUPERUSER_DATABASE_URL is not set: run the tests with `make test`")
+	}
+	return WithDatabase(su, db.Name)
+}
