@@ -51,16 +51,16 @@ type route struct {
 }
 
 type reqCtx struct {
-	s        *Server
-	w        http.ResponseWriter
-	r        *http.Request
-	rt       *route
-	params   map[string]string
-	path     string
-	body     []byte // JSON body or payload_json
-	files    []File
-	status   int
-	req      *Request // this call's entry in the request log (guarded by s.mu)
+	s      *Server
+	w      http.ResponseWriter
+	r      *http.Request
+	rt     *route
+	params map[string]string
+	path   string
+	body   []byte // JSON body or payload_json
+	files  []File
+	status int
+	req    *Request // this call's entry in the request log (guarded by s.mu)
 }
 
 func (s *Server) routes() []*route {
