@@ -367,6 +367,9 @@ func (e *Engine) Check(text string) Verdict {
 		ms = e.scanRaw(text, sc.hints, ms)
 	}
 	for _, rx := range e.regexes {
+		if e.disabled[categoryIndex[e.rxCat]] {
+			break // a category turned off silences its regexes too
+		}
 		for _, loc := range rx.FindAllStringIndex(text, 16) {
 			if loc[1] > loc[0] {
 				ms = append(ms, Match{Category: e.rxCat, Severity: e.rxSev, Term: rx.String(), Start: loc[0], End: loc[1]})

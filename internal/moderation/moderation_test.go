@@ -300,3 +300,14 @@ func TestNoBuiltin(t *testing.T) {
 		}
 	}
 }
+
+func TestDisabledRegexCategory(t *testing.T) {
+	t.Parallel()
+	e, err := New(Rules{Regexes: []string{`(?i)buy now`}, RegexCategory: CategorySpam, Disabled: []Category{CategorySpam}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := e.Check("BUY NOW at discord.gg/abc"); v.Flagged {
+		t.Errorf("spam turned off, still flagged: %+v", v.Matches)
+	}
+}
