@@ -7,7 +7,8 @@
 // with a final name (backup-2025-10-07T14-30-15.sql.gz) is always complete.
 // A manifest beside it (backup-….sql.gz.manifest.json) records the SHA-256,
 // sizes, versions and the row count of every table, counted in the very
-// snapshot pg_dump dumps. A PostgreSQL advisory lock makes sure that with
+// snapshot pg_dump dumps (read from the COPY sections as they stream by).
+// A PostgreSQL advisory lock makes sure that with
 // several bot processes on one database exactly one backup runs at a time.
 //
 // Sizes follow the seed's convention: 1 MB is 1024*1024 bytes, as in its
@@ -118,6 +119,11 @@ type Options struct {
 	// on PATH). They must not be older than the server's major version.
 	PgDumpPath string
 	PsqlPath   string
+	// CountInSnapshot also counts every table's rows with SQL in the
+	// snapshot pg_dump dumps and fails the backup when a count differs from
+	// the rows in the dump. The manifest's counts always come from the dump
+	// itself; this cross-check costs a second scan of every table.
+	CountInSnapshot bool
 	// Now returns the current time (default time.Now); tests forge it.
 	Now func() time.Time
 }
@@ -125,15 +131,16 @@ type Options struct {
 // Engine makes and manages backups. It is safe for concurrent use; at most
 // one backup runs at a time across every process sharing the database.
 type Engine struct {
-	dir        string
-	retention  time.Duration
-	keepNewest int
-	db         conn
-	admin      conn
-	pgDump     string
-	psql       string
-	now        func() time.Time
-	logger     *slog.Logger
+	dir             string
+	retention       time.Duration
+	keepNewest      int
+	db              conn
+	admin           conn
+	pgDump          string
+	psql            string
+	now             func() time.Time
+	countInSnapshot bool
+	logger          *slog.Logger
 
 	mu      sync.Mutex
 	running time.Time // start of the backup running in this process
@@ -180,15 +187,16 @@ func New(opts Options, logger *slog.Logger) (*Engine, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &Engine{
-		dir:        opts.Dir,
-		retention:  opts.Retention,
-		keepNewest: opts.KeepNewest,
-		db:         db,
-		admin:      admin,
-		pgDump:     program(opts.PgDumpPath, "pg_dump"),
-		psql:       program(opts.PsqlPath, "psql"),
-		now:        opts.Now,
-		logger:     logging.Component(logger, "Backup"),
+		dir:             opts.Dir,
+		retention:       opts.Retention,
+		keepNewest:      opts.KeepNewest,
+		db:              db,
+		admin:           admin,
+		pgDump:          program(opts.PgDumpPath, "pg_dump"),
+		psql:            program(opts.PsqlPath, "psql"),
+		now:             opts.Now,
+		countInSnapshot: opts.CountInSnapshot,
+		logger:          logging.Component(logger, "Backup"),
 	}, nil
 }
 

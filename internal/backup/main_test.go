@@ -68,6 +68,11 @@ func seed(t testing.TB, db *storetest.DB) {
 		(1, E'a\tb\nc\\d', '\x00ff10'::bytea, '{"k": [1, "é", null]}', 1.5),
 		(2, NULL, NULL, NULL, NULL),
 		(3, 'Zoë 🚀 \.', ''::bytea, '[]', -0.000001)`)
+	mustExec(t, owner, `CREATE SCHEMA "Odd ""Schema"""`)
+	mustExec(t, owner, `CREATE TABLE "Odd ""Schema"""."Events.2025" (id int, at date) PARTITION BY RANGE (at)`)
+	mustExec(t, owner, `CREATE TABLE "Odd ""Schema"""."Events.2025 H1" PARTITION OF "Odd ""Schema"""."Events.2025" FOR VALUES FROM ('2025-01-01') TO ('2025-07-01')`)
+	mustExec(t, owner, `CREATE TABLE "Odd ""Schema"""."Events.2025 H2" PARTITION OF "Odd ""Schema"""."Events.2025" FOR VALUES FROM ('2025-07-01') TO ('2026-01-01')`)
+	mustExec(t, owner, `INSERT INTO "Odd ""Schema"""."Events.2025" SELECT g, date '2025-01-01' + g FROM generate_series(0, 300) g`)
 }
 
 func addAudit(t testing.TB, p *pgxpool.Pool, action, reason string) {
