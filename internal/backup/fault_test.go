@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/embodied-community/embodied/internal/config"
@@ -272,6 +273,7 @@ func TestDiskFull(t *testing.T) {
 	if err == nil {
 		t.Fatalf("the helper succeeded under a 64 KiB file-size limit:\n%s", out)
 	}
+	t.Logf("helper output:\n%s", out)
 	if !strings.Contains(string(out), "disk full") || !strings.Contains(string(out), "ErrDiskFull=true") {
 		t.Errorf("helper output does not report a full disk:\n%s", out)
 	}
@@ -303,4 +305,38 @@ func runHelper(name string) int {
 	}
 	fmt.Printf("%v\nErrDiskFull=%v\n", err, errors.Is(err, ErrDiskFull))
 	return 1
+}
+
+func TestStaleTemporaryFilesRemoved(t *testing.T) {
+	t.Parallel()
+	db := storetest.New(t)
+	e := newEngine(t, db, nil)
+	if err := os.MkdirAll(e.Dir(), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(e.Dir(), tempPrefix+"backup-2025-10-07T14-30-15.sql.gz.111")
+	live := filepath.Join(e.Dir(), tempPrefix+"backup-2025-10-07T14-30-16.sql.gz.222")
+	other := filepath.Join(e.Dir(), ".tmp-notes.txt")
+	for _, p := range []string{stale, live, other} {
+		if err := os.WriteFile(p, []byte("partial"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A writer still holds live (another process's backup in progress).
+	f, err := os.Open(live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Run(context.Background(), Request{})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	want := []string{filepath.Base(live), filepath.Base(other), res.File, ManifestName(res.File)}
+	if diff := cmp.Diff(want, dirNames(t, e.Dir())); diff != "" {
+		t.Errorf("directory mismatch (-want +got):\n%s", diff)
+	}
 }

@@ -72,9 +72,12 @@ func (e *Engine) Run(ctx context.Context, req Request) (res Result, err error) {
 	defer func() {
 		e.mu.Lock()
 		e.running = time.Time{}
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrRunning):
+			// Another backup runs: nothing failed.
+		case err != nil:
 			e.status.LastError, e.status.LastErrorAt = err, e.now()
-		} else {
+		default:
 			e.status.LastError, e.status.LastErrorAt = nil, time.Time{}
 			e.status.LastSuccess, e.status.LastSuccessAt = res, e.now()
 		}
