@@ -18,12 +18,15 @@ import (
 	"github.com/embodied-community/embodied/internal/command"
 	"github.com/embodied-community/embodied/internal/config"
 	"github.com/embodied-community/embodied/internal/discordhttp"
+	"github.com/embodied-community/embodied/internal/health"
 	"github.com/embodied-community/embodied/internal/logging"
+	"github.com/embodied-community/embodied/internal/metrics"
 	"github.com/embodied-community/embodied/internal/middleware"
 	"github.com/embodied-community/embodied/internal/middleware/auditlog"
 	"github.com/embodied-community/embodied/internal/middleware/moderator"
 	"github.com/embodied-community/embodied/internal/middleware/permission"
 	"github.com/embodied-community/embodied/internal/middleware/ratelimit"
+	"github.com/embodied-community/embodied/internal/ops"
 	"github.com/embodied-community/embodied/internal/schema"
 	"github.com/embodied-community/embodied/internal/store"
 )
@@ -43,8 +46,12 @@ type App struct {
 	Audit   *audit.Writer
 	Limiter *ratelimit.Limiter
 	Bot     *bot.Bot
+	Metrics *metrics.Metrics
+	Health  *health.Checker
+	Ops     *ops.Server
 
 	recorder *ratelimit.Recorder
+	watchdog *ops.Watchdog
 	cancel   context.CancelFunc
 	bg       sync.WaitGroup
 }
@@ -106,8 +113,10 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 		return fail(err)
 	}
 	a.Audit.Start(bgCtx)
+	a.Metrics = metrics.New()
 	a.recorder = ratelimit.NewRecorder(pool, logging.Component(logger, "RateLimiter"))
-	a.Limiter = ratelimit.New(logging.Component(logger, "RateLimiter"), ratelimit.Options{Now: opts.Now, Recorder: a.recorder})
+	a.Limiter = ratelimit.New(logging.Component(logger, "RateLimiter"), ratelimit.Options{Now: opts.Now, Recorder: a.recorder,
+		OnLimited: a.Metrics.RateLimited})
 	a.background(func() { a.recorder.Run(bgCtx, time.Second) })
 	a.background(func() { a.Limiter.Run(bgCtx, time.Minute) })
 
@@ -116,11 +125,27 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 		a.stopBackground()
 		return fail(err)
 	}
+	gw := newGateway(a.Session)
+	a.Health = health.New(health.Options{
+		Pool: pool, Gateway: gw, Logger: logging.Component(logger, "HealthCheck"), Metrics: a.Metrics,
+		Notifier: health.NotifierFunc(func(ctx context.Context, al health.Alert) error {
+			return (&notifier{s: a.Session, owners: cfg.Owners, channel: cfg.AlertChannelID}).Notify(ctx, al.Text())
+		}),
+		Interval: cfg.HealthcheckInterval, Autobackup: cfg.EnableAutobackup, BackupDir: cfg.BackupDir,
+		FallbackBacklog: a.Audit.Backlog, Now: opts.Now,
+	})
+	a.Ops = ops.New(ops.Options{Addr: cfg.HTTPAddr, Logger: logging.Component(logger, "Ops"), Ready: a.Health.Ready, Metrics: a.Metrics.Handler()})
+	if err := a.Ops.Start(bgCtx); err != nil {
+		a.stopBackground()
+		return fail(err)
+	}
+
 	reg := bot.NewRegistry()
 	signer := bot.NewSigner(key)
-	command.Register(reg, command.Deps{Store: a.Store, Signer: signer, Now: opts.Now})
-	guard := permission.New(cfg.Owners, a.Audit, logging.Component(logger, "PermissionGuard"), nil)
-	mod := moderator.New(pool, logging.Component(logger, "ContentModerator"), moderator.Options{})
+	command.Register(reg, command.Deps{Store: a.Store, Signer: signer, Now: opts.Now, Health: a.Health,
+		HealthSummary: func() string { return a.Health.Snapshot().Summary() }})
+	guard := permission.New(cfg.Owners, a.Audit, logging.Component(logger, "PermissionGuard"), a.Metrics.PermissionDenied)
+	mod := moderator.New(pool, logging.Component(logger, "ContentModerator"), moderator.Options{OnFlag: a.Metrics.Flagged})
 	withComponent := func(name string, mw middleware.Middleware) middleware.Middleware {
 		return func(next middleware.Handler) middleware.Handler {
 			h := mw(next)
@@ -144,6 +169,7 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 		Events:            a.Audit,
 		GuildID:           cfg.DiscordGuildID,
 		HideAdminCommands: cfg.HideAdminCommands,
+		OnInteraction:     a.Metrics.Interaction,
 		Now:               opts.Now,
 	})
 	a.Bot.Start()
@@ -157,6 +183,18 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 		return fail(err)
 	}
 	log.Info("Connected to Discord", "user", a.Session.State.User.Username)
+	if cfg.EnableHealthchecks {
+		if err := a.Health.Start(bgCtx); err != nil {
+			log.Error("Health checks could not start", "error", err)
+		}
+	}
+	a.watchdog = ops.NewWatchdog(logging.Component(logger, "Ops"), a.Health.Healthy)
+	if err := a.watchdog.Start(bgCtx); err != nil {
+		log.Warn("systemd watchdog not started", "error", err)
+	}
+	if err := ops.NotifyReady(); err != nil {
+		log.Warn("systemd readiness notification failed", "error", err)
+	}
 	return a, nil
 }
 
@@ -169,6 +207,19 @@ func (a *App) background(f func()) {
 }
 
 func (a *App) stopBackground() {
+	if a.watchdog != nil {
+		a.watchdog.Stop()
+	}
+	if a.Health != nil {
+		a.Health.Stop()
+	}
+	if a.Ops != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := a.Ops.Shutdown(ctx); err != nil {
+			a.log.Warn("Ops listener shutdown", "error", err)
+		}
+	}
 	a.cancel()
 	a.bg.Wait()
 	a.Audit.Stop()
@@ -179,6 +230,7 @@ func (a *App) stopBackground() {
 func (a *App) Stop(ctx context.Context) error {
 	log := logging.Component(a.log, "Bot")
 	log.Info("Shutting down")
+	_ = ops.NotifyStopping()
 	var errs []error
 	if err := a.Bot.Stop(ctx); err != nil {
 		errs = append(errs, err)

@@ -237,7 +237,11 @@ func (b *Bot) handle(ctx context.Context, ic *discordgo.Interaction, sizeLimit i
 		}
 	} else {
 		ctx = context.WithValue(ctx, ctxKey{}, in)
-		if err := handler(ctx, in); err != nil {
+		err := handler(ctx, in)
+		if in.Outcome != "" {
+			outcome = in.Outcome
+		}
+		if err != nil {
 			outcome = "error"
 			b.log.Error("Interaction failed", "userId", in.User.ID, "commandName", in.Command, "error", err)
 		}

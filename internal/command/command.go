@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/embodied-community/embodied/internal/bot"
+	"github.com/embodied-community/embodied/internal/health"
 	"github.com/embodied-community/embodied/internal/store"
 )
 
@@ -21,6 +22,8 @@ type Deps struct {
 	// HealthSummary returns a one-line health summary for embed footers
 	// (optional).
 	HealthSummary func() string
+	// Health runs the health checks for /security status (optional).
+	Health *health.Checker
 }
 
 // Register declares every command and component in reg.
@@ -31,6 +34,7 @@ func Register(reg *bot.Registry, d Deps) {
 	registerMember(reg, d)
 	registerAdmin(reg, d)
 	registerSecurity(reg, d)
+	registerStatus(reg, d)
 }
 
 // Colours for embeds.

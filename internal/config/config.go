@@ -70,6 +70,7 @@ type raw struct {
 	HTTPAddr            string `envconfig:"SECOPS_HTTP_ADDR" default:"127.0.0.1:9090"`
 	ShutdownTimeout     string `envconfig:"SECOPS_SHUTDOWN_TIMEOUT" default:"10s"`
 	AuditFallbackFile   string `envconfig:"SECOPS_AUDIT_FALLBACK_FILE" default:"logs/audit-fallback.jsonl"`
+	AlertChannelID      string `envconfig:"SECOPS_ALERT_CHANNEL_ID"`
 
 	AdminUserID string `envconfig:"ADMIN_USER_ID"`
 
@@ -112,6 +113,9 @@ type Config struct {
 	HTTPAddr            string
 	ShutdownTimeout     time.Duration
 	AuditFallbackFile   string
+	// AlertChannelID is an optional channel for operator alerts, besides
+	// the owners' DMs.
+	AlertChannelID string
 
 	// Owners are the bot owners from ADMIN_USER_ID (Discord user ids).
 	Owners []string
@@ -311,6 +315,10 @@ func (r raw) parse(needToken bool) (*Config, error) {
 	}
 	c.ShutdownTimeout = p.duration("SECOPS_SHUTDOWN_TIMEOUT", r.ShutdownTimeout)
 	c.AuditFallbackFile = r.AuditFallbackFile
+	c.AlertChannelID = r.AlertChannelID
+	if c.AlertChannelID != "" && !IsSnowflake(c.AlertChannelID) {
+		p.add("SECOPS_ALERT_CHANNEL_ID", "%q is not a Discord channel id (17 to 20 digits)", r.AlertChannelID)
+	}
 
 	c.Owners = p.owners(r.AdminUserID, needToken)
 

@@ -21,6 +21,16 @@ type Option struct {
 	channel string
 	file    *File
 	apply   func(*runConfig)
+	// unchecked skips the definition's choices and limits, as a hostile or
+	// outdated client could (the type must still match).
+	unchecked bool
+}
+
+// Unchecked sends o without checking it against the command's choices and
+// limits, to test the bot's own validation of what Discord delivers.
+func Unchecked(o Option) Option {
+	o.unchecked = true
+	return o
 }
 
 type runConfig struct {
@@ -417,6 +427,9 @@ func checkOption(d *discordgo.ApplicationCommandOption, o Option) (any, error) {
 	case d.Type == discordgo.ApplicationCommandOptionMentionable && (typ == discordgo.ApplicationCommandOptionUser || typ == discordgo.ApplicationCommandOptionRole):
 	default:
 		return nil, fmt.Errorf("%w: option %q is %s, got %s", ErrInvalidOption, d.Name, d.Type, typ)
+	}
+	if o.unchecked {
+		return v, nil
 	}
 	if len(d.Choices) > 0 {
 		ok := false

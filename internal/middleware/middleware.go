@@ -130,9 +130,10 @@ type Interaction struct {
 	Received            time.Time
 
 	// Set by the middleware.
+	Outcome string         // why the pipeline stopped early: "rate_limited", "denied", "flagged"
 	Caller  Level          // the caller's effective level
 	Flags   []Flag         // what the content moderator flagged
-	Log     *slog.Logger   // carries userId, guildId and commandName
+	Log     *slog.Logger   // the logger of the layer running (its component)
 	Details map[string]any // extra audit details a handler adds
 
 	Reply Responder

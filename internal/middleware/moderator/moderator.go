@@ -110,6 +110,7 @@ func (m *Moderator) Middleware() middleware.Middleware {
 				}
 			}
 			if refuse != "" {
+				in.Outcome = "flagged"
 				return in.Reply.Respond(ctx, middleware.Response{Content: RefusedMessage(refuse), Ephemeral: true})
 			}
 			return next(ctx, in)

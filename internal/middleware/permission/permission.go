@@ -62,6 +62,7 @@ func (g *Guard) Middleware() middleware.Middleware {
 				return next(ctx, in)
 			}
 			g.Deny(in, "permission_denied", in.Policy.Level.String()+" required")
+			in.Outcome = "denied"
 			return in.Reply.Respond(ctx, middleware.Response{Content: DeniedMessage, Ephemeral: true})
 		}
 	}

@@ -191,6 +191,7 @@ func (l *Limiter) Middleware() middleware.Middleware {
 			if l.onLimit != nil {
 				l.onLimit(commandName)
 			}
+			in.Outcome = "rate_limited"
 			return in.Reply.Respond(ctx, middleware.Response{Content: Message(wait), Ephemeral: true})
 		}
 	}

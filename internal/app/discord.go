@@ -1,0 +1,80 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+// gateway reports the Discord connection's state to the health checks.
+type gateway struct {
+	s  *discordgo.Session
+	up atomic.Bool
+}
+
+func newGateway(s *discordgo.Session) *gateway {
+	g := &gateway{s: s}
+	s.AddHandler(func(*discordgo.Session, *discordgo.Ready) { g.up.Store(true) })
+	s.AddHandler(func(*discordgo.Session, *discordgo.Resumed) { g.up.Store(true) })
+	s.AddHandler(func(*discordgo.Session, *discordgo.Disconnect) { g.up.Store(false) })
+	return g
+}
+
+// Connected reports whether the gateway session is up.
+func (g *gateway) Connected() bool { return g.up.Load() }
+
+// Latency is the round trip of a light REST call (GET /gateway). The
+// heartbeat round trip would be nicer, but discordgo writes the heartbeat's
+// send time under a lock it does not export, so it cannot be read safely.
+func (g *gateway) Latency() time.Duration {
+	start := time.Now()
+	if _, err := g.s.Gateway(discordgo.WithContext(context.Background())); err != nil {
+		return 0
+	}
+	return time.Since(start)
+}
+
+// notifier delivers operator alerts: a DM to each bot owner and, when
+// configured, a message in the alert channel.
+type notifier struct {
+	s       *discordgo.Session
+	owners  []string
+	channel string
+}
+
+// Notify sends text to every destination; it fails only if none got it.
+func (n *notifier) Notify(ctx context.Context, text string) error {
+	var errs []error
+	delivered := 0
+	send := func(channelID string) error {
+		_, err := n.s.ChannelMessageSendComplex(channelID, &discordgo.MessageSend{Content: text,
+			AllowedMentions: &discordgo.MessageAllowedMentions{}}, discordgo.WithContext(ctx))
+		return err
+	}
+	for _, owner := range n.owners {
+		ch, err := n.s.UserChannelCreate(owner, discordgo.WithContext(ctx))
+		if err == nil {
+			err = send(ch.ID)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("DM owner %s: %w", owner, err))
+			continue
+		}
+		delivered++
+	}
+	if n.channel != "" {
+		if err := send(n.channel); err != nil {
+			errs = append(errs, fmt.Errorf("post to alert channel %s: %w", n.channel, err))
+		} else {
+			delivered++
+		}
+	}
+	if delivered == 0 {
+		return errors.Join(append(errs, errors.New("alert delivered nowhere"))...)
+	}
+	return nil
+}
