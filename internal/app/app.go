@@ -26,6 +26,7 @@ import (
 	"github.com/embodied-community/embodied/internal/middleware/moderator"
 	"github.com/embodied-community/embodied/internal/middleware/permission"
 	"github.com/embodied-community/embodied/internal/middleware/ratelimit"
+	"github.com/embodied-community/embodied/internal/privacy"
 	"github.com/embodied-community/embodied/internal/ops"
 	"github.com/embodied-community/embodied/internal/schema"
 	"github.com/embodied-community/embodied/internal/store"
@@ -46,6 +47,7 @@ type App struct {
 	Audit   *audit.Writer
 	Limiter *ratelimit.Limiter
 	Bot     *bot.Bot
+	Privacy *privacy.Service
 	Metrics *metrics.Metrics
 	Health  *health.Checker
 	Ops     *ops.Server
@@ -142,7 +144,9 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 
 	reg := bot.NewRegistry()
 	signer := bot.NewSigner(key)
-	command.Register(reg, command.Deps{Store: a.Store, Signer: signer, Now: opts.Now, Health: a.Health,
+	a.Privacy = privacy.New(pool, privacy.Options{Dir: cfg.ExportDir, Retention: cfg.ExportRetention, Now: opts.Now,
+		Logger: logging.Component(logger, "Privacy")})
+	command.Register(reg, command.Deps{Store: a.Store, Signer: signer, Now: opts.Now, Privacy: a.Privacy, Health: a.Health,
 		HealthSummary: func() string { return a.Health.Snapshot().Summary() }})
 	guard := permission.New(cfg.Owners, a.Audit, logging.Component(logger, "PermissionGuard"), a.Metrics.PermissionDenied)
 	mod := moderator.New(pool, logging.Component(logger, "ContentModerator"), moderator.Options{OnFlag: a.Metrics.Flagged})

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/embodied-community/embodied/internal/bot"
+	"github.com/embodied-community/embodied/internal/privacy"
 	"github.com/embodied-community/embodied/internal/health"
 	"github.com/embodied-community/embodied/internal/store"
 )
@@ -22,6 +23,9 @@ type Deps struct {
 	// HealthSummary returns a one-line health summary for embed footers
 	// (optional).
 	HealthSummary func() string
+	// Privacy exports and erases members' data (/privacy, /security
+	// export-data and erase-data; optional).
+	Privacy *privacy.Service
 	// Health runs the health checks for /security status (optional).
 	Health *health.Checker
 }
@@ -34,6 +38,7 @@ func Register(reg *bot.Registry, d Deps) {
 	registerMember(reg, d)
 	registerAdmin(reg, d)
 	registerSecurity(reg, d)
+	registerPrivacy(reg, d)
 	registerStatus(reg, d)
 }
 

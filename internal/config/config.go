@@ -70,6 +70,8 @@ type raw struct {
 	HTTPAddr            string `envconfig:"SECOPS_HTTP_ADDR" default:"127.0.0.1:9090"`
 	ShutdownTimeout     string `envconfig:"SECOPS_SHUTDOWN_TIMEOUT" default:"10s"`
 	AuditFallbackFile   string `envconfig:"SECOPS_AUDIT_FALLBACK_FILE" default:"logs/audit-fallback.jsonl"`
+	ExportDir           string `envconfig:"SECOPS_EXPORT_DIR" default:"exports"`
+	ExportRetentionDays string `envconfig:"SECOPS_EXPORT_RETENTION_DAYS" default:"7"`
 	AlertChannelID      string `envconfig:"SECOPS_ALERT_CHANNEL_ID"`
 
 	AdminUserID string `envconfig:"ADMIN_USER_ID"`
@@ -113,6 +115,10 @@ type Config struct {
 	HTTPAddr            string
 	ShutdownTimeout     time.Duration
 	AuditFallbackFile   string
+	// ExportDir is the private directory of GDPR exports; ExportRetention
+	// how long an export too large to attach is kept there.
+	ExportDir       string
+	ExportRetention time.Duration
 	// AlertChannelID is an optional channel for operator alerts, besides
 	// the owners' DMs.
 	AlertChannelID string
@@ -315,6 +321,11 @@ func (r raw) parse(needToken bool) (*Config, error) {
 	}
 	c.ShutdownTimeout = p.duration("SECOPS_SHUTDOWN_TIMEOUT", r.ShutdownTimeout)
 	c.AuditFallbackFile = r.AuditFallbackFile
+	c.ExportDir = r.ExportDir
+	if c.ExportDir == "" {
+		p.add("SECOPS_EXPORT_DIR", "must not be empty")
+	}
+	c.ExportRetention = time.Duration(p.integer("SECOPS_EXPORT_RETENTION_DAYS", r.ExportRetentionDays, 1)) * 24 * time.Hour
 	c.AlertChannelID = r.AlertChannelID
 	if c.AlertChannelID != "" && !IsSnowflake(c.AlertChannelID) {
 		p.add("SECOPS_ALERT_CHANNEL_ID", "%q is not a Discord channel id (17 to 20 digits)", r.AlertChannelID)

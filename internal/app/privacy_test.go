@@ -1,0 +1,298 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/embodied-community/embodied/internal/apptest"
+	"github.com/embodied-community/embodied/internal/audit"
+	"github.com/embodied-community/embodied/internal/config"
+	"github.com/embodied-community/embodied/internal/discordsim"
+	"github.com/embodied-community/embodied/internal/privacy"
+	"github.com/embodied-community/embodied/internal/privacy/privacytest"
+)
+
+// newPrivacyHarness starts the bot with a private exports directory.
+func newPrivacyHarness(t *testing.T) *apptest.Harness {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "exports")
+	return apptest.New(t, func(c *config.Config) { c.ExportDir = dir })
+}
+
+// seed gives member n rows in every category in guildID, their words
+// starting with marker.
+func seed(t *testing.T, h *apptest.Harness, guildID, userID, marker string, n int) privacytest.Expected {
+	t.Helper()
+	exp, err := privacytest.Seed(context.Background(), h.DB.App, privacytest.Member{
+		GuildID: guildID, UserID: userID, OtherID: h.Moderator.ID(), Marker: marker}, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exp
+}
+
+// exportFile returns the one JSON file a member was sent.
+func exportFile(t *testing.T, ix *discordsim.Interaction) discordsim.File {
+	t.Helper()
+	files := ix.Files()
+	if len(files) != 1 {
+		t.Fatalf("want one attachment, got %d; reply %q", len(files), ix.Content())
+	}
+	return files[0]
+}
+
+// Seed smoke test 7: /security export-data @testuser.
+func TestSmokeGDPRExport(t *testing.T) {
+	t.Parallel()
+	h := newPrivacyHarness(t)
+	h.Run(h.Alice, "/submit-stats", discordsim.Int("approaches", 2))
+	h.Run(h.Alice, "/barbie add", discordsim.String("name", "Test Contact"), discordsim.String("notes", "met at the café"))
+
+	ix := h.Run(h.Admin, "/security export-data", discordsim.User("user", h.Alice))
+	if !ix.Ephemeral() {
+		t.Error("the export reply is not ephemeral")
+	}
+	f := exportFile(t, ix)
+	// "JSON file attachment: user-data-123456789-timestamp.json"
+	if !regexp.MustCompile(`^user-data-` + h.Alice.ID() + `-\d{13}\.json$`).MatchString(f.Name) {
+		t.Errorf("file name %q", f.Name)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(f.Data, &doc); err != nil {
+		t.Fatalf("attachment is not JSON: %v", err)
+	}
+	for _, key := range []string{"exportDate", "userId", "profile", "stats", "dailyRecords", "tenseys", "barbieList",
+		"journalEntries", "courseProgress", "duels", "warnings", "auditLog",
+		"contentFlags", "rateLimitViolations", "moderationActions", "securityEvents"} {
+		if _, ok := doc[key]; !ok {
+			t.Errorf("key %q missing", key)
+		}
+	}
+	got := []any{doc["userId"], doc["exportDate"], len(doc["stats"].([]any)), len(doc["barbieList"].([]any))}
+	if diff := cmp.Diff([]any{h.Alice.ID(), "2025-10-07T14:30:15Z", 1, 1}, got); diff != "" {
+		t.Errorf("export mismatch (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(string(f.Data), "met at the café") {
+		t.Error("the contact's notes are missing")
+	}
+	// "Expected in Database: SELECT * FROM audit_log WHERE action_type = 'gdpr_export'"
+	h.Eventually("the gdpr_export intent and outcome", func() bool {
+		return h.Count(`SELECT count(*) FROM audit_log WHERE action_type = 'gdpr_export' AND actor_id = $1 AND target_id = $2
+			AND guild_id = $3 AND details->>'phase' IN ('intent', 'outcome')`, h.Admin.ID(), h.Alice.ID(), h.Guild.ID) == 2
+	})
+	// profile, stats, contact, and the export's own intent record.
+	if n := h.Count(`SELECT count(*) FROM audit_log WHERE action_type = 'gdpr_export' AND details->>'phase' = 'outcome'
+		AND (details->>'ok')::boolean AND (details->>'rows')::int = 4`); n != 1 {
+		t.Errorf("outcome record with ok and rows: %d", n)
+	}
+	if lines := h.LogLines("[Privacy] Data exported", "userId="+h.Alice.ID()); len(lines) != 1 {
+		t.Errorf("log lines: %q", lines)
+	}
+	// A member cannot export someone else.
+	if ix := h.Run(h.Bob, "/security export-data", discordsim.User("user", h.Alice)); len(ix.Files()) != 0 {
+		t.Error("a member got an export")
+	}
+}
+
+// An export holds every row of the member in the guild, and nothing of
+// another member or another guild; the bot owner may export every guild.
+func TestExportRoundTrip(t *testing.T) {
+	t.Parallel()
+	h := newPrivacyHarness(t)
+	other := h.Sim.CreateGuild("Other server", discordsim.UserSpec{Username: "other-owner"})
+	alice := seed(t, h, h.Guild.ID, h.Alice.ID(), "alice-here", 4)
+	seed(t, h, h.Guild.ID, h.Bob.ID(), "bob-here", 4)
+	aliceOther := seed(t, h, other.ID, h.Alice.ID(), "alice-there", 2)
+
+	tests := []struct {
+		name      string
+		by        *discordsim.Member
+		allGuilds bool
+		want      privacytest.Expected
+		forbidden []string
+	}{
+		{"admin, this guild", h.Admin, false, alice, []string{"bob-here", "alice-there", other.ID}},
+		{"owner, this guild", h.Owner, false, alice, []string{"bob-here", "alice-there", other.ID}},
+		{"owner, every guild", h.Owner, true, privacytest.Merge(alice, aliceOther), []string{"bob-here"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ix := h.Run(tt.by, "/security export-data", discordsim.User("user", h.Alice), discordsim.Bool("all_guilds", tt.allGuilds))
+			f := exportFile(t, ix)
+			got, top, err := privacytest.Identities(f.Data, privacy.Keys[4:])
+			if err != nil {
+				t.Fatal(err)
+			}
+			got["auditLog"] = withoutExports(t, top["auditLog"])
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("rows mismatch (-want +got):\n%s", diff)
+			}
+			for _, s := range tt.forbidden {
+				if bytes.Contains(f.Data, []byte(s)) {
+					t.Errorf("export holds %q", s)
+				}
+			}
+		})
+	}
+	ix := h.Run(h.Admin, "/security export-data", discordsim.User("user", h.Alice), discordsim.Bool("all_guilds", true))
+	if diff := cmp.Diff("❌ Only the bot owner can export across servers.", ix.Content()); diff != "" || len(ix.Files()) != 0 {
+		t.Errorf("admin across guilds (-want +got):\n%s", diff)
+	}
+}
+
+// withoutExports lists the audit records' ids but those of the exports
+// themselves (the earlier subtests' and this one's intent).
+func withoutExports(t *testing.T, raw json.RawMessage) []string {
+	t.Helper()
+	var rows []struct {
+		ID         json.Number `json:"id"`
+		ActionType string      `json:"actionType"`
+	}
+	if err := json.Unmarshal(raw, &rows); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, r := range rows {
+		if r.ActionType != "gdpr_export" {
+			ids = append(ids, r.ID.String())
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// A member exports their own data once a day and erases it after
+// confirming; what must stay stays, and the audit chain still verifies.
+func TestPrivacySelfService(t *testing.T) {
+	t.Parallel()
+	h := newPrivacyHarness(t)
+	ctx := context.Background()
+	alice := seed(t, h, h.Guild.ID, h.Alice.ID(), "alice-words", 3)
+	seed(t, h, h.Guild.ID, h.Bob.ID(), "bob-words", 3)
+
+	ix := h.Run(h.Alice, "/privacy export")
+	got, top, err := privacytest.Identities(exportFile(t, ix).Data, privacy.Keys[4:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	got["auditLog"] = withoutExports(t, top["auditLog"])
+	if diff := cmp.Diff(alice, got); diff != "" {
+		t.Errorf("own export mismatch (-want +got):\n%s", diff)
+	}
+	h.Eventually("the self-export's audit record", func() bool {
+		return h.Count(`SELECT count(*) FROM audit_log WHERE action_type = 'gdpr_export' AND actor_id = $1
+			AND details->>'phase' = 'outcome' AND details->>'subject' = $1`, h.Alice.ID()) == 1
+	})
+	h.Clock.Advance(time.Hour)
+	if ix := h.Run(h.Alice, "/privacy export"); !strings.HasPrefix(ix.Content(), "⏳ Rate limited.") || len(ix.Files()) != 0 {
+		t.Errorf("second export in a day: %q", ix.Content())
+	}
+
+	// An expired confirmation does nothing.
+	stale := h.Run(h.Alice, "/privacy delete")
+	h.Clock.Advance(privacyConfirmWindow + time.Second)
+	ids := apptest.CustomIDs(stale.Original())
+	if click := h.Click(h.Alice, stale.Original(), ids[0]); !strings.Contains(click.Content(), "expired") {
+		t.Errorf("stale click: %q", click.Content())
+	}
+	if n := h.Count(`SELECT count(*) FROM journal_entries WHERE user_id = $1`, h.Alice.ID()); n != 3 {
+		t.Fatalf("stale confirmation erased data: %d journal entries left", n)
+	}
+
+	ask := h.Run(h.Alice, "/privacy delete")
+	if !ask.Ephemeral() || !strings.Contains(ask.Content(), "cannot be undone") {
+		t.Errorf("confirmation: %q", ask.Content())
+	}
+	ids = apptest.CustomIDs(ask.Original())
+	if len(ids) != 2 || !strings.HasPrefix(ids[0], "privacy-erase|") {
+		t.Fatalf("buttons: %q", ids)
+	}
+	done := h.Click(h.Alice, ask.Original(), ids[0])
+	if !strings.HasPrefix(done.Content(), "🗑️ Done") {
+		t.Errorf("erasure reply: %q", done.Content())
+	}
+	checkErased(t, h, h.Alice.ID(), "alice-words")
+	if n := h.Count(`SELECT count(*) FROM audit_log WHERE action_type = 'gdpr_erasure' AND actor_id = $1 AND target_id = $1
+		AND details->>'source' = 'self'`, h.Alice.ID()); n != 1 {
+		t.Errorf("erasure audit records: %d", n)
+	}
+	left, err := privacytest.PersonalContent(ctx, h.DB.App, h.Guild.ID, h.Bob.ID(), "bob-words")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for table, n := range left {
+		if n == 0 {
+			t.Errorf("%s: bob's rows were erased too", table)
+		}
+	}
+}
+
+// privacyConfirmWindow mirrors command.EraseConfirmWindow.
+const privacyConfirmWindow = 10 * time.Minute
+
+// A moderator erases a member's data on a request that came by email.
+func TestStaffErasure(t *testing.T) {
+	t.Parallel()
+	h := newPrivacyHarness(t)
+	seed(t, h, h.Guild.ID, h.Bob.ID(), "bob-words", 2)
+	if ix := h.Run(h.Alice, "/security erase-data", discordsim.User("user", h.Bob), discordsim.String("reason", "email")); !strings.Contains(ix.Content(), "permission") {
+		t.Errorf("member erasing: %q", ix.Content())
+	}
+	ix := h.Run(h.Moderator, "/security erase-data", discordsim.User("user", h.Bob), discordsim.String("reason", "Email request of 2025-10-06"))
+	want := fmt.Sprintf("🗑️ Erased the personal content of <@%s> in this server", h.Bob.ID())
+	if !strings.HasPrefix(ix.Content(), want) || !ix.Ephemeral() {
+		t.Errorf("reply %q, want prefix %q", ix.Content(), want)
+	}
+	checkErased(t, h, h.Bob.ID(), "bob-words")
+	if n := h.Count(`SELECT count(*) FROM audit_log WHERE action_type = 'gdpr_erasure' AND actor_id = $1 AND target_id = $2
+		AND reason = 'Email request of 2025-10-06' AND details->>'source' = 'staff'`, h.Moderator.ID(), h.Bob.ID()); n != 1 {
+		t.Errorf("erasure audit records: %d", n)
+	}
+}
+
+// checkErased asserts, table by table, that the member's personal content
+// is gone while warnings, moderation actions and the audit chain remain.
+func checkErased(t *testing.T, h *apptest.Harness, userID, marker string) {
+	t.Helper()
+	ctx := context.Background()
+	left, err := privacytest.PersonalContent(ctx, h.DB.App, h.Guild.ID, userID, marker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for table, n := range left {
+		if n != 0 {
+			t.Errorf("%s: %d rows of personal content left", table, n)
+		}
+	}
+	kept := map[string]int{
+		"user_warnings":   h.Count(`SELECT count(*) FROM user_warnings WHERE user_id = $1`, userID),
+		"user_moderation": h.Count(`SELECT count(*) FROM user_moderation WHERE user_id = $1`, userID),
+		"content_flags":   h.Count(`SELECT count(*) FROM content_flags WHERE user_id = $1`, userID),
+		"audit_log":       h.Count(`SELECT count(*) FROM audit_log WHERE erased_at IS NOT NULL AND target_id LIKE 'erased-%'`),
+	}
+	n := kept["audit_log"]
+	want := map[string]int{"user_warnings": n, "user_moderation": n, "content_flags": n, "audit_log": n}
+	if n == 0 {
+		t.Error("no audit record was pseudonymised")
+	}
+	if diff := cmp.Diff(want, kept); diff != "" {
+		t.Errorf("kept safety record mismatch (-want +got):\n%s", diff)
+	}
+	res, err := audit.Verify(ctx, h.DB.App)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.OK() {
+		t.Errorf("audit chain broken after erasure: %+v", res.FirstBreak)
+	}
+}
