@@ -216,4 +216,3 @@ func TestSecretsStayOutOfErrors(t *testing.T) {
 		}
 	}
 }
-
