@@ -17,6 +17,7 @@ import (
 	"github.com/embodied-community/embodied/internal/bot"
 	"github.com/embodied-community/embodied/internal/command"
 	"github.com/embodied-community/embodied/internal/config"
+	"github.com/embodied-community/embodied/internal/discordact"
 	"github.com/embodied-community/embodied/internal/discordhttp"
 	"github.com/embodied-community/embodied/internal/health"
 	"github.com/embodied-community/embodied/internal/logging"
@@ -30,6 +31,7 @@ import (
 	"github.com/embodied-community/embodied/internal/ops"
 	"github.com/embodied-community/embodied/internal/schema"
 	"github.com/embodied-community/embodied/internal/store"
+	"github.com/embodied-community/embodied/internal/strike"
 )
 
 // Options are for tests: an injected clock.
@@ -47,6 +49,7 @@ type App struct {
 	Audit   *audit.Writer
 	Limiter *ratelimit.Limiter
 	Bot     *bot.Bot
+	Strikes *strike.Service
 	Privacy *privacy.Service
 	Metrics *metrics.Metrics
 	Health  *health.Checker
@@ -146,8 +149,16 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 	signer := bot.NewSigner(key)
 	a.Privacy = privacy.New(pool, privacy.Options{Dir: cfg.ExportDir, Retention: cfg.ExportRetention, Now: opts.Now,
 		Logger: logging.Component(logger, "Privacy")})
+	ladder, err := strike.NewLadder(cfg.StrikeLadder, cfg.StrikeWindow, cfg.StrikeTimeout)
+	if err != nil {
+		a.stopBackground()
+		return fail(err)
+	}
+	discord := discordact.New(a.Session)
+	a.Strikes = strike.New(pool, discord, discord, strike.Options{Ladder: ladder, Enforce: cfg.EnforceModeration,
+		Owners: cfg.Owners, Now: opts.Now, Logger: logging.Component(logger, "WarningSystem")})
 	command.Register(reg, command.Deps{Store: a.Store, Signer: signer, Now: opts.Now, Privacy: a.Privacy, Health: a.Health,
-		HealthSummary: func() string { return a.Health.Snapshot().Summary() }})
+		HealthSummary: func() string { return a.Health.Snapshot().Summary() }, Strikes: a.Strikes})
 	guard := permission.New(cfg.Owners, a.Audit, logging.Component(logger, "PermissionGuard"), a.Metrics.PermissionDenied)
 	mod := moderator.New(pool, logging.Component(logger, "ContentModerator"), moderator.Options{OnFlag: a.Metrics.Flagged})
 	withComponent := func(name string, mw middleware.Middleware) middleware.Middleware {

@@ -13,6 +13,7 @@ import (
 	"github.com/embodied-community/embodied/internal/privacy"
 	"github.com/embodied-community/embodied/internal/health"
 	"github.com/embodied-community/embodied/internal/store"
+	"github.com/embodied-community/embodied/internal/strike"
 )
 
 // Deps are what the handlers use.
@@ -28,6 +29,9 @@ type Deps struct {
 	Privacy *privacy.Service
 	// Health runs the health checks for /security status (optional).
 	Health *health.Checker
+	// Strikes is the warning system (warn, warnings, pardon, untimeout,
+	// unban, modlog; optional).
+	Strikes *strike.Service
 }
 
 // Register declares every command and component in reg.
@@ -40,6 +44,7 @@ func Register(reg *bot.Registry, d Deps) {
 	registerSecurity(reg, d)
 	registerPrivacy(reg, d)
 	registerStatus(reg, d)
+	registerWarn(reg, d)
 }
 
 // Colours for embeds.

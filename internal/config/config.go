@@ -67,6 +67,9 @@ type raw struct {
 	BackupDir           string `envconfig:"SECOPS_BACKUP_DIR" default:"backups"`
 	BackupRetentionDays string `envconfig:"SECOPS_BACKUP_RETENTION_DAYS" default:"30"`
 	EnforceModeration   string `envconfig:"SECOPS_ENFORCE_MODERATION" default:"false"`
+	StrikeWindowDays    string `envconfig:"SECOPS_STRIKE_WINDOW_DAYS" default:"30"`
+	StrikeTimeoutHours  string `envconfig:"SECOPS_STRIKE_TIMEOUT_HOURS" default:"24"`
+	StrikeLadder        string `envconfig:"SECOPS_STRIKE_LADDER" default:"warning,timeout,ban"`
 	HTTPAddr            string `envconfig:"SECOPS_HTTP_ADDR" default:"127.0.0.1:9090"`
 	ShutdownTimeout     string `envconfig:"SECOPS_SHUTDOWN_TIMEOUT" default:"10s"`
 	AuditFallbackFile   string `envconfig:"SECOPS_AUDIT_FALLBACK_FILE" default:"logs/audit-fallback.jsonl"`
@@ -112,6 +115,9 @@ type Config struct {
 	BackupDir           string
 	BackupRetention     time.Duration
 	EnforceModeration   bool
+	StrikeWindow        time.Duration // how long a strike stays active
+	StrikeTimeout       time.Duration // how long a timeout rung lasts
+	StrikeLadder        string        // action per active strike count, e.g. "warning,timeout,ban"
 	HTTPAddr            string
 	ShutdownTimeout     time.Duration
 	AuditFallbackFile   string
@@ -313,6 +319,18 @@ func (r raw) parse(needToken bool) (*Config, error) {
 	}
 	c.BackupRetention = time.Duration(p.integer("SECOPS_BACKUP_RETENTION_DAYS", r.BackupRetentionDays, 1)) * 24 * time.Hour
 	c.EnforceModeration = p.boolean("SECOPS_ENFORCE_MODERATION", r.EnforceModeration)
+	c.StrikeWindow = time.Duration(p.integer("SECOPS_STRIKE_WINDOW_DAYS", r.StrikeWindowDays, 1)) * 24 * time.Hour
+	c.StrikeTimeout = time.Duration(p.integer("SECOPS_STRIKE_TIMEOUT_HOURS", r.StrikeTimeoutHours, 1)) * time.Hour
+	if c.StrikeTimeout > 28*24*time.Hour {
+		p.add("SECOPS_STRIKE_TIMEOUT_HOURS", "%s is above Discord's limit of 672 hours (28 days)", r.StrikeTimeoutHours)
+	}
+	c.StrikeLadder = strings.ToLower(strings.ReplaceAll(r.StrikeLadder, " ", ""))
+	for _, rung := range strings.Split(c.StrikeLadder, ",") {
+		if rung != "warning" && rung != "timeout" && rung != "ban" {
+			p.add("SECOPS_STRIKE_LADDER", "%q is not a list of warning, timeout and ban (e.g. warning,timeout,ban)", r.StrikeLadder)
+			break
+		}
+	}
 	c.HTTPAddr = r.HTTPAddr
 	if c.HTTPAddr != "" && c.HTTPAddr != "off" {
 		if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {

@@ -63,6 +63,15 @@ func Expected() []Check {
 	c = append(c, columns("content_flags", "guild_id", "user_id", "content_type", "flag_reason", "category", "severity", "excerpt", "status")...)
 	c = append(c, indexes("content_flags", "content_flags_unreviewed_idx")...)
 	c = append(c, Check{Kind: "constraint", Table: "content_flags", Name: "status"})
+	// 030 strikes
+	c = append(c, columns("user_warnings", "case_number", "interaction_id", "pardoned_at", "pardoned_by", "pardon_reason", "dm_status")[1:]...)
+	c = append(c, indexes("user_warnings", "user_warnings_interaction_idx", "user_warnings_case_idx", "user_warnings_active_idx")...)
+	c = append(c, Check{Kind: "constraint", Table: "user_warnings", Name: "dm_status"}, Check{Kind: "constraint", Table: "user_warnings", Name: "pardoned_by"})
+	c = append(c, columns("user_moderation", "warning_id", "status", "error")[1:]...)
+	c = append(c, indexes("user_moderation", "user_moderation_warning_idx")...)
+	c = append(c, Check{Kind: "constraint", Table: "user_moderation", Name: "simulated"})
+	c = append(c, columns("guild_case_counters", "guild_id", "last_case")...)
+	c = append(c, columns("guild_strike_settings", "guild_id", "mod_log_channel_id", "updated_by", "updated_at")...)
 	return c
 }
 

@@ -1,0 +1,250 @@
+package command
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/embodied-community/embodied/internal/bot"
+	"github.com/embodied-community/embodied/internal/middleware"
+	"github.com/embodied-community/embodied/internal/middleware/auditlog"
+	"github.com/embodied-community/embodied/internal/strike"
+)
+
+// Replies of the warning system that tests and the runbook quote.
+const (
+	MsgDMClosed         = "DM not delivered: the member does not accept direct messages."
+	MsgDMFailed         = "DM not delivered: Discord returned an error."
+	msgStrikesOff       = "❌ The warning system is not available."
+	maxWarningsInEmbed  = 25
+	maxWarningEmbedSize = 5500
+)
+
+// registerWarn declares the warning system's commands: warn, warnings,
+// pardon, untimeout, unban and modlog.
+func registerWarn(reg *bot.Registry, d Deps) {
+	reason := bot.Option{Name: "reason", Description: "Why (shown to the member and in Discord's audit log)",
+		Type: bot.String, Required: true, MaxLength: 400}
+	reg.Add(
+		bot.Spec{
+			Name: "security warn", Description: "Warn a member: strike 2 = 24 h timeout, strike 3 = ban",
+			Options: []bot.Option{
+				{Name: "user", Description: "Member to warn", Type: bot.UserOption, Required: true},
+				reason,
+				{Name: "severity", Description: "low, medium (default), high or critical", Type: bot.String,
+					Choices: strike.Severities},
+			},
+			Policy: staff(middleware.Moderator, "warn", middleware.DatabaseOnly),
+			Handle: func(ctx context.Context, in *middleware.Interaction) error { return warn(ctx, d, in) },
+		},
+		bot.Spec{
+			Name: "security warnings", Description: "A member's warnings, newest first",
+			Options: []bot.Option{{Name: "user", Description: "Member", Type: bot.UserOption, Required: true,
+				AllowNonMember: true}},
+			Policy: staff(middleware.Moderator, "", middleware.NoAudit),
+			Handle: func(ctx context.Context, in *middleware.Interaction) error { return warnings(ctx, d, in) },
+		},
+		bot.Spec{
+			Name: "security pardon", Description: "Pardon one strike by case number",
+			Options: []bot.Option{
+				{Name: "case", Description: "Case number", Type: bot.Integer, Required: true, HasRange: true, Min: 1, Max: 1 << 50},
+				reason,
+			},
+			Policy: staff(middleware.Admin, "pardon", middleware.DatabaseOnly),
+			Handle: func(ctx context.Context, in *middleware.Interaction) error { return pardon(ctx, d, in) },
+		},
+		bot.Spec{
+			Name: "security untimeout", Description: "Lift a member's timeout",
+			Options: []bot.Option{{Name: "user", Description: "Member", Type: bot.UserOption, Required: true}, reason},
+			Policy:  staff(middleware.Moderator, "untimeout", middleware.External),
+			Handle: func(ctx context.Context, in *middleware.Interaction) error {
+				return lift(ctx, d, in, strike.ActionUntimeout, "✅ Timeout lifted for <@%s>.")
+			},
+		},
+		bot.Spec{
+			Name: "security unban", Description: "Lift a ban (the user need not be a member)",
+			Options: []bot.Option{{Name: "user", Description: "User (or user id)", Type: bot.UserOption, Required: true,
+				AllowNonMember: true}, reason},
+			Policy: staff(middleware.Admin, "unban", middleware.External),
+			Handle: func(ctx context.Context, in *middleware.Interaction) error {
+				return lift(ctx, d, in, strike.ActionUnban, "✅ <@%s> is no longer banned.")
+			},
+		},
+		bot.Spec{
+			Name: "security modlog", Description: "Post warnings, pardons and actions in this channel (or stop)",
+			Options: []bot.Option{{Name: "enabled", Description: "true: post here; false: stop posting",
+				Type: bot.Boolean, Required: true}},
+			Policy: staff(middleware.Admin, "modlog", middleware.DatabaseOnly),
+			Handle: func(ctx context.Context, in *middleware.Interaction) error {
+				if d.Strikes == nil {
+					return middleware.Errorf(msgStrikesOff)
+				}
+				ch := ""
+				if in.Bool("enabled", false) {
+					ch = in.ChannelID
+				}
+				if err := d.Strikes.SetModLog(ctx, in.GuildID, ch, in.User.ID, auditlog.Entry(in, "", "")); err != nil {
+					return err
+				}
+				if ch == "" {
+					return in.Say(ctx, "✅ Warnings, pardons and actions are no longer posted.")
+				}
+				return in.Say(ctx, "✅ Warnings, pardons and actions will be posted in <#%s>.", ch)
+			},
+		},
+	)
+}
+
+// userError shows a strike refusal to the caller as is.
+func userError(err error) error {
+	var r *strike.RefusalError
+	if errors.As(err, &r) {
+		return middleware.Errorf("%s", r.Message)
+	}
+	return err
+}
+
+func warn(ctx context.Context, d Deps, in *middleware.Interaction) error {
+	if d.Strikes == nil {
+		return middleware.Errorf(msgStrikesOff)
+	}
+	target, _ := in.Target("user")
+	reason := strings.TrimSpace(in.String("reason"))
+	res, err := d.Strikes.Warn(ctx, strike.WarnRequest{
+		GuildID: in.GuildID, InteractionID: in.ID, ModeratorID: in.User.ID, ModeratorName: in.User.Username,
+		UserID: target.ID, Reason: reason, Severity: strike.Severity(in.String("severity")),
+		Audit: auditlog.Entry(in, target.ID, reason),
+	})
+	if err != nil {
+		return userError(err)
+	}
+	if res.Replayed {
+		// A redelivery of an interaction already answered: answering again
+		// would be a second acknowledgement.
+		return nil
+	}
+	if res.DoubleSubmit {
+		return in.Say(ctx, "Already warned: the same warning for <@%s> was submitted moments ago (case #%d), so it counts once. Total warnings: %d.",
+			target.ID, res.Warning.CaseNumber, res.Total)
+	}
+	return in.Say(ctx, "%s", WarnReply(res))
+}
+
+// WarnReply is the reply to a recorded warning: the seed's first line, then
+// only the lines that apply.
+func WarnReply(res strike.WarnResult) string {
+	action := string(res.Action)
+	if res.SafeMode {
+		action += " (safe mode: not applied)"
+	}
+	lines := []string{fmt.Sprintf("User warned. Total warnings: %d. Action: %s", res.Total, action),
+		fmt.Sprintf("Case #%d", res.Warning.CaseNumber)}
+	switch res.DMStatus {
+	case strike.DMClosed:
+		lines = append(lines, MsgDMClosed)
+	case strike.DMFailed:
+		lines = append(lines, MsgDMFailed)
+	}
+	if res.EnforceError != "" {
+		lines = append(lines, res.EnforceError)
+	}
+	return strings.Join(lines, "\n")
+}
+
+func warnings(ctx context.Context, d Deps, in *middleware.Interaction) error {
+	if d.Strikes == nil {
+		return middleware.Errorf(msgStrikesOff)
+	}
+	target, _ := in.Target("user")
+	ws, active, err := d.Strikes.Warnings(ctx, in.GuildID, target.ID, maxWarningsInEmbed)
+	if err != nil {
+		return err
+	}
+	if len(ws) == 0 {
+		return in.Say(ctx, "✅ <@%s> has no warnings.", target.ID)
+	}
+	name := target.Username
+	if name == "" {
+		name = target.ID
+	}
+	l := d.Strikes.Ladder()
+	e := &discordgo.MessageEmbed{Title: clip("Warnings for "+name, 256), Color: colorWarning,
+		Description: fmt.Sprintf("<@%s> · active strikes: %d/%d (each expires after %d days) · newest first",
+			target.ID, active, l.Top(), int(l.Window.Hours()/24))}
+	now := d.Now()
+	size := len(e.Title) + len(e.Description)
+	for _, w := range ws {
+		f := warningField(w, now)
+		if size+len(f.Name)+len(f.Value) > maxWarningEmbedSize {
+			break
+		}
+		size += len(f.Name) + len(f.Value)
+		e.Fields = append(e.Fields, f)
+	}
+	return in.Send(ctx, middleware.Response{Embeds: []*discordgo.MessageEmbed{e}})
+}
+
+// warningField renders one warning as the seed shows it: "MEDIUM -
+// 2025-10-07", "Reason: …", then its case, state and pardon.
+func warningField(w strike.Warning, now time.Time) *discordgo.MessageEmbedField {
+	var v strings.Builder
+	fmt.Fprintf(&v, "Reason: %s\nCase #%d · by <@%s> · ", clip(escape(w.Reason), 600), w.CaseNumber, w.ModeratorID)
+	switch {
+	case w.PardonedAt != nil:
+		fmt.Fprintf(&v, "Pardoned by <@%s> on %s: %s", deref(w.PardonedBy), w.PardonedAt.UTC().Format("2006-01-02"),
+			clip(escape(deref(w.PardonReason)), 300))
+	case w.Active(now):
+		fmt.Fprintf(&v, "Active until %s", w.ExpiresAt.UTC().Format("2006-01-02"))
+	default:
+		fmt.Fprintf(&v, "Expired on %s", w.ExpiresAt.UTC().Format("2006-01-02"))
+	}
+	return &discordgo.MessageEmbedField{
+		Name:  fmt.Sprintf("%s - %s", strings.ToUpper(string(w.Severity)), w.CreatedAt.UTC().Format("2006-01-02")),
+		Value: v.String(),
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func pardon(ctx context.Context, d Deps, in *middleware.Interaction) error {
+	if d.Strikes == nil {
+		return middleware.Errorf(msgStrikesOff)
+	}
+	n, _ := in.Int("case")
+	reason := strings.TrimSpace(in.String("reason"))
+	res, err := d.Strikes.Pardon(ctx, strike.PardonRequest{GuildID: in.GuildID, Case: n, ModeratorID: in.User.ID,
+		Reason: reason, Audit: auditlog.Entry(in, "", reason)})
+	if err != nil {
+		return userError(err)
+	}
+	msg := fmt.Sprintf("✅ Case #%d pardoned. <@%s> now has %d active %s.", n, res.Warning.UserID, res.Total, plural(res.Total, "strike"))
+	switch res.Action {
+	case strike.ActionTimeout:
+		msg += "\nThe timeout it caused stays: lift it with `/security untimeout`."
+	case strike.ActionBan:
+		msg += "\nThe ban it caused stays: lift it with `/security unban`."
+	}
+	return in.Say(ctx, "%s", msg)
+}
+
+func lift(ctx context.Context, d Deps, in *middleware.Interaction, a strike.Action, done string) error {
+	if d.Strikes == nil {
+		return middleware.Errorf(msgStrikesOff)
+	}
+	target, _ := in.Target("user")
+	err := d.Strikes.Lift(ctx, strike.LiftRequest{GuildID: in.GuildID, UserID: target.ID, ModeratorID: in.User.ID,
+		ModeratorName: in.User.Username, Reason: strings.TrimSpace(in.String("reason")), Action: a})
+	if err != nil {
+		return userError(err)
+	}
+	return in.Say(ctx, done, target.ID)
+}

@@ -1,0 +1,237 @@
+package strike
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/embodied-community/embodied/internal/audit"
+)
+
+// PardonRequest is one /security pardon.
+type PardonRequest struct {
+	GuildID     string
+	Case        int64
+	ModeratorID string
+	Reason      string
+	// Audit is the pardon record; Pardon writes it with the pardon.
+	Audit audit.Entry
+}
+
+// PardonResult is what a pardon did.
+type PardonResult struct {
+	Warning Warning
+	// Total is the member's active strikes after the pardon.
+	Total int
+	// Action is what the pardoned strike had triggered (timeout or ban):
+	// a pardon does not lift it.
+	Action Action
+}
+
+// Pardon removes one strike from the count. It stays in the history,
+// marked pardoned; a timeout or ban it caused is lifted separately.
+func (s *Service) Pardon(ctx context.Context, req PardonRequest) (PardonResult, error) {
+	now := s.now()
+	var res PardonResult
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var userID string
+		err := tx.QueryRow(ctx, `SELECT user_id FROM user_warnings WHERE guild_id = $1 AND case_number = $2`,
+			req.GuildID, req.Case).Scan(&userID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return refuse("❌ There is no case #%d in this server.", req.Case)
+		}
+		if err != nil {
+			return fmt.Errorf("look up case %d: %w", req.Case, err)
+		}
+		if err := lockMember(ctx, tx, req.GuildID, userID); err != nil {
+			return err
+		}
+		w, _, err := findWarning(ctx, tx, `guild_id = $1 AND case_number = $2 FOR UPDATE`, req.GuildID, req.Case)
+		if err != nil {
+			return fmt.Errorf("lock case %d: %w", req.Case, err)
+		}
+		if w.PardonedAt != nil {
+			return refuse("❌ Case #%d was already pardoned by <@%s> on %s.", req.Case, *w.PardonedBy,
+				w.PardonedAt.UTC().Format("2006-01-02"))
+		}
+		rows, _ := tx.Query(ctx, `UPDATE user_warnings SET pardoned_at = $3, pardoned_by = $4, pardon_reason = $5
+			WHERE guild_id = $1 AND id = $2 RETURNING `+warningColumns, req.GuildID, w.ID, now, req.ModeratorID, req.Reason)
+		if res.Warning, err = pgx.CollectOneRow(rows, pgx.RowToStructByName[Warning]); err != nil {
+			return fmt.Errorf("pardon case %d: %w", req.Case, err)
+		}
+		if res.Total, err = countActive(ctx, tx, req.GuildID, userID, now); err != nil {
+			return err
+		}
+		var action *string
+		if err := tx.QueryRow(ctx, `SELECT max(action) FROM user_moderation WHERE guild_id = $1 AND warning_id = $2
+			AND status = 'applied'`, req.GuildID, w.ID).Scan(&action); err != nil {
+			return fmt.Errorf("actions of case %d: %w", req.Case, err)
+		}
+		if action != nil {
+			res.Action = Action(*action)
+		}
+		e := req.Audit
+		e.GuildID, e.ActionType, e.ActorID, e.TargetID, e.Reason = req.GuildID, "pardon", req.ModeratorID, userID, req.Reason
+		e.Details = merged(e.Details, map[string]any{"caseNumber": req.Case, "totalWarnings": res.Total,
+			"warnedAt": w.CreatedAt.UTC().Format(time.RFC3339)})
+		return audit.Insert(ctx, tx, e)
+	})
+	if err != nil {
+		var r *RefusalError
+		if errors.As(err, &r) {
+			return PardonResult{}, r
+		}
+		return PardonResult{}, fmt.Errorf("pardon case %d: %w", req.Case, err)
+	}
+	s.log.Info("Strike pardoned", "userId", res.Warning.UserID, "totalWarnings", res.Total, "guildId", req.GuildID,
+		"caseNumber", req.Case, "moderatorId", req.ModeratorID)
+	s.post(ctx, req.GuildID, LogEntry{Title: fmt.Sprintf("Case #%d pardoned", req.Case), Lines: []string{
+		fmt.Sprintf("Member: <@%s>", res.Warning.UserID),
+		fmt.Sprintf("Pardoned by: <@%s>", req.ModeratorID),
+		"Reason: " + req.Reason,
+		fmt.Sprintf("Active strikes: %d/%d", res.Total, s.ladder.Top()),
+	}})
+	return res, nil
+}
+
+// LiftRequest is one /security untimeout or /security unban.
+type LiftRequest struct {
+	GuildID       string
+	UserID        string
+	ModeratorID   string
+	ModeratorName string
+	Reason        string
+	// Action is ActionUntimeout or ActionUnban.
+	Action Action
+}
+
+// Lift ends a member's timeout or ban on Discord and records it. Reversals
+// are sent in safe mode too: they only ever lift restrictions.
+func (s *Service) Lift(ctx context.Context, req LiftRequest) error {
+	if req.Action != ActionUntimeout && req.Action != ActionUnban {
+		return fmt.Errorf("lift %s: not a reversal", req.Action)
+	}
+	reason := AuditReason(req.ModeratorName, req.ModeratorID, 0, 0, req.Reason)
+	var err error
+	if req.Action == ActionUntimeout {
+		err = s.fx.Untimeout(ctx, req.GuildID, req.UserID, reason)
+	} else {
+		err = s.fx.Unban(ctx, req.GuildID, req.UserID, reason)
+	}
+	status, msg := "applied", ""
+	switch {
+	case err == nil:
+	case errors.Is(err, ErrUnknown) && req.Action == ActionUnban:
+		return refuse("❌ <@%s> is not banned from this server.", req.UserID)
+	case errors.Is(err, ErrUnknown):
+		return refuse("❌ <@%s> is not a member of this server.", req.UserID)
+	default:
+		status, msg = "failed", enforceFailure(req.Action, err)
+		s.log.Warn("Moderation enforcement failed", "userId", req.UserID, "guildId", req.GuildID,
+			"action", string(req.Action), "error", err)
+	}
+	if _, dbErr := s.pool.Exec(ctx, `INSERT INTO user_moderation
+		(guild_id, user_id, action, moderator_id, reason, enforced, created_at, status, error)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		req.GuildID, req.UserID, req.Action, req.ModeratorID, req.Reason, err == nil, s.now(), status, nullable(msg)); dbErr != nil {
+		return fmt.Errorf("record %s of %s: %w", req.Action, req.UserID, dbErr)
+	}
+	if err != nil {
+		return refuse("❌ %s", msg)
+	}
+	s.log.Info("Moderation action lifted", "userId", req.UserID, "guildId", req.GuildID, "action", string(req.Action),
+		"moderatorId", req.ModeratorID)
+	title := map[Action]string{ActionUntimeout: "Timeout lifted", ActionUnban: "Ban lifted"}[req.Action]
+	s.post(ctx, req.GuildID, LogEntry{Title: title, Lines: []string{
+		fmt.Sprintf("Member: <@%s>", req.UserID), fmt.Sprintf("By: <@%s>", req.ModeratorID), "Reason: " + req.Reason,
+	}})
+	return nil
+}
+
+// Warnings returns a member's warnings, newest first, and how many are
+// active now.
+func (s *Service) Warnings(ctx context.Context, guildID, userID string, limit int) ([]Warning, int, error) {
+	now := s.now()
+	rows, _ := s.pool.Query(ctx, `SELECT `+warningColumns+` FROM user_warnings
+		WHERE guild_id = $1 AND user_id = $2 ORDER BY created_at DESC, id DESC LIMIT $3`, guildID, userID, limit)
+	ws, err := pgx.CollectRows(rows, pgx.RowToStructByName[Warning])
+	if err != nil {
+		return nil, 0, fmt.Errorf("warnings of %s: %w", userID, err)
+	}
+	var active int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM user_warnings
+		WHERE guild_id = $1 AND user_id = $2 AND pardoned_at IS NULL AND expires_at > $3`, guildID, userID, now).Scan(&active); err != nil {
+		return nil, 0, fmt.Errorf("count strikes of %s: %w", userID, err)
+	}
+	return ws, active, nil
+}
+
+// SetModLog sets (or, with channelID "", clears) the channel where
+// warnings, pardons and actions are posted, auditing the change.
+func (s *Service) SetModLog(ctx context.Context, guildID, channelID, by string, e audit.Entry) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO guild_strike_settings (guild_id, mod_log_channel_id, updated_by, updated_at)
+			VALUES ($1, $2, $3, $4) ON CONFLICT (guild_id) DO UPDATE
+			SET mod_log_channel_id = EXCLUDED.mod_log_channel_id, updated_by = EXCLUDED.updated_by, updated_at = EXCLUDED.updated_at`,
+			guildID, nullable(channelID), by, s.now()); err != nil {
+			return err
+		}
+		e.GuildID, e.ActorID = guildID, by
+		e.Details = merged(e.Details, map[string]any{"channelId": channelID})
+		return audit.Insert(ctx, tx, e)
+	})
+	if err != nil {
+		return fmt.Errorf("set mod-log channel of guild %s: %w", guildID, err)
+	}
+	return nil
+}
+
+// ModLog returns the guild's mod-log channel, or "".
+func (s *Service) ModLog(ctx context.Context, guildID string) (string, error) {
+	var ch *string
+	err := s.pool.QueryRow(ctx, `SELECT mod_log_channel_id FROM guild_strike_settings WHERE guild_id = $1`, guildID).Scan(&ch)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && ch == nil) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("mod-log channel of guild %s: %w", guildID, err)
+	}
+	return *ch, nil
+}
+
+// post sends e to the guild's mod-log channel, if it has one. A failure is
+// logged: the mod log never blocks moderation.
+func (s *Service) post(ctx context.Context, guildID string, e LogEntry) {
+	ch, err := s.ModLog(ctx, guildID)
+	if err == nil && ch == "" {
+		return
+	}
+	if err == nil {
+		e.ChannelID = ch
+		err = s.fx.PostModLog(ctx, e)
+	}
+	if err != nil {
+		s.log.Warn("Mod-log post failed", "guildId", guildID, "error", err)
+	}
+}
+
+func (s *Service) postWarning(ctx context.Context, req WarnRequest, res WarnResult) {
+	action := string(res.Action)
+	switch {
+	case res.SafeMode:
+		action += " (safe mode: not applied)"
+	case res.EnforceError != "":
+		action += " (failed: " + res.EnforceError + ")"
+	}
+	s.post(ctx, req.GuildID, LogEntry{Title: fmt.Sprintf("Case #%d: warning", res.Warning.CaseNumber),
+		Severe: res.Action != ActionWarning, Lines: []string{
+			fmt.Sprintf("Member: <@%s>", req.UserID),
+			fmt.Sprintf("Moderator: <@%s>", req.ModeratorID),
+			fmt.Sprintf("Reason: %s (%s)", req.Reason, req.Severity),
+			fmt.Sprintf("Strike %d/%d · Action: %s", res.Total, s.ladder.Top(), action),
+			fmt.Sprintf("DM: %s", res.DMStatus),
+		}})
+}

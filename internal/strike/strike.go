@@ -1,0 +1,252 @@
+// Package strike is the warning system: a strike ladder over a rolling
+// window (each strike carries its own expiry), exactly-once warnings with
+// per-guild case numbers, pardons, and the timeouts and bans the ladder
+// calls for. It knows PostgreSQL but not Discord: the wiring supplies the
+// Discord side through Directory (who outranks whom) and Effects (DMs,
+// timeouts, bans), so safe mode, hierarchy refusals and failures are decided
+// here and tested without a gateway.
+package strike
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Severity is how serious a warning is, as the seed names it.
+type Severity string
+
+// Severities.
+const (
+	Low      Severity = "low"
+	Medium   Severity = "medium"
+	High     Severity = "high"
+	Critical Severity = "critical"
+)
+
+// Severities lists the accepted severities, mildest first.
+var Severities = []string{string(Low), string(Medium), string(High), string(Critical)}
+
+// Action is what a rung of the ladder does besides recording the warning.
+type Action string
+
+// Actions. ActionUntimeout and ActionUnban are reversals, never rungs.
+const (
+	ActionWarning   Action = "warning"
+	ActionTimeout   Action = "timeout"
+	ActionBan       Action = "ban"
+	ActionUntimeout Action = "untimeout"
+	ActionUnban     Action = "unban"
+)
+
+// Defaults from the seed's strike thresholds.
+const (
+	DefaultWindow  = 30 * 24 * time.Hour
+	DefaultTimeout = 24 * time.Hour
+	// MaxTimeout is Discord's limit on communication_disabled_until.
+	MaxTimeout = 28 * 24 * time.Hour
+	// DoubleSubmitWindow is how close two identical warnings must be to
+	// count as one double-submitted warning.
+	DoubleSubmitWindow = 10 * time.Second
+	// MaxAuditReason is Discord's limit on X-Audit-Log-Reason.
+	MaxAuditReason = 512
+)
+
+// Ladder maps active strike counts to actions: Rungs[0] applies at one
+// active strike, Rungs[1] at two, and past the top the top rung applies
+// again.
+type Ladder struct {
+	Rungs []Action
+	// Window is how long a strike stays active.
+	Window time.Duration
+	// Timeout is how long a Timeout rung lasts.
+	Timeout time.Duration
+}
+
+// DefaultLadder is the seed's: 1 = warning + DM, 2 = + 24 h timeout,
+// 3 = + permanent ban; 30-day rolling window.
+func DefaultLadder() Ladder {
+	return Ladder{Rungs: []Action{ActionWarning, ActionTimeout, ActionBan}, Window: DefaultWindow, Timeout: DefaultTimeout}
+}
+
+// ParseRungs reads a ladder such as "warning,timeout,ban".
+func ParseRungs(s string) ([]Action, error) {
+	var out []Action
+	for _, f := range strings.Split(s, ",") {
+		a := Action(strings.ToLower(strings.TrimSpace(f)))
+		switch a {
+		case ActionWarning, ActionTimeout, ActionBan:
+			out = append(out, a)
+		default:
+			return nil, fmt.Errorf("%q is not a rung (use warning, timeout or ban)", f)
+		}
+	}
+	return out, nil
+}
+
+// NewLadder builds a ladder from configuration: rungs such as
+// "warning,timeout,ban" ("" for the default), the window and the timeout
+// length (zero for the defaults).
+func NewLadder(rungs string, window, timeout time.Duration) (Ladder, error) {
+	l := Ladder{Window: window, Timeout: timeout}
+	if strings.TrimSpace(rungs) != "" {
+		r, err := ParseRungs(rungs)
+		if err != nil {
+			return Ladder{}, fmt.Errorf("strike ladder: %w", err)
+		}
+		l.Rungs = r
+	}
+	if l.Timeout > MaxTimeout {
+		return Ladder{}, fmt.Errorf("strike ladder: a %s timeout is longer than Discord's 28 days", l.Timeout)
+	}
+	return l.withDefaults(), nil
+}
+
+// withDefaults fills zero fields from DefaultLadder.
+func (l Ladder) withDefaults() Ladder {
+	d := DefaultLadder()
+	if len(l.Rungs) == 0 {
+		l.Rungs = d.Rungs
+	}
+	if l.Window <= 0 {
+		l.Window = d.Window
+	}
+	if l.Timeout <= 0 {
+		l.Timeout = d.Timeout
+	}
+	return l
+}
+
+// Top is the number of rungs: the N of "Strike n/N".
+func (l Ladder) Top() int { return len(l.Rungs) }
+
+// ActionFor returns the action at active strike count n (n ≥ 1).
+func (l Ladder) ActionFor(n int) Action {
+	if n < 1 || len(l.Rungs) == 0 {
+		return ActionWarning
+	}
+	return l.Rungs[min(n, len(l.Rungs))-1]
+}
+
+// Describe says what an action does, for DMs: "a 24-hour timeout".
+func (l Ladder) Describe(a Action) string {
+	switch a {
+	case ActionTimeout:
+		if l.Timeout%(24*time.Hour) == 0 && l.Timeout > 24*time.Hour {
+			return fmt.Sprintf("a %d-day timeout", int(l.Timeout/(24*time.Hour)))
+		}
+		return fmt.Sprintf("a %s timeout", hours(l.Timeout))
+	case ActionBan:
+		return "a permanent ban"
+	default:
+		return "a warning"
+	}
+}
+
+func hours(d time.Duration) string {
+	if d%time.Hour == 0 {
+		return fmt.Sprintf("%d-hour", int(d/time.Hour))
+	}
+	return fmt.Sprintf("%d-minute", int(d/time.Minute))
+}
+
+// Member is what the warning system needs to know about a guild member to
+// decide whether they may be warned.
+type Member struct {
+	UserID        string
+	Bot           bool
+	Administrator bool
+	// TopPosition is the position of the member's highest role (0 when
+	// they only have @everyone).
+	TopPosition int
+}
+
+// Guild is what the warning system needs to know about a guild.
+type Guild struct {
+	ID, Name, OwnerID string
+	// BotID is the bot's own user id.
+	BotID string
+}
+
+// ErrNotMember is returned by a Directory for a user who is not in the guild.
+var ErrNotMember = errors.New("not a member of the guild")
+
+// Directory looks up guilds and members (the wiring reads Discord).
+type Directory interface {
+	Guild(ctx context.Context, guildID string) (Guild, error)
+	Member(ctx context.Context, guildID, userID string) (Member, error)
+}
+
+// Errors an Effects implementation wraps so that the warning system can say
+// what went wrong.
+var (
+	// ErrDMClosed: the member does not accept direct messages (Discord 50007).
+	ErrDMClosed = errors.New("the member does not accept direct messages")
+	// ErrForbidden: Discord refused for missing permissions or hierarchy
+	// (50013).
+	ErrForbidden = errors.New("missing permissions")
+	// ErrUnknown: the member or ban does not exist (10007, 10026).
+	ErrUnknown = errors.New("unknown member or ban")
+)
+
+// DM is a direct message to a member.
+type DM struct {
+	UserID string
+	Text   string
+}
+
+// LogEntry is one mod-log post.
+type LogEntry struct {
+	ChannelID string
+	Title     string
+	Lines     []string
+	// Severe colours the post as a timeout or ban.
+	Severe bool
+}
+
+// Effects are the warning system's effects outside the database. Each
+// moderation call carries an audit-log reason of at most MaxAuditReason
+// bytes.
+type Effects interface {
+	SendDM(ctx context.Context, dm DM) error
+	Timeout(ctx context.Context, guildID, userID string, until time.Time, auditReason string) error
+	Untimeout(ctx context.Context, guildID, userID, auditReason string) error
+	Ban(ctx context.Context, guildID, userID, auditReason string) error
+	Unban(ctx context.Context, guildID, userID, auditReason string) error
+	PostModLog(ctx context.Context, e LogEntry) error
+}
+
+// RefusalError is a warning the system will not record, with a message for
+// the moderator.
+type RefusalError struct{ Message string }
+
+func (e *RefusalError) Error() string { return e.Message }
+
+func refuse(format string, args ...any) error {
+	return &RefusalError{Message: fmt.Sprintf(format, args...)}
+}
+
+// AuditReason builds an X-Audit-Log-Reason naming the moderator, the reason
+// and the strike count, cut to MaxAuditReason bytes on a rune boundary.
+func AuditReason(moderator, moderatorID string, strikes, top int, reason string) string {
+	prefix := fmt.Sprintf("Strike %d/%d by %s (%s): ", strikes, top, moderator, moderatorID)
+	if strikes == 0 {
+		prefix = fmt.Sprintf("By %s (%s): ", moderator, moderatorID)
+	}
+	return clip(prefix+reason, MaxAuditReason)
+}
+
+// clip cuts s to at most n bytes without splitting a rune.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	for !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
