@@ -283,7 +283,9 @@ type Request struct {
 	// Trigger is TriggerManual, TriggerScheduled or TriggerCLI.
 	Trigger string
 	// Progress, when set, is called with the compressed bytes written so
-	// far, at most about once a second and once at the end.
+	// far, at most about once a second and once at the end, from the
+	// goroutine writing the file: it must return quickly (a slash command
+	// hands the number to its own rate-limited reply editor).
 	Progress func(bytesWritten int64)
 }
 
