@@ -151,8 +151,8 @@ func (d *Discord) PostModLog(ctx context.Context, e strike.LogEntry) error {
 		color = 0xED4245
 	}
 	desc := strings.Join(e.Lines, "\n")
-	if len(desc) > 4000 {
-		desc = desc[:4000]
+	if r := []rune(desc); len(r) > 4000 { // Discord's embed description limit is 4096
+		desc = string(r[:4000])
 	}
 	_, err := d.s.ChannelMessageSendComplex(e.ChannelID, &discordgo.MessageSend{
 		Embeds:          []*discordgo.MessageEmbed{{Title: e.Title, Description: desc, Color: color}},

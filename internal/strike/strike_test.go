@@ -1,0 +1,130 @@
+package strike
+
+import (
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestLadderActionFor(t *testing.T) {
+	l := DefaultLadder()
+	tests := []struct {
+		strikes int
+		want    Action
+	}{
+		{0, ActionWarning},
+		{1, ActionWarning},
+		{2, ActionTimeout},
+		{3, ActionBan},
+		{4, ActionBan}, // past the top rung, the top action applies again
+	}
+	for _, tc := range tests {
+		if got := l.ActionFor(tc.strikes); got != tc.want {
+			t.Errorf("ActionFor(%d) = %s, want %s", tc.strikes, got, tc.want)
+		}
+	}
+}
+
+func TestNewLadder(t *testing.T) {
+	tests := []struct {
+		name            string
+		rungs           string
+		window, timeout time.Duration
+		want            Ladder
+		wantErr         bool
+	}{
+		{name: "defaults", want: DefaultLadder()},
+		{name: "custom", rungs: " Warning, warning ,timeout,ban", window: 7 * 24 * time.Hour, timeout: time.Hour,
+			want: Ladder{Rungs: []Action{ActionWarning, ActionWarning, ActionTimeout, ActionBan}, Window: 7 * 24 * time.Hour, Timeout: time.Hour}},
+		{name: "unknown rung", rungs: "warning,kick", wantErr: true},
+		{name: "timeout beyond Discord's limit", timeout: 29 * 24 * time.Hour, wantErr: true},
+	}
+	for _, tc := range tests {
+		got, err := NewLadder(tc.rungs, tc.window, tc.timeout)
+		if (err != nil) != tc.wantErr {
+			t.Errorf("%s: err = %v, want error %v", tc.name, err, tc.wantErr)
+			continue
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%s: ladder mismatch (-want +got):\n%s", tc.name, diff)
+		}
+	}
+}
+
+func TestDescribe(t *testing.T) {
+	tests := []struct {
+		timeout time.Duration
+		action  Action
+		want    string
+	}{
+		{24 * time.Hour, ActionTimeout, "a 24-hour timeout"},
+		{72 * time.Hour, ActionTimeout, "a 3-day timeout"},
+		{90 * time.Minute, ActionTimeout, "a 90-minute timeout"},
+		{time.Hour, ActionBan, "a permanent ban"},
+	}
+	for _, tc := range tests {
+		l := Ladder{Timeout: tc.timeout}
+		if got := l.Describe(tc.action); got != tc.want {
+			t.Errorf("Describe(%s, %s) = %q, want %q", tc.action, tc.timeout, got, tc.want)
+		}
+	}
+}
+
+func TestAuditReason(t *testing.T) {
+	tests := []struct {
+		name    string
+		strikes int
+		reason  string
+		want    string
+	}{
+		{"strike", 2, "Spam", "Strike 2/3 by mod (42): Spam"},
+		{"reversal", 0, "Appeal accepted", "By mod (42): Appeal accepted"},
+	}
+	for _, tc := range tests {
+		if got := AuditReason("mod", "42", tc.strikes, 3, tc.reason); got != tc.want {
+			t.Errorf("%s: AuditReason = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+	long := AuditReason("mod", "42", 3, 3, strings.Repeat("é", 600))
+	if len(long) > MaxAuditReason || !utf8.ValidString(long) || len(long) < MaxAuditReason-1 {
+		t.Errorf("long reason: %d bytes, valid UTF-8 %v", len(long), utf8.ValidString(long))
+	}
+}
+
+func TestDMText(t *testing.T) {
+	w := Warning{Reason: "Test warning", Severity: Medium, ExpiresAt: time.Date(2025, 11, 6, 14, 30, 15, 0, time.UTC)}
+	tests := []struct {
+		name    string
+		enforce bool
+		total   int
+		want    []string
+	}{
+		{"first strike", false, 1, []string{
+			"⚠️ Warning - Strike 1/3",
+			"You received a warning in Sandbox.",
+			"Reason: Test warning",
+			"Severity: Medium",
+			"What happens next: another strike within 30 days means a 24-hour timeout.",
+			"This strike expires on 2025-11-06. To appeal, contact the server's moderators.",
+		}},
+		{"ban, enforced", true, 3, []string{
+			"⚠️ Warning - Strike 3/3",
+			"You received a warning in Sandbox.",
+			"Reason: Test warning",
+			"Severity: Medium",
+			"This strike brings a permanent ban.",
+			"What happens next: you are banned from the server; you can appeal to its staff.",
+			"This strike expires on 2025-11-06. To appeal, contact the server's moderators.",
+		}},
+	}
+	for _, tc := range tests {
+		s := New(nil, nil, nil, Options{Enforce: tc.enforce})
+		got := strings.Split(s.DMText("Sandbox", w, tc.total, s.Ladder().ActionFor(tc.total)), "\n")
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%s: DM mismatch (-want +got):\n%s", tc.name, diff)
+		}
+	}
+}
