@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -144,15 +145,16 @@ func TestRunLifecycleKeepsSecrets(t *testing.T) {
 	cmd := exec.Command(build(t), "run")
 	cmd.Env = e
 	cmd.Dir = t.TempDir()
-	var out bytes.Buffer
+	out := &lockedBuffer{}
 	pr, pw, _ := os.Pipe()
 	cmd.Stdout, cmd.Stderr = pw, pw
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	pw.Close()
-	ready := make(chan struct{})
+	ready, scanned := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(scanned)
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
 			out.WriteString(sc.Text() + "\n")
@@ -181,6 +183,7 @@ func TestRunLifecycleKeepsSecrets(t *testing.T) {
 	go func() { done <- cmd.Wait() }()
 	select {
 	case err := <-done:
+		<-scanned
 		if err != nil {
 			t.Errorf("exit after SIGTERM: %v, want status 0\n%s", err, out.String())
 		}
@@ -215,4 +218,22 @@ func TestSecretsStayOutOfErrors(t *testing.T) {
 			t.Errorf("embodied %v leaked a secret:\n%s", args, out)
 		}
 	}
+}
+
+// lockedBuffer collects the child's output from the reading goroutine.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) WriteString(s string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b.WriteString(s)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -76,6 +76,16 @@ func TestSmokePermissionDenied(t *testing.T) {
 		return h.Count(`SELECT count(*) FROM security_audit_logs WHERE event_type = 'permission_denied'
 			AND actor_id = $1 AND guild_id = $2 AND attempted = '/security audit' AND severity = 'medium'`, h.Alice.ID(), h.Guild.ID) == 1
 	})
+	// Admins see it with /security events.
+	events := h.Run(h.Admin, "/security events")
+	if len(events.Embeds()) != 1 || len(events.Embeds()[0].Fields) != 1 {
+		t.Fatalf("/security events: %q %v", events.Content(), events.Embeds())
+	}
+	f := events.Embeds()[0].Fields[0]
+	if !strings.HasPrefix(f.Name, "permission_denied - ") ||
+		f.Value != fmt.Sprintf("Actor: <@%s>\nAttempted: /security audit\nSeverity: medium", h.Alice.ID()) {
+		t.Errorf("event field: %q / %q", f.Name, f.Value)
+	}
 }
 
 // Seed smoke test 3: a barbie note with toxic language is flagged.

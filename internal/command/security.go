@@ -77,6 +77,39 @@ func registerSecurity(reg *bot.Registry, d Deps) {
 			},
 		},
 	)
+	reg.Add(bot.Spec{
+		Name: "security events", Description: "Refused attempts recorded in this server (security events)",
+		Options: []bot.Option{{Name: "limit", Description: "How many (1-25, default 10)", Type: bot.Integer,
+			HasRange: true, Min: 1, Max: 25}},
+		Policy: staff(middleware.Admin, "", middleware.NoAudit),
+		Handle: func(ctx context.Context, in *middleware.Interaction) error {
+			limit, ok := in.Int("limit")
+			if !ok {
+				limit = 10
+			}
+			events, err := d.Store.RecentSecurityEvents(ctx, in.GuildID, int(limit))
+			if err != nil {
+				return err
+			}
+			if len(events) == 0 {
+				return in.Say(ctx, "✅ No security events recorded in this server.")
+			}
+			e := &discordgo.MessageEmbed{Title: "Security events", Color: colorDanger, Description: "Newest first"}
+			for _, ev := range events {
+				var v strings.Builder
+				if ev.ActorID != nil {
+					fmt.Fprintf(&v, "Actor: <@%s>\n", *ev.ActorID)
+				}
+				if ev.TargetID != nil {
+					fmt.Fprintf(&v, "Target: <@%s>\n", *ev.TargetID)
+				}
+				fmt.Fprintf(&v, "Attempted: %s\nSeverity: %s", clip(ev.Attempted, 300), ev.Severity)
+				e.Fields = append(e.Fields, &discordgo.MessageEmbedField{
+					Name: fmt.Sprintf("%s - %s", ev.EventType, ev.CreatedAt.UTC().Format("2006-01-02 15:04:05")), Value: v.String()})
+			}
+			return in.Send(ctx, middleware.Response{Embeds: []*discordgo.MessageEmbed{e}})
+		},
+	})
 	page := bot.Component{Action: "audit-page", Policy: staff(middleware.Admin, "", middleware.NoAudit),
 		Handle: func(ctx context.Context, in *middleware.Interaction) error {
 			if len(in.Values) < 2 {

@@ -141,3 +141,29 @@ func (s *Store) FlaggedUsers(ctx context.Context, guildID string, since time.Tim
 	}
 	return list, nil
 }
+
+// SecurityEvent is a security_audit_logs row.
+type SecurityEvent struct {
+	ID        int64          `db:"id" json:"id"`
+	EventType string         `db:"event_type" json:"eventType"`
+	Severity  string         `db:"severity" json:"severity"`
+	GuildID   *string        `db:"guild_id" json:"guildId"`
+	ActorID   *string        `db:"actor_id" json:"actorId"`
+	TargetID  *string        `db:"target_id" json:"targetId"`
+	Attempted string         `db:"attempted" json:"attempted"`
+	Details   map[string]any `db:"details" json:"details"`
+	CreatedAt time.Time      `db:"created_at" json:"createdAt"`
+}
+
+// RecentSecurityEvents returns a guild's security events, newest first.
+func (s *Store) RecentSecurityEvents(ctx context.Context, guildID string, limit int) ([]SecurityEvent, error) {
+	rows, _ := s.pool.Query(ctx, `
+		SELECT id, event_type, severity, guild_id, actor_id, target_id, attempted, details, created_at
+		FROM security_audit_logs WHERE guild_id = $1
+		ORDER BY created_at DESC, id DESC LIMIT $2`, guildID, limit)
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[SecurityEvent])
+	if err != nil {
+		return nil, fmt.Errorf("recent security events of %s: %w", guildID, err)
+	}
+	return list, nil
+}
