@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -27,6 +26,17 @@ func newPrivacyHarness(t *testing.T) *apptest.Harness {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "exports")
 	return apptest.New(t, func(c *config.Config) { c.ExportDir = dir })
+}
+
+// withoutExports lists the audit records' ids but those of the exports
+// themselves (earlier ones', and this one's intent).
+func withoutExports(t *testing.T, auditLog json.RawMessage) []string {
+	t.Helper()
+	ids, err := privacytest.AuditIDs(auditLog, "gdpr_export")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
 }
 
 // seed gives member n rows in every category in guildID, their words
@@ -148,27 +158,6 @@ func TestExportRoundTrip(t *testing.T) {
 	if diff := cmp.Diff("❌ Only the bot owner can export across servers.", ix.Content()); diff != "" || len(ix.Files()) != 0 {
 		t.Errorf("admin across guilds (-want +got):\n%s", diff)
 	}
-}
-
-// withoutExports lists the audit records' ids but those of the exports
-// themselves (the earlier subtests' and this one's intent).
-func withoutExports(t *testing.T, raw json.RawMessage) []string {
-	t.Helper()
-	var rows []struct {
-		ID         json.Number `json:"id"`
-		ActionType string      `json:"actionType"`
-	}
-	if err := json.Unmarshal(raw, &rows); err != nil {
-		t.Fatal(err)
-	}
-	var ids []string
-	for _, r := range rows {
-		if r.ActionType != "gdpr_export" {
-			ids = append(ids, r.ID.String())
-		}
-	}
-	slices.Sort(ids)
-	return ids
 }
 
 // A member exports their own data once a day and erases it after

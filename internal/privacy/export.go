@@ -113,13 +113,18 @@ type Duel struct {
 
 // Warning is one strike given to the member.
 type Warning struct {
-	ID          int64  `json:"id"`
-	GuildID     string `json:"guildId"`
-	ModeratorID string `json:"moderatorId"`
-	Reason      string `json:"reason"`
-	Severity    string `json:"severity"`
-	CreatedAt   string `json:"createdAt"`
-	ExpiresAt   string `json:"expiresAt"`
+	ID           int64   `json:"id"`
+	GuildID      string  `json:"guildId"`
+	CaseNumber   *int64  `json:"caseNumber"`
+	ModeratorID  string  `json:"moderatorId"`
+	Reason       string  `json:"reason"`
+	Severity     string  `json:"severity"`
+	CreatedAt    string  `json:"createdAt"`
+	ExpiresAt    string  `json:"expiresAt"`
+	PardonedAt   *string `json:"pardonedAt"`
+	PardonedBy   *string `json:"pardonedBy"`
+	PardonReason *string `json:"pardonReason"`
+	DMStatus     string  `json:"dmStatus"`
 }
 
 // AuditRecord is one audit_log record naming the member as actor or target.
@@ -171,6 +176,9 @@ type ModerationAction struct {
 	ModeratorID string  `json:"moderatorId"`
 	Reason      string  `json:"reason"`
 	Enforced    bool    `json:"enforced"`
+	Status      string  `json:"status"`
+	Error       *string `json:"error"`
+	WarningID   *int64  `json:"warningId"`
 	ExpiresAt   *string `json:"expiresAt"`
 	CreatedAt   string  `json:"createdAt"`
 }
@@ -225,7 +233,8 @@ var sections = []section{
 		FROM course_progress WHERE user_id = $1 %s ORDER BY guild_id, completed_at, module`, each[CourseProgress]},
 	{"duels", `SELECT id, guild_id, challenger_id, opponent_id, stake_xp, status, winner_id, ` + ts("created_at") + `, ` + ts("resolved_at") + `
 		FROM duels WHERE (challenger_id = $1 OR opponent_id = $1) %s ORDER BY guild_id, created_at, id`, each[Duel]},
-	{"warnings", `SELECT id, guild_id, moderator_id, reason, severity, ` + ts("created_at") + `, ` + ts("expires_at") + `
+	{"warnings", `SELECT id, guild_id, case_number, moderator_id, reason, severity, ` + ts("created_at") + `, ` + ts("expires_at") + `,
+		` + ts("pardoned_at") + `, pardoned_by, pardon_reason, dm_status
 		FROM user_warnings WHERE user_id = $1 %s ORDER BY guild_id, created_at, id`, each[Warning]},
 	{"auditLog", `SELECT id, guild_id, action_type, actor_id, target_id, reason, details, ` + ts("created_at") + `, ` + ts("erased_at") + `
 		FROM audit_log WHERE (actor_id = $1 OR target_id = $1) %s ORDER BY seq`, each[AuditRecord]},
@@ -233,7 +242,7 @@ var sections = []section{
 		FROM content_flags WHERE user_id = $1 %s ORDER BY guild_id, created_at, id`, each[ContentFlag]},
 	{"rateLimitViolations", `SELECT id, guild_id, command_name, ` + ts("window_start") + `, count, ` + ts("first_at") + `, ` + ts("last_at") + `
 		FROM rate_limit_violations WHERE user_id = $1 %s ORDER BY guild_id, window_start, id`, each[RateLimitViolation]},
-	{"moderationActions", `SELECT id, guild_id, action, moderator_id, reason, enforced, ` + ts("expires_at") + `, ` + ts("created_at") + `
+	{"moderationActions", `SELECT id, guild_id, action, moderator_id, reason, enforced, status, error, warning_id, ` + ts("expires_at") + `, ` + ts("created_at") + `
 		FROM user_moderation WHERE user_id = $1 %s ORDER BY guild_id, created_at, id`, each[ModerationAction]},
 	{"securityEvents", `SELECT id, guild_id, event_type, severity, actor_id, target_id, attempted, details, ` + ts("created_at") + `
 		FROM security_audit_logs WHERE (actor_id = $1 OR target_id = $1) %s ORDER BY guild_id, created_at, id`, each[SecurityEvent]},

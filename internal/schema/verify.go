@@ -72,6 +72,10 @@ func Expected() []Check {
 	c = append(c, Check{Kind: "constraint", Table: "user_moderation", Name: "simulated"})
 	c = append(c, columns("guild_case_counters", "guild_id", "last_case")...)
 	c = append(c, columns("guild_strike_settings", "guild_id", "mod_log_channel_id", "updated_by", "updated_at")...)
+	// 060 privacy
+	c = append(c, indexes("audit_log", "audit_log_actor_idx")...)
+	c = append(c, indexes("security_audit_logs", "security_audit_logs_target_idx")...)
+	c = append(c, Check{Kind: "function", Table: "audit_log", Name: "privacy_erase_audit"})
 	return c
 }
 
@@ -92,6 +96,10 @@ var checkQueries = map[string]string{
 	"trigger": `SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass($1) AND tgname = $2)`,
 	"policy":  `SELECT EXISTS (SELECT 1 FROM pg_policies WHERE schemaname = current_schema() AND tablename = $1 AND policyname = $2)`,
 	"rls":     `SELECT EXISTS (SELECT 1 FROM pg_class WHERE oid = to_regclass($1) AND relrowsecurity AND $2 = $2)`,
+
+	// A SECURITY DEFINER function the application role may execute.
+	"function": `SELECT EXISTS (SELECT 1 FROM pg_proc WHERE proname = $2 AND prosecdef AND $1 = $1
+		AND has_function_privilege('embodied_app', oid, 'EXECUTE'))`,
 }
 
 // Verify runs every expected check and returns one result per check.

@@ -119,3 +119,23 @@ func PersonalContent(ctx context.Context, pool *pgxpool.Pool, guildID, userID, m
 	}
 	return out, nil
 }
+
+// AuditIDs lists, sorted, the ids of an export's audit records but those
+// of the given action types (e.g. the exports' own gdpr_export records).
+func AuditIDs(auditLog json.RawMessage, except ...string) ([]string, error) {
+	var rows []struct {
+		ID         json.Number `json:"id"`
+		ActionType string      `json:"actionType"`
+	}
+	if err := json.Unmarshal(auditLog, &rows); err != nil {
+		return nil, fmt.Errorf("auditLog: %w", err)
+	}
+	var ids []string
+	for _, r := range rows {
+		if !slices.Contains(except, r.ActionType) {
+			ids = append(ids, r.ID.String())
+		}
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
