@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/embodied-community/embodied/internal/bot"
-	"github.com/embodied-community/embodied/internal/privacy"
 	"github.com/embodied-community/embodied/internal/health"
+	"github.com/embodied-community/embodied/internal/privacy"
 	"github.com/embodied-community/embodied/internal/store"
 	"github.com/embodied-community/embodied/internal/strike"
 )
