@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/klauspost/compress/gzip"
 
 	"github.com/embodied-community/embodied/internal/apptest"
 	"github.com/embodied-community/embodied/internal/audit"
@@ -283,5 +284,34 @@ func checkErased(t *testing.T, h *apptest.Harness, userID, marker string) {
 	}
 	if !res.OK() {
 		t.Errorf("audit chain broken after erasure: %+v", res.FirstBreak)
+	}
+}
+
+// An export over Discord's upload limit arrives gzip'd. (Exports too large
+// even then are kept in the exports directory: see the privacy package's
+// TestExportDelivery.)
+func TestLargeExportGzipped(t *testing.T) {
+	t.Parallel()
+	h := newPrivacyHarness(t)
+	// About 12 MB of JSON that compresses well.
+	if _, err := h.DB.App.Exec(context.Background(), `INSERT INTO journal_entries (guild_id, user_id, content)
+		SELECT $1, $2, repeat('lorem ipsum ', 330) FROM generate_series(1, 3000)`, h.Guild.ID, h.Alice.ID()); err != nil {
+		t.Fatal(err)
+	}
+	ix := h.Run(h.Admin, "/security export-data", discordsim.User("user", h.Alice))
+	f := exportFile(t, ix)
+	if !regexp.MustCompile(`^user-data-`+h.Alice.ID()+`-\d{13}\.json\.gz$`).MatchString(f.Name) || len(f.Data) > 10<<20 {
+		t.Errorf("file %q of %d bytes", f.Name, len(f.Data))
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(f.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct{ JournalEntries []json.RawMessage }
+	if err := json.NewDecoder(zr).Decode(&doc); err != nil || len(doc.JournalEntries) != 3000 {
+		t.Errorf("gzip'd export: %d journal entries, %v", len(doc.JournalEntries), err)
+	}
+	if !strings.Contains(ix.Content(), "Compressed with gzip") {
+		t.Errorf("reply: %q", ix.Content())
 	}
 }

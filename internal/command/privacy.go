@@ -24,6 +24,12 @@ const (
 // stays valid.
 const EraseConfirmWindow = 10 * time.Minute
 
+// MaxAttachment bounds the size of an attached export whatever the
+// interaction's attachment_size_limit (boosted servers announce up to
+// hundreds of MiB): Discord refuses request bodies over 25 MiB, and
+// discordgo builds the multipart body in memory.
+const MaxAttachment = 24 << 20
+
 // ExportLimit is how often a member may export their own data.
 var ExportLimit = middleware.Limit{Burst: 1, Per: 24 * time.Hour}
 
@@ -149,7 +155,8 @@ func withDetail(m map[string]any, k string, v any) map[string]any {
 // interaction's upload limit, or says where it is kept when even that is
 // too large. staffView says whether the caller may be told the server path.
 func deliverExport(ctx context.Context, d Deps, in *middleware.Interaction, subj privacy.Subject, staffView bool) error {
-	f, err := d.Privacy.Export(ctx, subj, in.AttachmentSizeLimit)
+	limit := min(in.AttachmentSizeLimit, MaxAttachment)
+	f, err := d.Privacy.Export(ctx, subj, limit)
 	if err != nil {
 		return err
 	}
@@ -172,7 +179,7 @@ func deliverExport(ctx context.Context, d Deps, in *middleware.Interaction, subj
 		until := fmt.Sprintf("<t:%d:f> (%s UTC)", f.ExpiresAt.Unix(), f.ExpiresAt.UTC().Format("2006-01-02 15:04"))
 		if staffView {
 			return in.Say(ctx, "%s It is %s compressed, over this channel's %s upload limit, so it is kept on the bot's server at `%s` until %s, then deleted. Hand it over by a private channel.",
-				summary, mib(f.Size), mib(in.AttachmentSizeLimit), f.Path, until)
+				summary, mib(f.Size), mib(limit), f.Path, until)
 		}
 		in.Log.Info("Member export kept for hand-over", "userId", subj.UserID, "guildId", in.GuildID, "file", f.Path)
 		return in.Say(ctx, "%s It is too large to send here (%s compressed), so it was saved for the server admins to hand over: ask them. It is deleted %s.",

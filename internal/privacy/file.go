@@ -116,7 +116,15 @@ func (s *Service) Export(ctx context.Context, subj Subject, limit int64) (*File,
 	if f.Size > limit {
 		f.Kept = true
 		f.ExpiresAt = now.Add(s.opts.Retention)
-		f.Path = filepath.Join(s.opts.Dir, f.Name)
+		// Two exports of one member in the same millisecond must not
+		// overwrite each other: take the next free millisecond.
+		for at := now; ; at = at.Add(time.Millisecond) {
+			f.Name = strings.TrimSuffix(FileName(subj.UserID, at), ".json") + ".json.gz"
+			f.Path = filepath.Join(s.opts.Dir, f.Name)
+			if _, err := os.Lstat(f.Path); errors.Is(err, os.ErrNotExist) {
+				break
+			}
+		}
 	} else {
 		// Attached and removed at once: keep the private temporary name.
 		f.Path = tmp.Name() + ".ready"
