@@ -14,7 +14,7 @@ CREATE INDEX IF NOT EXISTS security_audit_logs_target_idx ON security_audit_logs
 -- guessing. seq, hashes, content_digest, guild, action and time stay, so the
 -- hash chain still verifies. p_guild NULL means every guild.
 CREATE OR REPLACE FUNCTION privacy_erase_audit(p_guild text, p_user text, p_pseudonym text)
-RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER AS $$
 DECLARE
     n bigint;
 BEGIN
@@ -36,6 +36,13 @@ BEGIN
     GET DIAGNOSTICS n = ROW_COUNT;
     PERFORM set_config('embodied.audit_erasure', 'off', true);
     RETURN n;
+END
+$$;
+-- A SECURITY DEFINER function must not resolve names through a schema or
+-- temporary table the caller controls: pin it to the tables' schema.
+DO $$
+BEGIN
+    EXECUTE format('ALTER FUNCTION privacy_erase_audit(text, text, text) SET search_path = %I, pg_temp', current_schema());
 END
 $$;
 REVOKE ALL ON FUNCTION privacy_erase_audit(text, text, text) FROM PUBLIC;
