@@ -14,6 +14,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/embodied-community/embodied/internal/audit"
+	"github.com/embodied-community/embodied/internal/backup"
 	"github.com/embodied-community/embodied/internal/bot"
 	"github.com/embodied-community/embodied/internal/command"
 	"github.com/embodied-community/embodied/internal/config"
@@ -52,13 +53,15 @@ type App struct {
 	Strikes *strike.Service
 	Privacy *privacy.Service
 	Metrics *metrics.Metrics
+	Backup  *backup.Engine
 	Health  *health.Checker
 	Ops     *ops.Server
 
-	recorder *ratelimit.Recorder
-	watchdog *ops.Watchdog
-	cancel   context.CancelFunc
-	bg       sync.WaitGroup
+	recorder  *ratelimit.Recorder
+	scheduler *backup.Scheduler
+	watchdog  *ops.Watchdog
+	cancel    context.CancelFunc
+	bg        sync.WaitGroup
 }
 
 // Run starts the bot and blocks until ctx is cancelled, then shuts down
@@ -145,13 +148,15 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 		return fail(err)
 	}
 
+	a.Backup, err = backup.New(backup.OptionsFromConfig(cfg), logging.Component(logger, "Backup"))
+	if err != nil {
+		a.stopBackground()
+		return fail(err)
+	}
 	reg := bot.NewRegistry()
 	signer := bot.NewSigner(key)
 	a.Privacy = privacy.New(pool, privacy.Options{Dir: cfg.ExportDir, Retention: cfg.ExportRetention, Now: opts.Now,
 		Logger: logging.Component(logger, "Privacy")})
-	if _, err := a.Privacy.Prune(); err != nil {
-		log.Warn("Could not delete expired data exports", "error", err)
-	}
 	ladder, err := strike.NewLadder(cfg.StrikeLadder, cfg.StrikeWindow, cfg.StrikeTimeout)
 	if err != nil {
 		a.stopBackground()
@@ -161,7 +166,7 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 	a.Strikes = strike.New(pool, discord, discord, strike.Options{Ladder: ladder, Enforce: cfg.EnforceModeration,
 		Owners: cfg.Owners, Now: opts.Now, Logger: logging.Component(logger, "WarningSystem")})
 	command.Register(reg, command.Deps{Store: a.Store, Signer: signer, Now: opts.Now, Privacy: a.Privacy, Health: a.Health,
-		HealthSummary: func() string { return a.Health.Snapshot().Summary() }, Strikes: a.Strikes})
+		HealthSummary: func() string { return a.Health.Snapshot().Summary() }, Backup: a.Backup, Strikes: a.Strikes})
 	guard := permission.New(cfg.Owners, a.Audit, logging.Component(logger, "PermissionGuard"), a.Metrics.PermissionDenied)
 	mod := moderator.New(pool, logging.Component(logger, "ContentModerator"), moderator.Options{OnFlag: a.Metrics.Flagged})
 	withComponent := func(name string, mw middleware.Middleware) middleware.Middleware {
@@ -206,6 +211,11 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 			log.Error("Health checks could not start", "error", err)
 		}
 	}
+	if cfg.EnableAutobackup {
+		if err := a.startBackups(bgCtx); err != nil {
+			log.Error("Scheduled backups could not start", "error", err)
+		}
+	}
 	a.watchdog = ops.NewWatchdog(logging.Component(logger, "Ops"), a.Health.Healthy)
 	if err := a.watchdog.Start(bgCtx); err != nil {
 		log.Warn("systemd watchdog not started", "error", err)
@@ -225,6 +235,9 @@ func (a *App) background(f func()) {
 }
 
 func (a *App) stopBackground() {
+	if a.scheduler != nil {
+		a.scheduler.Stop()
+	}
 	if a.watchdog != nil {
 		a.watchdog.Stop()
 	}
@@ -278,4 +291,40 @@ func checkSchema(ctx context.Context, st *store.Store) error {
 		return fmt.Errorf("the database schema is at %03d but this binary needs %03d: run `embodied migrate up`", version, schema.Latest())
 	}
 	return nil
+}
+
+// startBackups runs the daily backup (SECOPS_BACKUP_CRON). Every run is
+// audited; a failure or an oversized backup alerts the owners.
+func (a *App) startBackups(ctx context.Context) error {
+	log := logging.Component(a.log, "Backup")
+	alert := &notifier{s: a.Session, owners: a.cfg.Owners, channel: a.cfg.AlertChannelID}
+	var err error
+	a.scheduler, err = backup.NewScheduler(a.Backup, backup.SchedulerOptions{
+		Spec: a.cfg.BackupCron,
+		OnResult: func(ctx context.Context, res backup.Result, err error) {
+			entry := audit.Entry{GuildID: audit.GlobalGuild, ActionType: "backup", ActorID: audit.SystemActor,
+				Details: map[string]any{"trigger": backup.TriggerScheduled, "ok": err == nil}}
+			a.Metrics.Backup(err == nil, res.Size, res.Duration, a.opts.Now())
+			switch {
+			case err != nil:
+				entry.Details["error"] = err.Error()
+				if nerr := alert.Notify(ctx, "🚨 Scheduled backup failed: "+err.Error()); nerr != nil {
+					log.Error("Backup failure alert not delivered", "error", nerr)
+				}
+			default:
+				entry.Details["file"], entry.Details["size"], entry.Details["sha256"] = res.File, res.Size, res.SHA256
+				if lvl := backup.SizeLevel(res.Size); lvl != backup.LevelOK {
+					msg := fmt.Sprintf("⚠️ Backup %s is %s (%s level: warning > 100 MB, critical > 500 MB)", res.File, backup.FormatSize(res.Size), lvl)
+					if nerr := alert.Notify(ctx, msg); nerr != nil {
+						log.Error("Backup size alert not delivered", "error", nerr)
+					}
+				}
+			}
+			a.Audit.Audit(entry)
+		},
+	}, log)
+	if err != nil {
+		return err
+	}
+	return a.scheduler.Start(ctx)
 }

@@ -166,3 +166,10 @@ func insertSecurityEvents(ctx context.Context, tx pgx.Tx, events []SecurityEvent
 	}
 	return nil
 }
+
+// Guild and actor of actions the bot takes on its own (scheduled backups),
+// which belong to no guild and no person.
+const (
+	GlobalGuild = "global"
+	SystemActor = "system"
+)

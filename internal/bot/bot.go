@@ -167,6 +167,7 @@ func (b *Bot) handle(ctx context.Context, ic *discordgo.Interaction, sizeLimit i
 		ID: ic.ID, Token: ic.Token, GuildID: ic.GuildID, ChannelID: ic.ChannelID,
 		AppPermissions: ic.AppPermissions, Locale: string(ic.Locale), Received: start,
 		AttachmentSizeLimit: sizeLimit, Resolved: map[string]middleware.User{}, Options: map[string]any{},
+		Details: map[string]any{},
 	}
 	if in.AttachmentSizeLimit <= 0 {
 		in.AttachmentSizeLimit = DefaultAttachmentLimit

@@ -20,6 +20,7 @@ type nopResponder struct{}
 func (nopResponder) Defer(context.Context, bool) error                   { return nil }
 func (nopResponder) Respond(context.Context, middleware.Response) error  { return nil }
 func (nopResponder) Followup(context.Context, middleware.Response) error { return nil }
+func (nopResponder) Edit(context.Context, middleware.Response) error     { return nil }
 
 type nopSink struct{}
 

@@ -104,24 +104,39 @@ func (r *responder) Respond(ctx context.Context, m middleware.Response) error {
 		if r.component && !m.Update {
 			return r.followupLocked(ctx, m)
 		}
-		edit := &discordgo.WebhookEdit{Content: &m.Content, Embeds: &m.Embeds, Files: m.Files,
-			AllowedMentions: &discordgo.MessageAllowedMentions{}}
-		if m.Embeds == nil {
-			edit.Embeds = &[]*discordgo.MessageEmbed{}
-		}
-		comps := m.Components
-		if comps == nil {
-			comps = []discordgo.MessageComponent{}
-		}
-		edit.Components = &comps
-		if _, err := r.s.InteractionResponseEdit(r.ic, edit, discordgo.WithContext(ctx)); err != nil {
-			return err
-		}
-		r.state = answered
-		return nil
+		return r.editLocked(ctx, m)
 	default:
 		return r.followupLocked(ctx, m)
 	}
+}
+
+// Edit replaces the original response; before any response it responds.
+func (r *responder) Edit(ctx context.Context, m middleware.Response) error {
+	r.mu.Lock()
+	if r.state == unanswered {
+		r.mu.Unlock()
+		return r.Respond(ctx, m)
+	}
+	defer r.mu.Unlock()
+	return r.editLocked(ctx, m)
+}
+
+func (r *responder) editLocked(ctx context.Context, m middleware.Response) error {
+	edit := &discordgo.WebhookEdit{Content: &m.Content, Embeds: &m.Embeds, Files: m.Files,
+		AllowedMentions: &discordgo.MessageAllowedMentions{}}
+	if m.Embeds == nil {
+		edit.Embeds = &[]*discordgo.MessageEmbed{}
+	}
+	comps := m.Components
+	if comps == nil {
+		comps = []discordgo.MessageComponent{}
+	}
+	edit.Components = &comps
+	if _, err := r.s.InteractionResponseEdit(r.ic, edit, discordgo.WithContext(ctx)); err != nil {
+		return err
+	}
+	r.state = answered
+	return nil
 }
 
 // Followup sends a further message.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/embodied-community/embodied/internal/backup"
 	"github.com/embodied-community/embodied/internal/bot"
 	"github.com/embodied-community/embodied/internal/health"
 	"github.com/embodied-community/embodied/internal/privacy"
@@ -29,6 +30,8 @@ type Deps struct {
 	Privacy *privacy.Service
 	// Health runs the health checks for /security status (optional).
 	Health *health.Checker
+	// Backup is the backup engine behind /security backup (optional).
+	Backup *backup.Engine
 	// Strikes is the warning system (warn, warnings, pardon, untimeout,
 	// unban, modlog; optional).
 	Strikes *strike.Service
@@ -44,6 +47,7 @@ func Register(reg *bot.Registry, d Deps) {
 	registerSecurity(reg, d)
 	registerPrivacy(reg, d)
 	registerStatus(reg, d)
+	registerBackup(reg, d)
 	registerWarn(reg, d)
 }
 

@@ -134,7 +134,7 @@ type Interaction struct {
 	Caller  Level          // the caller's effective level
 	Flags   []Flag         // what the content moderator flagged
 	Log     *slog.Logger   // the logger of the layer running (its component)
-	Details map[string]any // extra audit details a handler adds
+	Details map[string]any // extra audit details a handler adds (never nil)
 
 	Reply Responder
 }
@@ -199,6 +199,8 @@ type Responder interface {
 	Respond(ctx context.Context, r Response) error
 	// Followup sends a further message after the first response.
 	Followup(ctx context.Context, r Response) error
+	// Edit replaces the first response (for progress on long work).
+	Edit(ctx context.Context, r Response) error
 }
 
 // Handler serves one interaction.

@@ -1,0 +1,69 @@
+package command
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/embodied-community/embodied/internal/backup"
+	"github.com/embodied-community/embodied/internal/bot"
+	"github.com/embodied-community/embodied/internal/middleware"
+)
+
+// progressEvery is how often a long dump's progress is shown.
+const progressEvery = 3 * time.Second
+
+func registerBackup(reg *bot.Registry, d Deps) {
+	if d.Backup == nil {
+		return
+	}
+	reg.Add(bot.Spec{
+		Name: "security backup", Description: "Back up the database now (bot owner only)",
+		Options: []bot.Option{{Name: "label", Description: "Keep-forever label, e.g. pre-phase11-prod", Type: bot.String, MaxLength: 40}},
+		// A dump holds every guild's data: bot owners only. It works
+		// whether or not automatic backups are on.
+		Policy: middleware.Policy{Level: middleware.Owner, Ephemeral: true, ActionType: "backup", Effect: middleware.External},
+		Handle: func(ctx context.Context, in *middleware.Interaction) error {
+			label := in.String("label")
+			if label != "" && !backup.ValidLabel(label) {
+				return middleware.Errorf("❌ `label` may use lowercase letters, digits and dashes only.")
+			}
+			if err := in.Say(ctx, backup.StartingMessage); err != nil {
+				return err
+			}
+			var mu sync.Mutex
+			last := time.Now()
+			res, err := d.Backup.Run(ctx, backup.Request{Label: label, Trigger: backup.TriggerManual,
+				Progress: func(n int64) {
+					mu.Lock()
+					defer mu.Unlock()
+					if time.Since(last) < progressEvery {
+						return
+					}
+					last = time.Now()
+					_ = in.Reply.Edit(ctx, middleware.Response{Content: fmt.Sprintf("%s\nWritten so far: %s", backup.StartingMessage, backup.FormatSize(n))})
+				}})
+			mu.Lock()
+			defer mu.Unlock()
+			var running *backup.RunningError
+			switch {
+			case errors.As(err, &running):
+				in.Details["refused"] = running.Error()
+				return in.Reply.Edit(ctx, middleware.Response{Content: running.Error()})
+			case err != nil:
+				if eerr := in.Reply.Edit(ctx, middleware.Response{Content: "❌ Backup failed: " + err.Error()}); eerr != nil {
+					return errors.Join(err, eerr)
+				}
+				return err
+			}
+			in.Details["file"], in.Details["size"], in.Details["sha256"] = res.File, res.Size, res.SHA256
+			text := res.Summary()
+			if lvl := backup.SizeLevel(res.Size); lvl != backup.LevelOK {
+				text += fmt.Sprintf("\n⚠️ Backup size is at the %s level (warning > 100 MB, critical > 500 MB): consider the retention policy.", lvl)
+			}
+			return in.Reply.Edit(ctx, middleware.Response{Content: text})
+		},
+	})
+}
