@@ -157,6 +157,9 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 	signer := bot.NewSigner(key)
 	a.Privacy = privacy.New(pool, privacy.Options{Dir: cfg.ExportDir, Retention: cfg.ExportRetention, Now: opts.Now,
 		Logger: logging.Component(logger, "Privacy")})
+	if _, err := a.Privacy.Prune(); err != nil {
+		log.Warn("Could not delete expired data exports", "error", err)
+	}
 	ladder, err := strike.NewLadder(cfg.StrikeLadder, cfg.StrikeWindow, cfg.StrikeTimeout)
 	if err != nil {
 		a.stopBackground()
