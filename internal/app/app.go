@@ -28,6 +28,7 @@ import (
 	"github.com/embodied-community/embodied/internal/middleware/moderator"
 	"github.com/embodied-community/embodied/internal/middleware/permission"
 	"github.com/embodied-community/embodied/internal/middleware/ratelimit"
+	"github.com/embodied-community/embodied/internal/modrules"
 	"github.com/embodied-community/embodied/internal/ops"
 	"github.com/embodied-community/embodied/internal/privacy"
 	"github.com/embodied-community/embodied/internal/schema"
@@ -168,10 +169,12 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 	discord := discordact.New(a.Session)
 	a.Strikes = strike.New(pool, discord, discord, strike.Options{Ladder: ladder, Enforce: cfg.EnforceModeration,
 		Owners: cfg.Owners, Now: opts.Now, Logger: logging.Component(logger, "WarningSystem")})
-	command.Register(reg, command.Deps{Store: a.Store, Signer: signer, Now: opts.Now, Privacy: a.Privacy, Health: a.Health,
+	modRules := modrules.New(pool, modrules.Options{Logger: logging.Component(logger, "ContentModerator")})
+	command.Register(reg, command.Deps{ModRules: modRules, Store: a.Store, Signer: signer, Now: opts.Now, Privacy: a.Privacy, Health: a.Health,
 		HealthSummary: func() string { return a.Health.Snapshot().Summary() }, Backup: a.Backup, Strikes: a.Strikes})
 	guard := permission.New(cfg.Owners, a.Audit, logging.Component(logger, "PermissionGuard"), a.Metrics.PermissionDenied)
-	mod := moderator.New(pool, logging.Component(logger, "ContentModerator"), moderator.Options{OnFlag: a.Metrics.Flagged})
+	mod := moderator.New(pool, logging.Component(logger, "ContentModerator"), moderator.Options{OnFlag: a.Metrics.Flagged,
+		Checker: func(ctx context.Context, guildID string) moderator.Checker { return modRules.Checker(ctx, guildID) }})
 	withComponent := func(name string, mw middleware.Middleware) middleware.Middleware {
 		return func(next middleware.Handler) middleware.Handler {
 			h := mw(next)

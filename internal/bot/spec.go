@@ -23,6 +23,8 @@ const (
 	Integer
 	Boolean
 	UserOption
+	// Role is a role option; its value is the role id.
+	Role
 )
 
 // Option declares one command option and its limits.
@@ -232,6 +234,8 @@ func appOptions(opts []Option) []*discordgo.ApplicationCommandOption {
 			ao.Type = discordgo.ApplicationCommandOptionBoolean
 		case UserOption:
 			ao.Type = discordgo.ApplicationCommandOptionUser
+		case Role:
+			ao.Type = discordgo.ApplicationCommandOptionRole
 		}
 		out = append(out, ao)
 	}

@@ -86,6 +86,10 @@ func check(in *middleware.Interaction, o Option) error {
 		if !o.AllowNonMember && (!known || u.Member == nil) {
 			return middleware.Errorf("❌ <@%s> is not a member of this server.", id)
 		}
+	case Role:
+		if id, ok := v.(string); !ok || !config.IsSnowflake(id) {
+			return middleware.Errorf("❌ `%s` is not a valid role.", o.Name)
+		}
 	}
 	return nil
 }

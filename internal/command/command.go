@@ -12,6 +12,7 @@ import (
 	"github.com/embodied-community/embodied/internal/backup"
 	"github.com/embodied-community/embodied/internal/bot"
 	"github.com/embodied-community/embodied/internal/health"
+	"github.com/embodied-community/embodied/internal/modrules"
 	"github.com/embodied-community/embodied/internal/privacy"
 	"github.com/embodied-community/embodied/internal/store"
 	"github.com/embodied-community/embodied/internal/strike"
@@ -35,6 +36,9 @@ type Deps struct {
 	// Strikes is the warning system (warn, warnings, pardon, untimeout,
 	// unban, modlog; optional).
 	Strikes *strike.Service
+	// ModRules holds guilds' content-moderation rules (/security
+	// moderation, dismiss-and-allow; optional).
+	ModRules *modrules.Service
 }
 
 // Register declares every command and component in reg.
@@ -45,6 +49,7 @@ func Register(reg *bot.Registry, d Deps) {
 	registerMember(reg, d)
 	registerAdmin(reg, d)
 	registerSecurity(reg, d)
+	registerModeration(reg, d)
 	registerPrivacy(reg, d)
 	registerStatus(reg, d)
 	registerBackup(reg, d)

@@ -209,7 +209,7 @@ func flagQueue(ctx context.Context, d Deps, guildID string) (middleware.Response
 	}
 	e := &discordgo.MessageEmbed{Title: "Content flags", Color: colorWarning,
 		Description: fmt.Sprintf("%d unreviewed, oldest first", total)}
-	var dismiss, confirm []discordgo.MessageComponent
+	var rows []discordgo.MessageComponent
 	for _, f := range flags {
 		category := f.FlagReason
 		if f.Category != nil {
@@ -220,15 +220,9 @@ func flagQueue(ctx context.Context, d Deps, guildID string) (middleware.Response
 			Value: fmt.Sprintf("User: <@%s>\nReason: %s (%s)\n> %s", f.UserID, category, f.Severity,
 				clip(strings.ReplaceAll(f.Excerpt, "\n", " "), 300)),
 		})
-		id := strconv.FormatInt(f.ID, 10)
-		dismiss = append(dismiss, discordgo.Button{Label: "Dismiss #" + id, Style: discordgo.SecondaryButton,
-			CustomID: d.Signer.MustSign("flag-dismiss", guildID, id)})
-		confirm = append(confirm, discordgo.Button{Label: "Confirm #" + id, Style: discordgo.DangerButton,
-			CustomID: d.Signer.MustSign("flag-confirm", guildID, id)})
+		rows = append(rows, discordgo.ActionsRow{Components: reviewButtons(d, guildID, f)})
 	}
-	return middleware.Response{Embeds: []*discordgo.MessageEmbed{e}, Components: []discordgo.MessageComponent{
-		discordgo.ActionsRow{Components: dismiss}, discordgo.ActionsRow{Components: confirm},
-	}}, nil
+	return middleware.Response{Embeds: []*discordgo.MessageEmbed{e}, Components: rows}, nil
 }
 
 // reviewButton reviews one flag and refreshes the queue in place.

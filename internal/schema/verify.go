@@ -76,6 +76,15 @@ func Expected() []Check {
 	c = append(c, indexes("audit_log", "audit_log_actor_idx")...)
 	c = append(c, indexes("security_audit_logs", "security_audit_logs_target_idx")...)
 	c = append(c, Check{Kind: "function", Table: "audit_log", Name: "privacy_erase_audit"})
+	// 020 moderation rules
+	c = append(c, columns("moderation_settings", "guild_id", "version", "regex_category", "regex_severity", "updated_at")...)
+	c = append(c, columns("moderation_keywords", "guild_id", "pattern", "category", "severity")...)
+	c = append(c, columns("moderation_allow", "guild_id", "term")...)
+	c = append(c, columns("moderation_categories", "guild_id", "category", "enabled", "action")...)
+	c = append(c, columns("moderation_exempt_roles", "guild_id", "role_id")...)
+	c = append(c, columns("moderation_regexes", "guild_id", "pattern")...)
+	c = append(c, Check{Kind: "constraint", Table: "moderation_categories", Name: "refuse"})
+	c = append(c, columns("content_flags", "matched_term")[1:]...)
 	return c
 }
 

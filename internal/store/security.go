@@ -64,13 +64,14 @@ type ContentFlag struct {
 	Category    *string    `db:"category" json:"category"`
 	Severity    string     `db:"severity" json:"severity"`
 	Excerpt     string     `db:"excerpt" json:"excerpt"`
+	MatchedTerm *string    `db:"matched_term" json:"matchedTerm"`
 	Status      string     `db:"status" json:"status"`
 	ReviewedBy  *string    `db:"reviewed_by" json:"reviewedBy"`
 	ReviewedAt  *time.Time `db:"reviewed_at" json:"reviewedAt"`
 	CreatedAt   time.Time  `db:"created_at" json:"createdAt"`
 }
 
-const flagColumns = `id, guild_id, user_id, content_type, flag_reason, category, severity, excerpt, status, reviewed_by, reviewed_at, created_at`
+const flagColumns = `id, guild_id, user_id, content_type, flag_reason, category, severity, excerpt, matched_term, status, reviewed_by, reviewed_at, created_at`
 
 // UnreviewedFlags returns a guild's review queue, oldest first, and its
 // total size.

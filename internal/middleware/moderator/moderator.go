@@ -9,6 +9,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -20,6 +22,17 @@ import (
 // Checker judges a piece of text.
 type Checker interface {
 	Check(text string) moderation.Verdict
+}
+
+// Refuser is a Checker that decides itself which of its verdicts are
+// refused (a guild's action per category); it wins over Options.Refuse.
+type Refuser interface {
+	Refuses(moderation.Verdict) bool
+}
+
+// Exempter is a Checker that exempts members by role.
+type Exempter interface {
+	Exempt(roles []string) bool
 }
 
 // Options configures the moderator.
@@ -84,6 +97,14 @@ func (m *Moderator) Middleware() middleware.Middleware {
 				return next(ctx, in)
 			}
 			checker := m.opts.Checker(ctx, in.GuildID)
+			if ex, ok := checker.(Exempter); ok && in.User.Member != nil && ex.Exempt(in.User.Member.Roles) {
+				in.Log.Debug("Member exempt from content moderation", "userId", in.User.ID)
+				return next(ctx, in)
+			}
+			refuses := m.opts.Refuse
+			if r, ok := checker.(Refuser); ok {
+				refuses = r.Refuses
+			}
 			refuse := moderation.Category("")
 			for _, mo := range in.Policy.Moderated {
 				text := in.String(mo.Option)
@@ -96,7 +117,7 @@ func (m *Moderator) Middleware() middleware.Middleware {
 				}
 				flag := middleware.Flag{Option: mo.Option, ContentType: mo.ContentType, Reason: v.Reason,
 					Category: string(v.Category), Severity: v.Severity.String()}
-				if err := m.store(ctx, in, flag, excerpt(text, v)); err != nil {
+				if err := m.store(ctx, in, flag, excerpt(text, v), matchedTerm(text, v)); err != nil {
 					return err
 				}
 				in.Log.Info("Content flagged", "userId", in.User.ID, "contentType", mo.ContentType, "flagReason", v.Reason,
@@ -105,7 +126,7 @@ func (m *Moderator) Middleware() middleware.Middleware {
 					m.opts.OnFlag(string(v.Category))
 				}
 				in.Flags = append(in.Flags, flag)
-				if refuse == "" && m.opts.Refuse(v) {
+				if refuse == "" && refuses(v) {
 					refuse = v.Category
 				}
 			}
@@ -118,11 +139,11 @@ func (m *Moderator) Middleware() middleware.Middleware {
 	}
 }
 
-func (m *Moderator) store(ctx context.Context, in *middleware.Interaction, f middleware.Flag, excerpt string) error {
+func (m *Moderator) store(ctx context.Context, in *middleware.Interaction, f middleware.Flag, excerpt string, term *string) error {
 	_, err := m.pool.Exec(ctx, `
-		INSERT INTO content_flags (guild_id, user_id, content_type, flag_reason, category, severity, excerpt)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		in.GuildID, in.User.ID, f.ContentType, f.Reason, f.Category, f.Severity, excerpt)
+		INSERT INTO content_flags (guild_id, user_id, content_type, flag_reason, category, severity, excerpt, matched_term)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		in.GuildID, in.User.ID, f.ContentType, f.Reason, f.Category, f.Severity, excerpt, term)
 	if err != nil {
 		return fmt.Errorf("store content flag for %s: %w", in.User.ID, err)
 	}
@@ -148,4 +169,41 @@ func excerpt(text string, v moderation.Verdict) string {
 		end--
 	}
 	return text[start:end]
+}
+
+// matchedTerm is the member's wording behind the deciding match (the most
+// severe, earliest), widened to whole words and lower-cased: what a
+// moderator allows when they dismiss the flag as a false positive. It is
+// nil for personal information and spam, which are not word matches, and
+// for wording longer than an allow-list entry may be.
+func matchedTerm(text string, v moderation.Verdict) *string {
+	if v.Category == moderation.CategoryPII || v.Category == moderation.CategorySpam {
+		return nil
+	}
+	for _, mt := range v.Matches {
+		if mt.Category != v.Category || mt.Severity != v.Severity || mt.Start < 0 || mt.End > len(text) || mt.Start >= mt.End {
+			continue
+		}
+		start, end := mt.Start, mt.End
+		for start > 0 {
+			r, n := utf8.DecodeLastRuneInString(text[:start])
+			if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+				break
+			}
+			start -= n
+		}
+		for end < len(text) {
+			r, n := utf8.DecodeRuneInString(text[end:])
+			if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+				break
+			}
+			end += n
+		}
+		term := strings.ToLower(strings.TrimSpace(text[start:end]))
+		if term == "" || len(term) > moderation.MaxKeywordLen {
+			return nil
+		}
+		return &term
+	}
+	return nil
 }

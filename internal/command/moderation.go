@@ -1,0 +1,335 @@
+package command
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/embodied-community/embodied/internal/bot"
+	"github.com/embodied-community/embodied/internal/middleware"
+	"github.com/embodied-community/embodied/internal/middleware/auditlog"
+	"github.com/embodied-community/embodied/internal/moderation"
+	"github.com/embodied-community/embodied/internal/modrules"
+	"github.com/embodied-community/embodied/internal/store"
+	"github.com/embodied-community/embodied/internal/strike"
+)
+
+// registerModeration declares /security moderation … (a guild's content
+// rules, for admins) and the review buttons that go beyond dismiss and
+// confirm. It needs Deps.ModRules.
+func registerModeration(reg *bot.Registry, d Deps) {
+	if d.ModRules == nil {
+		return
+	}
+	categories := make([]string, len(moderation.Categories))
+	for i, c := range moderation.Categories {
+		categories[i] = string(c)
+	}
+	severities := []string{"low", "medium", "high", "critical"}
+	pattern := func(desc string, maxLen int) bot.Option {
+		return bot.Option{Name: "pattern", Description: desc, Type: bot.String, Required: true, MaxLength: maxLen}
+	}
+	term := bot.Option{Name: "term", Description: "Word or phrase; * at the start or end as in AutoMod", Type: bot.String,
+		Required: true, MaxLength: moderation.MaxKeywordLen}
+	category := func(required bool) bot.Option {
+		return bot.Option{Name: "category", Description: "Category", Type: bot.String, Required: required, Choices: categories}
+	}
+	severity := func(required bool) bot.Option {
+		return bot.Option{Name: "severity", Description: "Severity (default medium)", Type: bot.String, Required: required, Choices: severities}
+	}
+	role := bot.Option{Name: "role", Description: "Role", Type: bot.Role, Required: true}
+	keywordHelp := fmt.Sprintf("Keyword, AutoMod syntax: cat, cat*, *cat, *cat* (at most %d characters)", moderation.MaxKeywordLen)
+
+	reg.Add(
+		ruleSpec(d, "keyword-add", "Block a keyword (or change its category and severity)", "Added",
+			[]bot.Option{pattern(keywordHelp, moderation.MaxKeywordLen), category(false), severity(false)},
+			func(in *middleware.Interaction) *modrules.Change {
+				sev, _ := moderation.ParseSeverity(in.String("severity"))
+				return modrules.AddKeyword(in.String("pattern"), moderation.Category(in.String("category")), sev)
+			}),
+		ruleSpec(d, "keyword-remove", "Unblock a keyword", "Removed",
+			[]bot.Option{pattern("The keyword as added", moderation.MaxKeywordLen)},
+			func(in *middleware.Interaction) *modrules.Change { return modrules.RemoveKeyword(in.String("pattern")) }),
+		ruleSpec(d, "allow-add", "Allow a term that the rules would otherwise flag", "Added", []bot.Option{term},
+			func(in *middleware.Interaction) *modrules.Change { return modrules.AddAllow(in.String("term")) }),
+		ruleSpec(d, "allow-remove", "Remove a term from the allow list", "Removed", []bot.Option{term},
+			func(in *middleware.Interaction) *modrules.Change { return modrules.RemoveAllow(in.String("term")) }),
+		ruleSpec(d, "category", "Switch a category on or off and choose its action", "Set",
+			[]bot.Option{category(true),
+				{Name: "enabled", Description: "Check this category", Type: bot.Boolean, Required: true},
+				{Name: "action", Description: "flag for review, or refuse the text (default: refuse only critical)", Type: bot.String,
+					Choices: []string{string(modrules.ActionFlag), string(modrules.ActionRefuse), string(modrules.ActionDefault)}}},
+			func(in *middleware.Interaction) *modrules.Change {
+				return modrules.SetCategory(moderation.Category(in.String("category")), in.Bool("enabled", true),
+					modrules.Action(in.String("action")))
+			}),
+		ruleSpec(d, "exempt-role", "Exempt members with a role from content moderation", "Added", []bot.Option{role},
+			func(in *middleware.Interaction) *modrules.Change { return modrules.ExemptRole(in.String("role")) }),
+		ruleSpec(d, "unexempt-role", "End a role's exemption from content moderation", "Removed", []bot.Option{role},
+			func(in *middleware.Interaction) *modrules.Change { return modrules.UnexemptRole(in.String("role")) }),
+		ruleSpec(d, "regex-add", "Flag text matching a regular expression (Go RE2 syntax)", "Added",
+			[]bot.Option{pattern(fmt.Sprintf("RE2 expression, at most %d bytes, e.g. (?i)\\bfoo\\d+", moderation.MaxRegexLen), moderation.MaxRegexLen)},
+			func(in *middleware.Interaction) *modrules.Change { return modrules.AddRegex(in.String("pattern")) }),
+		ruleSpec(d, "regex-remove", "Remove a regular expression", "Removed",
+			[]bot.Option{pattern("The expression as added", moderation.MaxRegexLen)},
+			func(in *middleware.Interaction) *modrules.Change { return modrules.RemoveRegex(in.String("pattern")) }),
+		ruleSpec(d, "regex-label", "Set the category and severity regex matches count as", "Set",
+			[]bot.Option{category(true), severity(true)},
+			func(in *middleware.Interaction) *modrules.Change {
+				sev, _ := moderation.ParseSeverity(in.String("severity"))
+				return modrules.LabelRegexes(moderation.Category(in.String("category")), sev)
+			}),
+		bot.Spec{
+			Name: "security moderation rules", Description: "This server's content-moderation rules",
+			Policy: staff(middleware.Admin, "", middleware.NoAudit),
+			Handle: func(ctx context.Context, in *middleware.Interaction) error {
+				r, err := d.ModRules.Rules(ctx, in.GuildID)
+				if err != nil {
+					return err
+				}
+				return in.Send(ctx, middleware.Response{Embeds: []*discordgo.MessageEmbed{rulesEmbed(r)}})
+			},
+		},
+		bot.Spec{
+			Name: "security moderation test", Description: "Check a text against this server's rules (nothing is stored)",
+			Options: []bot.Option{{Name: "text", Description: "Text to check", Type: bot.String, Required: true, MaxLength: 4000}},
+			Policy:  staff(middleware.Admin, "", middleware.NoAudit),
+			Handle: func(ctx context.Context, in *middleware.Interaction) error {
+				g, err := d.ModRules.Guild(ctx, in.GuildID)
+				if err != nil {
+					return err
+				}
+				return in.Say(ctx, "%s", verdictText(in.String("text"), g))
+			},
+		},
+	)
+	reg.AddComponent(dismissAllowButton(d), confirmWarnButton(d))
+}
+
+// ruleSpec declares one audited rule change.
+func ruleSpec(d Deps, sub, desc, verb string, opts []bot.Option, change func(*middleware.Interaction) *modrules.Change) bot.Spec {
+	return bot.Spec{
+		Name: "security moderation " + sub, Description: desc, Options: opts,
+		Policy: staff(middleware.Admin, "moderation-"+sub, middleware.DatabaseOnly),
+		Handle: func(ctx context.Context, in *middleware.Interaction) error {
+			c := change(in)
+			r, err := d.ModRules.Apply(ctx, in.GuildID, c, auditlog.Entry(in, "", ""))
+			var ie *modrules.InputError
+			if errors.As(err, &ie) {
+				return middleware.Errorf("❌ Nothing changed: %s", ie.Message)
+			}
+			if err != nil {
+				return err
+			}
+			return in.Say(ctx, "✅ %s %s. Rules version %d, in force now.", verb, c.Summary, r.Version)
+		},
+	}
+}
+
+// rulesEmbed shows a guild's rules within Discord's field limits.
+func rulesEmbed(r modrules.Rules) *discordgo.MessageEmbed {
+	e := &discordgo.MessageEmbed{Title: "Content-moderation rules", Color: colorInfo,
+		Description: fmt.Sprintf("Version %d. The built-in lists always apply to categories that are on.", r.Version)}
+	field := func(name string, items []string) {
+		v := strings.Join(items, "\n")
+		if v == "" {
+			v = "none"
+		}
+		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: fmt.Sprintf("%s (%d)", name, len(items)), Value: clip(v, 1000)})
+	}
+	var cats []string
+	for _, c := range moderation.Categories {
+		s := r.Setting(c)
+		state := "off"
+		if s.Enabled {
+			state = "on, " + actionText(s.Action)
+		}
+		cats = append(cats, fmt.Sprintf("%s: %s", c, state))
+	}
+	e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: "Categories", Value: strings.Join(cats, "\n")})
+	var kws []string
+	for _, k := range r.Keywords {
+		kws = append(kws, fmt.Sprintf("`%s` %s, %s", k.Pattern, k.Category, k.Severity))
+	}
+	field("Keywords", kws)
+	field("Allowed", codeList(r.Allow))
+	var roles []string
+	for _, id := range r.ExemptRoles {
+		roles = append(roles, "<@&"+id+">")
+	}
+	field("Exempt roles", roles)
+	label := ""
+	if len(r.Regexes) > 0 {
+		label = fmt.Sprintf(", counted as %s, %s", orDefault(string(r.RegexCategory), "profanity"), r.RegexSeverity)
+	}
+	field("Regexes"+label, codeList(r.Regexes))
+	return e
+}
+
+func actionText(a modrules.Action) string {
+	switch a {
+	case modrules.ActionFlag:
+		return "flag for review"
+	case modrules.ActionRefuse:
+		return "refuse"
+	}
+	return "flag, refuse critical"
+}
+
+func codeList(items []string) []string {
+	out := make([]string, len(items))
+	for i, s := range items {
+		out[i] = "`" + strings.ReplaceAll(s, "`", "'") + "`"
+	}
+	return out
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// verdictText renders what the guild's rules make of a text.
+func verdictText(text string, g *modrules.Guild) string {
+	v := g.Check(text)
+	if !v.Flagged {
+		return "✅ Not flagged."
+	}
+	action := "flagged for review"
+	if g.Refuses(v) {
+		action = "refused"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "⚠️ Would be %s: %s (%s, %s).", action, v.Reason, v.Category, v.Severity)
+	for i, m := range v.Matches {
+		if i == 10 {
+			fmt.Fprintf(&b, "\n… and %d more", len(v.Matches)-i)
+			break
+		}
+		fmt.Fprintf(&b, "\n• `%s` %s, %s: \"%s\"", m.Term, m.Category, m.Severity, escape(clip(text[m.Start:m.End], 80)))
+	}
+	return b.String()
+}
+
+// reviewButtons are one flag's row in the review queue: dismiss, dismiss
+// and allow the matched term (when there is one), confirm, confirm and warn.
+func reviewButtons(d Deps, guildID string, f store.ContentFlag) []discordgo.MessageComponent {
+	id := strconv.FormatInt(f.ID, 10)
+	row := []discordgo.MessageComponent{discordgo.Button{Label: "Dismiss #" + id, Style: discordgo.SecondaryButton,
+		CustomID: d.Signer.MustSign("flag-dismiss", guildID, id)}}
+	if d.ModRules != nil && f.MatchedTerm != nil && *f.MatchedTerm != "" {
+		row = append(row, discordgo.Button{Label: clip(fmt.Sprintf("Dismiss, allow “%s”", *f.MatchedTerm), 80), Style: discordgo.SecondaryButton,
+			CustomID: d.Signer.MustSign("flag-dismiss-allow", guildID, id)})
+	}
+	row = append(row, discordgo.Button{Label: "Confirm #" + id, Style: discordgo.DangerButton,
+		CustomID: d.Signer.MustSign("flag-confirm", guildID, id)})
+	if d.ModRules != nil {
+		row = append(row, discordgo.Button{Label: "Confirm + warn #" + id, Style: discordgo.DangerButton,
+			CustomID: d.Signer.MustSign("flag-confirm-warn", guildID, id)})
+	}
+	return row
+}
+
+// flagID reads the flag id a review button carries.
+func flagID(in *middleware.Interaction) (int64, error) {
+	if len(in.Values) < 1 {
+		return 0, middleware.Errorf(bot.MsgForged)
+	}
+	id, err := strconv.ParseInt(in.Values[0], 10, 64)
+	if err != nil {
+		return 0, middleware.Errorf(bot.MsgForged)
+	}
+	return id, nil
+}
+
+// refreshQueue redraws the review queue in place under a status line.
+func refreshQueue(ctx context.Context, d Deps, in *middleware.Interaction, status string) error {
+	r, err := flagQueue(ctx, d, in.GuildID)
+	if err != nil {
+		return err
+	}
+	r.Content = status
+	r.Update = true
+	return in.Send(ctx, r)
+}
+
+// dismissAllowButton dismisses a flag as a false positive and allows its
+// term in the same transaction.
+func dismissAllowButton(d Deps) bot.Component {
+	return bot.Component{Action: "flag-dismiss-allow", Policy: staff(middleware.Moderator, "flag-dismiss-allow", middleware.DatabaseOnly),
+		Handle: func(ctx context.Context, in *middleware.Interaction) error {
+			id, err := flagID(in)
+			if err != nil {
+				return err
+			}
+			res, err := d.ModRules.DismissAndAllow(ctx, in.GuildID, id, in.User.ID, auditlog.Entry(in, "", ""))
+			var ie *modrules.InputError
+			switch {
+			case errors.Is(err, store.ErrNotFound):
+				return middleware.Errorf("Flag #%d was already reviewed.", id)
+			case errors.As(err, &ie):
+				return middleware.Errorf("❌ Nothing changed: %s", ie.Message)
+			case err != nil:
+				return err
+			}
+			note := fmt.Sprintf("`%s` is now on the allow list", res.Term)
+			if res.AlreadyAllowed {
+				note = fmt.Sprintf("`%s` was already on the allow list", res.Term)
+			}
+			return refreshQueue(ctx, d, in, fmt.Sprintf("Flag #%d dismissed by <@%s>; %s.", id, in.User.ID, note))
+		}}
+}
+
+// confirmWarnButton confirms a flag and gives its author a strike. The two
+// are separate transactions (a warning may time out or ban through
+// Discord): if the warning is refused or fails, the flag stays confirmed
+// and the reply says so.
+func confirmWarnButton(d Deps) bot.Component {
+	return bot.Component{Action: "flag-confirm-warn", Policy: staff(middleware.Moderator, "flag-confirm-warn", middleware.DatabaseOnly),
+		Handle: func(ctx context.Context, in *middleware.Interaction) error {
+			id, err := flagID(in)
+			if err != nil {
+				return err
+			}
+			entry := auditlog.Entry(in, "", "")
+			if d.Strikes == nil {
+				entry.Details["warning"] = "not given: the warning system is off"
+			}
+			f, err := d.Store.ReviewFlag(ctx, in.GuildID, id, "confirmed", in.User.ID, entry)
+			if errors.Is(err, store.ErrNotFound) {
+				return middleware.Errorf("Flag #%d was already reviewed.", id)
+			}
+			if err != nil {
+				return err
+			}
+			status := fmt.Sprintf("Flag #%d confirmed by <@%s>.", f.ID, in.User.ID)
+			if d.Strikes == nil {
+				return refreshQueue(ctx, d, in, status+" ⚠️ No warning given: the warning system is off.")
+			}
+			reason := fmt.Sprintf("Flagged %s confirmed (flag #%d: %s)", strings.ReplaceAll(f.ContentType, "_", " "), f.ID, f.FlagReason)
+			warnEntry := auditlog.Entry(in, f.UserID, reason)
+			warnEntry.ActionType = "warn"
+			warnEntry.Details["flagId"] = f.ID
+			res, err := d.Strikes.Warn(ctx, strike.WarnRequest{
+				GuildID: in.GuildID, InteractionID: in.ID, ModeratorID: in.User.ID, ModeratorName: in.User.Username,
+				UserID: f.UserID, Reason: reason, Severity: strike.Severity(f.Severity), Audit: warnEntry,
+			})
+			var refused *strike.RefusalError
+			switch {
+			case errors.As(err, &refused):
+				status += " ⚠️ No warning given: " + refused.Message
+			case err != nil:
+				in.Log.Error("Warning after a confirmed flag failed", "userId", f.UserID, "flagId", f.ID, "error", err)
+				status += " ⚠️ The warning failed; use /security warn."
+			default:
+				status += fmt.Sprintf(" <@%s> warned: %s", f.UserID, strings.ReplaceAll(WarnReply(res), "\n", " · "))
+			}
+			return refreshQueue(ctx, d, in, status)
+		}}
+}

@@ -1,0 +1,246 @@
+package modrules
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/embodied-community/embodied/internal/moderation"
+)
+
+// Change is one edit of a guild's rules: applied to the loaded rules first,
+// so the whole result can be compiled before anything is written.
+type Change struct {
+	// Summary describes the change for replies and the audit record.
+	Summary string
+	// Details go into the audit record.
+	Details map[string]any
+	apply   func(*Rules) error
+	write   func(ctx context.Context, tx pgx.Tx, guildID string) error
+}
+
+func exec(sql string, args ...any) func(context.Context, pgx.Tx, string) error {
+	return func(ctx context.Context, tx pgx.Tx, guildID string) error {
+		_, err := tx.Exec(ctx, sql, append([]any{guildID}, args...)...)
+		return err
+	}
+}
+
+// remove deletes v from *list, or returns missing when it is not there.
+func remove(list *[]string, v string, missing error) error {
+	i := slices.Index(*list, v)
+	if i < 0 {
+		return missing
+	}
+	*list = slices.Delete(*list, i, i+1)
+	return nil
+}
+
+// AddKeyword blocks a keyword, or changes the category and severity of one
+// already blocked.
+func AddKeyword(pattern string, cat moderation.Category, sev moderation.Severity) *Change {
+	pattern = normalizePattern(pattern)
+	if cat == "" {
+		cat = moderation.CategoryProfanity
+	}
+	if sev == 0 {
+		sev = moderation.SeverityMedium
+	}
+	return &Change{
+		Summary: fmt.Sprintf("keyword `%s` (%s, %s)", pattern, cat, sev),
+		Details: map[string]any{"pattern": pattern, "category": string(cat), "severity": sev.String()},
+		apply: func(r *Rules) error {
+			if err := checkPattern("keyword", pattern); err != nil {
+				return err
+			}
+			if !cat.Valid() {
+				return inputf("unknown category %q", cat)
+			}
+			k := moderation.Keyword{Pattern: pattern, Category: cat, Severity: sev}
+			i := slices.IndexFunc(r.Keywords, func(k moderation.Keyword) bool { return k.Pattern == pattern })
+			if i >= 0 {
+				r.Keywords[i] = k
+			} else {
+				r.Keywords = append(r.Keywords, k)
+			}
+			return nil
+		},
+		write: exec(`INSERT INTO moderation_keywords (guild_id, pattern, category, severity) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (guild_id, pattern) DO UPDATE SET category = EXCLUDED.category, severity = EXCLUDED.severity`,
+			pattern, string(cat), sev.String()),
+	}
+}
+
+// RemoveKeyword unblocks a keyword.
+func RemoveKeyword(pattern string) *Change {
+	pattern = normalizePattern(pattern)
+	return &Change{
+		Summary: fmt.Sprintf("keyword `%s`", pattern),
+		Details: map[string]any{"pattern": pattern},
+		apply: func(r *Rules) error {
+			n := len(r.Keywords)
+			r.Keywords = slices.DeleteFunc(r.Keywords, func(k moderation.Keyword) bool { return k.Pattern == pattern })
+			if len(r.Keywords) == n {
+				return inputf("`%s` is not one of this server's keywords.", pattern)
+			}
+			return nil
+		},
+		write: exec(`DELETE FROM moderation_keywords WHERE guild_id = $1 AND pattern = $2`, pattern),
+	}
+}
+
+// AddAllow adds an allow-list entry.
+func AddAllow(term string) *Change {
+	term = normalizePattern(term)
+	return &Change{
+		Summary: fmt.Sprintf("allowed term `%s`", term),
+		Details: map[string]any{"term": term},
+		apply: func(r *Rules) error {
+			if err := checkPattern("allow entry", term); err != nil {
+				return err
+			}
+			if slices.Contains(r.Allow, term) {
+				return inputf("`%s` is already allowed.", term)
+			}
+			r.Allow = append(r.Allow, term)
+			return nil
+		},
+		write: exec(`INSERT INTO moderation_allow (guild_id, term) VALUES ($1, $2)`, term),
+	}
+}
+
+// RemoveAllow removes an allow-list entry.
+func RemoveAllow(term string) *Change {
+	term = normalizePattern(term)
+	return &Change{
+		Summary: fmt.Sprintf("allowed term `%s`", term),
+		Details: map[string]any{"term": term},
+		apply: func(r *Rules) error {
+			return remove(&r.Allow, term, inputf("`%s` is not on this server's allow list.", term))
+		},
+		write: exec(`DELETE FROM moderation_allow WHERE guild_id = $1 AND term = $2`, term),
+	}
+}
+
+// SetCategory switches a category on or off and sets its action ("" keeps
+// the current one).
+func SetCategory(cat moderation.Category, enabled bool, action Action) *Change {
+	c := &Change{Details: map[string]any{"category": string(cat), "enabled": enabled}}
+	c.apply = func(r *Rules) error {
+		if !cat.Valid() {
+			return inputf("unknown category %q", cat)
+		}
+		s := r.Setting(cat)
+		if action != "" {
+			if !action.Valid() {
+				return inputf("unknown action %q: use flag or refuse", action)
+			}
+			s.Action = action
+		}
+		s.Enabled = enabled
+		i := slices.IndexFunc(r.Categories, func(x CategorySetting) bool { return x.Category == cat })
+		if i >= 0 {
+			r.Categories[i] = s
+		} else {
+			r.Categories = append(r.Categories, s)
+		}
+		c.Details["action"] = string(s.Action)
+		state := "off"
+		if enabled {
+			state = "on, action " + string(s.Action)
+		}
+		c.Summary = fmt.Sprintf("category %s: %s", cat, state)
+		return nil
+	}
+	c.write = func(ctx context.Context, tx pgx.Tx, guildID string) error {
+		_, err := tx.Exec(ctx, `INSERT INTO moderation_categories (guild_id, category, enabled, action) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (guild_id, category) DO UPDATE SET enabled = EXCLUDED.enabled, action = EXCLUDED.action`,
+			guildID, string(cat), enabled, c.Details["action"])
+		return err
+	}
+	return c
+}
+
+// ExemptRole exempts members with a role from moderation.
+func ExemptRole(roleID string) *Change {
+	return &Change{
+		Summary: fmt.Sprintf("exempt role <@&%s>", roleID),
+		Details: map[string]any{"roleId": roleID},
+		apply: func(r *Rules) error {
+			if slices.Contains(r.ExemptRoles, roleID) {
+				return inputf("<@&%s> is already exempt.", roleID)
+			}
+			if len(r.ExemptRoles) >= MaxExemptRoles {
+				return inputf("at most %d exempt roles", MaxExemptRoles)
+			}
+			r.ExemptRoles = append(r.ExemptRoles, roleID)
+			return nil
+		},
+		write: exec(`INSERT INTO moderation_exempt_roles (guild_id, role_id) VALUES ($1, $2)`, roleID),
+	}
+}
+
+// MaxExemptRoles caps a guild's exempt roles, as AutoMod does (20).
+const MaxExemptRoles = 20
+
+// UnexemptRole ends a role's exemption.
+func UnexemptRole(roleID string) *Change {
+	return &Change{
+		Summary: fmt.Sprintf("exempt role <@&%s>", roleID),
+		Details: map[string]any{"roleId": roleID},
+		apply: func(r *Rules) error {
+			return remove(&r.ExemptRoles, roleID, inputf("<@&%s> is not exempt.", roleID))
+		},
+		write: exec(`DELETE FROM moderation_exempt_roles WHERE guild_id = $1 AND role_id = $2`, roleID),
+	}
+}
+
+// AddRegex adds a regex (RE2 syntax, at most moderation.MaxRegexLen bytes).
+func AddRegex(pattern string) *Change {
+	return &Change{
+		Summary: fmt.Sprintf("regex `%s`", pattern),
+		Details: map[string]any{"pattern": pattern},
+		apply: func(r *Rules) error {
+			if slices.Contains(r.Regexes, pattern) {
+				return inputf("that regex is already in the rules.")
+			}
+			r.Regexes = append(r.Regexes, pattern)
+			return nil
+		},
+		write: exec(`INSERT INTO moderation_regexes (guild_id, pattern) VALUES ($1, $2)`, pattern),
+	}
+}
+
+// RemoveRegex removes a regex.
+func RemoveRegex(pattern string) *Change {
+	return &Change{
+		Summary: fmt.Sprintf("regex `%s`", pattern),
+		Details: map[string]any{"pattern": pattern},
+		apply: func(r *Rules) error {
+			return remove(&r.Regexes, pattern, inputf("that regex is not in the rules."))
+		},
+		write: exec(`DELETE FROM moderation_regexes WHERE guild_id = $1 AND pattern = $2`, pattern),
+	}
+}
+
+// LabelRegexes sets the category and severity every regex match reports.
+func LabelRegexes(cat moderation.Category, sev moderation.Severity) *Change {
+	return &Change{
+		Summary: fmt.Sprintf("regex matches count as %s, %s", cat, sev),
+		Details: map[string]any{"category": string(cat), "severity": sev.String()},
+		apply: func(r *Rules) error {
+			if !cat.Valid() {
+				return inputf("unknown category %q", cat)
+			}
+			if sev < moderation.SeverityLow || sev > moderation.SeverityCritical {
+				return inputf("unknown severity")
+			}
+			r.RegexCategory, r.RegexSeverity = cat, sev
+			return nil
+		},
+		write: exec(`UPDATE moderation_settings SET regex_category = $2, regex_severity = $3 WHERE guild_id = $1`,
+			string(cat), sev.String()),
+	}
+}

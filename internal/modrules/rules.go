@@ -1,0 +1,162 @@
+// Package modrules keeps each guild's content-moderation rules: AutoMod-style
+// keywords, an allow list, categories switched on or off with an action each
+// (flag for review or refuse), exempt roles and regexes. Rules live in
+// PostgreSQL; every change is validated by compiling the whole rule set
+// with the moderation engine, written with its audit record in one
+// transaction, and drops the guild's compiled engine from the cache.
+package modrules
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/embodied-community/embodied/internal/moderation"
+)
+
+// Action is what happens to text matching a category.
+type Action string
+
+// Actions. ActionDefault flags everything and refuses only the critical
+// severity (slurs and threats at their worst).
+const (
+	ActionDefault Action = "default"
+	ActionFlag    Action = "flag"
+	ActionRefuse  Action = "refuse"
+)
+
+// Valid reports whether a is a known action.
+func (a Action) Valid() bool { return a == ActionDefault || a == ActionFlag || a == ActionRefuse }
+
+// CategorySetting is a guild's choice for one category. Categories without
+// a setting are on, with ActionDefault.
+type CategorySetting struct {
+	Category moderation.Category
+	Enabled  bool
+	Action   Action
+}
+
+// Rules is one guild's configuration as stored.
+type Rules struct {
+	GuildID string
+	// Version goes up with every change (0: never changed).
+	Version       int64
+	Keywords      []moderation.Keyword
+	Allow         []string
+	Categories    []CategorySetting
+	ExemptRoles   []string
+	Regexes       []string
+	RegexCategory moderation.Category
+	RegexSeverity moderation.Severity
+}
+
+// InputError is a rule change refused because of what the admin typed; its
+// message is meant for them.
+type InputError struct{ Message string }
+
+func (e *InputError) Error() string { return e.Message }
+
+func inputf(format string, args ...any) error {
+	return &InputError{Message: fmt.Sprintf(format, args...)}
+}
+
+// Setting returns the guild's setting for c.
+func (r Rules) Setting(c moderation.Category) CategorySetting {
+	for _, s := range r.Categories {
+		if s.Category == c {
+			return s
+		}
+	}
+	return CategorySetting{Category: c, Enabled: true, Action: ActionDefault}
+}
+
+// Guild is a guild's compiled rules: a moderation.Checker that also knows
+// which verdicts the guild refuses and which roles it exempts. It is safe
+// for concurrent use.
+type Guild struct {
+	Version int64
+	engine  *moderation.Engine
+	actions map[moderation.Category]Action
+	exempt  []string
+}
+
+// Compile builds the guild's engine. All problems are reported at once, as
+// an InputError.
+func (r Rules) Compile() (*Guild, error) {
+	g := &Guild{Version: r.Version, actions: map[moderation.Category]Action{}, exempt: slices.Clone(r.ExemptRoles)}
+	mr := moderation.Rules{Keywords: r.Keywords, Allow: r.Allow, Regexes: r.Regexes,
+		RegexCategory: r.RegexCategory, RegexSeverity: r.RegexSeverity}
+	for _, s := range r.Categories {
+		if !s.Enabled {
+			mr.Disabled = append(mr.Disabled, s.Category)
+		}
+		if !s.Action.Valid() {
+			return nil, inputf("category %s: unknown action %q", s.Category, s.Action)
+		}
+		g.actions[s.Category] = s.Action
+	}
+	empty := len(mr.Keywords) == 0 && len(mr.Allow) == 0 && len(mr.Regexes) == 0 && len(mr.Disabled) == 0
+	if empty {
+		g.engine = moderation.Default()
+		return g, nil
+	}
+	e, err := moderation.New(mr)
+	if err != nil {
+		return nil, &InputError{Message: strings.TrimPrefix(err.Error(), "compile moderation rules: ")}
+	}
+	g.engine = e
+	return g, nil
+}
+
+// Engine is the guild's compiled engine (for moderation.RunCLI).
+func (g *Guild) Engine() *moderation.Engine { return g.engine }
+
+// Check runs the guild's engine.
+func (g *Guild) Check(text string) moderation.Verdict { return g.engine.Check(text) }
+
+// Refuses reports whether the guild refuses text with this verdict: a match
+// in a category set to refuse, or a critical match in a category left at
+// the default. Categories set to flag are never refused.
+func (g *Guild) Refuses(v moderation.Verdict) bool {
+	for _, m := range v.Matches {
+		switch g.actions[m.Category] {
+		case ActionRefuse:
+			return true
+		case ActionFlag:
+		default:
+			if m.Severity >= moderation.SeverityCritical {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Exempt reports whether a member with these roles skips moderation.
+func (g *Guild) Exempt(roles []string) bool {
+	for _, r := range roles {
+		if slices.Contains(g.exempt, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkPattern validates a keyword or allow entry on its own, for a message
+// that names just it.
+func checkPattern(what, p string) error {
+	var err error
+	if what == "allow entry" {
+		_, err = moderation.New(moderation.Rules{Allow: []string{p}, NoBuiltin: true})
+	} else {
+		_, err = moderation.New(moderation.Rules{Keywords: []moderation.Keyword{{Pattern: p}}, NoBuiltin: true})
+	}
+	if err != nil {
+		return &InputError{Message: strings.TrimPrefix(err.Error(), "compile moderation rules: ")}
+	}
+	return nil
+}
+
+// normalizePattern is how patterns are stored: trimmed and lower-cased, so
+// "Cat*" and "cat*" are one entry. Matching is case-insensitive anyway.
+func normalizePattern(p string) string { return strings.ToLower(strings.TrimSpace(p)) }
