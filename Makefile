@@ -16,12 +16,16 @@ build: ## build bin/embodied
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/embodied
 
 .PHONY: run
-run: build ## run the bot (throwaway database when DATABASE_URL is unset)
+run: build ## run the bot; without DISCORD_TOKEN the sandbox (throwaway database when DATABASE_URL is unset)
 	@$(WITH_DB) bash -c '$(BIN) migrate up && exec $(BIN) run'
 
 .PHONY: test
 test: ## run every test against a real PostgreSQL (throwaway cluster when DATABASE_URL is unset)
 	@$(WITH_DB) $(GO) test -race -count=1 -timeout 20m ./...
+
+.PHONY: smoke
+smoke: build ## run the rollout guide's smoke tests against the sandbox (throwaway database when DATABASE_URL is unset)
+	@$(WITH_DB) bash -c '$(BIN) migrate up && exec $(BIN) smoke'
 
 .PHONY: lint
 lint: ## gofmt check, go vet, staticcheck
