@@ -74,7 +74,7 @@ func TestRunbookCommands(t *testing.T) {
 			continue
 		}
 		if len(positional) > 0 && (sub == "migrate" || sub == "backup") {
-			if !regexp.MustCompile(`\b` + regexp.QuoteMeta(positional[0]) + `\b`).MatchString(stdout.String()) &&
+			if !regexp.MustCompile(`\b`+regexp.QuoteMeta(positional[0])+`\b`).MatchString(stdout.String()) &&
 				!strings.HasPrefix(positional[0], "backup-") {
 				t.Errorf("embodied %s: action %q not in the usage:\n%s", strings.Join(args, " "), positional[0], stdout.String())
 			}
