@@ -2,16 +2,19 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/embodied-community/embodied/internal/app"
 	"github.com/embodied-community/embodied/internal/config"
 	"github.com/embodied-community/embodied/internal/logging"
+	"github.com/embodied-community/embodied/internal/rollout"
 )
 
 func init() {
@@ -21,6 +24,13 @@ func init() {
 			return err
 		}
 		cfg, err := config.Load(true)
+		if sandboxFallback(err) {
+			if cfg, err = config.Load(false); err != nil {
+				return err
+			}
+			fmt.Fprintln(stdout, "No DISCORD_TOKEN (or DISCORD_TOKEN_FILE) is set: starting the sandbox instead of the bot. Nothing reaches Discord; set DISCORD_TOKEN to run the real bot.")
+			return runSandbox(cfg, "", stdout)
+		}
 		if err != nil {
 			return err
 		}
@@ -31,8 +41,48 @@ func init() {
 		defer closer.Close()
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
-		return app.Run(ctx, cfg, logger)
+		return runBot(ctx, cfg, logger)
 	})
+}
+
+// sandboxFallback reports whether `run` should start the sandbox: no token
+// is configured at all, a database is (make run always sets DATABASE_URL),
+// and this is not production. Otherwise the missing token stays an error
+// (exit 2) naming DISCORD_TOKEN.
+func sandboxFallback(err error) bool {
+	var ve *config.ValidationError
+	if !errors.As(err, &ve) || os.Getenv("DISCORD_TOKEN") != "" || os.Getenv("DISCORD_TOKEN_FILE") != "" ||
+		os.Getenv("DATABASE_URL") == "" || strings.EqualFold(os.Getenv("APP_ENV"), string(config.EnvProduction)) {
+		return false
+	}
+	for _, p := range ve.Problems {
+		if p.Var == "DISCORD_TOKEN" {
+			return true
+		}
+	}
+	return false
+}
+
+// runBot runs the bot until ctx ends, recording every periodic health run
+// for `embodied doctor --enforcement`.
+func runBot(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
+	a, err := app.Start(ctx, cfg, logger, app.Options{})
+	if err != nil {
+		return err
+	}
+	var rec *rollout.Recorder
+	if cfg.EnableHealthchecks {
+		rec = rollout.NewRecorder(a.Store.Pool(), a.Health.Snapshot, rollout.RecorderOptions{Interval: cfg.HealthcheckInterval,
+			Enforce: cfg.EnforceModeration, Env: string(cfg.Env), Logger: logging.Component(logger, "HealthCheck")})
+		rec.Start(ctx)
+	}
+	<-ctx.Done()
+	if rec != nil {
+		rec.Stop()
+	}
+	stopCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	return a.Stop(stopCtx)
 }
 
 // newLogger builds the process logger from the configuration and makes it

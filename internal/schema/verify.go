@@ -85,6 +85,11 @@ func Expected() []Check {
 	c = append(c, columns("moderation_regexes", "guild_id", "pattern")...)
 	c = append(c, Check{Kind: "constraint", Table: "moderation_categories", Name: "refuse"})
 	c = append(c, columns("content_flags", "matched_term")[1:]...)
+	// 050 rollout records
+	c = append(c, columns("health_runs", "ran_at", "passed", "enforce_moderation", "app_env", "failures", "error")...)
+	c = append(c, indexes("health_runs", "health_runs_recent_idx")...)
+	c = append(c, columns("smoke_runs", "started_at", "finished_at", "passed", "total", "failed", "results")...)
+	c = append(c, indexes("smoke_runs", "smoke_runs_recent_idx")...)
 	return c
 }
 

@@ -1,0 +1,254 @@
+// Package rollout keeps the records the enforcement gate reads: one row per
+// periodic health check run (the safe-mode soak of the rollout guide) and one
+// per `embodied smoke` run. The bot writes health runs with a Recorder, the
+// smoke command writes its runs, and `embodied doctor --enforcement` reads
+// both.
+package rollout
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/embodied-community/embodied/internal/health"
+	"github.com/embodied-community/embodied/internal/store"
+)
+
+// HealthRun is one periodic health check run as recorded.
+type HealthRun struct {
+	At       time.Time `db:"ran_at"`
+	Passed   bool      `db:"passed"`
+	Enforce  bool      `db:"enforce_moderation"`
+	Env      string    `db:"app_env"`
+	Failures int       `db:"failures"`
+	Err      string    `db:"error"`
+}
+
+// healthRetention bounds the health_runs table; the gate needs 24 hours.
+const healthRetention = 90 * 24 * time.Hour
+
+// RecordHealth stores one health run and drops runs past the retention.
+func RecordHealth(ctx context.Context, pool *pgxpool.Pool, r HealthRun) error {
+	if len(r.Err) > 1000 {
+		r.Err = r.Err[:1000]
+	}
+	_, err := pool.Exec(ctx, `
+		INSERT INTO health_runs (ran_at, passed, enforce_moderation, app_env, failures, error)
+		VALUES ($1, $2, $3, $4, $5, $6)`, r.At, r.Passed, r.Enforce, r.Env, r.Failures, r.Err)
+	if err != nil {
+		return fmt.Errorf("record health run: %w", err)
+	}
+	if _, err := pool.Exec(ctx, `DELETE FROM health_runs WHERE ran_at < $1`, r.At.Add(-healthRetention)); err != nil {
+		return fmt.Errorf("prune health runs: %w", err)
+	}
+	return nil
+}
+
+// HealthRunsSince returns the runs at or after since, newest first.
+func HealthRunsSince(ctx context.Context, pool *pgxpool.Pool, since time.Time) ([]HealthRun, error) {
+	rows, err := pool.Query(ctx, `
+		SELECT ran_at, passed, enforce_moderation, app_env, failures, error
+		FROM health_runs WHERE ran_at >= $1 ORDER BY ran_at DESC`, since)
+	if err != nil {
+		return nil, fmt.Errorf("read health runs: %w", err)
+	}
+	runs, err := pgx.CollectRows(rows, pgx.RowToStructByName[HealthRun])
+	if err != nil {
+		return nil, fmt.Errorf("read health runs: %w", err)
+	}
+	return runs, nil
+}
+
+// Soak is the current unbroken stretch of passing health runs in safe mode.
+type Soak struct {
+	// From and To are the first and last run of the stretch.
+	From, To time.Time
+	Runs     int
+	// BrokenBy says what ended the stretch before From ("" when the records
+	// simply start there).
+	BrokenBy string
+}
+
+// Duration is how long the stretch lasted.
+func (s Soak) Duration() time.Duration { return s.To.Sub(s.From) }
+
+// CurrentSoak walks back from the newest run (runs newest first) while runs
+// pass, enforcement stays off and no two runs are more than maxGap apart.
+func CurrentSoak(runs []HealthRun, maxGap time.Duration) Soak {
+	var s Soak
+	for i, r := range runs {
+		switch {
+		case !r.Passed:
+			s.BrokenBy = fmt.Sprintf("a failed health check at %s", r.At.UTC().Format(time.RFC3339))
+		case r.Enforce:
+			s.BrokenBy = fmt.Sprintf("a run with enforcement on at %s", r.At.UTC().Format(time.RFC3339))
+		case i > 0 && runs[i-1].At.Sub(r.At) > maxGap:
+			s.BrokenBy = fmt.Sprintf("no health check between %s and %s", r.At.UTC().Format(time.RFC3339), runs[i-1].At.UTC().Format(time.RFC3339))
+		}
+		if s.BrokenBy != "" {
+			return s
+		}
+		if i == 0 {
+			s.To = r.At
+		}
+		s.From = r.At
+		s.Runs++
+	}
+	return s
+}
+
+// SmokeResult is one smoke test's outcome.
+type SmokeResult struct {
+	Name     string `json:"name"`
+	Passed   bool   `json:"passed"`
+	Expected string `json:"expected"`
+	Seen     string `json:"seen"`
+}
+
+// SmokeRun is one `embodied smoke` run.
+type SmokeRun struct {
+	StartedAt  time.Time     `db:"started_at"`
+	FinishedAt time.Time     `db:"finished_at"`
+	Passed     bool          `db:"passed"`
+	Total      int           `db:"total"`
+	Failed     int           `db:"failed"`
+	Results    []SmokeResult `db:"results"`
+}
+
+// RecordSmoke stores a smoke run.
+func RecordSmoke(ctx context.Context, pool *pgxpool.Pool, r SmokeRun) error {
+	results, err := json.Marshal(r.Results)
+	if err != nil {
+		return fmt.Errorf("encode smoke results: %w", err)
+	}
+	_, err = pool.Exec(ctx, `
+		INSERT INTO smoke_runs (started_at, finished_at, passed, total, failed, results)
+		VALUES ($1, $2, $3, $4, $5, $6)`, r.StartedAt, r.FinishedAt, r.Passed, r.Total, r.Failed, results)
+	if err != nil {
+		return fmt.Errorf("record smoke run: %w", err)
+	}
+	return nil
+}
+
+// LastSmoke returns the newest smoke run, or store.ErrNotFound.
+func LastSmoke(ctx context.Context, pool *pgxpool.Pool) (SmokeRun, error) {
+	rows, err := pool.Query(ctx, `
+		SELECT started_at, finished_at, passed, total, failed, results
+		FROM smoke_runs ORDER BY finished_at DESC, id DESC LIMIT 1`)
+	if err != nil {
+		return SmokeRun{}, fmt.Errorf("read the last smoke run: %w", err)
+	}
+	run, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[SmokeRun])
+	if errors.Is(err, pgx.ErrNoRows) {
+		return SmokeRun{}, store.ErrNotFound
+	}
+	if err != nil {
+		return SmokeRun{}, fmt.Errorf("read the last smoke run: %w", err)
+	}
+	return run, nil
+}
+
+// RecorderOptions configures a Recorder.
+type RecorderOptions struct {
+	// Interval is the health check interval; the recorder looks for a new
+	// report four times per interval.
+	Interval time.Duration
+	Enforce  bool
+	Env      string
+	Logger   *slog.Logger
+}
+
+// Recorder stores every new periodic health report. It polls the checker's
+// Snapshot, so the health package needs no hook.
+type Recorder struct {
+	pool     *pgxpool.Pool
+	snapshot func() *health.Report
+	o        RecorderOptions
+
+	mu     sync.Mutex
+	last   time.Time
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// NewRecorder returns a Recorder of snapshot's reports; call Start.
+func NewRecorder(pool *pgxpool.Pool, snapshot func() *health.Report, o RecorderOptions) *Recorder {
+	if o.Interval <= 0 {
+		o.Interval = 5 * time.Minute
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Recorder{pool: pool, snapshot: snapshot, o: o}
+}
+
+// Start polls until ctx ends or Stop is called.
+func (r *Recorder) Start(ctx context.Context) {
+	ctx, cancel := context.WithCancel(ctx)
+	r.mu.Lock()
+	r.cancel, r.done = cancel, make(chan struct{})
+	done := r.done
+	r.mu.Unlock()
+	every := min(max(r.o.Interval/4, 100*time.Millisecond), time.Minute)
+	go func() {
+		defer close(done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := r.runOnce(ctx); err != nil && ctx.Err() == nil {
+					r.o.Logger.Warn("Health run not recorded", "error", err)
+				}
+			}
+		}
+	}()
+}
+
+// Stop ends the polling and waits for it.
+func (r *Recorder) Stop() {
+	r.mu.Lock()
+	cancel, done := r.cancel, r.done
+	r.mu.Unlock()
+	if cancel == nil {
+		return
+	}
+	cancel()
+	<-done
+}
+
+// runOnce records the latest report if it is new.
+func (r *Recorder) runOnce(ctx context.Context) error {
+	rep := r.snapshot()
+	if rep == nil {
+		return nil
+	}
+	r.mu.Lock()
+	seen := !rep.At.After(r.last)
+	r.mu.Unlock()
+	if seen {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	run := HealthRun{At: rep.At, Passed: rep.Passed(), Enforce: r.o.Enforce, Env: r.o.Env, Failures: rep.ConsecutiveFailures}
+	if err := rep.Err(); err != nil {
+		run.Err = err.Error()
+	}
+	if err := RecordHealth(ctx, r.pool, run); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.last = rep.At
+	r.mu.Unlock()
+	return nil
+}

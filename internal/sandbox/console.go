@@ -1,0 +1,568 @@
+package sandbox
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/embodied-community/embodied/internal/discordsim"
+)
+
+// Console reads sandbox commands and prints what the members would see in
+// Discord. It is not safe for concurrent use.
+type Console struct {
+	w     *World
+	out   io.Writer
+	actor *discordsim.Member
+
+	// buttons are the clickable components of the last reply, numbered
+	// from 1 for `click N`.
+	buttons []button
+	// seen remembers how much of each member's DMs, the bans and the
+	// timeouts has been shown.
+	seenDMs      map[string]int
+	seenBans     map[string]bool
+	seenTimeouts map[string]time.Time
+}
+
+type button struct {
+	msg      *discordsim.Message
+	customID string
+	label    string
+}
+
+// NewConsole returns a console on w writing to out; commands run as alice
+// until `as NAME` says otherwise.
+func NewConsole(w *World, out io.Writer) *Console {
+	c := &Console{w: w, out: out, actor: w.Member("alice"),
+		seenDMs: map[string]int{}, seenBans: map[string]bool{}, seenTimeouts: map[string]time.Time{}}
+	return c
+}
+
+// Prompt is the input prompt, naming the member commands run as.
+func (c *Console) Prompt() string { return c.actor.User.Username + "> " }
+
+// Banner introduces the sandbox.
+func (c *Console) Banner() {
+	fmt.Fprintf(c.out, `embodied sandbox: the bot is connected to a local Discord emulator at %s.
+Nothing reaches Discord: every member, message, DM, timeout and ban below is simulated.
+Guild %q; members: %s.
+Type a slash command (it runs as %s), "as NAME /command ..." to run it as someone else,
+"help" for everything else. Tab completes commands, options and members.
+`, c.w.Sim.URL(), c.w.Guild.Name, strings.Join(c.names(), ", "), c.actor.User.Username)
+}
+
+// Run executes every line of in until EOF or quit, echoing each line after
+// the prompt (so a transcript reads like a session).
+func (c *Console) Run(ctx context.Context, in io.Reader) error {
+	sc := bufio.NewScanner(in)
+	for {
+		fmt.Fprint(c.out, c.Prompt())
+		if !sc.Scan() {
+			fmt.Fprintln(c.out)
+			return sc.Err()
+		}
+		fmt.Fprintln(c.out, sc.Text())
+		if c.Exec(ctx, sc.Text()) {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+	}
+}
+
+const help = `Commands:
+  /command [sub] [option:value ...]   run a slash command as the current member
+                                      (values with spaces in quotes: notes:"two words";
+                                      members by name: user:bob or user:@bob)
+  as NAME                             run the next commands as NAME
+  as NAME /command ...                run one command as NAME
+  click N                             click button N of the last reply
+  dms [NAME]                          show the DMs the bot sent (to NAME)
+  bans | timeouts                     who is banned / timed out in the guild
+  logs [N]                            the bot's last N log lines (default 15)
+  users                               the members and their roles
+  help                                this text
+  quit                                stop the sandbox (Ctrl-D works too)
+`
+
+// Exec runs one console line and reports whether the console should stop.
+func (c *Console) Exec(ctx context.Context, line string) (quit bool) {
+	words, err := split(line)
+	if err != nil {
+		fmt.Fprintf(c.out, "✗ %v\n", err)
+		return false
+	}
+	if len(words) == 0 {
+		return false
+	}
+	switch words[0] {
+	case "quit", "exit":
+		return true
+	case "help", "?":
+		fmt.Fprint(c.out, help)
+		fmt.Fprintf(c.out, "Slash commands: %s\nMembers: %s\n", strings.Join(c.commandPaths(), ", "), strings.Join(c.names(), ", "))
+	case "users":
+		c.users()
+	case "as":
+		if len(words) < 2 {
+			fmt.Fprintln(c.out, "✗ as NAME [/command ...]")
+			return false
+		}
+		m := c.w.Member(words[1])
+		if m == nil {
+			fmt.Fprintf(c.out, "✗ no member %q (members: %s)\n", words[1], strings.Join(c.names(), ", "))
+			return false
+		}
+		if len(words) == 2 {
+			c.actor = m
+			fmt.Fprintf(c.out, "Now acting as %s.\n", m.User.Username)
+			return false
+		}
+		prev := c.actor
+		c.actor = m
+		defer func() { c.actor = prev }()
+		return c.exec(ctx, words[2:])
+	default:
+		return c.exec(ctx, words)
+	}
+	return false
+}
+
+func (c *Console) exec(ctx context.Context, words []string) bool {
+	switch {
+	case strings.HasPrefix(words[0], "/"):
+		c.slash(ctx, words)
+	case words[0] == "click":
+		c.click(ctx, words[1:])
+	case words[0] == "dms":
+		c.dms(words[1:])
+	case words[0] == "bans":
+		c.bans()
+	case words[0] == "timeouts":
+		c.timeouts()
+	case words[0] == "logs":
+		n := 15
+		if len(words) > 1 {
+			if v, err := strconv.Atoi(words[1]); err == nil && v > 0 {
+				n = v
+			}
+		}
+		lines := strings.Split(strings.TrimRight(c.w.Logs(), "\n"), "\n")
+		fmt.Fprintln(c.out, strings.Join(lines[max(0, len(lines)-n):], "\n"))
+	default:
+		fmt.Fprintf(c.out, "✗ unknown command %q: type help\n", words[0])
+	}
+	return false
+}
+
+// slash runs "/cmd [sub] name:value ..." as the current member.
+func (c *Console) slash(ctx context.Context, words []string) {
+	path := []string{strings.TrimPrefix(words[0], "/")}
+	rest := words[1:]
+	for len(rest) > 0 && !strings.Contains(rest[0], ":") {
+		path = append(path, rest[0])
+		rest = rest[1:]
+	}
+	cmd := "/" + strings.Join(path, " ")
+	defs := c.optionDefs(path)
+	var opts []discordsim.Option
+	for _, kv := range rest {
+		name, value, _ := strings.Cut(kv, ":")
+		o, err := c.option(defs, name, value)
+		if err != nil {
+			fmt.Fprintf(c.out, "✗ %s: %v\n", cmd, err)
+			return
+		}
+		opts = append(opts, o)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	ix, err := c.w.Sim.Run(ctx, c.actor, cmd, opts...)
+	if err != nil {
+		switch {
+		case errors.Is(err, discordsim.ErrUnknownCommand):
+			fmt.Fprintf(c.out, "✗ Discord does not know %s (type help for the commands)\n", cmd)
+		case errors.Is(err, discordsim.ErrCommandHidden):
+			fmt.Fprintf(c.out, "✗ Discord does not show %s to %s\n", cmd, c.actor.User.Username)
+		default:
+			fmt.Fprintf(c.out, "✗ %v\n", err)
+		}
+		if ix == nil {
+			return
+		}
+	}
+	c.show(ix)
+}
+
+func (c *Console) click(ctx context.Context, args []string) {
+	if len(args) != 1 {
+		fmt.Fprintln(c.out, "✗ click N")
+		return
+	}
+	n, err := strconv.Atoi(args[0])
+	if err != nil || n < 1 || n > len(c.buttons) {
+		fmt.Fprintf(c.out, "✗ no button %s: the last reply has %d\n", args[0], len(c.buttons))
+		return
+	}
+	b := c.buttons[n-1]
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	ix, err := c.w.Sim.Click(ctx, c.actor, b.msg, b.customID)
+	if err != nil {
+		fmt.Fprintf(c.out, "✗ click %q: %v\n", b.label, err)
+		if ix == nil {
+			return
+		}
+	}
+	c.show(ix)
+}
+
+// show prints what the member sees, then what changed elsewhere.
+func (c *Console) show(ix *discordsim.Interaction) {
+	c.buttons = nil
+	if why := ix.Failed(); why != "" {
+		fmt.Fprintf(c.out, "✗ Discord shows %s \"This interaction failed\" (%s)\n", c.actor.User.Username, why)
+	}
+	if m := ix.Modal(); m != nil {
+		fmt.Fprintf(c.out, "The bot opened a form %q (forms cannot be filled in from the console).\n", m.Title)
+	}
+	for _, m := range ix.Messages() {
+		if m.Deleted {
+			continue
+		}
+		who := "bot"
+		if m.Ephemeral() {
+			who = "bot (only " + c.actor.User.Username + " sees this)"
+		}
+		c.message(who, m.Content, m.Embeds)
+		for _, f := range m.Files {
+			fmt.Fprintf(c.out, "  📎 %s (%d bytes)\n", f.Name, len(f.Data))
+		}
+		c.collectButtons(m)
+	}
+	if len(c.buttons) > 0 {
+		var labels []string
+		for i, b := range c.buttons {
+			labels = append(labels, fmt.Sprintf("[%d] %s", i+1, b.label))
+		}
+		fmt.Fprintf(c.out, "  %s   (click N)\n", strings.Join(labels, "  "))
+	}
+	c.events()
+}
+
+func (c *Console) message(who, content string, embeds []*discordgo.MessageEmbed) {
+	if content != "" {
+		fmt.Fprintf(c.out, "%s: %s\n", who, indent(c.mentions(content), "  "))
+	} else {
+		fmt.Fprintf(c.out, "%s:\n", who)
+	}
+	for _, e := range embeds {
+		title := e.Title
+		if e.Author != nil && title == "" {
+			title = e.Author.Name
+		}
+		fmt.Fprintf(c.out, "  ┌ %s\n", c.mentions(title))
+		if e.Description != "" {
+			fmt.Fprintf(c.out, "  │ %s\n", indent(c.mentions(e.Description), "  │ "))
+		}
+		for _, f := range e.Fields {
+			fmt.Fprintf(c.out, "  │ %s\n  │   %s\n", c.mentions(f.Name), indent(c.mentions(f.Value), "  │   "))
+		}
+		if e.Footer != nil && e.Footer.Text != "" {
+			fmt.Fprintf(c.out, "  └ %s\n", c.mentions(e.Footer.Text))
+		} else {
+			fmt.Fprintln(c.out, "  └")
+		}
+	}
+}
+
+func (c *Console) collectButtons(m *discordsim.Message) {
+	var walk func([]discordgo.MessageComponent)
+	walk = func(cs []discordgo.MessageComponent) {
+		for _, x := range cs {
+			switch v := x.(type) {
+			case *discordgo.ActionsRow:
+				walk(v.Components)
+			case discordgo.ActionsRow:
+				walk(v.Components)
+			case *discordgo.Button:
+				if v.CustomID != "" && !v.Disabled {
+					c.buttons = append(c.buttons, button{msg: m, customID: v.CustomID, label: v.Label})
+				}
+			case discordgo.Button:
+				if v.CustomID != "" && !v.Disabled {
+					c.buttons = append(c.buttons, button{msg: m, customID: v.CustomID, label: v.Label})
+				}
+			}
+		}
+	}
+	walk(m.Components)
+}
+
+// events prints new DMs, bans and timeouts since the last look.
+func (c *Console) events() {
+	for _, m := range c.w.People() {
+		dms := c.w.Sim.DMs(m.ID())
+		for _, d := range dms[min(c.seenDMs[m.ID()], len(dms)):] {
+			c.message("📨 DM to "+m.User.Username, d.Content, d.Embeds)
+		}
+		c.seenDMs[m.ID()] = len(dms)
+		if until, ok := c.w.Sim.Timeout(c.w.Guild.ID, m.ID()); ok && !until.Equal(c.seenTimeouts[m.ID()]) {
+			fmt.Fprintf(c.out, "⏱️  %s is timed out until %s\n", m.User.Username, until.UTC().Format("2006-01-02 15:04 UTC"))
+			c.seenTimeouts[m.ID()] = until
+		} else if !ok {
+			delete(c.seenTimeouts, m.ID())
+		}
+	}
+	for _, b := range c.w.Sim.Bans(c.w.Guild.ID) {
+		if !c.seenBans[b.UserID] {
+			fmt.Fprintf(c.out, "🔨 %s is banned (reason: %s)\n", c.name(b.UserID), b.Reason)
+			c.seenBans[b.UserID] = true
+		}
+	}
+}
+
+func (c *Console) dms(args []string) {
+	people := c.w.People()
+	if len(args) > 0 {
+		m := c.w.Member(args[0])
+		if m == nil {
+			fmt.Fprintf(c.out, "✗ no member %q\n", args[0])
+			return
+		}
+		people = []*discordsim.Member{m}
+	}
+	n := 0
+	for _, m := range people {
+		for _, d := range c.w.Sim.DMs(m.ID()) {
+			c.message("📨 DM to "+m.User.Username, d.Content, d.Embeds)
+			n++
+		}
+		c.seenDMs[m.ID()] = len(c.w.Sim.DMs(m.ID()))
+	}
+	if n == 0 {
+		fmt.Fprintln(c.out, "No DMs.")
+	}
+}
+
+func (c *Console) bans() {
+	bans := c.w.Sim.Bans(c.w.Guild.ID)
+	if len(bans) == 0 {
+		fmt.Fprintln(c.out, "Nobody is banned.")
+	}
+	for _, b := range bans {
+		fmt.Fprintf(c.out, "🔨 %s (reason: %s)\n", c.name(b.UserID), b.Reason)
+	}
+}
+
+func (c *Console) timeouts() {
+	n := 0
+	for _, m := range c.w.People() {
+		if until, ok := c.w.Sim.Timeout(c.w.Guild.ID, m.ID()); ok {
+			fmt.Fprintf(c.out, "⏱️  %s until %s\n", m.User.Username, until.UTC().Format("2006-01-02 15:04 UTC"))
+			n++
+		}
+	}
+	if n == 0 {
+		fmt.Fprintln(c.out, "Nobody is timed out.")
+	}
+}
+
+func (c *Console) users() {
+	for _, m := range c.w.People() {
+		p := m.Permissions()
+		what := "member"
+		switch {
+		case m.ID() == c.w.Guild.OwnerID:
+			what = "server owner and bot owner (ADMIN_USER_ID)"
+		case p&discordgo.PermissionAdministrator != 0:
+			what = "Administrator"
+		case p&(discordgo.PermissionBanMembers|discordgo.PermissionModerateMembers) != 0:
+			what = "moderator (ban, timeout)"
+		}
+		fmt.Fprintf(c.out, "  %-10s %s  %s\n", m.User.Username, m.ID(), what)
+	}
+}
+
+// option builds a typed option from text, after the command's definition.
+func (c *Console) option(defs []*discordgo.ApplicationCommandOption, name, value string) (discordsim.Option, error) {
+	var def *discordgo.ApplicationCommandOption
+	for _, d := range defs {
+		if d.Name == name {
+			def = d
+		}
+	}
+	if def == nil {
+		var names []string
+		for _, d := range defs {
+			names = append(names, d.Name)
+		}
+		return discordsim.Option{}, fmt.Errorf("no option %q (options: %s)", name, strings.Join(names, ", "))
+	}
+	switch def.Type {
+	case discordgo.ApplicationCommandOptionInteger:
+		n, err := strconv.ParseInt(value, 10, 64)
+		if err != nil {
+			return discordsim.Option{}, fmt.Errorf("%s: %q is not a whole number", name, value)
+		}
+		return discordsim.Int(name, n), nil
+	case discordgo.ApplicationCommandOptionNumber:
+		f, err := strconv.ParseFloat(value, 64)
+		if err != nil {
+			return discordsim.Option{}, fmt.Errorf("%s: %q is not a number", name, value)
+		}
+		return discordsim.Number(name, f), nil
+	case discordgo.ApplicationCommandOptionBoolean:
+		b, err := strconv.ParseBool(value)
+		if err != nil {
+			return discordsim.Option{}, fmt.Errorf("%s: %q is not true or false", name, value)
+		}
+		return discordsim.Bool(name, b), nil
+	case discordgo.ApplicationCommandOptionUser, discordgo.ApplicationCommandOptionMentionable:
+		m := c.member(value)
+		if m == nil {
+			return discordsim.Option{}, fmt.Errorf("%s: no member %q (members: %s)", name, value, strings.Join(c.names(), ", "))
+		}
+		return discordsim.User(name, m), nil
+	case discordgo.ApplicationCommandOptionChannel:
+		return discordsim.Channel(name, c.w.Guild.ChannelID), nil
+	case discordgo.ApplicationCommandOptionRole:
+		r := c.w.Guild.Role(value)
+		if r == nil {
+			return discordsim.Option{}, fmt.Errorf("%s: no role %q", name, value)
+		}
+		return discordsim.RoleOption(name, r), nil
+	}
+	return discordsim.String(name, value), nil
+}
+
+// member resolves "bob", "@bob" or "<@id>".
+func (c *Console) member(v string) *discordsim.Member {
+	if id, ok := strings.CutPrefix(v, "<@"); ok {
+		return c.w.Guild.Member(strings.TrimSuffix(strings.TrimPrefix(id, "!"), ">"))
+	}
+	return c.w.Member(v)
+}
+
+// mentions renders <@id> as @name.
+func (c *Console) mentions(s string) string {
+	if !strings.Contains(s, "<@") {
+		return s
+	}
+	for _, m := range c.w.People() {
+		s = strings.ReplaceAll(s, "<@"+m.ID()+">", "@"+m.User.Username)
+		s = strings.ReplaceAll(s, "<@!"+m.ID()+">", "@"+m.User.Username)
+	}
+	return s
+}
+
+func (c *Console) name(userID string) string {
+	if m := c.w.Guild.Member(userID); m != nil {
+		return m.User.Username
+	}
+	return userID
+}
+
+func (c *Console) names() []string {
+	var out []string
+	for _, m := range c.w.People() {
+		out = append(out, m.User.Username)
+	}
+	return out
+}
+
+func (c *Console) commands() []*discordgo.ApplicationCommand {
+	cmds := append(c.w.Sim.Commands(""), c.w.Sim.Commands(c.w.Guild.ID)...)
+	slices.SortFunc(cmds, func(a, b *discordgo.ApplicationCommand) int { return strings.Compare(a.Name, b.Name) })
+	return cmds
+}
+
+// commandPaths lists every runnable path, such as "/security warn".
+func (c *Console) commandPaths() []string {
+	var out []string
+	var walk func(prefix string, opts []*discordgo.ApplicationCommandOption) bool
+	walk = func(prefix string, opts []*discordgo.ApplicationCommandOption) bool {
+		found := false
+		for _, o := range opts {
+			if o.Type == discordgo.ApplicationCommandOptionSubCommand || o.Type == discordgo.ApplicationCommandOptionSubCommandGroup {
+				found = true
+				if !walk(prefix+" "+o.Name, o.Options) {
+					out = append(out, prefix+" "+o.Name)
+				}
+			}
+		}
+		return found
+	}
+	for _, cmd := range c.commands() {
+		if !walk("/"+cmd.Name, cmd.Options) {
+			out = append(out, "/"+cmd.Name)
+		}
+	}
+	return out
+}
+
+// optionDefs returns the options of the command path, or nil.
+func (c *Console) optionDefs(path []string) []*discordgo.ApplicationCommandOption {
+	for _, cmd := range c.commands() {
+		if cmd.Name != path[0] {
+			continue
+		}
+		opts := cmd.Options
+		for _, p := range path[1:] {
+			var next []*discordgo.ApplicationCommandOption
+			for _, o := range opts {
+				if o.Name == p {
+					next = o.Options
+				}
+			}
+			opts = next
+		}
+		return opts
+	}
+	return nil
+}
+
+// split breaks a line into words; double quotes group words (and may start
+// after name:, as in notes:"two words").
+func split(line string) ([]string, error) {
+	var words []string
+	var cur strings.Builder
+	in, has := false, false
+	for _, r := range line {
+		switch {
+		case r == '"':
+			in = !in
+			has = true
+		case (r == ' ' || r == '\t') && !in:
+			if has {
+				words = append(words, cur.String())
+				cur.Reset()
+				has = false
+			}
+		default:
+			cur.WriteRune(r)
+			has = true
+		}
+	}
+	if in {
+		return nil, errors.New("unclosed quote")
+	}
+	if has {
+		words = append(words, cur.String())
+	}
+	return words, nil
+}
+
+func indent(s, prefix string) string {
+	return strings.ReplaceAll(s, "\n", "\n"+prefix)
+}
