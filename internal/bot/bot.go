@@ -30,9 +30,7 @@ const (
 )
 
 // EventSink records security events.
-type EventSink interface {
-	Security(audit.SecurityEvent)
-}
+type EventSink = middleware.EventSink
 
 // Options configures a Bot.
 type Options struct {
@@ -75,7 +73,7 @@ func New(s *discordgo.Session, reg *Registry, signer *Signer, opts Options) *Bot
 		opts.Now = time.Now
 	}
 	b := &Bot{s: s, reg: reg, signer: signer, opts: opts, log: logging.Component(opts.Logger, "Bot")}
-	mws := append([]middleware.Middleware{middleware.Recover(opts.Logger)}, opts.Middleware...)
+	mws := append([]middleware.Middleware{middleware.Recover(b.log, opts.Events)}, opts.Middleware...)
 	b.chain = middleware.Chain(b.dispatch, mws...)
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	return b
@@ -144,7 +142,19 @@ func (b *Bot) HandleRaw(ctx context.Context, raw json.RawMessage) {
 	}
 	_ = json.Unmarshal(raw, &extra)
 	if _, dup := b.seen.LoadOrStore(ic.ID, b.opts.Now()); dup {
-		b.log.Info("Duplicate interaction ignored", "interactionId", ic.ID)
+		// Discord delivers an interaction once; a second delivery is a
+		// replay. Nothing runs twice and nothing is answered twice.
+		userID := ""
+		if ic.Member != nil && ic.Member.User != nil {
+			userID = ic.Member.User.ID
+		} else if ic.User != nil {
+			userID = ic.User.ID
+		}
+		b.log.Warn("Duplicate interaction ignored", "interactionId", ic.ID, "userId", userID)
+		if b.opts.Events != nil {
+			b.opts.Events.Security(audit.SecurityEvent{EventType: "replayed_interaction", Severity: audit.Medium,
+				GuildID: ic.GuildID, ActorID: userID, Attempted: "interaction " + ic.ID + " delivered again"})
+		}
 		return
 	}
 	b.handle(ctx, &ic, extra.AttachmentSizeLimit)

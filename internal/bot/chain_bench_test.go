@@ -51,7 +51,7 @@ func BenchmarkChain(b *testing.B) {
 	guard := permission.New([]string{"100000000000000001"}, nopSink{}, logger, nil)
 	mod := moderator.New(nil, logger, moderator.Options{})
 	chain := middleware.Chain(handler,
-		middleware.Recover(logger), limiter.Middleware(), guard.Middleware(), bot.Validate(reg), mod.Middleware(),
+		middleware.Recover(logger, nopSink{}), limiter.Middleware(), guard.Middleware(), bot.Validate(reg), mod.Middleware(),
 		auditlog.Middleware(nopSink{}, logger))
 	text := "Talked to three people at the climbing gym today, felt nervous at first but it went well."
 	newInteraction := func(i int) *middleware.Interaction {

@@ -5,6 +5,7 @@
 package bot
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -50,6 +51,10 @@ type Spec struct {
 	Description string
 	Options     []Option
 	Policy      middleware.Policy
+	// Check refuses a call before any effect or audit record, for rules
+	// beyond the options' own limits (e.g. "only the owner may use this
+	// flag"); it runs right after option validation. Optional.
+	Check func(ctx context.Context, in *middleware.Interaction) error
 	// Defer acknowledges at once: for handlers that may take longer than
 	// about 2 s (they are deferred automatically at 2 s anyway).
 	Defer  bool

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/embodied-community/embodied/internal/audit"
 	"github.com/embodied-community/embodied/internal/config"
 	"github.com/embodied-community/embodied/internal/middleware"
 )
@@ -13,7 +14,9 @@ import (
 // Validate checks a command's options against its declaration: required
 // options, text lengths, number ranges, choices, and user targets (a real id,
 // a member of this guild, not a bot). A bad option gets a clear message and
-// changes nothing.
+// changes nothing. Discord's client enforces the declared limits, so a value
+// outside them, a malformed id or a target outside the guild comes from a
+// modified client or a probe: it is also recorded as a security event.
 func Validate(reg *Registry) middleware.Middleware {
 	return func(next middleware.Handler) middleware.Handler {
 		return func(ctx context.Context, in *middleware.Interaction) error {
@@ -29,6 +32,11 @@ func Validate(reg *Registry) middleware.Middleware {
 					return err
 				}
 			}
+			if spec.Check != nil {
+				if err := spec.Check(ctx, in); err != nil {
+					return err
+				}
+			}
 			return next(ctx, in)
 		}
 	}
@@ -38,7 +46,7 @@ func check(in *middleware.Interaction, o Option) error {
 	v, present := in.Options[o.Name]
 	if !present {
 		if o.Required {
-			return middleware.Errorf("❌ `%s` is required.", o.Name)
+			return middleware.Refuse("option_out_of_range", audit.Medium, "", "❌ `%s` is required.", o.Name)
 		}
 		return nil
 	}
@@ -46,7 +54,7 @@ func check(in *middleware.Interaction, o Option) error {
 	case String:
 		s, ok := v.(string)
 		if !ok {
-			return middleware.Errorf("❌ `%s` must be text.", o.Name)
+			return middleware.Refuse("malformed_option", audit.Medium, "", "❌ `%s` must be text.", o.Name)
 		}
 		n := utf8.RuneCountInString(s)
 		limit := o.MaxLength
@@ -54,37 +62,37 @@ func check(in *middleware.Interaction, o Option) error {
 			limit = 6000
 		}
 		if n > limit {
-			return middleware.Errorf("❌ `%s` is too long: %d characters, the limit is %d.", o.Name, n, limit)
+			return middleware.Refuse("option_out_of_range", audit.Medium, "", "❌ `%s` is too long: %d characters, the limit is %d.", o.Name, n, limit)
 		}
 		if n < o.MinLength || (o.Required && n == 0) {
-			return middleware.Errorf("❌ `%s` is too short: at least %d characters.", o.Name, max(o.MinLength, 1))
+			return middleware.Refuse("option_out_of_range", audit.Medium, "", "❌ `%s` is too short: at least %d characters.", o.Name, max(o.MinLength, 1))
 		}
 		if len(o.Choices) > 0 && !slices.Contains(o.Choices, s) {
-			return middleware.Errorf("❌ `%s` must be one of: %s.", o.Name, strings.Join(o.Choices, ", "))
+			return middleware.Refuse("option_out_of_range", audit.Medium, "", "❌ `%s` must be one of: %s.", o.Name, strings.Join(o.Choices, ", "))
 		}
 	case Integer:
 		n, ok := v.(int64)
 		if !ok {
-			return middleware.Errorf("❌ `%s` must be a whole number.", o.Name)
+			return middleware.Refuse("malformed_option", audit.Medium, "", "❌ `%s` must be a whole number.", o.Name)
 		}
 		if o.HasRange && (n < o.Min || n > o.Max) {
-			return middleware.Errorf("❌ `%s` must be between %d and %d.", o.Name, o.Min, o.Max)
+			return middleware.Refuse("option_out_of_range", audit.Medium, "", "❌ `%s` must be between %d and %d.", o.Name, o.Min, o.Max)
 		}
 	case Boolean:
 		if _, ok := v.(bool); !ok {
-			return middleware.Errorf("❌ `%s` must be true or false.", o.Name)
+			return middleware.Refuse("malformed_option", audit.Medium, "", "❌ `%s` must be true or false.", o.Name)
 		}
 	case UserOption:
 		id, ok := v.(string)
 		if !ok || !config.IsSnowflake(id) {
-			return middleware.Errorf("❌ `%s` is not a valid Discord user.", o.Name)
+			return middleware.Refuse("malformed_id", audit.Medium, "", "❌ `%s` is not a valid Discord user.", o.Name)
 		}
 		u, known := in.Resolved[id]
 		if known && u.Bot && !o.AllowBot {
 			return middleware.Errorf("❌ Bots cannot be the target of this command.")
 		}
 		if !o.AllowNonMember && (!known || u.Member == nil) {
-			return middleware.Errorf("❌ <@%s> is not a member of this server.", id)
+			return middleware.Refuse("target_not_member", audit.Low, id, "❌ <@%s> is not a member of this server.", id)
 		}
 	case Role:
 		if id, ok := v.(string); !ok || !config.IsSnowflake(id) {

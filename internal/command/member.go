@@ -9,6 +9,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/embodied-community/embodied/internal/audit"
 	"github.com/embodied-community/embodied/internal/bot"
 	"github.com/embodied-community/embodied/internal/middleware"
 	"github.com/embodied-community/embodied/internal/store"
@@ -102,6 +103,9 @@ func registerMember(reg *bot.Registry, d Deps) {
 			Handle: func(ctx context.Context, in *middleware.Interaction) error {
 				id, _ := in.Int("id")
 				name, err := d.Store.RemoveBarbie(ctx, in.GuildID, in.User.ID, id)
+				if errors.Is(err, store.ErrNotYours) {
+					return middleware.Refuse("foreign_record", audit.Medium, "", "❌ You have no contact #%d.", id)
+				}
 				if errors.Is(err, store.ErrNotFound) {
 					return middleware.Errorf("❌ You have no contact #%d.", id)
 				}

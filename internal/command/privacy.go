@@ -8,6 +8,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/embodied-community/embodied/internal/audit"
 	"github.com/embodied-community/embodied/internal/bot"
 	"github.com/embodied-community/embodied/internal/middleware"
 	"github.com/embodied-community/embodied/internal/middleware/auditlog"
@@ -49,13 +50,19 @@ func registerPrivacy(reg *bot.Registry, d Deps) {
 			},
 			Policy: staff(middleware.Admin, actionExport, middleware.External),
 			Defer:  true,
+			// A guild admin exports that guild's data; only the bot owner
+			// may read across guilds. Refused before anything is recorded.
+			Check: func(_ context.Context, in *middleware.Interaction) error {
+				if in.Bool("all_guilds", false) && in.Caller < middleware.Owner {
+					u, _ := in.Target("user")
+					return middleware.Refuse("cross_guild_export", audit.High, u.ID, "❌ Only the bot owner can export across servers.")
+				}
+				return nil
+			},
 			Handle: func(ctx context.Context, in *middleware.Interaction) error {
 				u, _ := in.Target("user")
 				subj := privacy.Subject{UserID: u.ID, GuildID: in.GuildID}
 				if in.Bool("all_guilds", false) {
-					if in.Caller < middleware.Owner {
-						return middleware.Errorf("❌ Only the bot owner can export across servers.")
-					}
 					subj.GuildID = ""
 				}
 				return deliverExport(ctx, d, in, subj, true)
@@ -113,14 +120,14 @@ func registerPrivacy(reg *bot.Registry, d Deps) {
 				ActionType: actionErasure, Effect: middleware.DatabaseOnly},
 			Handle: func(ctx context.Context, in *middleware.Interaction) error {
 				if len(in.Values) < 2 {
-					return middleware.Errorf(bot.MsgForged)
+					return middleware.Refuse("forged_component", audit.High, "", bot.MsgForged)
 				}
 				if in.Values[0] != in.User.ID {
-					return middleware.Errorf("❌ Only the member who asked can confirm this.")
+					return middleware.Refuse("foreign_confirmation", audit.High, in.Values[0], "❌ Only the member who asked can confirm this.")
 				}
 				issued, err := strconv.ParseInt(in.Values[1], 10, 64)
 				if err != nil {
-					return middleware.Errorf(bot.MsgForged)
+					return middleware.Refuse("forged_component", audit.High, "", bot.MsgForged)
 				}
 				if d.Now().Sub(time.Unix(issued, 0)) > EraseConfirmWindow {
 					return middleware.Errorf("⌛ This confirmation has expired: run `/privacy delete` again.")

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/embodied-community/embodied/internal/audit"
 	"github.com/embodied-community/embodied/internal/bot"
 	"github.com/embodied-community/embodied/internal/middleware"
 	"github.com/embodied-community/embodied/internal/middleware/auditlog"
@@ -99,11 +100,13 @@ func registerWarn(reg *bot.Registry, d Deps) {
 	)
 }
 
-// userError shows a strike refusal to the caller as is.
+// userError shows a strike refusal to the caller as is, and records it as
+// a security event: warning oneself, the owner, an admin or someone above
+// you, or pardoning a case that does not exist, is not routine.
 func userError(err error) error {
 	var r *strike.RefusalError
 	if errors.As(err, &r) {
-		return middleware.Errorf("%s", r.Message)
+		return middleware.Refuse("moderation_refused", audit.Medium, "", "%s", r.Message)
 	}
 	return err
 }
@@ -165,6 +168,12 @@ func warnings(ctx context.Context, d Deps, in *middleware.Interaction) error {
 		return err
 	}
 	if len(ws) == 0 {
+		// Someone who left or was banned keeps their record here; a user
+		// who was never a member has none, and asking is a cross-guild probe.
+		if target.Member == nil {
+			return middleware.Refuse("target_not_member", audit.Low, target.ID,
+				"❌ <@%s> is not a member of this server and has no record here.", target.ID)
+		}
 		return in.Say(ctx, "✅ <@%s> has no warnings.", target.ID)
 	}
 	name := target.Username

@@ -44,6 +44,9 @@ func (s *Server) component(ctx context.Context, member *Member, msg *Message, cu
 	comp := findComponent(live.Components, customID)
 	snapshot := live.snapshot()
 	s.mu.Unlock()
+	if comp == nil && cfg.hostile {
+		comp = &discordgo.Button{CustomID: customID}
+	}
 	if comp == nil {
 		return nil, fmt.Errorf("%s: %w", customID, ErrNoComponent)
 	}
@@ -95,7 +98,7 @@ func (s *Server) component(ctx context.Context, member *Member, msg *Message, cu
 	default:
 		return nil, fmt.Errorf("%s: %w", customID, ErrNoComponent)
 	}
-	if snapshot.Ephemeral() && origin.User.ID != member.ID() {
+	if snapshot.Ephemeral() && origin.User.ID != member.ID() && !cfg.hostile {
 		return nil, fmt.Errorf("%s: %w: ephemeral message belongs to another user", customID, ErrNoComponent)
 	}
 	ix := &Interaction{ID: s.newID(), Token: randomToken(), Type: discordgo.InteractionMessageComponent, GuildID: origin.GuildID, ChannelID: origin.ChannelID, User: member.User, Command: customID, fileMax: s.opts.AttachmentSizeLimit, target: live}

@@ -34,6 +34,10 @@ func Unchecked(o Option) Option {
 }
 
 type runConfig struct {
+	// hostile delivers what a modified client could send: commands hidden
+	// from the member or the context, options outside their declared limits,
+	// buttons that are not on the message.
+	hostile   bool
 	followups int
 	locale    string
 	channelID string
@@ -62,6 +66,19 @@ func Bool(name string, v bool) Option {
 // User is a user option; the member appears in resolved users (and members in a guild).
 func User(name string, m *Member) Option {
 	return Option{name: name, typ: discordgo.ApplicationCommandOptionUser, value: m.ID(), member: m}
+}
+
+// Hostile makes the delivery what a modified client could send, bypassing
+// the checks Discord's own client makes: a command hidden from the member
+// or invoked in a DM though it is guild-only, options outside the declared
+// limits, a button that is not on the message (a forged custom id). It tests
+// the bot's own, server-side defences.
+func Hostile() Option { return Option{apply: func(c *runConfig) { c.hostile = true }} }
+
+// UserID is a user option carrying a raw id that Discord does not resolve
+// (a hostile or broken client), to test the bot's own checks.
+func UserID(name, id string) Option {
+	return Option{name: name, typ: discordgo.ApplicationCommandOptionUser, value: id}
 }
 
 // RoleOption is a role option.
@@ -151,7 +168,7 @@ func (s *Server) run(ctx context.Context, member *Member, command string, opts [
 	if cmd == nil {
 		return nil, fmt.Errorf("%q: %w", command, ErrUnknownCommand)
 	}
-	if err := s.checkVisible(g, member, cmd); err != nil {
+	if err := s.checkVisible(g, member, cmd); err != nil && !cfg.hostile {
 		return nil, err
 	}
 	defs := cmd.Options
@@ -201,6 +218,9 @@ func (s *Server) run(ctx context.Context, member *Member, command string, opts [
 			return nil, fmt.Errorf("%s: %w: option %q given twice", command, ErrInvalidOption, o.name)
 		}
 		seen[o.name] = true
+		if cfg.hostile {
+			o.unchecked = true
+		}
 		v, err := checkOption(d, o)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", command, err)

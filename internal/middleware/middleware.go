@@ -12,10 +12,13 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/embodied-community/embodied/internal/audit"
 )
 
 // Level is who may run a command.
@@ -218,13 +221,31 @@ func Chain(h Handler, mws ...Middleware) Handler {
 }
 
 // UserError is an error whose message is meant for the caller, as is.
-type UserError struct{ Message string }
+// When Event is set, the refusal is also a security event: an attempt that
+// legitimate use never makes (a target outside the guild, a value outside
+// the limits Discord enforces, someone else's record).
+type UserError struct {
+	Message string
+	Event   *audit.SecurityEvent
+}
 
 func (e *UserError) Error() string { return e.Message }
 
 // Errorf returns a UserError.
 func Errorf(format string, args ...any) error {
 	return &UserError{Message: fmt.Sprintf(format, args...)}
+}
+
+// Refuse returns a UserError that is also recorded as a security event of
+// eventType, naming targetID (may be "") and what was attempted.
+func Refuse(eventType string, severity audit.Severity, targetID, format string, args ...any) error {
+	return &UserError{Message: fmt.Sprintf(format, args...),
+		Event: &audit.SecurityEvent{EventType: eventType, Severity: severity, TargetID: targetID}}
+}
+
+// EventSink records security events (audit.Writer).
+type EventSink interface {
+	Security(audit.SecurityEvent)
 }
 
 // Send sends r as the interaction's response, ephemeral when the command's
@@ -242,7 +263,7 @@ func (in *Interaction) Say(ctx context.Context, format string, args ...any) erro
 // Recover turns a handler's panic or unexpected error into an ephemeral
 // "something went wrong (ref XXXX)" reply, with the details logged under the
 // same ref; a UserError is shown as is. Nothing reaches the gateway loop.
-func Recover(logger *slog.Logger) Middleware {
+func Recover(logger *slog.Logger, events EventSink) Middleware {
 	return func(next Handler) Handler {
 		return func(ctx context.Context, in *Interaction) (err error) {
 			defer func() {
@@ -254,6 +275,15 @@ func Recover(logger *slog.Logger) Middleware {
 				}
 				var ue *UserError
 				if errors.As(err, &ue) {
+					if ue.Event != nil && events != nil {
+						ev := *ue.Event
+						ev.GuildID, ev.ActorID = in.GuildID, in.User.ID
+						ev.Attempted = in.Attempted()
+						ev.Details = map[string]any{"refusal": ue.Message}
+						logger.Warn("Security event", "eventType", ev.EventType, "userId", in.User.ID,
+							"guildId", in.GuildID, "targetId", ev.TargetID, "attempted", ev.Attempted)
+						events.Security(ev)
+					}
 					if rerr := in.Reply.Respond(ctx, Response{Content: ue.Message, Ephemeral: true}); rerr != nil {
 						logger.Warn("Could not send an error reply", "error", rerr)
 					}
@@ -272,6 +302,29 @@ func Recover(logger *slog.Logger) Middleware {
 			return next(ctx, in)
 		}
 	}
+}
+
+// Attempted describes what the caller tried, for security events:
+// "/security audit limit=1000000000" or "component flag-dismiss|…".
+func (in *Interaction) Attempted() string {
+	if in.Kind != KindCommand {
+		return "component " + in.CustomID
+	}
+	var b strings.Builder
+	b.WriteString("/" + in.Command)
+	keys := make([]string, 0, len(in.Options))
+	for k := range in.Options {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := fmt.Sprint(in.Options[k])
+		if len(v) > 40 {
+			v = v[:40] + "…"
+		}
+		fmt.Fprintf(&b, " %s=%s", k, v)
+	}
+	return b.String()
 }
 
 // NewRef returns a short reference that ties a user-facing error to its log

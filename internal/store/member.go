@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -139,13 +140,26 @@ func (s *Store) BarbieList(ctx context.Context, guildID, userID string, limit in
 	return list, nil
 }
 
-// RemoveBarbie deletes one of the member's own contacts by id, or returns
-// ErrNotFound.
+// ErrNotYours is returned when a record exists but belongs to another
+// member or guild: a probe, not a mistake.
+var ErrNotYours = errors.New("belongs to another member")
+
+// RemoveBarbie deletes one of the member's own contacts by id. It returns
+// ErrNotFound when there is no such contact, and ErrNotYours when the id is
+// someone else's (in any guild).
 func (s *Store) RemoveBarbie(ctx context.Context, guildID, userID string, id int64) (string, error) {
 	var name string
 	err := s.pool.QueryRow(ctx, `DELETE FROM barbie_list WHERE guild_id = $1 AND user_id = $2 AND id = $3 RETURNING name`,
 		guildID, userID, id).Scan(&name)
-	if _, err = one(name, err); err != nil {
+	if _, err = one(name, err); errors.Is(err, ErrNotFound) {
+		var exists bool
+		if qerr := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM barbie_list WHERE id = $1)`, id).Scan(&exists); qerr != nil {
+			err = qerr
+		} else if exists {
+			err = ErrNotYours
+		}
+	}
+	if err != nil {
 		return "", fmt.Errorf("remove contact %d of %s/%s: %w", id, guildID, userID, err)
 	}
 	return name, nil
