@@ -54,7 +54,6 @@ type gwConn struct {
 	ws      *websocket.Conn
 	wmu     sync.Mutex
 	session *gwSession
-	closed  bool
 }
 
 func (c *gwConn) write(f any) error {

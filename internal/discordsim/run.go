@@ -392,7 +392,11 @@ func (s *Server) checkVisible(g *Guild, member *Member, cmd *discordgo.Applicati
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if g == nil {
-		if cmd.GuildID != "" || (cmd.DMPermission != nil && !*cmd.DMPermission) ||
+		// dm_permission is deprecated in favour of contexts but Discord
+		// still honours it for commands registered with it.
+		//lint:ignore SA1019 the emulator must honour what bots still send
+		dmPermission := cmd.DMPermission
+		if cmd.GuildID != "" || (dmPermission != nil && !*dmPermission) ||
 			(cmd.Contexts != nil && !containsContext(*cmd.Contexts, discordgo.InteractionContextBotDM)) {
 			return fmt.Errorf("/%s in DMs: %w", cmd.Name, ErrCommandHidden)
 		}

@@ -123,7 +123,7 @@ func copyUser(u *discordgo.User) *discordgo.User { c := *u; return &c }
 func (s *Server) CreateGuild(name string, owner UserSpec) *Guild {
 	s.mu.Lock()
 	g := &Guild{ID: s.newID(), Name: name, s: s, members: map[string]*memberState{}, bans: map[string]BanRecord{}}
-	g.roles = []*discordgo.Role{{ID: g.ID, Name: "@everyone", Permissions: discordgo.PermissionViewChannel | discordgo.PermissionSendMessages | discordgo.PermissionReadMessageHistory | discordgo.PermissionUseSlashCommands}}
+	g.roles = []*discordgo.Role{{ID: g.ID, Name: "@everyone", Permissions: discordgo.PermissionViewChannel | discordgo.PermissionSendMessages | discordgo.PermissionReadMessageHistory | discordgo.PermissionUseApplicationCommands}}
 	bot := &discordgo.Role{ID: s.newID(), Name: s.bot.Username, Managed: true, Position: 100,
 		Permissions: discordgo.PermissionBanMembers | discordgo.PermissionKickMembers | discordgo.PermissionModerateMembers | discordgo.PermissionSendMessages | discordgo.PermissionViewChannel | discordgo.PermissionEmbedLinks | discordgo.PermissionAttachFiles}
 	g.roles = append(g.roles, bot)
