@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -123,5 +124,49 @@ func TestBadOptionsChangeNothing(t *testing.T) {
 		if n := h.Count(`SELECT count(*) FROM ` + table); n != 0 {
 			t.Errorf("%s has %d rows after refused commands", table, n)
 		}
+	}
+}
+
+// /security audit pages with buttons when the entries do not fit one embed.
+func TestAuditViewPaginates(t *testing.T) {
+	t.Parallel()
+	h := apptest.New(t)
+	long := strings.Repeat("a long reason ", 35) // ~490 characters each: about 11 entries fit an embed
+	for i := 0; i < 30; i++ {
+		h.Run(h.Admin, "/admin adjust-xp", discordsim.User("user", h.Bob), discordsim.Int("amount", int64(i+1)),
+			discordsim.String("reason", fmt.Sprintf("#%02d %s", i+1, long)))
+		h.Clock.Advance(3 * time.Second) // within the default rate limit
+	}
+	if n := h.Count(`SELECT count(*) FROM audit_log WHERE action_type = 'adjust-xp'`); n != 30 {
+		t.Fatalf("%d adjustments recorded, want 30", n)
+	}
+	page1 := h.Run(h.Admin, "/security audit", discordsim.Int("limit", 30))
+	e := page1.Embeds()[0]
+	size := len(e.Title) + len(e.Description)
+	for _, f := range e.Fields {
+		size += len(f.Name) + len(f.Value)
+	}
+	if len(e.Fields) == 0 || len(e.Fields) >= 30 || size > 6000 {
+		t.Fatalf("page 1 has %d entries, %d characters", len(e.Fields), size)
+	}
+	ids := apptest.CustomIDs(page1.Original())
+	if len(ids) != 1 || !strings.HasPrefix(ids[0], "audit-page|") {
+		t.Fatalf("page 1 buttons: %q", ids)
+	}
+	seen := len(e.Fields)
+	page2 := h.Click(h.Admin, page1.Original(), ids[0])
+	msg := page2.Original()
+	if msg == nil || len(msg.Embeds) != 1 {
+		t.Fatalf("page 2: %+v", msg)
+	}
+	if want := fmt.Sprintf("Entries %d–", seen+1); !strings.HasPrefix(msg.Embeds[0].Description, want) {
+		t.Errorf("page 2 description %q, want it to start with %q", msg.Embeds[0].Description, want)
+	}
+	// Newest first: page 1 starts at #30, page 2 where page 1 stopped.
+	if !strings.Contains(e.Fields[0].Value, "Reason: #30 ") {
+		t.Errorf("page 1 does not start with the newest entry: %q", e.Fields[0].Value)
+	}
+	if want := fmt.Sprintf("Reason: #%02d ", 30-seen); !strings.Contains(msg.Embeds[0].Fields[0].Value, want) {
+		t.Errorf("page 2 starts with %q, want %q", msg.Embeds[0].Fields[0].Value[:60], want)
 	}
 }
