@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"net/url"
 	"os"
@@ -10,12 +9,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/embodied-community/embodied/internal/discordsim"
+	"github.com/embodied-community/embodied/internal/logging"
 	"github.com/embodied-community/embodied/internal/storetest"
 )
 
@@ -145,7 +144,7 @@ func TestRunLifecycleKeepsSecrets(t *testing.T) {
 	cmd := exec.Command(build(t), "run")
 	cmd.Env = e
 	cmd.Dir = t.TempDir()
-	out := &lockedBuffer{}
+	out := &logging.Capture{}
 	pr, pw, _ := os.Pipe()
 	cmd.Stdout, cmd.Stderr = pw, pw
 	if err := cmd.Start(); err != nil {
@@ -157,7 +156,7 @@ func TestRunLifecycleKeepsSecrets(t *testing.T) {
 		defer close(scanned)
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
-			out.WriteString(sc.Text() + "\n")
+			out.Write([]byte(sc.Text() + "\n"))
 			if strings.Contains(sc.Text(), "Connected to Discord") {
 				close(ready)
 			}
@@ -218,22 +217,4 @@ func TestSecretsStayOutOfErrors(t *testing.T) {
 			t.Errorf("embodied %v leaked a secret:\n%s", args, out)
 		}
 	}
-}
-
-// lockedBuffer collects the child's output from the reading goroutine.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) WriteString(s string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.b.WriteString(s)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -5,12 +5,9 @@
 package apptest
 
 import (
-	"bytes"
 	"context"
 	"github.com/bwmarrin/discordgo"
 	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,27 +27,9 @@ type Harness struct {
 	App   *app.App
 	Cfg   *config.Config
 	Clock *discordsim.ManualClock
-	logs  *buffer
+	logs  *logging.Capture
 
 	Owner, Admin, Moderator, Alice, Bob *discordsim.Member
-}
-
-// buffer is a goroutine-safe log sink.
-type buffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *buffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *buffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // New starts the bot. configure may adjust the configuration first.
@@ -59,7 +38,7 @@ func New(t testing.TB, configure ...func(*config.Config)) *Harness {
 	clock := discordsim.NewManualClock(time.Date(2025, 10, 7, 14, 30, 15, 0, time.UTC))
 	sim := discordsim.NewTest(t, discordsim.Options{Clock: clock})
 	g := sim.SeedSandbox()
-	h := &Harness{T: t, Sim: sim, Guild: g, Clock: clock, logs: &buffer{}}
+	h := &Harness{T: t, Sim: sim, Guild: g, Clock: clock, logs: &logging.Capture{}}
 	h.Owner, h.Admin, h.Moderator = g.Owner(), g.MemberByName("admin"), g.MemberByName("moderator")
 	h.Alice, h.Bob = g.MemberByName("alice"), g.MemberByName("bob")
 	h.DB = storetest.New(t)
@@ -134,19 +113,7 @@ func (h *Harness) Click(member *discordsim.Member, msg *discordsim.Message, cust
 func (h *Harness) Logs() string { return h.logs.String() }
 
 // LogLines returns the log lines containing every one of parts.
-func (h *Harness) LogLines(parts ...string) []string {
-	var out []string
-	for _, line := range strings.Split(h.logs.String(), "\n") {
-		ok := line != ""
-		for _, p := range parts {
-			ok = ok && strings.Contains(line, p)
-		}
-		if ok {
-			out = append(out, line)
-		}
-	}
-	return out
-}
+func (h *Harness) LogLines(parts ...string) []string { return h.logs.Lines(parts...) }
 
 // Eventually polls cond for up to 10 s (for work done in the background,
 // such as batched writes).

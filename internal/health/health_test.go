@@ -1,7 +1,6 @@
 package health
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -65,24 +64,6 @@ func (r *recorder) got() []string {
 		out = append(out, fmt.Sprintf("%s %s (was %s) %d", a.Key, a.Level, a.Previous, a.Value))
 	}
 	return out
-}
-
-// syncBuffer is a log sink safe for the checker's goroutine and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func newLogger(t *testing.T, w io.Writer) *slog.Logger {
@@ -188,7 +169,7 @@ type env struct {
 	proxy   *proxy
 	gateway *fakeGateway
 	alerts  *recorder
-	logs    *syncBuffer
+	logs    *logging.Capture
 	metrics *metrics.Metrics
 	checker *Checker
 }
@@ -202,7 +183,7 @@ func newEnv(t *testing.T, opts func(*Options)) *env {
 	}
 	target := net.JoinHostPort(cfg.ConnConfig.Host, fmt.Sprint(cfg.ConnConfig.Port))
 	e := &env{db: db, proxy: newProxy(t, target), gateway: &fakeGateway{latency: 42 * time.Millisecond},
-		alerts: &recorder{}, logs: &syncBuffer{}, metrics: metrics.New()}
+		alerts: &recorder{}, logs: &logging.Capture{}, metrics: metrics.New()}
 	host, port, _ := net.SplitHostPort(e.proxy.addr)
 	cfg.ConnConfig.Host = host
 	fmt.Sscan(port, &cfg.ConnConfig.Port) //nolint:errcheck
@@ -232,7 +213,7 @@ func TestScheduledLog(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.interval.String(), func(t *testing.T) {
-			var logs syncBuffer
+			var logs logging.Capture
 			c := New(Options{Interval: tt.interval, Logger: newLogger(t, &logs)})
 			if err := c.Start(context.Background()); err != nil {
 				t.Fatal(err)
@@ -519,7 +500,7 @@ func TestBackupChecks(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			var logs syncBuffer
+			var logs logging.Capture
 			alerts := &recorder{}
 			c := New(Options{Logger: newLogger(t, &logs), Gateway: &fakeGateway{}, Notifier: alerts,
 				Autobackup: true, BackupDir: dir, Now: func() time.Time { return now }})

@@ -7,12 +7,10 @@
 package sandbox
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 
 	"github.com/embodied-community/embodied/internal/app"
 	"github.com/embodied-community/embodied/internal/config"
@@ -39,7 +37,7 @@ type World struct {
 	Cfg   *config.Config
 	Clock *discordsim.ManualClock
 
-	logs *Buffer
+	logs *logging.Capture
 }
 
 // Start starts an emulator with the sample guild and the bot against it.
@@ -63,7 +61,7 @@ func Start(ctx context.Context, cfg *config.Config, opts Options) (*World, error
 	c.Owners = []string{g.OwnerID}
 	c.HTTPAddr = "off"
 	c.AlertChannelID = ""
-	w := &World{Sim: sim, Guild: g, Cfg: &c, Clock: opts.Clock, logs: &Buffer{}}
+	w := &World{Sim: sim, Guild: g, Cfg: &c, Clock: opts.Clock, logs: &logging.Capture{}}
 	var out io.Writer = w.logs
 	if opts.LogOutput != nil {
 		out = io.MultiWriter(w.logs, opts.LogOutput)
@@ -112,19 +110,7 @@ func (w *World) People() []*discordsim.Member {
 func (w *World) Logs() string { return w.logs.String() }
 
 // LogLines returns the logged lines containing every one of parts.
-func (w *World) LogLines(parts ...string) []string {
-	var out []string
-	for _, line := range strings.Split(w.logs.String(), "\n") {
-		ok := line != ""
-		for _, p := range parts {
-			ok = ok && strings.Contains(line, p)
-		}
-		if ok {
-			out = append(out, line)
-		}
-	}
-	return out
-}
+func (w *World) LogLines(parts ...string) []string { return w.logs.Lines(parts...) }
 
 // HasCommand reports whether the bot registered the slash command path,
 // such as "/security backup".
@@ -152,24 +138,4 @@ func (w *World) HasCommand(path string) bool {
 		return true
 	}
 	return false
-}
-
-// Buffer is a goroutine-safe log sink.
-type Buffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-// Write appends p.
-func (b *Buffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-// String returns everything written.
-func (b *Buffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
