@@ -7,7 +7,9 @@ package apptest
 import (
 	"context"
 	"github.com/bwmarrin/discordgo"
+	"net/url"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +19,10 @@ import (
 	"github.com/embodied-community/embodied/internal/logging"
 	"github.com/embodied-community/embodied/internal/storetest"
 )
+
+// CanaryToken is the bot token of every end-to-end test: each test checks
+// at its end that it never appeared in the logs.
+const CanaryToken = "Canary.BotToken-9f2c-never-log-me"
 
 // Harness is one running bot and its world.
 type Harness struct {
@@ -36,7 +42,7 @@ type Harness struct {
 func New(t testing.TB, configure ...func(*config.Config)) *Harness {
 	t.Helper()
 	clock := discordsim.NewManualClock(time.Date(2025, 10, 7, 14, 30, 15, 0, time.UTC))
-	sim := discordsim.NewTest(t, discordsim.Options{Clock: clock})
+	sim := discordsim.NewTest(t, discordsim.Options{Clock: clock, Token: CanaryToken})
 	g := sim.SeedSandbox()
 	h := &Harness{T: t, Sim: sim, Guild: g, Clock: clock, logs: &logging.Capture{}}
 	h.Owner, h.Admin, h.Moderator = g.Owner(), g.MemberByName("admin"), g.MemberByName("moderator")
@@ -77,6 +83,15 @@ func New(t testing.TB, configure ...func(*config.Config)) *Harness {
 		defer cancel()
 		if err := h.App.Stop(ctx); err != nil {
 			t.Errorf("stop the bot: %v", err)
+		}
+		// Secrets never reach the logs, whatever the test did.
+		if strings.Contains(h.logs.String(), CanaryToken) {
+			t.Errorf("the bot token appeared in the logs")
+		}
+		if u, err := url.Parse(h.DB.AppURL); err == nil {
+			if pw, ok := u.User.Password(); ok && strings.Contains(h.logs.String(), pw) {
+				t.Errorf("the database password appeared in the logs")
+			}
 		}
 		if t.Failed() {
 			t.Logf("bot logs:\n%s", h.logs.String())
