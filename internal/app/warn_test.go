@@ -413,3 +413,29 @@ func TestWarnExactlyOnce(t *testing.T) {
 		t.Errorf("after the window: %q", got)
 	}
 }
+
+// The optional mod-log channel receives every warning, pardon and action.
+func TestModLogChannel(t *testing.T) {
+	t.Parallel()
+	h := apptest.New(t)
+	if c := h.Run(h.Admin, "/security modlog", discordsim.Bool("enabled", true)).Content(); !strings.Contains(c, h.Guild.ChannelID) {
+		t.Fatalf("modlog reply: %q", c)
+	}
+	warn(h, h.Moderator, h.Alice, "Spam in #general")
+	h.Run(h.Admin, "/security pardon", discordsim.Int("case", 1), discordsim.String("reason", "Appeal accepted"))
+	h.Eventually("two mod-log posts", func() bool { return len(h.Sim.ChannelMessages(h.Guild.ChannelID)) == 2 })
+	msgs := h.Sim.ChannelMessages(h.Guild.ChannelID)
+	var got []string
+	for _, m := range msgs {
+		if len(m.Embeds) != 1 {
+			t.Fatalf("mod-log message without one embed: %+v", m)
+		}
+		got = append(got, m.Embeds[0].Title+" | "+m.Embeds[0].Description)
+	}
+	if !strings.Contains(got[0], "Spam in #general") || !strings.Contains(got[0], h.Alice.ID()) {
+		t.Errorf("warning post: %q", got[0])
+	}
+	if !strings.Contains(got[1], "Appeal accepted") {
+		t.Errorf("pardon post: %q", got[1])
+	}
+}
