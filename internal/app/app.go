@@ -129,7 +129,7 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 	a.background(func() { a.recorder.Run(bgCtx, time.Second) })
 	a.background(func() { a.Limiter.Run(bgCtx, time.Minute) })
 
-	a.Session, err = discordhttp.NewSession(cfg.DiscordToken.Reveal(), cfg.DiscordAPIURL, logger)
+	a.Session, err = discordhttp.NewSession(cfg.DiscordToken.Reveal(), cfg.DiscordAPIURL, logging.Component(logger, "Discord"))
 	if err != nil {
 		a.stopBackground()
 		return fail(err)

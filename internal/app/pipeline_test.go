@@ -1,6 +1,8 @@
 package app_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -9,6 +11,7 @@ import (
 	"github.com/embodied-community/embodied/internal/apptest"
 	"github.com/embodied-community/embodied/internal/config"
 	"github.com/embodied-community/embodied/internal/discordsim"
+	"github.com/embodied-community/embodied/internal/middleware/permission"
 )
 
 // Seed smoke test 8, with a seconds-level interval.
@@ -168,5 +171,26 @@ func TestAuditViewPaginates(t *testing.T) {
 	}
 	if want := fmt.Sprintf("Reason: #%02d ", 30-seen); !strings.Contains(msg.Embeds[0].Fields[0].Value, want) {
 		t.Errorf("page 2 starts with %q, want %q", msg.Embeds[0].Fields[0].Value[:60], want)
+	}
+}
+
+// With DISCORD_HIDE_ADMIN_COMMANDS, Discord hides staff commands from
+// members; a guild admin can override that, and the guard still refuses.
+func TestHiddenAdminCommandsAndOverrides(t *testing.T) {
+	t.Parallel()
+	h := apptest.New(t, func(c *config.Config) { c.HideAdminCommands = true })
+	ctx := context.Background()
+	if _, err := h.Sim.Run(ctx, h.Alice, "/security audit"); !errors.Is(err, discordsim.ErrCommandHidden) {
+		t.Errorf("a member could invoke a hidden admin command: %v", err)
+	}
+	if ix := h.Run(h.Admin, "/security audit"); len(ix.Embeds()) != 1 {
+		t.Errorf("admin view: %q", ix.Content())
+	}
+	if ix := h.Run(h.Alice, "/profile"); strings.HasPrefix(ix.Content(), "❌") {
+		t.Errorf("member commands must stay visible: %q", ix.Content())
+	}
+	h.Sim.SetCommandPermissionOverride(h.Guild.ID, "security", true)
+	if ix := h.Run(h.Alice, "/security audit"); ix.Content() != permission.DeniedMessage {
+		t.Errorf("with an override the guard must still refuse, got %q", ix.Content())
 	}
 }
