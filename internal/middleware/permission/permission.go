@@ -18,21 +18,16 @@ import (
 // DeniedMessage is the reply to a refused call.
 const DeniedMessage = "❌ You do not have permission to use this command."
 
-// EventSink records security events.
-type EventSink interface {
-	Security(audit.SecurityEvent)
-}
-
 // Guard resolves levels and refuses calls below the command's level.
 type Guard struct {
 	owners   []string
-	events   EventSink
+	events   middleware.EventSink
 	log      *slog.Logger
 	onDenied func(command string)
 }
 
 // New returns a Guard. owners are the bot owners' user ids.
-func New(owners []string, events EventSink, logger *slog.Logger, onDenied func(command string)) *Guard {
+func New(owners []string, events middleware.EventSink, logger *slog.Logger, onDenied func(command string)) *Guard {
 	return &Guard{owners: owners, events: events, log: logger, onDenied: onDenied}
 }
 
