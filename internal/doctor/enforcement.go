@@ -105,7 +105,7 @@ func checkDMs(ctx context.Context, r *Report, pool *pgxpool.Pool, now time.Time)
 	var sent, other int
 	err := pool.QueryRow(ctx, `
 		SELECT count(*) FILTER (WHERE dm_status = 'sent'), count(*) FILTER (WHERE dm_status <> 'sent')
-		FROM user_warnings WHERE created_at >= $1`, now.Add(-7*24*time.Hour)).Scan(&sent, &other)
+		FROM user_warnings WHERE created_at >= $1 AND guild_id NOT IN (SELECT guild_id FROM sandbox_guilds)`, now.Add(-7*24*time.Hour)).Scan(&sent, &other)
 	if err != nil {
 		r.add(Fail, name, err.Error(), "run `embodied migrate up` (migration 030 adds dm_status)")
 		return
@@ -125,7 +125,8 @@ func checkDryRun(ctx context.Context, r *Report, pool *pgxpool.Pool, now time.Ti
 	const name = "dry-run record (what enforcement would have done)"
 	rows, err := pool.Query(ctx, `
 		SELECT action, count(*) FROM user_moderation
-		WHERE enforced = false AND created_at >= $1 GROUP BY action ORDER BY action`, now.Add(-7*24*time.Hour))
+		WHERE enforced = false AND created_at >= $1 AND guild_id NOT IN (SELECT guild_id FROM sandbox_guilds)
+		GROUP BY action ORDER BY action`, now.Add(-7*24*time.Hour))
 	if err != nil {
 		r.add(Fail, name, err.Error(), "run `embodied migrate up`")
 		return

@@ -17,19 +17,22 @@ type Counts struct {
 	RateLimitFlaggedUsers int64
 }
 
-// SecurityCounts measures the security tables. A user is flagged for rate
+// SecurityCounts measures the security tables, leaving out the emulated
+// guilds of sandbox and smoke runs (sandbox_guilds). A user is flagged for rate
 // limiting with more than violations hits (summing the hourly counts) in the
 // last 24 hours.
 func SecurityCounts(ctx context.Context, pool *pgxpool.Pool, violations int64) (Counts, error) {
 	var c Counts
 	err := pool.QueryRow(ctx, `
 		SELECT
-			(SELECT count(*) FROM audit_log),
-			(SELECT count(*) FROM content_flags WHERE status = 'unreviewed'),
+			(SELECT count(*) FROM audit_log WHERE guild_id NOT IN (SELECT guild_id FROM sandbox_guilds)),
+			(SELECT count(*) FROM content_flags WHERE status = 'unreviewed'
+				AND guild_id NOT IN (SELECT guild_id FROM sandbox_guilds)),
 			(SELECT count(*) FROM (
 				SELECT user_id
 				FROM rate_limit_violations
 				WHERE window_start > now() - interval '24 hours'
+				  AND guild_id NOT IN (SELECT guild_id FROM sandbox_guilds)
 				GROUP BY user_id
 				HAVING sum(count) > $1
 			) AS flagged)`, violations).Scan(&c.AuditLogRows, &c.UnreviewedFlags, &c.RateLimitFlaggedUsers)

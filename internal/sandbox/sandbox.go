@@ -80,6 +80,12 @@ func Start(ctx context.Context, cfg *config.Config, opts Options) (*World, error
 		sim.Close()
 		return nil, err
 	}
+	// Mark the emulated guild, so that health counts and the enforcement
+	// gate leave what happens in it out.
+	if _, err := w.App.Store.Pool().Exec(ctx, `INSERT INTO sandbox_guilds (guild_id) VALUES ($1) ON CONFLICT DO NOTHING`, g.ID); err != nil {
+		_ = w.Stop(context.Background())
+		return nil, fmt.Errorf("record the sandbox guild: %w", err)
+	}
 	return w, nil
 }
 

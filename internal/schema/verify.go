@@ -90,6 +90,8 @@ func Expected() []Check {
 	c = append(c, indexes("health_runs", "health_runs_recent_idx")...)
 	c = append(c, columns("smoke_runs", "started_at", "finished_at", "passed", "total", "failed", "results")...)
 	c = append(c, indexes("smoke_runs", "smoke_runs_recent_idx")...)
+	// 051 sandbox guilds
+	c = append(c, columns("sandbox_guilds", "guild_id", "created_at")...)
 	return c
 }
 
