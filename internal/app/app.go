@@ -116,13 +116,14 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 
 	bgCtx, bgCancel := context.WithCancel(context.Background())
 	a.cancel = bgCancel
-	a.Audit, err = audit.NewWriter(pool, cfg.AuditFallbackFile, logging.Component(logger, "Audit"), audit.Options{Now: opts.Now})
+	a.Metrics = metrics.New()
+	a.Audit, err = audit.NewWriter(pool, cfg.AuditFallbackFile, logging.Component(logger, "Audit"), audit.Options{Now: opts.Now,
+		OnFallback: func(int) { a.Metrics.FallbackWrite() }})
 	if err != nil {
 		bgCancel()
 		return fail(err)
 	}
 	a.Audit.Start(bgCtx)
-	a.Metrics = metrics.New()
 	a.recorder = ratelimit.NewRecorder(pool, logging.Component(logger, "RateLimiter"))
 	a.Limiter = ratelimit.New(logging.Component(logger, "RateLimiter"), ratelimit.Options{Now: opts.Now, Recorder: a.recorder,
 		OnLimited: a.Metrics.RateLimited})
@@ -171,7 +172,7 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 		Owners: cfg.Owners, Now: opts.Now, Logger: logging.Component(logger, "WarningSystem")})
 	modRules := modrules.New(pool, modrules.Options{Logger: logging.Component(logger, "ContentModerator")})
 	command.Register(reg, command.Deps{ModRules: modRules, Store: a.Store, Signer: signer, Now: opts.Now, Privacy: a.Privacy, Health: a.Health,
-		HealthSummary: func() string { return a.Health.Snapshot().Summary() }, Backup: a.Backup, Strikes: a.Strikes})
+		HealthSummary: func() string { return a.Health.Snapshot().Summary() }, Backup: a.Backup, Metrics: a.Metrics, Strikes: a.Strikes})
 	guard := permission.New(cfg.Owners, a.Audit, logging.Component(logger, "PermissionGuard"), a.Metrics.PermissionDenied)
 	mod := moderator.New(pool, logging.Component(logger, "ContentModerator"), moderator.Options{OnFlag: a.Metrics.Flagged,
 		Checker: func(ctx context.Context, guildID string) moderator.Checker { return modRules.Checker(ctx, guildID) }})

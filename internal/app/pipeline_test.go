@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -192,5 +193,33 @@ func TestHiddenAdminCommandsAndOverrides(t *testing.T) {
 	h.Sim.SetCommandPermissionOverride(h.Guild.ID, "security", true)
 	if ix := h.Run(h.Alice, "/security audit"); ix.Content() != permission.DeniedMessage {
 		t.Errorf("with an override the guard must still refuse, got %q", ix.Content())
+	}
+}
+
+// The Prometheus metrics follow what the pipeline does, with the labels the
+// alert rules use.
+func TestMetricsFollowThePipeline(t *testing.T) {
+	t.Parallel()
+	h := apptest.New(t)
+	h.Run(h.Alice, "/security audit") // denied
+	h.Run(h.Alice, "/barbie add", discordsim.String("name", "X"), discordsim.String("notes", "This bitch deserves to be ignored"))
+	h.Run(h.Moderator, "/security warn", discordsim.User("user", h.Bob), discordsim.String("reason", "Spam"))
+	h.Run(h.Moderator, "/security warn", discordsim.User("user", h.Bob), discordsim.String("reason", "More spam"))
+	rec := httptest.NewRecorder()
+	h.App.Metrics.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	body := rec.Body.String()
+	for _, want := range []string{
+		`embodied_permission_denials_total{command="security"} 1`,
+		`embodied_interactions_total{command="security audit",outcome="denied"} 1`,
+		`embodied_interactions_total{command="barbie add",outcome="ok"} 1`,
+		`embodied_content_flags_total{category="profanity"} 1`,
+		`embodied_warnings_total{action="warning"} 1`,
+		`embodied_warnings_total{action="timeout"} 1`,
+		`embodied_moderation_actions_total{action="timeout",enforced="false"} 1`,
+		`embodied_audit_fallback_writes_total 0`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
 	}
 }

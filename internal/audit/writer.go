@@ -32,6 +32,9 @@ type Options struct {
 	ReplayInterval time.Duration // how often a fallback backlog is retried (default 5s)
 	QueueSize      int           // events buffered before writers go straight to the file (default 10000)
 	Now            func() time.Time
+	// OnFallback is called each time events go to the fallback file
+	// (metrics: fallback use while the database is healthy is an alert).
+	OnFallback func(n int)
 }
 
 // Writer batches audit entries and security events into few multi-row
@@ -70,6 +73,9 @@ func NewWriter(pool *pgxpool.Pool, path string, logger *slog.Logger, opts Option
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.OnFallback == nil {
+		opts.OnFallback = func(int) {}
+	}
 	fb, err := openFallback(path)
 	if err != nil {
 		return nil, err
@@ -102,7 +108,9 @@ func (w *Writer) enqueue(r record) {
 	default:
 		if err := w.fallback.append([]record{r}); err != nil {
 			w.log.Error("Audit queue full and fallback file unwritable", "error", err, "event", r)
+			return
 		}
+		w.opts.OnFallback(1)
 	}
 }
 
@@ -228,6 +236,7 @@ func (w *Writer) write(batch []record) error {
 		w.log.Error("Audit records could not be written to the database nor the fallback file", "count", len(batch), "error", errors.Join(err, ferr))
 		return errors.Join(err, ferr)
 	}
+	w.opts.OnFallback(len(batch))
 	w.log.Warn("Database unreachable: audit records kept in the fallback file", "count", len(batch), "backlog", w.fallback.len(), "error", err)
 	return err
 }

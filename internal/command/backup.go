@@ -53,11 +53,13 @@ func registerBackup(reg *bot.Registry, d Deps) {
 				in.Details["refused"] = running.Error()
 				return in.Reply.Edit(ctx, middleware.Response{Content: running.Error()})
 			case err != nil:
+				d.Metrics.Backup(false, 0, res.Duration, d.Now())
 				if eerr := in.Reply.Edit(ctx, middleware.Response{Content: "❌ Backup failed: " + err.Error()}); eerr != nil {
 					return errors.Join(err, eerr)
 				}
 				return err
 			}
+			d.Metrics.Backup(true, res.Size, res.Duration, d.Now())
 			in.Details["file"], in.Details["size"], in.Details["sha256"] = res.File, res.Size, res.SHA256
 			text := res.Summary()
 			if lvl := backup.SizeLevel(res.Size); lvl != backup.LevelOK {

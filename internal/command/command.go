@@ -12,6 +12,7 @@ import (
 	"github.com/embodied-community/embodied/internal/backup"
 	"github.com/embodied-community/embodied/internal/bot"
 	"github.com/embodied-community/embodied/internal/health"
+	"github.com/embodied-community/embodied/internal/metrics"
 	"github.com/embodied-community/embodied/internal/modrules"
 	"github.com/embodied-community/embodied/internal/privacy"
 	"github.com/embodied-community/embodied/internal/store"
@@ -31,6 +32,8 @@ type Deps struct {
 	Privacy *privacy.Service
 	// Health runs the health checks for /security status (optional).
 	Health *health.Checker
+	// Metrics counts warnings and moderation actions (nil: not counted).
+	Metrics *metrics.Metrics
 	// Backup is the backup engine behind /security backup (optional).
 	Backup *backup.Engine
 	// Strikes is the warning system (warn, warnings, pardon, untimeout,

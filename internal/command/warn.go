@@ -130,6 +130,12 @@ func warn(ctx context.Context, d Deps, in *middleware.Interaction) error {
 		// would be a second acknowledgement.
 		return nil
 	}
+	if !res.DoubleSubmit {
+		d.Metrics.Warning(string(res.Action))
+		if res.Action != strike.ActionWarning {
+			d.Metrics.ModerationAction(string(res.Action), res.Enforced)
+		}
+	}
 	if res.DoubleSubmit {
 		return in.Say(ctx, "Already warned: the same warning for <@%s> was submitted moments ago (case #%d), so it counts once. Total warnings: %d.",
 			target.ID, res.Warning.CaseNumber, res.Total)
@@ -255,5 +261,6 @@ func lift(ctx context.Context, d Deps, in *middleware.Interaction, a strike.Acti
 	if err != nil {
 		return userError(err)
 	}
+	d.Metrics.ModerationAction(string(a), true)
 	return in.Say(ctx, done, target.ID)
 }
