@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -87,7 +88,7 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 	log := logging.Component(logger, "Bot")
 	log.Info("Starting embodied", cfg.Summary()...)
 	if cfg.EnforceModeration {
-		logging.Component(logger, "WarningSystem").Warn("MODERATION ENFORCEMENT IS ON: strike 2 applies a real 24h timeout and strike 3 a real permanent ban")
+		logging.Component(logger, "WarningSystem").Warn("MODERATION ENFORCEMENT IS ON: " + enforcementSummary(cfg))
 	} else {
 		logging.Component(logger, "WarningSystem").Info("Moderation enforcement DISABLED (dev/staging mode)")
 	}
@@ -142,7 +143,7 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 			return (&notifier{s: a.Session, owners: cfg.Owners, channel: cfg.AlertChannelID}).Notify(ctx, al.Text())
 		}),
 		Interval: cfg.HealthcheckInterval, Autobackup: cfg.EnableAutobackup, BackupDir: cfg.BackupDir,
-		FallbackBacklog: a.Audit.Backlog, Now: opts.Now,
+		FallbackBacklog: a.Audit.Backlog, Now: opts.Now, Thresholds: thresholds(cfg),
 	})
 	a.Ops = ops.New(ops.Options{Addr: cfg.HTTPAddr, Logger: logging.Component(logger, "Ops"), Ready: a.Health.Ready, Metrics: a.Metrics.Handler()})
 	if err := a.Ops.Start(bgCtx); err != nil {
@@ -172,7 +173,7 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 		Owners: cfg.Owners, Now: opts.Now, Logger: logging.Component(logger, "WarningSystem")})
 	modRules := modrules.New(pool, modrules.Options{Logger: logging.Component(logger, "ContentModerator")})
 	command.Register(reg, command.Deps{ModRules: modRules, Store: a.Store, Signer: signer, Now: opts.Now, Privacy: a.Privacy, Health: a.Health,
-		HealthSummary: func() string { return a.Health.Snapshot().Summary() }, Backup: a.Backup, Metrics: a.Metrics, Strikes: a.Strikes})
+		HealthSummary: func() string { return a.Health.Snapshot().Summary() }, Backup: a.Backup, Metrics: a.Metrics, FlaggedThreshold: cfg.FlaggedThreshold, Strikes: a.Strikes})
 	guard := permission.New(cfg.Owners, a.Audit, logging.Component(logger, "PermissionGuard"), a.Metrics.PermissionDenied)
 	mod := moderator.New(pool, logging.Component(logger, "ContentModerator"), moderator.Options{OnFlag: a.Metrics.Flagged,
 		Checker: func(ctx context.Context, guildID string) moderator.Checker { return modRules.Checker(ctx, guildID) }})
@@ -203,6 +204,7 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 		Now:               opts.Now,
 	})
 	a.Bot.Start()
+	a.background(func() { a.Bot.Forget(bgCtx, 20*time.Minute, time.Minute) })
 	if err := a.Session.Open(); err != nil {
 		a.stopBackground()
 		return fail(fmt.Errorf("connect to the Discord gateway: %w", err))
@@ -334,4 +336,36 @@ func (a *App) startBackups(ctx context.Context) error {
 		return err
 	}
 	return a.scheduler.Start(ctx)
+}
+
+// enforcementSummary says what the strike ladder does for real, e.g.
+// "strike 2 applies a real 24h timeout, strike 3 a real permanent ban".
+func enforcementSummary(cfg *config.Config) string {
+	var parts []string
+	for i, rung := range strings.Split(cfg.StrikeLadder, ",") {
+		switch rung {
+		case "timeout":
+			length := cfg.StrikeTimeout.String()
+			if cfg.StrikeTimeout%time.Hour == 0 {
+				length = fmt.Sprintf("%dh", cfg.StrikeTimeout/time.Hour)
+			}
+			parts = append(parts, fmt.Sprintf("strike %d applies a real %s timeout", i+1, length))
+		case "ban":
+			parts = append(parts, fmt.Sprintf("strike %d a real permanent ban", i+1))
+		}
+	}
+	if len(parts) == 0 {
+		return "the strike ladder has no timeout or ban"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// thresholds are the seed's alert thresholds with the configured
+// flagged-user violation count.
+func thresholds(cfg *config.Config) health.Thresholds {
+	t := health.DefaultThresholds()
+	if cfg.FlaggedThreshold > 0 {
+		t.RateLimitViolations = int64(cfg.FlaggedThreshold)
+	}
+	return t
 }

@@ -223,3 +223,38 @@ func TestMetricsFollowThePipeline(t *testing.T) {
 		}
 	}
 }
+
+// /security violations lists members over the (configurable) threshold of
+// rate-limit violations in 24 hours.
+func TestViolationsView(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		threshold int
+		want      string
+	}{
+		{0, "6 violations"}, // the seed's default: more than 5
+		{10, "✅ No member has more than 10 rate-limit violations in the last 24 hours."},
+	} {
+		h := apptest.New(t, func(c *config.Config) { c.FlaggedThreshold = tt.threshold })
+		for i := 0; i < 9; i++ { // 3 allowed, 6 refused
+			h.Run(h.Alice, "/submit-stats")
+		}
+		h.Eventually("the violations row", func() bool {
+			return h.Count(`SELECT coalesce(sum(count), 0)::int FROM rate_limit_violations WHERE user_id = $1`, h.Alice.ID()) == 6
+		})
+		ix := h.Run(h.Admin, "/security violations")
+		if tt.threshold != 0 {
+			if ix.Content() != tt.want {
+				t.Errorf("threshold %d: %q, want %q", tt.threshold, ix.Content(), tt.want)
+			}
+			continue
+		}
+		if len(ix.Embeds()) != 1 || len(ix.Embeds()[0].Fields) != 1 {
+			t.Fatalf("violations view: %q %v", ix.Content(), ix.Embeds())
+		}
+		f := ix.Embeds()[0].Fields[0]
+		if f.Name != tt.want || !strings.HasPrefix(f.Value, fmt.Sprintf("<@%s>\nCommands: submit-stats\nLast: ", h.Alice.ID())) {
+			t.Errorf("field %q / %q", f.Name, f.Value)
+		}
+	}
+}

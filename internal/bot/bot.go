@@ -60,6 +60,8 @@ type Bot struct {
 
 	ctx      context.Context
 	cancel   context.CancelFunc
+	mu       sync.Mutex // guards stopped and inflight.Add against Stop
+	stopped  bool
 	inflight sync.WaitGroup
 	seen     sync.Map // interaction ids already handled: a redelivery is a no-op
 	remove   func()
@@ -107,14 +109,41 @@ func (b *Bot) Start() {
 		if e.Type != "INTERACTION_CREATE" {
 			return
 		}
+		// Count the interaction in before Stop can start waiting, or drop
+		// it: after Stop the pool is closing.
+		b.mu.Lock()
+		if b.stopped {
+			b.mu.Unlock()
+			b.log.Warn("Interaction arrived during shutdown; not handled")
+			return
+		}
 		b.inflight.Add(1)
+		b.mu.Unlock()
 		defer b.inflight.Done()
 		b.HandleRaw(b.ctx, e.RawData)
 	})
 }
 
+// Forget drops remembered interaction ids older than maxAge every interval
+// until ctx ends, so the replay guard's memory stays bounded.
+func (b *Bot) Forget(ctx context.Context, maxAge, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			b.ForgetBefore(b.opts.Now().Add(-maxAge))
+		}
+	}
+}
+
 // Stop stops taking interactions and waits up to ctx for those in flight.
 func (b *Bot) Stop(ctx context.Context) error {
+	b.mu.Lock()
+	b.stopped = true
+	b.mu.Unlock()
 	if b.remove != nil {
 		b.remove()
 	}

@@ -32,6 +32,9 @@ type Deps struct {
 	Privacy *privacy.Service
 	// Health runs the health checks for /security status (optional).
 	Health *health.Checker
+	// FlaggedThreshold: more rate-limit violations than this in 24 hours
+	// make a flagged user (SECOPS_FLAGGED_USER_THRESHOLD).
+	FlaggedThreshold int
 	// Metrics counts warnings and moderation actions (nil: not counted).
 	Metrics *metrics.Metrics
 	// Backup is the backup engine behind /security backup (optional).

@@ -16,9 +16,9 @@ import (
 	"github.com/embodied-community/embodied/internal/store"
 )
 
-// FlaggedThreshold is how many rate-limit violations in 24 hours make a
-// "flagged user".
-const FlaggedThreshold = 5
+// DefaultFlaggedThreshold is how many rate-limit violations in 24 hours
+// make a "flagged user" when Deps.FlaggedThreshold is not set (the seed's 5).
+const DefaultFlaggedThreshold = 5
 
 func staff(level middleware.Level, action string, effect middleware.Effect) middleware.Policy {
 	return middleware.Policy{Level: level, GuildOnly: true, Ephemeral: true, ActionType: action, Effect: effect}
@@ -59,15 +59,19 @@ func registerSecurity(reg *bot.Registry, d Deps) {
 			Name: "security violations", Description: "Members flagged for rate-limit violations (24 h)",
 			Policy: staff(middleware.Admin, "", middleware.NoAudit),
 			Handle: func(ctx context.Context, in *middleware.Interaction) error {
-				users, err := d.Store.FlaggedUsers(ctx, in.GuildID, d.Now().Add(-24*time.Hour), FlaggedThreshold, 25)
+				threshold := d.FlaggedThreshold
+				if threshold <= 0 {
+					threshold = DefaultFlaggedThreshold
+				}
+				users, err := d.Store.FlaggedUsers(ctx, in.GuildID, d.Now().Add(-24*time.Hour), threshold, 25)
 				if err != nil {
 					return err
 				}
 				if len(users) == 0 {
-					return in.Say(ctx, "✅ No member has more than %d rate-limit violations in the last 24 hours.", FlaggedThreshold)
+					return in.Say(ctx, "✅ No member has more than %d rate-limit violations in the last 24 hours.", threshold)
 				}
 				e := &discordgo.MessageEmbed{Title: "Rate-limit violations (24 h)", Color: colorWarning,
-					Description: fmt.Sprintf("%d flagged %s (more than %d violations)", len(users), plural(len(users), "member"), FlaggedThreshold)}
+					Description: fmt.Sprintf("%d flagged %s (more than %d violations)", len(users), plural(len(users), "member"), threshold)}
 				for _, u := range users {
 					e.Fields = append(e.Fields, &discordgo.MessageEmbedField{
 						Name:  fmt.Sprintf("%d violations", u.Violations),

@@ -76,6 +76,7 @@ type raw struct {
 	ExportDir           string `envconfig:"SECOPS_EXPORT_DIR" default:"exports"`
 	ExportRetentionDays string `envconfig:"SECOPS_EXPORT_RETENTION_DAYS" default:"7"`
 	AlertChannelID      string `envconfig:"SECOPS_ALERT_CHANNEL_ID"`
+	FlaggedThreshold    string `envconfig:"SECOPS_FLAGGED_USER_THRESHOLD" default:"5"`
 
 	AdminUserID string `envconfig:"ADMIN_USER_ID"`
 
@@ -128,6 +129,9 @@ type Config struct {
 	// AlertChannelID is an optional channel for operator alerts, besides
 	// the owners' DMs.
 	AlertChannelID string
+	// FlaggedThreshold: more rate-limit violations than this in 24 hours
+	// make a "flagged user" (/security violations, the health alert).
+	FlaggedThreshold int
 
 	// Owners are the bot owners from ADMIN_USER_ID (Discord user ids).
 	Owners []string
@@ -345,6 +349,7 @@ func (r raw) parse(needToken bool) (*Config, error) {
 	}
 	c.ExportRetention = time.Duration(p.integer("SECOPS_EXPORT_RETENTION_DAYS", r.ExportRetentionDays, 1)) * 24 * time.Hour
 	c.AlertChannelID = r.AlertChannelID
+	c.FlaggedThreshold = p.integer("SECOPS_FLAGGED_USER_THRESHOLD", r.FlaggedThreshold, 1)
 	if c.AlertChannelID != "" && !IsSnowflake(c.AlertChannelID) {
 		p.add("SECOPS_ALERT_CHANNEL_ID", "%q is not a Discord channel id (17 to 20 digits)", r.AlertChannelID)
 	}
@@ -458,6 +463,14 @@ func (p *parser) splitURL(name, v string) (string, Secret) {
 		pw, _ = u.User.Password()
 		u.User = url.User(u.User.Username())
 	}
+	// libpq and pgx also take the password as a query parameter.
+	if q := u.Query(); q.Has("password") {
+		if pw == "" {
+			pw = q.Get("password")
+		}
+		q.Del("password")
+		u.RawQuery = q.Encode()
+	}
 	return u.String(), Secret(pw)
 }
 
@@ -490,6 +503,10 @@ func withoutPassword(conn string) string {
 	}
 	if u.User != nil {
 		u.User = url.User(u.User.Username())
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Del("password")
+		u.RawQuery = q.Encode()
 	}
 	return u.String()
 }

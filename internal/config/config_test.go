@@ -166,6 +166,19 @@ func TestDatabaseURLWinsAndSecretsStaySecret(t *testing.T) {
 			t.Errorf("summary leaks a secret: %s", printed)
 		}
 	}
+
+	// The password may also come as a query parameter.
+	t.Setenv("DATABASE_URL", "postgres://bot@db:5433/live?password="+canary+"&sslmode=disable")
+	c, err = Load(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DatabaseURL != "postgres://bot@db:5433/live?sslmode=disable" || c.DBPassword.Reveal() != canary {
+		t.Errorf("query password not split: %q", c.DatabaseURL)
+	}
+	if s := fmt.Sprintln(c.Summary()...); strings.Contains(s, canary) {
+		t.Errorf("summary leaks the query password: %s", s)
+	}
 }
 
 func TestSecretFiles(t *testing.T) {

@@ -18,9 +18,12 @@ import (
 // DefaultAPIURL is the address of the real Discord API; with it no rewriting happens.
 const DefaultAPIURL = "https://discord.com"
 
-// Intents is what the bot asks the gateway for: guilds and members for permission
-// checks and moderation, direct messages for the DM flows.
-const Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMembers | discordgo.IntentsDirectMessages
+// Intents is what the bot asks the gateway for: guilds (GUILD_CREATE for
+// the guilds it is in) and direct messages. It deliberately leaves out the
+// privileged Server Members intent, which Discord refuses (close code 4014)
+// unless enabled in the developer portal: permissions and targets come with
+// each interaction, and member lookups go through REST.
+const Intents = discordgo.IntentsGuilds | discordgo.IntentsDirectMessages
 
 // NewSession returns a discordgo Session for the bot token. When apiURL is neither empty
 // nor DefaultAPIURL, every request to discord.com is sent to apiURL instead; the gateway

@@ -82,8 +82,10 @@ func TestNewSessionDefaultsAndErrors(t *testing.T) {
 		if s.Client.Transport != nil {
 			t.Errorf("%q: transport rewritten for real Discord", api)
 		}
-		if s.Identify.Intents&discordgo.IntentsGuildMembers == 0 {
-			t.Errorf("%q: intents %d lack guild members", api, s.Identify.Intents)
+		// The privileged Server Members intent would make Discord close the
+		// gateway (4014) unless enabled in the developer portal.
+		if s.Identify.Intents&discordgo.IntentsGuildMembers != 0 || s.Identify.Intents&discordgo.IntentsGuilds == 0 {
+			t.Errorf("%q: intents %d: want guilds without the privileged members intent", api, s.Identify.Intents)
 		}
 	}
 	if _, err := discordhttp.NewSession("", "", nil); err == nil {

@@ -72,14 +72,16 @@ func (g *Guard) Deny(in *middleware.Interaction, eventType, why string) {
 	if in.Kind != middleware.KindCommand {
 		attempted = "component " + in.CustomID
 	}
-	g.events.Security(audit.SecurityEvent{
-		EventType: eventType,
-		Severity:  audit.Medium,
-		GuildID:   in.GuildID,
-		ActorID:   in.User.ID,
-		Attempted: attempted,
-		Details:   map[string]any{"required": why, "callerLevel": in.Caller.String()},
-	})
+	if g.events != nil {
+		g.events.Security(audit.SecurityEvent{
+			EventType: eventType,
+			Severity:  audit.Medium,
+			GuildID:   in.GuildID,
+			ActorID:   in.User.ID,
+			Attempted: attempted,
+			Details:   map[string]any{"required": why, "callerLevel": in.Caller.String()},
+		})
+	}
 	if g.onDenied != nil {
 		g.onDenied(top)
 	}

@@ -170,9 +170,6 @@ type windowKey struct {
 func (l *Limiter) Middleware() middleware.Middleware {
 	return func(next middleware.Handler) middleware.Handler {
 		return func(ctx context.Context, in *middleware.Interaction) error {
-			if in.Kind != middleware.KindCommand {
-				return next(ctx, in)
-			}
 			ok, wait := l.Allow(in.User.ID, in.Command, in.Policy.Limit)
 			if ok {
 				return next(ctx, in)
