@@ -152,16 +152,16 @@ func TestAttacksAreRefusedAndRecorded(t *testing.T) {
 		}, "❌ `user` is not a valid Discord user.", "malformed_id", admin2},
 		{"XP for a member of another guild", func(w *world) (*discordsim.Interaction, error) {
 			return w.Sim.Run(ctx(), w.admin2, "/admin adjust-xp", discordsim.UserID("user", w.Alice.ID()), discordsim.Int("amount", 5))
-		}, "", "target_not_member", admin2},
+		}, "❌ <@ALICE> is not a member of this server.", "target_not_member", admin2},
 		{"warning a member of another guild", func(w *world) (*discordsim.Interaction, error) {
 			return w.Sim.Run(ctx(), w.admin2, "/security warn", discordsim.UserID("user", w.Bob.ID()), discordsim.String("reason", "x"))
-		}, "", "target_not_member", admin2},
+		}, "❌ <@BOB> is not a member of this server.", "target_not_member", admin2},
 		{"another guild's warnings", func(w *world) (*discordsim.Interaction, error) {
 			return w.Sim.Run(ctx(), w.admin2, "/security warnings", discordsim.UserID("user", w.Bob.ID()))
-		}, "", "target_not_member", admin2},
+		}, "❌ <@BOB> is not a member of this server and has no record here.", "target_not_member", admin2},
 		{"pardon of another guild's case", func(w *world) (*discordsim.Interaction, error) {
 			return w.Sim.Run(ctx(), w.admin2, "/security pardon", discordsim.Int("case", 1), discordsim.String("reason", "x"))
-		}, "", "moderation_refused", admin2},
+		}, "❌ There is no case #1 in this server.", "moderation_refused", admin2},
 		{"export across guilds by a guild admin", func(w *world) (*discordsim.Interaction, error) {
 			return w.Sim.Run(ctx(), w.admin2, "/security export-data", discordsim.UserID("user", w.Alice.ID()), discordsim.Bool("all_guilds", true))
 		}, "❌ Only the bot owner can export across servers.", "cross_guild_export", admin2},
@@ -179,16 +179,25 @@ func TestAttacksAreRefusedAndRecorded(t *testing.T) {
 		}, "", "replayed_interaction", func(w *world) *discordsim.Member { return w.Admin }},
 		{"warning the bot owner", func(w *world) (*discordsim.Interaction, error) {
 			return w.Sim.Run(ctx(), w.Moderator, "/security warn", discordsim.User("user", w.Owner), discordsim.String("reason", "x"))
-		}, "", "moderation_refused", func(w *world) *discordsim.Member { return w.Moderator }},
+		}, "❌ <@OWNER> is the bot owner and cannot be warned.", "moderation_refused", func(w *world) *discordsim.Member { return w.Moderator }},
+	}
+	ids := strings.NewReplacer("ALICE", w.Alice.ID(), "BOB", w.Bob.ID(), "OWNER", w.Owner.ID())
+	// The event's target_id, where the attempt names one.
+	targets := map[string]string{
+		"XP for a member of another guild":      w.Alice.ID(),
+		"warning a member of another guild":     w.Bob.ID(),
+		"another guild's warnings":              w.Bob.ID(),
+		"export across guilds by a guild admin": w.Alice.ID(),
 	}
 	for _, a := range attacks {
+		a.want = ids.Replace(a.want)
 		before, beforeEvents := w.state(), w.events()
 		ix, err := a.do(w)
 		if err != nil {
 			t.Errorf("%s: delivery failed: %v", a.name, err)
 			continue
 		}
-		if ix != nil && (!ix.Ephemeral() || (a.want != "" && ix.Content() != a.want) || !strings.HasPrefix(ix.Content(), "❌")) {
+		if ix != nil && (!ix.Ephemeral() || ix.Content() != a.want) {
 			t.Errorf("%s: reply %q (ephemeral %v), want %q", a.name, ix.Content(), ix.Ephemeral(), a.want)
 		}
 		if err := w.App.Audit.Flush(context.Background()); err != nil {
@@ -199,13 +208,26 @@ func TestAttacksAreRefusedAndRecorded(t *testing.T) {
 		}
 		actor := a.actor(w)
 		w.Eventually(a.name+": security event", func() bool { return w.events() == beforeEvents+1 })
-		var eventType, actorID, attempted string
-		if err := w.DB.App.QueryRow(context.Background(), `SELECT event_type, coalesce(actor_id, ''), attempted
-			FROM security_audit_logs ORDER BY id DESC LIMIT 1`).Scan(&eventType, &actorID, &attempted); err != nil {
+		var eventType, actorID, guildID, targetID, attempted string
+		if err := w.DB.App.QueryRow(context.Background(), `SELECT event_type, coalesce(actor_id, ''), coalesce(guild_id, ''),
+			coalesce(target_id, ''), attempted FROM security_audit_logs ORDER BY id DESC LIMIT 1`).Scan(
+			&eventType, &actorID, &guildID, &targetID, &attempted); err != nil {
 			t.Fatal(err)
 		}
-		if eventType != a.eventType || actorID != actor.ID() || attempted == "" {
-			t.Errorf("%s: event %s by %s (%q), want %s by %s", a.name, eventType, actorID, attempted, a.eventType, actor.ID())
+		// The event names the guild the attempt was made in (none from a
+		// DM) and, where there is one, the target.
+		wantGuild := ""
+		if ix != nil {
+			wantGuild = ix.GuildID
+		} else {
+			wantGuild = w.Guild.ID
+		}
+		if eventType != a.eventType || actorID != actor.ID() || guildID != wantGuild || attempted == "" {
+			t.Errorf("%s: event %s by %s in %q (%q), want %s by %s in %q", a.name, eventType, actorID, guildID, attempted,
+				a.eventType, actor.ID(), wantGuild)
+		}
+		if want, ok := targets[a.name]; ok && targetID != want {
+			t.Errorf("%s: event target %q, want %q", a.name, targetID, want)
 		}
 	}
 	if len(attacks) < 20 {
