@@ -8,7 +8,12 @@
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'embodied_app') THEN
-        CREATE ROLE embodied_app NOLOGIN;
+        BEGIN
+            CREATE ROLE embodied_app NOLOGIN;
+        EXCEPTION WHEN insufficient_privilege THEN
+            RAISE EXCEPTION 'role embodied_app does not exist and % may not create it', current_user
+                USING HINT = 'as a superuser run: CREATE ROLE embodied_app NOLOGIN; GRANT embodied_app TO <the bot''s login role> (see README, Database roles)';
+        END;
     END IF;
 END
 $$;
