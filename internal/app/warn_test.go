@@ -199,6 +199,15 @@ func TestWarnEnforcementRefused(t *testing.T) {
 	if lines := h.LogLines("[WarningSystem] Moderation enforcement failed", h.Alice.ID()); len(lines) != 1 {
 		t.Errorf("failure log lines: %q", lines)
 	}
+	// The status report shows it until someone fixes the bot's role.
+	st := h.Run(h.Admin, "/security status")
+	found := false
+	for _, f := range st.Embeds()[0].Fields {
+		found = found || (f.Name == "Timeouts and bans (24 h)" && f.Value == "Applied: 0\nRefused by Discord: 1\nSafe mode (not applied): 0")
+	}
+	if !found {
+		t.Errorf("/security status does not report the refused timeout: %+v", st.Embeds()[0].Fields)
+	}
 }
 
 func TestWarnDMsClosed(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -30,7 +31,19 @@ func registerStatus(reg *bot.Registry, d Deps) {
 			if err != nil {
 				return err
 			}
-			return in.Send(ctx, middleware.Response{Embeds: []*discordgo.MessageEmbed{statusEmbed(r, tables)}})
+			mod, err := d.Store.RecentModerationOutcomes(ctx, in.GuildID, d.Now().Add(-24*time.Hour))
+			if err != nil {
+				return err
+			}
+			e := statusEmbed(r, tables)
+			// Enforcement Discord refused (missing permission, role order)
+			// needs a human: it shows here until it is fixed.
+			e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: "Timeouts and bans (24 h)", Inline: true,
+				Value: fmt.Sprintf("Applied: %d\nRefused by Discord: %d\nSafe mode (not applied): %d", mod.Applied, mod.Failed, mod.Simulated)})
+			if mod.Failed > 0 {
+				e.Color = colorWarning
+			}
+			return in.Send(ctx, middleware.Response{Embeds: []*discordgo.MessageEmbed{e}})
 		},
 	})
 }
