@@ -11,9 +11,13 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
+	"github.com/embodied-community/embodied/internal/audit"
 	"github.com/embodied-community/embodied/internal/backup"
 	"github.com/embodied-community/embodied/internal/config"
 	"github.com/embodied-community/embodied/internal/logging"
+	"github.com/embodied-community/embodied/internal/store"
 )
 
 func init() {
@@ -32,6 +36,8 @@ const backupSynopsis = `backup [--label L] | backup list | backup verify FILE [-
                               every table's row count with the manifest
 
 Connects as MIGRATION_DATABASE_URL (the schema owner), else DATABASE_URL or DB_*.
+Every backup, made or failed, is recorded in the audit log (as DATABASE_URL's
+role); a failure exits 1 but, unlike the bot's, alerts no owner on Discord.
 FILE is a name in SECOPS_BACKUP_DIR or a path.`
 
 func runBackup(args []string, stdout, stderr io.Writer) error {
@@ -66,7 +72,7 @@ func runBackup(args []string, stdout, stderr io.Writer) error {
 		return usagef("backup: unknown action %q (list or verify; none to make a backup)", action)
 	}
 
-	e, err := engineFromEnv(stderr)
+	cfg, e, err := engineFromEnv(stderr)
 	if err != nil {
 		return err
 	}
@@ -89,8 +95,15 @@ func runBackup(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout, backup.StartingMessage)
 	res, err := e.Run(ctx, backup.Request{Label: *label, Trigger: backup.TriggerCLI})
+	auditErr := auditBackup(cfg, *label, res, err)
 	if err != nil {
-		return err
+		// The bot alerts the owners on Discord when a scheduled backup
+		// fails; the CLI cannot, so it says so.
+		fmt.Fprintln(stderr, "BACKUP FAILED. The owners have NOT been alerted (the CLI does not reach Discord): tell them.")
+		if auditErr != nil {
+			fmt.Fprintf(stderr, "The failure is not in the audit log either: %v\n", auditErr)
+		}
+		return fmt.Errorf("backup failed: %w", err)
 	}
 	fmt.Fprintln(stdout, res.Summary())
 	fmt.Fprintf(stdout, "SHA-256: %s\nTables: %d\nDuration: %s\n", res.SHA256, len(res.Tables), res.Duration.Round(time.Millisecond))
@@ -100,6 +113,37 @@ func runBackup(args []string, stdout, stderr io.Writer) error {
 	}
 	for _, f := range res.Pruned {
 		fmt.Fprintf(stdout, "Deleted by retention: %s\n", f)
+	}
+	if auditErr != nil {
+		return fmt.Errorf("backup %s was made but not recorded in the audit log: %w", res.File, auditErr)
+	}
+	return nil
+}
+
+// auditBackup records a CLI backup (made or failed) in audit_log as the
+// bot records scheduled ones: guild "global", actor operator:<login>,
+// action backup, connecting as the application role (DATABASE_URL).
+func auditBackup(cfg *config.Config, label string, res backup.Result, runErr error) error {
+	details := map[string]any{"trigger": backup.TriggerCLI, "command": "embodied backup", "ok": runErr == nil}
+	if label != "" {
+		details["label"] = label
+	}
+	if runErr != nil {
+		details["error"] = runErr.Error()
+	} else {
+		details["file"], details["size"], details["sha256"] = res.File, res.Size, res.SHA256
+	}
+	entry := audit.Entry{GuildID: audit.GlobalGuild, ActionType: "backup", ActorID: operator(), Details: details}
+	// Not the signal context: a backup cancelled by Ctrl-C is recorded too.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	pool, err := store.Open(ctx, cfg.DatabaseURL, cfg.DBPassword.Reveal())
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return audit.Insert(ctx, tx, entry) }); err != nil {
+		return fmt.Errorf("record the backup in the audit log: %w", err)
 	}
 	return nil
 }
@@ -151,7 +195,7 @@ Connects as MIGRATION_DATABASE_URL (needs CREATEDB), else DATABASE_URL or DB_*.`
 	if *target == "" {
 		return usagef("restore: --target-db NAME is required")
 	}
-	e, err := engineFromEnv(stderr)
+	_, e, err := engineFromEnv(stderr)
 	if err != nil {
 		return err
 	}
@@ -165,16 +209,17 @@ Connects as MIGRATION_DATABASE_URL (needs CREATEDB), else DATABASE_URL or DB_*.`
 }
 
 // engineFromEnv loads the configuration and builds the backup engine.
-func engineFromEnv(stderr io.Writer) (*backup.Engine, error) {
+func engineFromEnv(stderr io.Writer) (*config.Config, *backup.Engine, error) {
 	cfg, err := config.Load(false)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	logger, _, err := logging.New(stderr, logging.Options{Format: cfg.LogFormat, Level: cfg.LogLevel})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return backup.New(backup.OptionsFromConfig(cfg), logger)
+	e, err := backup.New(backup.OptionsFromConfig(cfg), logger)
+	return cfg, e, err
 }
 
 // parseInterspersed parses flags that may follow positional arguments

@@ -256,6 +256,13 @@ func TestWarnRefusals(t *testing.T) {
 			t.Errorf("%s: reply mismatch (-want +got):\n%s", tc.name, diff)
 		}
 	}
+	nothingRecorded(t, h)
+}
+
+// nothingRecorded checks that refused warnings left no warning, no
+// moderation action and made no moderation call.
+func nothingRecorded(t *testing.T, h *apptest.Harness) {
+	t.Helper()
 	if n := h.Count(`SELECT count(*) FROM user_warnings`); n != 0 {
 		t.Errorf("%d warnings recorded by refusals", n)
 	}
@@ -265,6 +272,23 @@ func TestWarnRefusals(t *testing.T) {
 	if len(h.Sim.AuditReasons(h.Guild.ID)) != 0 {
 		t.Errorf("moderation calls: %+v", h.Sim.AuditReasons(h.Guild.ID))
 	}
+}
+
+// The guild owner who is not the bot owner is refused by the server-owner
+// rule (in the other tests the harness's guild owner is also the bot owner,
+// so that rule answers first).
+func TestWarnGuildOwnerRefused(t *testing.T) {
+	t.Parallel()
+	const botOwner = "100000000000000001"
+	h := apptest.New(t, enforce, func(c *config.Config) { c.Owners = []string{botOwner} })
+	if h.Owner.ID() == botOwner {
+		t.Fatal("the guild owner is the bot owner: the test would not reach the server-owner rule")
+	}
+	want := []string{fmt.Sprintf("❌ <@%s> owns this server and cannot be warned.", h.Owner.ID())}
+	if diff := cmp.Diff(want, warn(h, h.Moderator, h.Owner, "Because")); diff != "" {
+		t.Errorf("reply mismatch (-want +got):\n%s", diff)
+	}
+	nothingRecorded(t, h)
 }
 
 // A strike stops counting 30 days after it was given (the injected clock,

@@ -230,7 +230,9 @@ type conn struct {
 	dbname   string
 }
 
-// parseConn splits the password out of a postgres:// URL.
+// parseConn splits the password out of a postgres:// URL: from its user
+// part (postgres://user:pw@host/db) and from a password query parameter
+// (?password=pw). An explicit password wins over the URL's.
 func parseConn(raw, password string) (conn, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
@@ -242,6 +244,29 @@ func parseConn(raw, password string) (conn, error) {
 				password = pw
 			}
 			u.User = url.User(u.User.Username())
+		}
+	}
+	if u.RawQuery != "" {
+		q, err := url.ParseQuery(u.RawQuery)
+		if err != nil {
+			return conn{}, errors.New("the URL's query is malformed")
+		}
+		// libpq knows only "password"; other spellings go too, to be safe.
+		if password == "" {
+			password = q.Get("password")
+		}
+		stripped := false
+		for k, vs := range q {
+			if strings.EqualFold(k, "password") {
+				if password == "" && len(vs) > 0 {
+					password = vs[0]
+				}
+				delete(q, k)
+				stripped = true
+			}
+		}
+		if stripped {
+			u.RawQuery = q.Encode()
 		}
 	}
 	name := strings.TrimPrefix(u.Path, "/")
@@ -259,20 +284,50 @@ func (c conn) withDatabase(name string) conn {
 	return c
 }
 
-// childEnv is the environment of pg_dump and psql: ours, without any
-// inherited libpq password settings, plus PGPASSWORD when there is one.
+// appName is the application_name pg_dump and psql connect with (unless
+// the URL sets one), so pg_stat_activity shows who they are.
+const appName = "embodied-backup"
+
+// childEnv is the environment of pg_dump and psql. They get only what they
+// need: PATH, HOME, the locale and time zone, the temporary directory and
+// the libpq settings (PG*) of ours, never any other variable — the bot's
+// environment holds DISCORD_TOKEN, DB_PASSWORD and other secrets. Inherited
+// libpq password settings (PGPASSWORD, PGPASSFILE) are dropped too; the
+// connection's own password travels as PGPASSWORD.
 func (c conn) childEnv() []string {
+	return childEnv(os.Environ(), c.password)
+}
+
+func childEnv(parent []string, password string) []string {
 	var env []string
-	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "PGPASSWORD=") || strings.HasPrefix(kv, "PGPASSFILE=") {
+	hasApp := false
+	for _, kv := range parent {
+		k, _, ok := strings.Cut(kv, "=")
+		if !ok || !childVar(k) {
 			continue
 		}
+		hasApp = hasApp || k == "PGAPPNAME"
 		env = append(env, kv)
 	}
-	if c.password != "" {
-		env = append(env, "PGPASSWORD="+c.password)
+	if !hasApp {
+		env = append(env, "PGAPPNAME="+appName)
+	}
+	if password != "" {
+		env = append(env, "PGPASSWORD="+password)
 	}
 	return env
+}
+
+// childVar reports whether the environment variable k reaches pg_dump and
+// psql.
+func childVar(k string) bool {
+	switch k {
+	case "PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR":
+		return true
+	case "PGPASSWORD", "PGPASSFILE":
+		return false
+	}
+	return strings.HasPrefix(k, "LC_") || strings.HasPrefix(k, "PG")
 }
 
 // Request asks for one backup.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -83,6 +84,147 @@ exec %[2]s "$@"
 	}
 	if _, err := os.Stat(filepath.Join(rec, "pgpassword")); err != nil {
 		t.Error("pg_dump did not get PGPASSWORD in its environment")
+	}
+}
+
+// TestChildEnvironment runs pg_dump and psql (through wrappers that record
+// their environment) with a URL holding the password as a query parameter,
+// in a process whose environment holds the bot's secrets: the children get
+// the password only as PGPASSWORD, and none of the secrets.
+func TestChildEnvironment(t *testing.T) {
+	// Not parallel: t.Setenv changes the whole process's environment.
+	t.Setenv("DISCORD_TOKEN", "discord-token-must-not-leak")
+	t.Setenv("DB_PASSWORD", "db-password-must-not-leak")
+	t.Setenv("PGPASSWORD", "inherited-password-must-not-leak")
+	t.Setenv("PGCONNECT_TIMEOUT", "17")
+	db := storetest.New(t)
+	rec := t.TempDir()
+	wrap := func(name, real string) string {
+		return script(t, name, fmt.Sprintf(`
+tag=run; [ "$1" = --version ] && tag=version
+tr '\0' '\n' < /proc/$$/environ > %[1]s/%[2]s-$tag.environ
+tr '\0' '\n' < /proc/$$/cmdline > %[1]s/%[2]s-$tag.cmdline
+exec %[3]s "$@"
+`, rec, name, real))
+	}
+	realPsql, err := exec.LookPath("psql")
+	if err != nil {
+		t.Fatalf("psql not on PATH (run the tests with scripts/with-db.sh): %v", err)
+	}
+	_, owner := storetest.URLs(t)
+	u, pw := splitPassword(t, storetest.WithDatabase(owner, db.Name))
+	parsed, err := url.Parse(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := parsed.Query()
+	q.Set("password", pw)
+	parsed.RawQuery = q.Encode()
+	withQuery := parsed.String()
+	e := newEngine(t, db, func(o *Options) {
+		o.PgDumpPath, o.PsqlPath = wrap("pg_dump", realPgDump(t)), wrap("psql", realPsql)
+		o.DatabaseURL, o.Password = withQuery, ""
+		o.AdminURL, o.AdminPassword = withQuery, ""
+	})
+	ctx := context.Background()
+	res, err := e.Run(ctx, Request{})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	v, err := e.Verify(ctx, res.File, true)
+	if err != nil || !v.Restored {
+		t.Fatalf("Verify --restore: %+v, %v", v, err)
+	}
+	secrets := []string{pw, "discord-token-must-not-leak", "db-password-must-not-leak", "inherited-password-must-not-leak"}
+	for _, f := range []string{"pg_dump-version", "pg_dump-run", "psql-run"} {
+		environ, err := os.ReadFile(filepath.Join(rec, f+".environ"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmdline, err := os.ReadFile(filepath.Join(rec, f+".cmdline"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range secrets {
+			if strings.Contains(string(cmdline), s) {
+				t.Errorf("%s's argv holds a secret:\n%s", f, cmdline)
+			}
+		}
+		vars := map[string]string{}
+		for _, kv := range strings.Split(strings.TrimSpace(string(environ)), "\n") {
+			k, v, _ := strings.Cut(kv, "=")
+			if _, dup := vars[k]; dup {
+				t.Errorf("%s's environment sets %s twice", f, k)
+			}
+			vars[k] = v
+		}
+		for _, k := range []string{"DISCORD_TOKEN", "DB_PASSWORD", "DATABASE_URL", "MIGRATION_DATABASE_URL", "SUPERUSER_DATABASE_URL"} {
+			if _, ok := vars[k]; ok {
+				t.Errorf("%s's environment holds %s", f, k)
+			}
+		}
+		if vars["PATH"] == "" || vars["PGCONNECT_TIMEOUT"] != "17" || vars["PGAPPNAME"] != appName {
+			t.Errorf("%s's environment lacks PATH, the inherited PGCONNECT_TIMEOUT or PGAPPNAME:\n%s", f, environ)
+		}
+		wantPW := pw
+		if f == "pg_dump-version" {
+			wantPW = "" // pg_dump --version connects nowhere
+		}
+		if got := vars["PGPASSWORD"]; got != wantPW {
+			t.Errorf("%s's PGPASSWORD is %q, want the connection's password", f, got)
+		}
+		for k, v := range vars {
+			if k == "PGPASSWORD" {
+				continue
+			}
+			for _, s := range secrets {
+				if strings.Contains(v, s) {
+					t.Errorf("%s's %s holds a secret", f, k)
+				}
+			}
+		}
+	}
+}
+
+func TestParseConnStripsPasswords(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		raw, password string
+		wantURL       string
+		wantPassword  string
+	}{
+		{"postgres://u:pw@h:5432/db", "", "postgres://u@h:5432/db", "pw"},
+		{"postgres://u@h/db?password=pw&sslmode=require", "", "postgres://u@h/db?sslmode=require", "pw"},
+		{"postgresql://u@h/db?sslmode=disable&PASSWORD=pw", "", "postgresql://u@h/db?sslmode=disable", "pw"},
+		{"postgres://u:a@h/db?password=b", "", "postgres://u@h/db", "a"},
+		{"postgres://u:a@h/db?password=b", "explicit", "postgres://u@h/db", "explicit"},
+		{"postgres://u@h/db?password=p%26w%3D", "", "postgres://u@h/db", "p&w="},
+		{"postgres://u@h/db?sslmode=require", "", "postgres://u@h/db?sslmode=require", ""},
+	} {
+		c, err := parseConn(tc.raw, tc.password)
+		if err != nil {
+			t.Errorf("parseConn(%q): %v", tc.raw, err)
+			continue
+		}
+		if c.url != tc.wantURL || c.password != tc.wantPassword || c.dbname != "db" {
+			t.Errorf("parseConn(%q, %q) = %q, %q, %q; want %q, %q, db", tc.raw, tc.password, c.url, c.password, c.dbname, tc.wantURL, tc.wantPassword)
+		}
+	}
+}
+
+func TestChildEnvKeepsOnlyWhatIsNeeded(t *testing.T) {
+	t.Parallel()
+	parent := []string{"PATH=/bin", "HOME=/h", "LANG=C.UTF-8", "LC_ALL=C", "TZ=UTC", "TMPDIR=/tmp",
+		"PGSSLMODE=require", "PGPASSWORD=old", "PGPASSFILE=/pgpass", "DISCORD_TOKEN=t", "DB_PASSWORD=d",
+		"DATABASE_URL=postgres://x", "SECOPS_BACKUP_DIR=/b", "USER=bot"}
+	got := childEnv(parent, "new")
+	want := []string{"PATH=/bin", "HOME=/h", "LANG=C.UTF-8", "LC_ALL=C", "TZ=UTC", "TMPDIR=/tmp",
+		"PGSSLMODE=require", "PGAPPNAME=" + appName, "PGPASSWORD=new"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("childEnv (-want +got):\n%s", diff)
+	}
+	if got := childEnv([]string{"PGAPPNAME=ops"}, ""); !cmp.Equal(got, []string{"PGAPPNAME=ops"}) {
+		t.Errorf("childEnv keeps no PGAPPNAME of ours or adds an empty password: %q", got)
 	}
 }
 

@@ -471,7 +471,9 @@ func parseClientVersion(out string) (major int, version string, ok bool) {
 // checkPgDump refuses a pg_dump older than the server's major version: it
 // would fail half-way or, worse, miss objects.
 func (e *Engine) checkPgDump(ctx context.Context, serverNum int, serverVersion string) (string, error) {
-	out, err := exec.CommandContext(ctx, e.pgDump, "--version").Output()
+	cmd := exec.CommandContext(ctx, e.pgDump, "--version")
+	cmd.Env = childEnv(os.Environ(), "")
+	out, err := cmd.Output()
 	if err != nil {
 		return "", fmt.Errorf("run %s --version: %w (install the PostgreSQL client tools or set the pg_dump path)", e.pgDump, err)
 	}

@@ -50,6 +50,9 @@ func CheckDiscord(ctx context.Context, cfg *config.Config, logger *slog.Logger) 
 	// guilds READY carries as GUILD_CREATEs arrive), handlers inline.
 	s.StateEnabled = false
 	s.SyncEvents = true
+	// One READY is all it needs: a heartbeat failing as the session closes
+	// must not start a reconnect loop that outlives the check.
+	s.ShouldReconnectOnError = false
 	me, err := s.User("@me", discordgo.WithContext(ctx))
 	if err != nil {
 		var re *discordgo.RESTError
@@ -123,7 +126,7 @@ func checkGuild(ctx context.Context, r *Report, s *discordgo.Session, gid, botID
 	for _, ro := range roles {
 		byID[ro.ID] = ro
 	}
-	members, err := s.GuildMembers(gid, "", 1000, discordgo.WithContext(ctx))
+	members, err := guildMembers(ctx, s, gid)
 	if err != nil {
 		r.add(Fail, name, "list members: "+err.Error(), "enable the Server Members intent (developer portal → Bot → Privileged Gateway Intents)")
 		return
@@ -201,4 +204,43 @@ func checkGuild(ctx context.Context, r *Report, s *discordgo.Session, gid, botID
 	default:
 		r.add(Pass, check, fmt.Sprintf("the bot's top role %s (position %d) is above every member's", botRole, botTop), "")
 	}
+}
+
+// membersPage is the most members Discord returns per List Guild Members.
+const membersPage = 1000
+
+// guildMembers lists every member of guild gid: List Guild Members returns
+// at most 1000, sorted by user id, so it pages with after=<the highest id
+// seen> until a page comes back short.
+func guildMembers(ctx context.Context, s *discordgo.Session, gid string) ([]*discordgo.Member, error) {
+	var all []*discordgo.Member
+	after := ""
+	for {
+		page, err := s.GuildMembers(gid, after, membersPage, discordgo.WithContext(ctx))
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page...)
+		if len(page) < membersPage {
+			return all, nil
+		}
+		next := after
+		for _, m := range page {
+			if m.User != nil && snowflakeLess(next, m.User.ID) {
+				next = m.User.ID
+			}
+		}
+		if next == after {
+			return nil, fmt.Errorf("list members: a full page after %q brought no higher user id", after)
+		}
+		after = next
+	}
+}
+
+// snowflakeLess reports a < b for decimal snowflakes ("" is the least).
+func snowflakeLess(a, b string) bool {
+	if len(a) != len(b) {
+		return len(a) < len(b)
+	}
+	return a < b
 }

@@ -3,6 +3,7 @@ package doctor_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,6 +84,35 @@ func TestDoctorGuildPermissions(t *testing.T) {
 		if r := find(rep, check); r.Status != doctor.Pass {
 			t.Errorf("%s: %+v\n%s", check, r, out.String())
 		}
+	}
+}
+
+// A member beyond the first 1000 is still checked: doctor pages through
+// List Guild Members with after=<highest id seen>.
+func TestDoctorPagesMembers(t *testing.T) {
+	sim := discordsim.NewTest(t, discordsim.Options{})
+	g := sim.SeedSandbox()
+	db := storetest.New(t)
+	cfg := newConfig(t, sim, db)
+	regular := g.AddRole(discordsim.RoleSpec{Name: "Regular", Position: 150})
+	for i := range 1000 {
+		g.AddMember(discordsim.UserSpec{Username: fmt.Sprintf("filler%04d", i)})
+	}
+	late := g.AddMember(discordsim.UserSpec{Username: "latecomer", Roles: []string{regular.ID}})
+
+	rep := doctor.Run(context.Background(), doctor.Options{Config: cfg})
+	if pos := find(rep, "bot role position"); pos.Status != doctor.Fail || !strings.Contains(pos.Detail, "latecomer (Regular, position 150)") {
+		t.Errorf("role position: %+v", pos)
+	}
+	var pages []string
+	for _, r := range sim.Requests() {
+		if r.Method == "GET" && strings.HasSuffix(r.Path, "/guilds/"+g.ID+"/members") {
+			pages = append(pages, r.Query)
+		}
+	}
+	if len(pages) != 2 || !strings.Contains(pages[0], "limit=1000") || strings.Contains(pages[0], "after=") ||
+		!strings.Contains(pages[1], "after=") || strings.Contains(pages[1], "after="+late.ID()) {
+		t.Errorf("member list requests: %q, want two pages of 1000, the second after the first's highest id", pages)
 	}
 }
 
