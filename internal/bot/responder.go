@@ -33,8 +33,16 @@ type responder struct {
 
 	mu    sync.Mutex
 	state ackState
-	timer *time.Timer
-	err   error // a failed automatic deferral
+	// deferredEphemeral: the type-5 deferral (a command or modal) was
+	// ephemeral. Discord fixes a deferred response's visibility at the
+	// deferral: neither an edit of @original nor the first follow-up (which
+	// becomes the original) can change it.
+	deferredEphemeral bool
+	// replyID is the ephemeral follow-up that replaced a deleted public
+	// deferral; Edit changes it instead of @original.
+	replyID string
+	timer   *time.Timer
+	err     error // a failed automatic deferral
 }
 
 func newResponder(s *discordgo.Session, ic *discordgo.Interaction, ephemeral bool) *responder {
@@ -68,6 +76,7 @@ func (r *responder) deferLocked(ephemeral bool) error {
 		return err
 	}
 	r.state = deferred
+	r.deferredEphemeral = !r.component && ephemeral
 	return nil
 }
 
@@ -82,6 +91,12 @@ func (r *responder) Defer(_ context.Context, ephemeral bool) error {
 }
 
 // Respond sends the initial response, edits the deferred one, or follows up.
+//
+// After a deferral the reply keeps the deferral's visibility where Discord
+// would force it: a reply to an ephemeral deferral stays ephemeral even when m
+// is not, and an ephemeral reply to a public deferral is sent as an ephemeral
+// follow-up after deleting the public "thinking…" message (see
+// resolveDeferralLocked), so a refusal is never shown to everyone.
 func (r *responder) Respond(ctx context.Context, m middleware.Response) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -101,16 +116,45 @@ func (r *responder) Respond(ctx context.Context, m middleware.Response) error {
 		r.state = answered
 		return nil
 	case deferred:
-		if r.component && !m.Update {
+		if r.component {
+			// A deferred update (type 6): the clicked message is edited, or a
+			// follow-up, which is a new message with its own visibility, is sent.
+			if m.Update {
+				return r.editLocked(ctx, m)
+			}
 			return r.followupLocked(ctx, m)
 		}
-		return r.editLocked(ctx, m)
+		return r.resolveDeferralLocked(ctx, m)
 	default:
 		return r.followupLocked(ctx, m)
 	}
 }
 
-// Edit replaces the original response; before any response it responds.
+// resolveDeferralLocked gives a type-5 deferral its reply. Editing @original
+// keeps the deferral's visibility, so an ephemeral deferral answered with a
+// public m stays ephemeral (a deferral cannot be made public). An ephemeral m
+// after a public deferral cannot be an edit, nor the first follow-up (Discord
+// would turn it into the public original): the deferred message is deleted
+// first, then m is sent as an ephemeral follow-up, which later edits change.
+func (r *responder) resolveDeferralLocked(ctx context.Context, m middleware.Response) error {
+	if !m.Ephemeral || r.deferredEphemeral {
+		return r.editLocked(ctx, m)
+	}
+	if err := r.s.InteractionResponseDelete(r.ic, discordgo.WithContext(ctx)); err != nil {
+		return err
+	}
+	r.state = answered
+	msg, err := r.s.FollowupMessageCreate(r.ic, true, webhookParams(m), discordgo.WithContext(ctx))
+	if err != nil {
+		return err
+	}
+	r.replyID = msg.ID
+	return nil
+}
+
+// Edit replaces the original response (or the ephemeral follow-up standing in
+// for a deleted public deferral); before any response it responds, and after
+// a deferral it resolves it as Respond does.
 func (r *responder) Edit(ctx context.Context, m middleware.Response) error {
 	r.mu.Lock()
 	if r.state == unanswered {
@@ -118,6 +162,9 @@ func (r *responder) Edit(ctx context.Context, m middleware.Response) error {
 		return r.Respond(ctx, m)
 	}
 	defer r.mu.Unlock()
+	if r.state == deferred && !r.component {
+		return r.resolveDeferralLocked(ctx, m)
+	}
 	return r.editLocked(ctx, m)
 }
 
@@ -132,27 +179,50 @@ func (r *responder) editLocked(ctx context.Context, m middleware.Response) error
 		comps = []discordgo.MessageComponent{}
 	}
 	edit.Components = &comps
-	if _, err := r.s.InteractionResponseEdit(r.ic, edit, discordgo.WithContext(ctx)); err != nil {
+	var err error
+	if r.replyID != "" {
+		_, err = r.s.FollowupMessageEdit(r.ic, r.replyID, edit, discordgo.WithContext(ctx))
+	} else {
+		_, err = r.s.InteractionResponseEdit(r.ic, edit, discordgo.WithContext(ctx))
+	}
+	if err != nil {
 		return err
 	}
 	r.state = answered
 	return nil
 }
 
-// Followup sends a further message.
+// Followup sends a further message. Right after a type-5 deferral Discord
+// turns the first follow-up into the original response with the deferral's
+// visibility, so an ephemeral one after a public deferral resolves the
+// deferral as Respond does.
 func (r *responder) Followup(ctx context.Context, m middleware.Response) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.state == unanswered {
+	switch {
+	case r.state == unanswered:
 		return errors.New("follow-up before the initial response")
+	case r.state == deferred && !r.component:
+		if m.Ephemeral && !r.deferredEphemeral {
+			return r.resolveDeferralLocked(ctx, m)
+		}
+		if err := r.followupLocked(ctx, m); err != nil {
+			return err
+		}
+		r.state = answered // the follow-up replaced the "thinking…" message
+		return nil
 	}
 	return r.followupLocked(ctx, m)
 }
 
-func (r *responder) followupLocked(ctx context.Context, m middleware.Response) error {
-	_, err := r.s.FollowupMessageCreate(r.ic, true, &discordgo.WebhookParams{
+func webhookParams(m middleware.Response) *discordgo.WebhookParams {
+	return &discordgo.WebhookParams{
 		Content: m.Content, Embeds: m.Embeds, Components: m.Components, Files: m.Files, Flags: flags(m.Ephemeral),
 		AllowedMentions: &discordgo.MessageAllowedMentions{},
-	}, discordgo.WithContext(ctx))
+	}
+}
+
+func (r *responder) followupLocked(ctx context.Context, m middleware.Response) error {
+	_, err := r.s.FollowupMessageCreate(r.ic, true, webhookParams(m), discordgo.WithContext(ctx))
 	return err
 }

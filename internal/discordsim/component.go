@@ -290,7 +290,6 @@ func (s *Server) interactionCallback(c *reqCtx) {
 	case discordgo.InteractionResponseUpdateMessage:
 		ix.original = ix.target
 		applyEdit(ix.target, data, c.files)
-		ix.target.Edits++
 	case discordgo.InteractionResponseDeferredMessageUpdate:
 		ix.original = ix.target
 	case discordgo.InteractionResponseModal:
@@ -306,7 +305,13 @@ func (s *Server) interactionCallback(c *reqCtx) {
 	c.noContent()
 }
 
+// applyEdit edits m as a PATCH (or an update response, or the first follow-up
+// after a deferral) with p does, recording the previous content in History.
+// The ephemeral flag is fixed when a message is created: Discord ignores a
+// different one in an edit, so m keeps its own.
 func applyEdit(m *Message, p *messagePayload, files []File) {
+	m.History = append(m.History, m.Content)
+	m.Edits++
 	if p.Content != nil {
 		m.Content = *p.Content
 	}
@@ -320,7 +325,7 @@ func applyEdit(m *Message, p *messagePayload, files []File) {
 		m.Components = p.components()
 	}
 	if p.Flags != nil {
-		m.Flags = discordgo.MessageFlags(*p.Flags) | m.Flags&discordgo.MessageFlagsEphemeral
+		m.Flags = discordgo.MessageFlags(*p.Flags)&^discordgo.MessageFlagsEphemeral | m.Flags&discordgo.MessageFlagsEphemeral
 	}
 	if len(files) > 0 || p.Attachments != nil {
 		m.Files = append(keepAttachments(m.Files, p.Attachments), files...)

@@ -43,8 +43,13 @@ type Message struct {
 	Components []discordgo.MessageComponent
 	Flags      discordgo.MessageFlags
 	Files      []File
-	// Edits counts PATCHes of the message after it was created.
-	Edits   int
+	// Edits counts PATCHes of the message after it was created (including an
+	// update response and the first follow-up that fills a deferral).
+	Edits int
+	// History holds the content before each edit, oldest first: History[0] is
+	// the content the message was created with ("" for a deferral's "thinking…"
+	// placeholder), and Content the latest. len(History) == Edits.
+	History []string
 	Deleted bool
 
 	ix *Interaction
@@ -61,6 +66,7 @@ func (m *Message) snapshot() *Message {
 	c.Embeds = slices.Clone(m.Embeds)
 	c.Components = slices.Clone(m.Components)
 	c.Files = slices.Clone(m.Files)
+	c.History = slices.Clone(m.History)
 	return &c
 }
 
@@ -184,10 +190,15 @@ func (ix *Interaction) Embeds() []*discordgo.MessageEmbed {
 	return nil
 }
 
-// Ephemeral reports whether the reply (or deferral) was ephemeral.
+// Ephemeral reports whether the reply (or deferral) was ephemeral: the original
+// response's visibility or, once a deferred original was deleted, that of the
+// first follow-up.
 func (ix *Interaction) Ephemeral() bool {
 	ix.s.mu.Lock()
 	defer ix.s.mu.Unlock()
+	if ix.original != nil && ix.original.Deleted && len(ix.follow) > 0 {
+		return ix.follow[0].Ephemeral()
+	}
 	if ix.original != nil {
 		return ix.original.Ephemeral()
 	}

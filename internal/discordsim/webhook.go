@@ -76,14 +76,11 @@ func (s *Server) followupCreate(c *reqCtx) {
 	s.mu.Lock()
 	var m *Message
 	if ix.resp.Type == discordgo.InteractionResponseDeferredChannelMessageWithSource && ix.original != nil && ix.original.Edits == 0 && !ix.original.Deleted && ix.original.Content == "" && len(ix.original.Embeds) == 0 && len(ix.followUpsLocked()) == 0 {
-		// Discord turns the first follow-up after a deferral into the original response.
+		// Discord turns the first follow-up after a deferral into the original
+		// response, which keeps the deferral's visibility: an ephemeral flag in
+		// the request (or its absence) is ignored.
 		m = ix.original
 		applyEdit(m, &data, c.files)
-		m.Flags = ix.resp.Flags & discordgo.MessageFlagsEphemeral
-		if data.Flags != nil {
-			m.Flags |= discordgo.MessageFlags(*data.Flags)
-		}
-		m.Edits++
 		ix.follow = append(ix.follow, m)
 	} else {
 		msg := data.toMessage()
@@ -140,7 +137,6 @@ func (s *Server) webhookMessageEdit(c *reqCtx) {
 	}
 	s.mu.Lock()
 	applyEdit(m, &data, c.files)
-	m.Edits++
 	ix.notifyLocked()
 	if m.ix != nil && m.ix != ix {
 		m.ix.notifyLocked()
