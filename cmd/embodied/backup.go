@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -11,7 +12,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/embodied-community/embodied/internal/audit"
 	"github.com/embodied-community/embodied/internal/backup"
@@ -113,6 +116,13 @@ func runBackup(args []string, stdout, stderr io.Writer) error {
 	}
 	for _, f := range res.Pruned {
 		fmt.Fprintf(stdout, "Deleted by retention: %s\n", f)
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(auditErr, &pgErr) && pgErr.Code == pgerrcode.UndefinedTable {
+		// The pre-rollout backup of the runbook is taken before the
+		// migrations create audit_log: nothing to record it in yet.
+		fmt.Fprintln(stdout, "Not in the audit log: the database has no audit_log table yet (migrations not applied).")
+		return nil
 	}
 	if auditErr != nil {
 		return fmt.Errorf("backup %s was made but not recorded in the audit log: %w", res.File, auditErr)
