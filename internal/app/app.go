@@ -60,6 +60,7 @@ type App struct {
 	Ops     *ops.Server
 
 	recorder  *ratelimit.Recorder
+	alerts    *notifier // owners' DMs and the alert channel
 	scheduler *backup.Scheduler
 	watchdog  *ops.Watchdog
 	cancel    context.CancelFunc
@@ -107,7 +108,7 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 	if err := a.Store.Ping(startCtx); err != nil {
 		return fail(err)
 	}
-	if err := checkSchema(startCtx, a.Store); err != nil {
+	if err := schema.CheckCurrent(startCtx, pool); err != nil {
 		return fail(err)
 	}
 	key, err := bot.LoadKey(startCtx, pool, cfg.ComponentSigningKey.Reveal())
@@ -137,10 +138,11 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 		return fail(err)
 	}
 	gw := newGateway(a.Session)
+	a.alerts = &notifier{s: a.Session, owners: cfg.Owners, channel: cfg.AlertChannelID}
 	a.Health = health.New(health.Options{
 		Pool: pool, Gateway: gw, Logger: logging.Component(logger, "HealthCheck"), Metrics: a.Metrics,
 		Notifier: health.NotifierFunc(func(ctx context.Context, al health.Alert) error {
-			return (&notifier{s: a.Session, owners: cfg.Owners, channel: cfg.AlertChannelID}).Notify(ctx, al.Text())
+			return a.alerts.Notify(ctx, al.Text())
 		}),
 		Interval: cfg.HealthcheckInterval, Autobackup: cfg.EnableAutobackup, BackupDir: cfg.BackupDir,
 		FallbackBacklog: a.Audit.Backlog, Now: opts.Now, Thresholds: thresholds(cfg),
@@ -177,24 +179,13 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 	guard := permission.New(cfg.Owners, a.Audit, logging.Component(logger, "PermissionGuard"), a.Metrics.PermissionDenied)
 	mod := moderator.New(pool, logging.Component(logger, "ContentModerator"), moderator.Options{OnFlag: a.Metrics.Flagged,
 		Checker: func(ctx context.Context, guildID string) moderator.Checker { return modRules.Checker(ctx, guildID) }})
-	withComponent := func(name string, mw middleware.Middleware) middleware.Middleware {
-		return func(next middleware.Handler) middleware.Handler {
-			h := mw(next)
-			return func(ctx context.Context, in *middleware.Interaction) error {
-				log := in.Log
-				in.Log = logging.Component(log, name)
-				defer func() { in.Log = log }()
-				return h(ctx, in)
-			}
-		}
-	}
 	a.Bot = bot.New(a.Session, reg, signer, bot.Options{
 		Logger: logger,
 		Middleware: []middleware.Middleware{
-			withComponent("RateLimiter", a.Limiter.Middleware()),
+			a.Limiter.Middleware(),
 			guard.Middleware(),
 			bot.Validate(reg),
-			withComponent("ContentModerator", mod.Middleware()),
+			mod.Middleware(),
 			auditlog.Middleware(a.Audit, logging.Component(logger, "Audit")),
 		},
 		Events:            a.Audit,
@@ -284,29 +275,10 @@ func (a *App) Stop(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// checkSchema refuses to start on a database whose migrations are behind
-// the binary's.
-func checkSchema(ctx context.Context, st *store.Store) error {
-	var version int64
-	var dirty bool
-	err := st.Pool().QueryRow(ctx, `SELECT version, dirty FROM schema_migrations`).Scan(&version, &dirty)
-	if err != nil {
-		return errors.New("the database has no migrations applied: run `embodied migrate up` first")
-	}
-	if dirty {
-		return fmt.Errorf("migration %03d failed half-way: fix it, then run `embodied migrate up`", version)
-	}
-	if uint(version) < schema.Latest() {
-		return fmt.Errorf("the database schema is at %03d but this binary needs %03d: run `embodied migrate up`", version, schema.Latest())
-	}
-	return nil
-}
-
 // startBackups runs the daily backup (SECOPS_BACKUP_CRON). Every run is
 // audited; a failure or an oversized backup alerts the owners.
 func (a *App) startBackups(ctx context.Context) error {
 	log := logging.Component(a.log, "Backup")
-	alert := &notifier{s: a.Session, owners: a.cfg.Owners, channel: a.cfg.AlertChannelID}
 	var err error
 	a.scheduler, err = backup.NewScheduler(a.Backup, backup.SchedulerOptions{
 		Spec: a.cfg.BackupCron,
@@ -317,14 +289,14 @@ func (a *App) startBackups(ctx context.Context) error {
 			switch {
 			case err != nil:
 				entry.Details["error"] = err.Error()
-				if nerr := alert.Notify(ctx, "🚨 Scheduled backup failed: "+err.Error()); nerr != nil {
+				if nerr := a.alerts.Notify(ctx, "🚨 Scheduled backup failed: "+err.Error()); nerr != nil {
 					log.Error("Backup failure alert not delivered", "error", nerr)
 				}
 			default:
 				entry.Details["file"], entry.Details["size"], entry.Details["sha256"] = res.File, res.Size, res.SHA256
 				if lvl := backup.SizeLevel(res.Size); lvl != backup.LevelOK {
 					msg := fmt.Sprintf("⚠️ Backup %s is %s (%s level: warning > 100 MB, critical > 500 MB)", res.File, backup.FormatSize(res.Size), lvl)
-					if nerr := alert.Notify(ctx, msg); nerr != nil {
+					if nerr := a.alerts.Notify(ctx, msg); nerr != nil {
 						log.Error("Backup size alert not delivered", "error", nerr)
 					}
 				}

@@ -67,8 +67,6 @@ type Bot struct {
 	remove   func()
 }
 
-type ctxKey struct{}
-
 // New returns a Bot over session s.
 func New(s *discordgo.Session, reg *Registry, signer *Signer, opts Options) *Bot {
 	if opts.Now == nil {
@@ -276,7 +274,6 @@ func (b *Bot) handle(ctx context.Context, ic *discordgo.Interaction, sizeLimit i
 			b.log.Warn("Could not send a refusal", "userId", in.User.ID, "error", err)
 		}
 	} else {
-		ctx = context.WithValue(ctx, ctxKey{}, in)
 		err := handler(ctx, in)
 		if in.Outcome != "" {
 			outcome = in.Outcome
@@ -409,11 +406,4 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n]
-}
-
-// FromContext returns the interaction being handled, for code deep in a
-// handler that needs it.
-func FromContext(ctx context.Context) (*middleware.Interaction, bool) {
-	in, ok := ctx.Value(ctxKey{}).(*middleware.Interaction)
-	return in, ok
 }

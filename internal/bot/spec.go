@@ -129,9 +129,6 @@ func (r *Registry) Spec(name string) (*Spec, bool) {
 	return s, ok
 }
 
-// Names lists the declared command paths in declaration order.
-func (r *Registry) Names() []string { return append([]string(nil), r.order...) }
-
 // visibility is the default_member_permissions that hides a command from
 // members below level.
 func visibility(level middleware.Level) *int64 {

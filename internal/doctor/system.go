@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -20,18 +21,12 @@ import (
 
 func checkMigrations(ctx context.Context, r *Report, pool *pgxpool.Pool) {
 	const name = "migrations current and verified"
-	var version int64
-	var dirty bool
-	err := pool.QueryRow(ctx, `SELECT version, dirty FROM schema_migrations`).Scan(&version, &dirty)
-	switch {
-	case err != nil:
-		r.add(Fail, name, "no migrations applied ("+err.Error()+")", "run `embodied migrate up` (as MIGRATION_DATABASE_URL, the schema owner)")
-		return
-	case dirty:
-		r.add(Fail, name, fmt.Sprintf("migration %03d failed half-way", version), "fix the cause, then `embodied migrate status` and `embodied migrate up`")
-		return
-	case uint(version) < schema.Latest():
-		r.add(Fail, name, fmt.Sprintf("the schema is at %03d, this binary needs %03d", version, schema.Latest()), "run `embodied migrate up`")
+	if err := schema.CheckCurrent(ctx, pool); err != nil {
+		fix := "run `embodied migrate up` (as MIGRATION_DATABASE_URL, the schema owner)"
+		if errors.Is(err, schema.ErrDirty) {
+			fix = "fix the cause, then `embodied migrate status` and `embodied migrate up`"
+		}
+		r.add(Fail, name, err.Error(), fix)
 		return
 	}
 	results, err := schema.Verify(ctx, pool)
@@ -50,7 +45,7 @@ func checkMigrations(ctx context.Context, r *Report, pool *pgxpool.Pool) {
 			"run `embodied migrate verify`; re-apply the named migration with `embodied migrate down 1 && embodied migrate up` on a copy first")
 		return
 	}
-	r.add(Pass, name, fmt.Sprintf("at %03d, %d schema checks pass", version, len(results)), "")
+	r.add(Pass, name, fmt.Sprintf("at %03d, %d schema checks pass", schema.Latest(), len(results)), "")
 }
 
 var pgDumpVersionRE = regexp.MustCompile(`\(PostgreSQL\) (\d+)((?:\.\d+)*)`)

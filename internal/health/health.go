@@ -397,29 +397,16 @@ func (c *Checker) Ready(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// migrationsCurrent compares schema_migrations with the binary's latest
-// embedded migration.
+// migrationsCurrent is schema.CheckCurrent, except that an application
+// role without SELECT on golang-migrate's table cannot tell: readiness must
+// not fail forever because of that (GRANT SELECT ON schema_migrations TO
+// embodied_app enables the check; migration 001 does).
 func migrationsCurrent(ctx context.Context, pool *pgxpool.Pool) error {
-	var version int64
-	var dirty bool
-	err := pool.QueryRow(ctx, `SELECT version, dirty FROM schema_migrations`).Scan(&version, &dirty)
+	err := schema.CheckCurrent(ctx, pool)
 	if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) && pgErr.Code == pgerrcode.InsufficientPrivilege {
-		// With a separate schema owner the application role may not read
-		// golang-migrate's table; readiness cannot tell then, and must not
-		// fail forever because of it. GRANT SELECT ON schema_migrations TO
-		// embodied_app enables the check.
 		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("read schema_migrations: %w", err)
-	}
-	if dirty {
-		return fmt.Errorf("migration %03d is dirty", version)
-	}
-	if latest := schema.Latest(); version < 0 || uint(version) < latest {
-		return fmt.Errorf("schema at %03d, binary needs %03d: run `embodied migrate up`", version, latest)
-	}
-	return nil
+	return err
 }
 
 // Result is one check's outcome.

@@ -136,7 +136,7 @@ type Interaction struct {
 	Outcome string         // why the pipeline stopped early: "rate_limited", "denied", "flagged"
 	Caller  Level          // the caller's effective level
 	Flags   []Flag         // what the content moderator flagged
-	Log     *slog.Logger   // the logger of the layer running (its component)
+	Log     *slog.Logger   // the bot's logger, for handlers
 	Details map[string]any // extra audit details a handler adds (never nil)
 
 	Reply Responder

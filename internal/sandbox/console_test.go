@@ -109,7 +109,7 @@ func TestConsoleTranscript(t *testing.T) {
 func TestConsoleShowsDMs(t *testing.T) {
 	w := start(t)
 	if !w.HasCommand("/security warn") {
-		t.Skip("the warning system is not registered")
+		t.Fatal("the warning system is not registered")
 	}
 	var out bytes.Buffer
 	c := sandbox.NewConsole(w, &out)

@@ -2,6 +2,7 @@ package schema_test
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"os"
 	"os/exec"
@@ -144,5 +145,35 @@ func TestConcurrentUp(t *testing.T) {
 	}
 	if _, failed := verifyAll(t, db); failed != 0 {
 		t.Errorf("verify after concurrent up: %d failed", failed)
+	}
+}
+
+func TestCheckCurrent(t *testing.T) {
+	t.Parallel()
+	db := storetest.Empty(t)
+	pool := storetest.Pool(t, db)
+	ctx := context.Background()
+	if err := schema.CheckCurrent(ctx, pool); !errors.Is(err, schema.ErrNotMigrated) {
+		t.Errorf("empty database: %v, want ErrNotMigrated", err)
+	}
+	if err := open(t, db).Up(); err != nil {
+		t.Fatal(err)
+	}
+	if err := schema.CheckCurrent(ctx, pool); err != nil {
+		t.Errorf("migrated database: %v", err)
+	}
+	for _, tt := range []struct {
+		set  string
+		want error
+	}{
+		{"UPDATE schema_migrations SET version = 10", schema.ErrBehind},
+		{"UPDATE schema_migrations SET version = (SELECT max(version) FROM schema_migrations), dirty = true", schema.ErrDirty},
+	} {
+		if _, err := pool.Exec(ctx, tt.set); err != nil {
+			t.Fatal(err)
+		}
+		if err := schema.CheckCurrent(ctx, pool); !errors.Is(err, tt.want) {
+			t.Errorf("after %q: %v, want %v", tt.set, err, tt.want)
+		}
 	}
 }

@@ -98,7 +98,7 @@ func (m *Moderator) Middleware() middleware.Middleware {
 			}
 			checker := m.opts.Checker(ctx, in.GuildID)
 			if ex, ok := checker.(Exempter); ok && in.User.Member != nil && ex.Exempt(in.User.Member.Roles) {
-				in.Log.Debug("Member exempt from content moderation", "userId", in.User.ID)
+				m.log.Debug("Member exempt from content moderation", "userId", in.User.ID)
 				return next(ctx, in)
 			}
 			refuses := m.opts.Refuse
@@ -120,7 +120,7 @@ func (m *Moderator) Middleware() middleware.Middleware {
 				if err := m.store(ctx, in, flag, excerpt(text, v), matchedTerm(text, v)); err != nil {
 					return err
 				}
-				in.Log.Info("Content flagged", "userId", in.User.ID, "contentType", mo.ContentType, "flagReason", v.Reason,
+				m.log.Info("Content flagged", "userId", in.User.ID, "contentType", mo.ContentType, "flagReason", v.Reason,
 					"category", string(v.Category), "severity", v.Severity.String())
 				if m.opts.OnFlag != nil {
 					m.opts.OnFlag(string(v.Category))

@@ -178,9 +178,9 @@ func (l *Limiter) Middleware() middleware.Middleware {
 			now := l.now()
 			wk := windowKey{in.User.ID, commandName, now.Truncate(time.Hour)}
 			if _, seen := l.logged.LoadOrStore(wk, true); !seen {
-				in.Log.Warn("Rate limit exceeded", "userId", in.User.ID, "commandName", commandName)
+				l.log.Warn("Rate limit exceeded", "userId", in.User.ID, "commandName", commandName)
 			} else {
-				in.Log.Debug("Rate limit exceeded", "userId", in.User.ID, "commandName", commandName)
+				l.log.Debug("Rate limit exceeded", "userId", in.User.ID, "commandName", commandName)
 			}
 			if l.recorder != nil {
 				l.recorder.Add(in.GuildID, in.User.ID, commandName, now)
