@@ -120,7 +120,7 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 	a.cancel = bgCancel
 	a.Metrics = metrics.New()
 	a.Audit, err = audit.NewWriter(pool, cfg.AuditFallbackFile, logging.Component(logger, "Audit"), audit.Options{Now: opts.Now,
-		OnFallback: func(int) { a.Metrics.FallbackWrite() }})
+		OnFallback: a.Metrics.FallbackWrite})
 	if err != nil {
 		bgCancel()
 		return fail(err)

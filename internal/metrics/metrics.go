@@ -211,12 +211,12 @@ func (m *Metrics) Backup(ok bool, size int64, d time.Duration, at time.Time) {
 	m.backupLastSuccess.Set(unix(at))
 }
 
-// FallbackWrite counts an audit event written to the fallback file.
-func (m *Metrics) FallbackWrite() {
+// FallbackWrite counts n audit events written to the fallback file.
+func (m *Metrics) FallbackWrite(n int) {
 	if m == nil {
 		return
 	}
-	m.fallbackWrites.Inc()
+	m.fallbackWrites.Add(float64(n))
 }
 
 // SetFallbackBacklog sets the number of audit events waiting in the fallback

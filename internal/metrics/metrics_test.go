@@ -100,7 +100,7 @@ func TestRecorders(t *testing.T) {
 			"embodied_health_check_up", []sample{{"check=database", 0}, {"check=discord", 1}}},
 		{"fallback backlog", func(m *metrics.Metrics) { m.SetFallbackBacklog(7) },
 			"embodied_audit_fallback_backlog", []sample{{"", 7}}},
-		{"fallback writes", func(m *metrics.Metrics) { m.FallbackWrite() },
+		{"fallback writes", func(m *metrics.Metrics) { m.FallbackWrite(1) },
 			"embodied_audit_fallback_writes_total", []sample{{"", 1}}},
 		{"security counts", func(m *metrics.Metrics) { m.SetSecurityCounts(10_001, 3, 2) },
 			"embodied_audit_log_rows", []sample{{"", 10_001}}},
