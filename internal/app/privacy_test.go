@@ -230,23 +230,200 @@ func TestPrivacySelfService(t *testing.T) {
 // privacyConfirmWindow mirrors command.EraseConfirmWindow.
 const privacyConfirmWindow = 10 * time.Minute
 
-// A moderator erases a member's data on a request that came by email.
+// The GDPR Art. 17(3) notice every erasure reply carries.
+const art173 = "GDPR Art. 17(3)"
+
+// Only an admin erases a member's data on a request that came by other
+// channels, after confirming with a button that works for them alone; staff
+// cannot be erased this way.
 func TestStaffErasure(t *testing.T) {
 	t.Parallel()
 	h := newPrivacyHarness(t)
 	seed(t, h, h.Guild.ID, h.Bob.ID(), "bob-words", 2)
-	if ix := h.Run(h.Alice, "/security erase-data", discordsim.User("user", h.Bob), discordsim.String("reason", "email")); !strings.Contains(ix.Content(), "permission") {
-		t.Errorf("member erasing: %q", ix.Content())
+	erase := func(by, whom *discordsim.Member) *discordsim.Interaction {
+		return h.Run(by, "/security erase-data", discordsim.User("user", whom), discordsim.String("reason", "Email request of 2025-10-06"))
 	}
-	ix := h.Run(h.Moderator, "/security erase-data", discordsim.User("user", h.Bob), discordsim.String("reason", "Email request of 2025-10-06"))
+	for _, by := range []*discordsim.Member{h.Alice, h.Moderator} {
+		if ix := erase(by, h.Bob); ix.Content() != "❌ You do not have permission to use this command." {
+			t.Errorf("%s erasing: %q", by.User.Username, ix.Content())
+		}
+	}
+	for _, staff := range []*discordsim.Member{h.Moderator, h.Admin, h.Owner} {
+		events := h.Count(`SELECT count(*) FROM security_audit_logs WHERE event_type = 'erase_staff_refused'`)
+		ix := erase(h.Admin, staff)
+		want := fmt.Sprintf("❌ <@%s> is staff here: remove their staff roles first.", staff.ID())
+		if diff := cmp.Diff(want, ix.Content()); diff != "" {
+			t.Errorf("erasing %s: reply mismatch (-want +got):\n%s", staff.User.Username, diff)
+		}
+		h.Eventually("the refusal's security event", func() bool {
+			return h.Count(`SELECT count(*) FROM security_audit_logs WHERE event_type = 'erase_staff_refused' AND actor_id = $1
+				AND target_id = $2 AND guild_id = $3`, h.Admin.ID(), staff.ID(), h.Guild.ID) == 1 &&
+				h.Count(`SELECT count(*) FROM security_audit_logs WHERE event_type = 'erase_staff_refused'`) == events+1
+		})
+	}
+	if n := h.Count(`SELECT count(*) FROM audit_log WHERE action_type = 'gdpr_erasure'`); n != 0 {
+		t.Errorf("%d erasure records after refusals", n)
+	}
+
+	ask := erase(h.Admin, h.Bob)
+	ids := apptest.CustomIDs(ask.Original())
+	if len(ids) != 2 || !strings.HasPrefix(ids[0], "erase-data|") || !ask.Ephemeral() {
+		t.Fatalf("confirmation %q with buttons %q", ask.Content(), ids)
+	}
+	if !strings.Contains(ask.Content(), "cannot be undone") || !strings.Contains(ask.Content(), art173) {
+		t.Errorf("confirmation: %q", ask.Content())
+	}
+	if n := h.Count(`SELECT count(*) FROM journal_entries WHERE user_id = $1`, h.Bob.ID()); n != 2 {
+		t.Fatalf("erased before confirming: %d journal entries left", n)
+	}
+	// Another admin (here the owner) cannot confirm it; a moderator is not
+	// even an admin.
+	ctx := context.Background()
+	other, err := h.Sim.Click(ctx, h.Owner, ask.Original(), ids[0], discordsim.Hostile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff("❌ Only the admin who asked can confirm this.", other.Content()); diff != "" {
+		t.Errorf("someone else's click: reply mismatch (-want +got):\n%s", diff)
+	}
+	h.Eventually("the foreign click's security event", func() bool {
+		return h.Count(`SELECT count(*) FROM security_audit_logs WHERE event_type = 'foreign_confirmation' AND actor_id = $1`, h.Owner.ID()) == 1
+	})
+	modClick, err := h.Sim.Click(ctx, h.Moderator, ask.Original(), ids[0], discordsim.Hostile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if modClick.Content() != "❌ You do not have permission to use this command." {
+		t.Errorf("moderator's click: %q", modClick.Content())
+	}
+	if n := h.Count(`SELECT count(*) FROM journal_entries WHERE user_id = $1`, h.Bob.ID()); n != 2 {
+		t.Fatalf("someone else's click erased data: %d journal entries left", n)
+	}
+
+	done := h.Click(h.Admin, ask.Original(), ids[0])
 	want := fmt.Sprintf("🗑️ Erased the personal content of <@%s> in this server", h.Bob.ID())
-	if !strings.HasPrefix(ix.Content(), want) || !ix.Ephemeral() {
-		t.Errorf("reply %q, want prefix %q", ix.Content(), want)
+	if !strings.HasPrefix(done.Content(), want) || !strings.Contains(done.Content(), art173) {
+		t.Errorf("reply %q, want prefix %q and %q", done.Content(), want, art173)
 	}
 	checkErased(t, h, h.Bob.ID(), "bob-words")
 	if n := h.Count(`SELECT count(*) FROM audit_log WHERE action_type = 'gdpr_erasure' AND actor_id = $1 AND target_id = $2
-		AND reason = 'Email request of 2025-10-06' AND details->>'source' = 'staff'`, h.Moderator.ID(), h.Bob.ID()); n != 1 {
+		AND reason = 'Email request of 2025-10-06' AND details->>'source' = 'staff' AND details ? 'erased'`, h.Admin.ID(), h.Bob.ID()); n != 1 {
 		t.Errorf("erasure audit records: %d", n)
+	}
+	// The same confirmation cannot run twice.
+	again, err := h.Sim.Click(ctx, h.Admin, ask.Original(), ids[0], discordsim.Hostile())
+	if err == nil && !strings.HasPrefix(again.Content(), "❌") {
+		t.Errorf("second click: %q", again.Content())
+	}
+}
+
+// A member cannot confirm someone else's /privacy delete.
+func TestPrivacyDeleteForeignClick(t *testing.T) {
+	t.Parallel()
+	h := newPrivacyHarness(t)
+	seed(t, h, h.Guild.ID, h.Alice.ID(), "alice-words", 1)
+	ask := h.Run(h.Alice, "/privacy delete")
+	ids := apptest.CustomIDs(ask.Original())
+	click, err := h.Sim.Click(context.Background(), h.Bob, ask.Original(), ids[0], discordsim.Hostile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff("❌ Only the member who asked can confirm this.", click.Content()); diff != "" {
+		t.Errorf("bob's click: reply mismatch (-want +got):\n%s", diff)
+	}
+	if n := h.Count(`SELECT count(*) FROM journal_entries WHERE user_id = $1`, h.Alice.ID()); n != 1 {
+		t.Errorf("bob's click erased alice's data: %d journal entries left", n)
+	}
+}
+
+// A moderator who warned a member into a timeout, then deletes their own
+// data, stays accountable: their id, the action, the target and the reason
+// survive on those records and the audit chain verifies; their personal
+// content is gone.
+func TestModeratorErasureKeepsAccountability(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "exports")
+	h := apptest.New(t, func(c *config.Config) { c.ExportDir, c.EnforceModeration = dir, true })
+	ctx := context.Background()
+	if _, err := privacytest.Seed(ctx, h.DB.App, privacytest.Member{GuildID: h.Guild.ID, UserID: h.Moderator.ID(),
+		OtherID: h.Admin.ID(), Marker: "mod-words"}, 2); err != nil {
+		t.Fatal(err)
+	}
+	for _, reason := range []string{"Spam links in #general", "Spam links again"} {
+		h.Run(h.Moderator, "/security warn", discordsim.User("user", h.Bob), discordsim.String("reason", reason))
+	}
+	type row struct{ Actor, Action, Target, Reason string }
+	staffRows := func() []row {
+		t.Helper()
+		rows, err := h.DB.App.Query(ctx, `SELECT actor_id, action_type, coalesce(target_id, ''), coalesce(reason, '')
+			FROM audit_log WHERE guild_id = $1 AND action_type IN ('warn', 'timeout') ORDER BY seq`, h.Guild.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []row
+		for rows.Next() {
+			var r row
+			if err := rows.Scan(&r.Actor, &r.Action, &r.Target, &r.Reason); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, r)
+		}
+		return out
+	}
+	mod, bob := h.Moderator.ID(), h.Bob.ID()
+	want := []row{
+		{mod, "warn", bob, "Spam links in #general"},
+		{mod, "warn", bob, "Spam links again"},
+		{mod, "timeout", bob, "Spam links again"},
+	}
+	h.Eventually("the warnings' and the timeout's audit records", func() bool { return len(staffRows()) >= len(want) })
+	if diff := cmp.Diff(want, staffRows()); diff != "" {
+		t.Fatalf("staff records before the erasure: mismatch (-want +got):\n%s", diff)
+	}
+
+	ask := h.Run(h.Moderator, "/privacy delete")
+	done := h.Click(h.Moderator, ask.Original(), apptest.CustomIDs(ask.Original())[0])
+	if !strings.HasPrefix(done.Content(), "🗑️ Done") || !strings.Contains(done.Content(), art173) {
+		t.Errorf("erasure reply: %q", done.Content())
+	}
+	if diff := cmp.Diff(want, staffRows()); diff != "" {
+		t.Errorf("staff records after the erasure: mismatch (-want +got):\n%s", diff)
+	}
+	checkErased(t, h, mod, "mod-words")
+}
+
+// A flag still waiting for review keeps its excerpt, the member is told so,
+// and the review then erases it.
+func TestErasurePendingFlag(t *testing.T) {
+	t.Parallel()
+	h := newPrivacyHarness(t)
+	const insult = "you are worthless trash"
+	if got := note(h, h.Bob, insult); !strings.Contains(got, flaggedNote) {
+		t.Fatalf("note not flagged: %q", got)
+	}
+	excerpt := func() string {
+		t.Helper()
+		var s string
+		if err := h.DB.App.QueryRow(context.Background(), `SELECT excerpt FROM content_flags WHERE user_id = $1`, h.Bob.ID()).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	ask := h.Run(h.Bob, "/privacy delete")
+	done := h.Click(h.Bob, ask.Original(), apptest.CustomIDs(ask.Original())[0])
+	if !strings.Contains(done.Content(), "1 flag on your posts is waiting for review") {
+		t.Errorf("erasure reply does not mention the pending flag: %q", done.Content())
+	}
+	if !strings.Contains(excerpt(), insult) {
+		t.Fatalf("the pending flag lost its evidence before review: %q", excerpt())
+	}
+	flags := h.Run(h.Moderator, "/security flags")
+	if !strings.Contains(flags.Embeds()[0].Fields[0].Value, insult) {
+		t.Errorf("the review queue does not show the evidence: %q", flags.Embeds()[0].Fields[0].Value)
+	}
+	h.Click(h.Moderator, flags.Original(), apptest.CustomIDs(flags.Original())[0])
+	if diff := cmp.Diff("", excerpt()); diff != "" {
+		t.Errorf("excerpt after review: mismatch (-want +got):\n%s", diff)
 	}
 }
 
@@ -268,7 +445,10 @@ func checkErased(t *testing.T, h *apptest.Harness, userID, marker string) {
 		"user_warnings":   h.Count(`SELECT count(*) FROM user_warnings WHERE user_id = $1`, userID),
 		"user_moderation": h.Count(`SELECT count(*) FROM user_moderation WHERE user_id = $1`, userID),
 		"content_flags":   h.Count(`SELECT count(*) FROM content_flags WHERE user_id = $1`, userID),
-		"audit_log":       h.Count(`SELECT count(*) FROM audit_log WHERE erased_at IS NOT NULL AND target_id LIKE 'erased-%'`),
+		// (an admin's erasure request, the gdpr_erasure record of phase
+		// "requested", is about the member too)
+		"audit_log": h.Count(`SELECT count(*) FROM audit_log WHERE erased_at IS NOT NULL AND target_id LIKE 'erased-%'
+			AND action_type <> 'gdpr_erasure'`),
 	}
 	n := kept["audit_log"]
 	want := map[string]int{"user_warnings": n, "user_moderation": n, "content_flags": n, "audit_log": n}

@@ -30,6 +30,9 @@ type Deps struct {
 	// Privacy exports and erases members' data (/privacy, /security
 	// export-data and erase-data; optional).
 	Privacy *privacy.Service
+	// Owners are the bot owners (ADMIN_USER_ID), whose data /security
+	// erase-data refuses to erase, as it does for guild staff.
+	Owners []string
 	// Health runs the health checks for /security status (optional).
 	Health *health.Checker
 	// FlaggedThreshold: more rate-limit violations than this in 24 hours

@@ -2,6 +2,7 @@ package command
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/embodied-community/embodied/internal/bot"
 	"github.com/embodied-community/embodied/internal/middleware"
 	"github.com/embodied-community/embodied/internal/middleware/auditlog"
+	"github.com/embodied-community/embodied/internal/middleware/permission"
 	"github.com/embodied-community/embodied/internal/privacy"
 )
 
@@ -21,8 +23,8 @@ const (
 	actionErasure = "gdpr_erasure"
 )
 
-// EraseConfirmWindow is how long a /privacy delete confirmation button
-// stays valid.
+// EraseConfirmWindow is how long a /privacy delete or /security erase-data
+// confirmation button stays valid.
 const EraseConfirmWindow = 10 * time.Minute
 
 // MaxAttachment bounds the size of an attached export whatever the
@@ -69,22 +71,39 @@ func registerPrivacy(reg *bot.Registry, d Deps) {
 			},
 		},
 		bot.Spec{
-			Name: "security erase-data", Description: "Erase a member's personal content on their request (GDPR)",
+			Name: "security erase-data", Description: "Erase a member's personal content on their request (GDPR; asks to confirm)",
 			Options: []bot.Option{
 				{Name: "user", Description: "Whose data", Type: bot.UserOption, Required: true, AllowNonMember: true},
 				{Name: "reason", Description: "How the request arrived (e.g. email of 2025-10-07)", Type: bot.String,
 					Required: true, MinLength: 3, MaxLength: 500},
 			},
-			Policy: staff(middleware.Moderator, actionErasure, middleware.DatabaseOnly),
+			Policy: staff(middleware.Admin, actionErasure, middleware.DatabaseOnly),
+			// Staff leave first: an erasure on request is for members.
+			// Refused before anything is recorded.
+			Check: func(_ context.Context, in *middleware.Interaction) error {
+				u, _ := in.Target("user")
+				if levelOf(d, u) >= middleware.Moderator {
+					return middleware.Refuse("erase_staff_refused", audit.High, u.ID, "❌ <@%s> is staff here: remove their staff roles first.", u.ID)
+				}
+				return nil
+			},
+			// The request (and its reason, too long for a button) is
+			// recorded now; the admin's click carries it out.
 			Handle: func(ctx context.Context, in *middleware.Interaction) error {
 				u, _ := in.Target("user")
 				in.Details = withDetail(in.Details, "source", "staff")
-				res, err := d.Privacy.Erase(ctx, in.GuildID, u.ID, auditlog.Entry(in, u.ID, in.String("reason")))
+				id, err := d.Privacy.RecordRequest(ctx, auditlog.Entry(in, u.ID, in.String("reason")))
 				if err != nil {
 					return err
 				}
-				return in.Say(ctx, "🗑️ Erased the personal content of <@%s> in this server (%d %s changed). Warnings, moderation actions and the audit log are kept, pseudonymised.",
-					u.ID, res.Rows(), plural(int(res.Rows()), "record"))
+				buttons, err := confirmButtons(d, in, "erase-data", "Erase their data", strconv.FormatInt(id, 10))
+				if err != nil {
+					return err
+				}
+				return in.Send(ctx, middleware.Response{Components: buttons, Content: fmt.Sprintf(
+					"⚠️ This deletes the profile, XP, stats, daily records, tenseys, contact list, journal and course progress of <@%s> in this server, "+
+						"their name in duels and the reasons written about them. It cannot be undone.\n%s\nThe button works for 10 minutes, for you only.",
+					u.ID, keptNotice(false))})
 			},
 		},
 		bot.Spec{
@@ -99,18 +118,13 @@ func registerPrivacy(reg *bot.Registry, d Deps) {
 			Name: "privacy delete", Description: "Delete your personal content in this server (asks to confirm)",
 			Policy: memberPolicy(true),
 			Handle: func(ctx context.Context, in *middleware.Interaction) error {
-				issued := strconv.FormatInt(d.Now().Unix(), 10)
-				return in.Send(ctx, middleware.Response{
-					Content: "⚠️ This deletes your profile, XP, stats, daily records, tenseys, contact list, journal, course progress and your name in duels in this server. " +
-						"It cannot be undone. Warnings, moderation actions and the audit log are kept (with your identity pseudonymised where possible), as the server's safety record.\n" +
-						"Tip: `/privacy export` first if you want a copy. The button works for 10 minutes.",
-					Components: []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
-						discordgo.Button{Label: "Delete my data", Style: discordgo.DangerButton,
-							CustomID: d.Signer.MustSign("privacy-erase", in.GuildID, in.User.ID, issued)},
-						discordgo.Button{Label: "Cancel", Style: discordgo.SecondaryButton,
-							CustomID: d.Signer.MustSign("privacy-cancel", in.GuildID, in.User.ID)},
-					}}},
-				})
+				buttons, err := confirmButtons(d, in, "privacy-erase", "Delete my data")
+				if err != nil {
+					return err
+				}
+				return in.Send(ctx, middleware.Response{Components: buttons, Content: "⚠️ This deletes your profile, XP, stats, daily records, tenseys, " +
+					"contact list, journal, course progress, your name in duels and the reasons written about you in this server. It cannot be undone.\n" +
+					keptNotice(true) + "\nTip: `/privacy export` first if you want a copy. The button works for 10 minutes."})
 			},
 		},
 	)
@@ -119,18 +133,8 @@ func registerPrivacy(reg *bot.Registry, d Deps) {
 			Policy: middleware.Policy{Level: middleware.Member, GuildOnly: true, Ephemeral: true,
 				ActionType: actionErasure, Effect: middleware.DatabaseOnly},
 			Handle: func(ctx context.Context, in *middleware.Interaction) error {
-				if len(in.Values) < 2 {
-					return middleware.Refuse("forged_component", audit.High, "", bot.MsgForged)
-				}
-				if in.Values[0] != in.User.ID {
-					return middleware.Refuse("foreign_confirmation", audit.High, in.Values[0], "❌ Only the member who asked can confirm this.")
-				}
-				issued, err := strconv.ParseInt(in.Values[1], 10, 64)
-				if err != nil {
-					return middleware.Refuse("forged_component", audit.High, "", bot.MsgForged)
-				}
-				if d.Now().Sub(time.Unix(issued, 0)) > EraseConfirmWindow {
-					return middleware.Errorf("⌛ This confirmation has expired: run `/privacy delete` again.")
+				if err := checkConfirmation(d, in, 2, "member", "/privacy delete"); err != nil {
+					return err
 				}
 				in.Details = withDetail(in.Details, "source", "self")
 				res, err := d.Privacy.Erase(ctx, in.GuildID, in.User.ID, auditlog.Entry(in, in.User.ID, "requested by the member"))
@@ -138,8 +142,34 @@ func registerPrivacy(reg *bot.Registry, d Deps) {
 					return err
 				}
 				return in.Send(ctx, middleware.Response{Update: true, Components: []discordgo.MessageComponent{},
-					Content: fmt.Sprintf("🗑️ Done: your personal content in this server is erased (%d %s). Warnings, moderation actions and the audit log are kept, pseudonymised.",
-						res.Rows(), plural(int(res.Rows()), "record"))})
+					Content: fmt.Sprintf("🗑️ Done: your personal content in this server is erased (%d %s).", res.Rows(), plural(int(res.Rows()), "record")) +
+						erasureReport(res, true)})
+			}},
+		bot.Component{Action: "erase-data", Policy: staff(middleware.Admin, actionErasure, middleware.DatabaseOnly),
+			Handle: func(ctx context.Context, in *middleware.Interaction) error {
+				if err := checkConfirmation(d, in, 3, "admin", "/security erase-data"); err != nil {
+					return err
+				}
+				id, err := strconv.ParseInt(in.Values[1], 10, 64)
+				if err != nil {
+					return middleware.Refuse("forged_component", audit.High, "", bot.MsgForged)
+				}
+				req, err := d.Privacy.Request(ctx, in.GuildID, in.User.ID, id)
+				if errors.Is(err, privacy.ErrNoRequest) {
+					return middleware.Errorf("❌ This erasure was already carried out.")
+				}
+				if err != nil {
+					return err
+				}
+				in.Details = withDetail(in.Details, "source", "staff")
+				in.Details["requestId"] = req.ID
+				res, err := d.Privacy.Erase(ctx, in.GuildID, req.TargetID, auditlog.Entry(in, req.TargetID, req.Reason))
+				if err != nil {
+					return err
+				}
+				return in.Send(ctx, middleware.Response{Update: true, Components: []discordgo.MessageComponent{},
+					Content: fmt.Sprintf("🗑️ Erased the personal content of <@%s> in this server (%d %s changed).",
+						req.TargetID, res.Rows(), plural(int(res.Rows()), "record")) + erasureReport(res, false)})
 			}},
 		bot.Component{Action: "privacy-cancel", Policy: memberPolicy(true),
 			Handle: func(ctx context.Context, in *middleware.Interaction) error {
@@ -147,6 +177,89 @@ func registerPrivacy(reg *bot.Registry, d Deps) {
 					Content: "Cancelled: nothing was deleted."})
 			}},
 	)
+}
+
+// keptNotice says what an erasure keeps and why, to the member (self) or to
+// the admin erasing a member's data.
+func keptNotice(self bool) string {
+	them, their, they := "them", "their", "they"
+	if self {
+		them, their, they = "you", "your", "you"
+	}
+	return fmt.Sprintf("Kept, as GDPR Art. 17(3) allows for what a legal obligation or the establishment, exercise or defence of legal claims needs: "+
+		"the warnings, timeouts, bans and flags about %[1]s (without the reasons or %[2]s words), rate-limit counts and security events; "+
+		"and, on the audit records of the staff actions %[3]s took (warnings, pardons, timeouts, bans, XP changes, exports, erasures, "+
+		"rule changes, reviews, backups), %[2]s id, the action, its target and its reason. "+
+		"A flag on %[2]s posts still waiting for review keeps its excerpt until it is reviewed (the review needs the evidence), then the excerpt is erased.",
+		them, their, they)
+}
+
+// erasureReport is the rest of an erasure's reply: what was kept and what
+// waits for review.
+func erasureReport(res privacy.Erasure, self bool) string {
+	their := "their"
+	if self {
+		their = "your"
+	}
+	out := " " + keptNotice(self)
+	if res.StaffRecords > 0 {
+		out += fmt.Sprintf("\n%d audit %s of staff actions keep %s id.", res.StaffRecords, plural(int(res.StaffRecords), "record"), their)
+	}
+	switch {
+	case res.PendingFlags == 1:
+		out += fmt.Sprintf("\n1 flag on %s posts is waiting for review: it keeps its excerpt until a moderator reviews it, then the excerpt is erased.", their)
+	case res.PendingFlags > 1:
+		out += fmt.Sprintf("\n%d flags on %s posts are waiting for review: they keep their excerpts until a moderator reviews them, then the excerpts are erased.",
+			res.PendingFlags, their)
+	}
+	return out
+}
+
+// confirmButtons returns a dangerous action's confirm and cancel buttons,
+// signed for the caller: the confirmation carries the caller's id, args and
+// the time it was issued (see checkConfirmation).
+func confirmButtons(d Deps, in *middleware.Interaction, action, label string, args ...string) ([]discordgo.MessageComponent, error) {
+	args = append(append([]string{in.User.ID}, args...), strconv.FormatInt(d.Now().Unix(), 10))
+	confirm, err := d.Signer.Sign(action, in.GuildID, args...)
+	if err != nil {
+		return nil, err
+	}
+	return []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
+		discordgo.Button{Label: label, Style: discordgo.DangerButton, CustomID: confirm},
+		discordgo.Button{Label: "Cancel", Style: discordgo.SecondaryButton,
+			CustomID: d.Signer.MustSign("privacy-cancel", in.GuildID, in.User.ID)},
+	}}}, nil
+}
+
+// checkConfirmation refuses a confirmation click whose n signed values
+// (requester, …, issued) are malformed, that someone other than the
+// requester (who) clicked, or that is past EraseConfirmWindow (run again
+// names the command to run again).
+func checkConfirmation(d Deps, in *middleware.Interaction, n int, who, again string) error {
+	if len(in.Values) != n {
+		return middleware.Refuse("forged_component", audit.High, "", bot.MsgForged)
+	}
+	if in.Values[0] != in.User.ID {
+		return middleware.Refuse("foreign_confirmation", audit.High, in.Values[0], "❌ Only the %s who asked can confirm this.", who)
+	}
+	issued, err := strconv.ParseInt(in.Values[n-1], 10, 64)
+	if err != nil {
+		return middleware.Refuse("forged_component", audit.High, "", bot.MsgForged)
+	}
+	if d.Now().Sub(time.Unix(issued, 0)) > EraseConfirmWindow {
+		return middleware.Errorf("⌛ This confirmation has expired: run `%s` again.", again)
+	}
+	return nil
+}
+
+// levelOf is u's level in the interaction's guild: bot owners by id, staff
+// by the permissions Discord resolved for them (none for a non-member).
+func levelOf(d Deps, u middleware.User) middleware.Level {
+	var perms int64
+	if u.Member != nil {
+		perms = u.Member.Permissions
+	}
+	return permission.New(d.Owners, nil, nil, nil).Level(u.ID, perms)
 }
 
 // withDetail adds an audit detail, creating the map when needed.

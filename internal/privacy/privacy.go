@@ -1,8 +1,10 @@
 // Package privacy implements the members' data rights (GDPR articles 15, 17
 // and 20): an export of everything the bot stores about one member, streamed
 // row by row so that memory stays flat however much the member wrote, and
-// the erasure of their personal content that keeps, pseudonymised, the
-// safety record that must survive (warnings, moderation actions, audit).
+// the erasure of their personal content that keeps what GDPR Art. 17(3)
+// allows and accountability needs: the safety record about the member
+// (warnings, moderation actions, flags, without the reasons and words), and
+// whole, the audit records of the staff actions they took.
 //
 // It knows SQL and files, not Discord: the command layer turns its results
 // into replies and attachments.

@@ -15,12 +15,14 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
 	"github.com/klauspost/compress/gzip"
 	"go.uber.org/goleak"
 
 	"github.com/embodied-community/embodied/internal/audit"
 	"github.com/embodied-community/embodied/internal/privacy"
 	"github.com/embodied-community/embodied/internal/privacy/privacytest"
+	"github.com/embodied-community/embodied/internal/store"
 	"github.com/embodied-community/embodied/internal/storetest"
 )
 
@@ -293,7 +295,8 @@ func TestErase(t *testing.T) {
 	wantChanges := map[string]int64{
 		"member_profiles deleted": 1, "stats_submissions deleted": 3, "daily_records deleted": 3, "tenseys deleted": 3,
 		"barbie_list deleted": 3, "journal_entries deleted": 3, "course_progress deleted": 3,
-		"duels pseudonymised": 3, "content_flags blanked": 3, "audit_log pseudonymised": 3,
+		"duels pseudonymised": 3, "user_warnings blanked": 3, "user_moderation blanked": 3,
+		"content_flags blanked": 3, "audit_log pseudonymised": 3,
 	}
 	if diff := cmp.Diff(wantChanges, res.Map()); diff != "" {
 		t.Errorf("changes mismatch (-want +got):\n%s", diff)
@@ -354,5 +357,177 @@ func TestErase(t *testing.T) {
 	// The application role still cannot rewrite the audit log itself.
 	if _, err := w.db.App.Exec(ctx, `UPDATE audit_log SET reason = 'x'`); err == nil || !strings.Contains(err.Error(), "permission denied") {
 		t.Errorf("direct audit update: %v", err)
+	}
+}
+
+// auditRow is what an audit record says about who did what.
+type auditRow struct {
+	Actor, Action, Target, Reason, Details string
+	Erased                                 bool
+}
+
+// auditRows reads audit records by id, in id order.
+func auditRows(t *testing.T, w *world, ids []int64) []auditRow {
+	t.Helper()
+	rows, err := w.db.App.Query(context.Background(), `SELECT actor_id, action_type, coalesce(target_id, ''), coalesce(reason, ''),
+		details::text, erased_at IS NOT NULL FROM audit_log WHERE id = ANY($1) ORDER BY id`, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []auditRow
+	for rows.Next() {
+		var r auditRow
+		if err := rows.Scan(&r.Actor, &r.Action, &r.Target, &r.Reason, &r.Details, &r.Erased); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// insertAudit writes entries as the bot does and returns their ids.
+func insertAudit(t *testing.T, w *world, entries ...audit.Entry) []int64 {
+	t.Helper()
+	ctx := context.Background()
+	var ids []int64
+	for _, e := range entries {
+		err := pgx.BeginFunc(ctx, w.db.App, func(tx pgx.Tx) error {
+			if err := audit.Insert(ctx, tx, e); err != nil {
+				return err
+			}
+			var id int64
+			err := tx.QueryRow(ctx, `SELECT id FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&id)
+			ids = append(ids, id)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ids
+}
+
+// A moderator who erases their data keeps, on every staff action they
+// took, their id, the action, its target and its reason (GDPR Art. 17(3)),
+// while their personal content, the records about them and their own
+// data-rights requests are erased; the audit chain still verifies.
+func TestEraseKeepsStaffActions(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, 2)
+	ctx := context.Background()
+	const admin = "200000000000000004"
+	if _, err := privacytest.Seed(ctx, w.db.App, privacytest.Member{GuildID: guild1, UserID: mod, OtherID: admin, Marker: "mod-words"}, 2); err != nil {
+		t.Fatal(err)
+	}
+	staff := func(action, target, reason string, details map[string]any) audit.Entry {
+		return audit.Entry{GuildID: guild1, ActionType: action, ActorID: mod, TargetID: target, Reason: reason, Details: details}
+	}
+	acts := insertAudit(t, w,
+		staff("warn", bob, "Spam links in #general", map[string]any{"severity": "medium", "caseNumber": 1}),
+		staff("timeout", bob, "Spam links in #general (strike 2)", map[string]any{"duration": "24h"}),
+		staff("ban", alice, "Raid", nil),
+		staff("pardon", mod, "My own strike was a mistake", map[string]any{"case": 3}),
+		staff("adjust-xp", bob, "Event bonus", map[string]any{"delta": 50}),
+		staff("gdpr_export", bob, "", map[string]any{"phase": "outcome", "subject": bob}),
+		staff("gdpr_erasure", alice, "Email request of 2025-10-06", map[string]any{"source": "staff"}),
+		staff("moderation-regex-add", "", "", map[string]any{"pattern": `b[i1]tch`}),
+		staff("flag-dismiss", bob, "", map[string]any{"flagId": 7, "status": "dismissed"}),
+	)
+	own := insertAudit(t, w, staff("gdpr_export", "", "", map[string]any{"phase": "outcome", "subject": mod}))
+	before := auditRows(t, w, acts)
+	// newWorld's adjust-xp records on alice and bob are the moderator's too.
+	var wantStaff int64
+	if err := w.db.App.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE guild_id = $1 AND actor_id = $2 AND id <> ALL($3)`,
+		guild1, mod, own).Scan(&wantStaff); err != nil {
+		t.Fatal(err)
+	}
+
+	record := audit.Entry{GuildID: guild1, ActionType: "gdpr_erasure", ActorID: mod, TargetID: mod, Reason: "requested by the member"}
+	res, err := w.svc.Erase(ctx, guild1, mod, record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StaffRecords != wantStaff {
+		t.Errorf("erasure says %d staff records kept, want %d", res.StaffRecords, wantStaff)
+	}
+	if diff := cmp.Diff(before, auditRows(t, w, acts)); diff != "" {
+		t.Errorf("staff actions changed by the erasure: mismatch (-want +got):\n%s", diff)
+	}
+	if got := auditRows(t, w, own); len(got) != 1 || !strings.HasPrefix(got[0].Actor, "erased-") || !got[0].Erased || strings.Contains(got[0].Details, mod) {
+		t.Errorf("the moderator's own export request was not erased: %+v", got)
+	}
+	left, err := privacytest.PersonalContent(ctx, w.db.App, guild1, mod, "mod-words")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for table, n := range left {
+		if n != 0 {
+			t.Errorf("%s: %d rows of the moderator's personal content left", table, n)
+		}
+	}
+	v, err := audit.Verify(ctx, w.db.App)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !v.OK() {
+		t.Errorf("audit chain after erasure: %+v (break %+v)", v, v.FirstBreak)
+	}
+}
+
+// A flag still waiting for review keeps its excerpt (the review needs the
+// evidence); the review then blanks it. A flag on something the member
+// posted after the erasure is new content and keeps its excerpt.
+func TestErasePendingFlag(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, 1)
+	ctx := context.Background()
+	st := store.New(w.db.App)
+	flag := func(excerpt string) int64 {
+		t.Helper()
+		var id int64
+		if err := w.db.App.QueryRow(ctx, `INSERT INTO content_flags (guild_id, user_id, content_type, flag_reason, excerpt)
+			VALUES ($1, $2, 'journal_entry', 'toxic_language', $3) RETURNING id`, guild1, alice, excerpt).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	excerpt := func(id int64) string {
+		t.Helper()
+		var s string
+		if err := w.db.App.QueryRow(ctx, `SELECT excerpt FROM content_flags WHERE id = $1`, id).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	review := func(id int64) {
+		t.Helper()
+		entry := audit.Entry{GuildID: guild1, ActionType: "flag-dismiss", ActorID: mod}
+		if _, err := st.ReviewFlag(ctx, guild1, id, "dismissed", mod, entry); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pending := flag("alice-pending you are all idiots")
+	record := audit.Entry{GuildID: guild1, ActionType: "gdpr_erasure", ActorID: alice, TargetID: alice, Reason: "requested by the member"}
+	res, err := w.svc.Erase(ctx, guild1, alice, record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.PendingFlags != 1 {
+		t.Errorf("erasure says %d flags wait for review, want 1", res.PendingFlags)
+	}
+	if diff := cmp.Diff("alice-pending you are all idiots", excerpt(pending)); diff != "" {
+		t.Errorf("pending flag before review: mismatch (-want +got):\n%s", diff)
+	}
+	review(pending)
+	if diff := cmp.Diff("", excerpt(pending)); diff != "" {
+		t.Errorf("pending flag after review: mismatch (-want +got):\n%s", diff)
+	}
+	later := flag("alice-later written after the erasure")
+	review(later)
+	if diff := cmp.Diff("alice-later written after the erasure", excerpt(later)); diff != "" {
+		t.Errorf("flag of a later post: mismatch (-want +got):\n%s", diff)
 	}
 }

@@ -76,6 +76,9 @@ func Expected() []Check {
 	c = append(c, indexes("audit_log", "audit_log_actor_idx")...)
 	c = append(c, indexes("security_audit_logs", "security_audit_logs_target_idx")...)
 	c = append(c, Check{Kind: "function", Table: "audit_log", Name: "privacy_erase_audit"})
+	// 061 erasure accountability
+	c = append(c, columns("content_flags", "erase_on_review")[1:]...)
+	c = append(c, Check{Kind: "trigger", Table: "content_flags", Name: "content_flags_erase_on_review"})
 	// 020 moderation rules
 	c = append(c, columns("moderation_settings", "guild_id", "version", "regex_category", "regex_severity", "updated_at")...)
 	c = append(c, columns("moderation_keywords", "guild_id", "pattern", "category", "severity")...)

@@ -94,9 +94,18 @@ var personal = []struct{ table, query string }{
 	{"journal_entries", `SELECT count(*) FROM journal_entries WHERE user_id = $1 AND guild_id = $2 OR content LIKE $3`},
 	{"course_progress", `SELECT count(*) FROM course_progress WHERE user_id = $1 AND guild_id = $2`},
 	{"duels", `SELECT count(*) FROM duels WHERE guild_id = $2 AND $1 IN (challenger_id, opponent_id, coalesce(winner_id, ''))`},
-	{"content_flags (excerpts)", `SELECT count(*) FROM content_flags WHERE (user_id = $1 AND guild_id = $2 AND excerpt <> '') OR excerpt LIKE $3`},
+	// A flag still waiting for review keeps its excerpt until reviewed.
+	{"content_flags (excerpts)", `SELECT count(*) FROM content_flags WHERE status <> 'unreviewed'
+		AND ((user_id = $1 AND guild_id = $2 AND excerpt <> '') OR excerpt LIKE $3)`},
+	// Reasons written about the member.
+	{"user_warnings (reasons)", `SELECT count(*) FROM user_warnings WHERE user_id = $1 AND guild_id = $2
+		AND (reason LIKE $3 OR pardon_reason LIKE $3)`},
+	{"user_moderation (reasons)", `SELECT count(*) FROM user_moderation WHERE user_id = $1 AND guild_id = $2 AND reason LIKE $3`},
+	// Records about the member and of their own data-rights requests; the
+	// staff actions they took keep their id, action, target and reason.
 	{"audit_log", `SELECT count(*) FROM audit_log WHERE guild_id = $2
-		AND ($1 IN (actor_id, coalesce(target_id, '')) OR reason LIKE $3 OR details::text LIKE $3)
+		AND (($1 = coalesce(target_id, '') AND actor_id <> $1) OR reason LIKE $3 OR details::text LIKE $3
+		     OR ($1 = actor_id AND action_type = 'gdpr_export' AND coalesce(target_id, $1) = $1))
 		AND action_type <> 'gdpr_erasure'`},
 }
 

@@ -93,8 +93,11 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, m Member, n int) (Expected, e
 						VALUES ($1, $2, $3, $4, $5, $5::timestamptz + interval '30 days')`, m.GuildID, m.UserID, m.OtherID, text, at)
 				},
 				func() error {
-					return insert("contentFlags", `INSERT INTO content_flags (guild_id, user_id, content_type, flag_reason, excerpt, created_at)
-						VALUES ($1, $2, 'journal', 'toxic_language', $3, $4)`, m.GuildID, m.UserID, text, at)
+					// Reviewed: erasure blanks the excerpt at once (a flag
+					// still waiting for review keeps it until reviewed).
+					return insert("contentFlags", `INSERT INTO content_flags (guild_id, user_id, content_type, flag_reason, excerpt,
+						status, reviewed_by, reviewed_at, created_at)
+						VALUES ($1, $2, 'journal', 'toxic_language', $3, 'dismissed', $5, $4, $4)`, m.GuildID, m.UserID, text, at, m.OtherID)
 				},
 				func() error {
 					return insert("rateLimitViolations", `INSERT INTO rate_limit_violations (guild_id, user_id, command_name, window_start, count, first_at, last_at)
