@@ -13,6 +13,7 @@ import (
 	"github.com/embodied-community/embodied/internal/apptest"
 	"github.com/embodied-community/embodied/internal/config"
 	"github.com/embodied-community/embodied/internal/discordsim"
+	"github.com/embodied-community/embodied/internal/middleware/permission"
 )
 
 // staffWorld adds, to the sandbox, staff whose Discord permissions fall short
@@ -202,11 +203,11 @@ func confirmButton(t *testing.T, w *staffWorld, n int) (discordgo.Message, strin
 	return post, ids[0]
 }
 
-func (w *staffWorld) click(t *testing.T, who *discordsim.Member, post discordgo.Message, id string) *discordsim.Interaction {
+func (w *staffWorld) click(t *testing.T, who *discordsim.Member, post discordgo.Message, id string, opts ...discordsim.Option) *discordsim.Interaction {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	ix, err := w.Sim.ClickMessage(ctx, who, post.ChannelID, post.ID, id)
+	ix, err := w.Sim.ClickMessage(ctx, who, post.ChannelID, post.ID, id, opts...)
 	if err != nil {
 		t.Fatalf("%s clicks %s: %v", who.User.Username, id, err)
 	}
@@ -285,5 +286,77 @@ func TestStrikeBanNeedsConfirmation(t *testing.T) {
 				t.Errorf("%d ban audit records by the admin, want 1", n)
 			}
 		})
+	}
+}
+
+// A Confirm ban button acts once, for a live strike, and only for someone
+// Discord would let ban the member: each other click is refused, audited as
+// a security event, and bans nobody.
+func TestConfirmBanRefusals(t *testing.T) {
+	t.Parallel()
+	w := newStaffWorld(t, enforce)
+	w.Guild.AddRole(discordsim.RoleSpec{Name: "Warden", Permissions: discordgo.PermissionModerateMembers, Position: 8})
+	warden := w.Guild.AddMember(discordsim.UserSpec{Username: "warden", Roles: []string{"Warden"}})
+	w.Run(w.Admin, "/security modlog", discordsim.Bool("enabled", true))
+
+	strikes(w.Harness, w.helper, w.Alice, 3)
+	alicePost, aliceID := confirmButton(t, w, 3)
+	w.click(t, w.Admin, alicePost, aliceID)
+	w.Clock.Advance(time.Hour) // past the helper's rate limit
+	strikes(w.Harness, w.helper, w.Bob, 3)
+	bobPost, bobID := confirmButton(t, w, 6)
+	w.Run(w.Admin, "/security pardon", discordsim.Int("case", 6), discordsim.String("reason", "Appeal accepted"))
+	strikes(w.Harness, warden, w.peer, 3)
+	peerPost, peerID := confirmButton(t, w, 9)
+
+	tests := []struct {
+		name      string
+		who       *discordsim.Member
+		post      discordgo.Message
+		id        string
+		want      string
+		wantEvent string
+	}{
+		{"a second confirmation", w.Admin, alicePost, aliceID, "❌ Case #3 has no ban awaiting confirmation: it was already handled, or the strike was pardoned.",
+			"moderation_refused " + w.Admin.ID() + " " + w.Alice.ID()},
+		{"a pardoned strike", w.Admin, bobPost, bobID, "❌ Case #6 has no ban awaiting confirmation: it was already handled, or the strike was pardoned.",
+			"moderation_refused " + w.Admin.ID() + " " + w.Bob.ID()},
+		{"a confirmer not above the member", w.Moderator, peerPost, peerID,
+			fmt.Sprintf("❌ <@%s>'s highest role is not below yours, so you cannot ban them.", w.peer.ID()),
+			"moderation_refused " + w.Moderator.ID() + " " + w.peer.ID()},
+		{"a member", w.Bob, peerPost, peerID, permission.DeniedMessage, "permission_denied " + w.Bob.ID() + " "},
+	}
+	for _, tc := range tests {
+		ix := w.click(t, tc.who, tc.post, tc.id, discordsim.Hostile())
+		if ix.Content() != tc.want || !ix.Ephemeral() {
+			t.Errorf("%s: reply %q (ephemeral %v), want %q", tc.name, ix.Content(), ix.Ephemeral(), tc.want)
+		}
+		if got := w.lastEvent(t); got != tc.wantEvent {
+			t.Errorf("%s: security event %q, want %q", tc.name, got, tc.wantEvent)
+		}
+	}
+	if diff := cmp.Diff([]string{w.Alice.ID()}, w.calls("ban")); diff != "" {
+		t.Errorf("bans mismatch (-want +got):\n%s", diff)
+	}
+	if n := w.Count(`SELECT count(*) FROM user_moderation WHERE action = 'ban' AND status = 'pending' AND error IS NOT NULL`); n != 2 {
+		t.Errorf("%d bans still awaiting confirmation, want 2 (the pardoned and the refused one)", n)
+	}
+}
+
+// Without a mod log there is nobody to ask: the ban is not applied and the
+// moderator is told to find someone with Ban Members.
+func TestStrikeBanWithoutModLog(t *testing.T) {
+	t.Parallel()
+	w := newStaffWorld(t, enforce)
+	got := strikes(w.Harness, w.helper, w.Alice, 3)
+	want := "The ban was not applied: you need the Ban Members permission to ban. No mod-log channel is set (`/security modlog`) to ask an admin in: ask a member with Ban Members to ban them."
+	if got[len(got)-1] != want {
+		t.Errorf("reply %q, want last line %q", got, want)
+	}
+	if len(w.calls("ban")) != 0 {
+		t.Error("the strike banned without Ban Members")
+	}
+	if n := w.Count(`SELECT count(*) FROM user_moderation WHERE action = 'ban' AND status = 'failed' AND NOT enforced`); n != 1 {
+		t.Error("the withheld ban is not recorded as not applied")
 	}
 }
