@@ -277,6 +277,16 @@ func TestStrikeBanNeedsConfirmation(t *testing.T) {
 			if enforced && ban.Reason != fmt.Sprintf("Strike 3/3 by admin (%s): Strike 3", w.Admin.ID()) {
 				t.Errorf("ban reason %q", ban.Reason)
 			}
+			// The strike's DM did not announce a ban nobody had applied; the
+			// confirmed ban's DM does, before the ban.
+			dms := w.Sim.DMs(w.Alice.ID())
+			if len(dms) < 3 || strings.Contains(dms[2].Content, "banned") {
+				t.Errorf("strike DMs: %+v", dms)
+			}
+			if wantDMs := map[bool]int{true: 4, false: 3}[enforced]; len(dms) != wantDMs ||
+				enforced && !strings.HasPrefix(dms[3].Content, "⛔ You are banned from Sandbox: case #3 (strike 3/3)") {
+				t.Errorf("%d DMs, want %d with the ban's last: %+v", len(dms), wantDMs, dms)
+			}
 			if n := w.Count(`SELECT count(*) FROM user_moderation WHERE action = 'ban' AND status = $1 AND moderator_id = $2`,
 				wantStatus, w.Admin.ID()); n != 1 {
 				t.Errorf("no %s ban by the admin recorded", wantStatus)

@@ -212,6 +212,13 @@ func (s *Service) ConfirmBan(ctx context.Context, req ConfirmBanRequest) (Confir
 		s.recordOutcome(ctx, o, "simulated", false, "", merged(o.details, map[string]any{"ok": true, "safeMode": true}))
 		return ConfirmBanResult{SafeMode: true}, nil
 	}
+	// DM first, as for a strike's own ban: after the ban the bot can no
+	// longer reach the member. Their strike's DM did not announce it.
+	dm := fmt.Sprintf("⛔ You are banned from %s: case #%d (strike %d/%d) was confirmed by its staff.\nReason: %s\nYou can appeal to its staff.",
+		g.Name, req.Case, req.Total, s.ladder.Top(), reason)
+	if err := s.fx.SendDM(ctx, DM{UserID: req.UserID, Text: dm}); err != nil {
+		s.log.Info("Ban DM not delivered", "userId", req.UserID, "error", err)
+	}
 	var res ConfirmBanResult
 	res.Enforced, res.EnforceError = s.carryOut(ctx, o)
 	return res, nil
