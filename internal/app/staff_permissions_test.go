@@ -370,3 +370,25 @@ func TestStrikeBanWithoutModLog(t *testing.T) {
 		t.Error("the withheld ban is not recorded as not applied")
 	}
 }
+
+// Discord refusing the confirmed ban (the bot lost Ban Members meanwhile) is
+// said on the post and recorded; the button does not come back.
+func TestConfirmedBanRefusedByDiscord(t *testing.T) {
+	t.Parallel()
+	w := newStaffWorld(t, enforce)
+	w.Run(w.Admin, "/security modlog", discordsim.Bool("enabled", true))
+	strikes(w.Harness, w.helper, w.Alice, 3)
+	post, id := confirmButton(t, w, 3)
+	w.Guild.BotRole().SetPermissions(discordgo.PermissionSendMessages | discordgo.PermissionViewChannel)
+	w.click(t, w.Admin, post, id)
+	want := fmt.Sprintf("❌ Ban of <@%s> (case #3), confirmed by <@%s>: The ban was not applied: Discord refused (missing permissions: the bot needs Ban Members and a role above the member's).",
+		w.Alice.ID(), w.Admin.ID())
+	for _, m := range w.Sim.ChannelMessages(post.ChannelID) {
+		if m.ID == post.ID && (m.Content != want || len(m.Components) != 0) {
+			t.Errorf("post %q with %d component rows, want %q and none", m.Content, len(m.Components), want)
+		}
+	}
+	if n := w.Count(`SELECT count(*) FROM user_moderation WHERE action = 'ban' AND status = 'failed' AND moderator_id = $1`, w.Admin.ID()); n != 1 {
+		t.Error("the refused ban is not recorded")
+	}
+}

@@ -294,7 +294,7 @@ func confirmBan(ctx context.Context, d Deps, in *middleware.Interaction) error {
 	case res.SafeMode:
 		msg += " Safe mode: not applied."
 	case res.EnforceError != "":
-		msg = fmt.Sprintf("❌ Ban of <@%s> (case #%d) confirmed by <@%s> but not applied: %s", c.UserID, c.Case, in.User.ID, res.EnforceError)
+		msg = fmt.Sprintf("❌ Ban of <@%s> (case #%d), confirmed by <@%s>: %s", c.UserID, c.Case, in.User.ID, res.EnforceError)
 	}
 	// The post is public in the mod log: the update keeps it so (not the
 	// command's ephemeral policy).
