@@ -170,7 +170,7 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 		a.stopBackground()
 		return fail(err)
 	}
-	discord := discordact.New(a.Session)
+	discord := discordact.New(a.Session, signer)
 	a.Strikes = strike.New(pool, discord, discord, strike.Options{Ladder: ladder, Enforce: cfg.EnforceModeration,
 		Owners: cfg.Owners, Now: opts.Now, Logger: logging.Component(logger, "WarningSystem")})
 	modRules := modrules.New(pool, modrules.Options{Logger: logging.Component(logger, "ContentModerator")})

@@ -11,6 +11,7 @@ import (
 
 	"github.com/embodied-community/embodied/internal/audit"
 	"github.com/embodied-community/embodied/internal/bot"
+	"github.com/embodied-community/embodied/internal/discordact"
 	"github.com/embodied-community/embodied/internal/middleware"
 	"github.com/embodied-community/embodied/internal/middleware/auditlog"
 	"github.com/embodied-community/embodied/internal/strike"
@@ -26,7 +27,7 @@ const (
 )
 
 // registerWarn declares the warning system's commands: warn, warnings,
-// pardon, untimeout, unban and modlog.
+// pardon, untimeout, unban and modlog, and the mod log's Confirm ban button.
 func registerWarn(reg *bot.Registry, d Deps) {
 	reason := bot.Option{Name: "reason", Description: "Why (shown to the member and in Discord's audit log)",
 		Type: bot.String, Required: true, MaxLength: 400}
@@ -98,15 +99,21 @@ func registerWarn(reg *bot.Registry, d Deps) {
 			},
 		},
 	)
+	// Moderator level lets staff without Ban Members reach the handler,
+	// which refuses them with a reason and a security event.
+	reg.AddComponent(bot.Component{Action: discordact.ConfirmBanAction,
+		Policy: staff(middleware.Moderator, "confirm-ban", middleware.External),
+		Handle: func(ctx context.Context, in *middleware.Interaction) error { return confirmBan(ctx, d, in) }})
 }
 
 // userError shows a strike refusal to the caller as is, and records it as
-// a security event: warning oneself, the owner, an admin or someone above
-// you, or pardoning a case that does not exist, is not routine.
+// a security event naming the target: warning oneself, the owner, an admin
+// or someone above you, acting without the Discord permission the action
+// needs, or pardoning a case that does not exist, is not routine.
 func userError(err error) error {
 	var r *strike.RefusalError
 	if errors.As(err, &r) {
-		return middleware.Refuse("moderation_refused", audit.Medium, "", "%s", r.Message)
+		return middleware.Refuse("moderation_refused", audit.Medium, r.TargetID, "%s", r.Message)
 	}
 	return err
 }
@@ -263,4 +270,33 @@ func lift(ctx context.Context, d Deps, in *middleware.Interaction, a strike.Acti
 	}
 	d.Metrics.ModerationAction(string(a), true)
 	return in.Say(ctx, done, target.ID)
+}
+
+// confirmBan handles a click on a mod-log post's Confirm ban button: the
+// strike's ban is applied for a clicker with Ban Members, and the post is
+// updated to say who confirmed it (the button goes).
+func confirmBan(ctx context.Context, d Deps, in *middleware.Interaction) error {
+	if d.Strikes == nil {
+		return middleware.Errorf(msgStrikesOff)
+	}
+	c, ok := discordact.ParseConfirmBan(in.GuildID, in.Values)
+	if !ok {
+		return middleware.Errorf(bot.MsgForged)
+	}
+	res, err := d.Strikes.ConfirmBan(ctx, strike.ConfirmBanRequest{GuildID: in.GuildID, UserID: c.UserID, Case: c.Case,
+		Total: c.Total, ActorID: in.User.ID, ActorName: in.User.Username, Audit: auditlog.Entry(in, c.UserID, "")})
+	if err != nil {
+		return userError(err)
+	}
+	d.Metrics.ModerationAction(string(strike.ActionBan), res.Enforced)
+	msg := fmt.Sprintf("✅ Ban of <@%s> (case #%d) confirmed by <@%s>.", c.UserID, c.Case, in.User.ID)
+	switch {
+	case res.SafeMode:
+		msg += " Safe mode: not applied."
+	case res.EnforceError != "":
+		msg = fmt.Sprintf("❌ Ban of <@%s> (case #%d), confirmed by <@%s>: %s", c.UserID, c.Case, in.User.ID, res.EnforceError)
+	}
+	// The post is public in the mod log: the update keeps it so (not the
+	// command's ephemeral policy).
+	return in.Reply.Respond(ctx, middleware.Response{Update: true, Content: msg, Components: []discordgo.MessageComponent{}})
 }

@@ -2,7 +2,8 @@
 // it implements strike.Directory and strike.Effects over a discordgo
 // Session, translating Discord's error codes into the strike package's
 // errors. Member and role lookups use REST (GET guild, GET guild member) so
-// that hierarchy checks see Discord's current state, never a stale cache.
+// that hierarchy and permission checks see Discord's current state, never a
+// stale cache. It also renders the mod log's signed Confirm ban button.
 package discordact
 
 import (
@@ -10,11 +11,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/embodied-community/embodied/internal/bot"
 	"github.com/embodied-community/embodied/internal/strike"
 )
 
@@ -29,11 +32,36 @@ const (
 
 // Discord implements strike.Directory and strike.Effects.
 type Discord struct {
-	s *discordgo.Session
+	s      *discordgo.Session
+	signer *bot.Signer
 }
 
-// New returns a Discord acting through s.
-func New(s *discordgo.Session) *Discord { return &Discord{s: s} }
+// New returns a Discord acting through s; signer signs the Confirm ban
+// buttons of mod-log posts.
+func New(s *discordgo.Session, signer *bot.Signer) *Discord { return &Discord{s: s, signer: signer} }
+
+// ConfirmBanAction is the component action of the Confirm ban button.
+const ConfirmBanAction = "strike-confirm-ban"
+
+// ConfirmBanID returns the Confirm ban button's custom id, signed for c's
+// guild and bound to its member, case and strike count.
+func (d *Discord) ConfirmBanID(c strike.BanConfirmation) (string, error) {
+	return d.signer.Sign(ConfirmBanAction, c.GuildID, c.UserID, strconv.FormatInt(c.Case, 10), strconv.Itoa(c.Total))
+}
+
+// ParseConfirmBan reads the arguments of a verified Confirm ban custom id
+// (the member, the case and the strike count).
+func ParseConfirmBan(guildID string, args []string) (strike.BanConfirmation, bool) {
+	if len(args) != 3 {
+		return strike.BanConfirmation{}, false
+	}
+	n, err1 := strconv.ParseInt(args[1], 10, 64)
+	total, err2 := strconv.Atoi(args[2])
+	if err1 != nil || err2 != nil || args[0] == "" {
+		return strike.BanConfirmation{}, false
+	}
+	return strike.BanConfirmation{GuildID: guildID, UserID: args[0], Case: n, Total: total}, true
+}
 
 var (
 	_ strike.Directory = (*Discord)(nil)
@@ -102,7 +130,10 @@ func (d *Discord) Member(ctx context.Context, guildID, userID string) (strike.Me
 			}
 		}
 	}
+	// Discord's computation: Administrator implies every permission.
 	out.Administrator = perms&discordgo.PermissionAdministrator != 0
+	out.BanMembers = out.Administrator || perms&discordgo.PermissionBanMembers != 0
+	out.ModerateMembers = out.Administrator || perms&discordgo.PermissionModerateMembers != 0
 	return out, nil
 }
 
@@ -154,9 +185,18 @@ func (d *Discord) PostModLog(ctx context.Context, e strike.LogEntry) error {
 	if r := []rune(desc); len(r) > 4000 { // Discord's embed description limit is 4096
 		desc = string(r[:4000])
 	}
-	_, err := d.s.ChannelMessageSendComplex(e.ChannelID, &discordgo.MessageSend{
+	msg := &discordgo.MessageSend{
 		Embeds:          []*discordgo.MessageEmbed{{Title: e.Title, Description: desc, Color: color}},
 		AllowedMentions: &discordgo.MessageAllowedMentions{},
-	}, discordgo.WithContext(ctx))
+	}
+	if e.ConfirmBan != nil {
+		id, err := d.ConfirmBanID(*e.ConfirmBan)
+		if err != nil {
+			return fmt.Errorf("post to mod log %s: %w", e.ChannelID, err)
+		}
+		msg.Components = []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
+			discordgo.Button{Label: "Confirm ban", Style: discordgo.DangerButton, CustomID: id}}}}
+	}
+	_, err := d.s.ChannelMessageSendComplex(e.ChannelID, msg, discordgo.WithContext(ctx))
 	return classify("post to mod log "+e.ChannelID, err)
 }

@@ -31,16 +31,22 @@ func (s *Server) component(ctx context.Context, member *Member, msg *Message, cu
 			o.apply(&cfg)
 		}
 	}
-	if msg == nil || msg.ix == nil {
+	if msg == nil || (msg.ix == nil && msg.posted == nil) {
 		return nil, fmt.Errorf("%s: %w: message did not come from an interaction", customID, ErrNoComponent)
 	}
 	s.mu.Lock()
-	live := s.liveMessageLocked(msg.ID)
+	live := msg
+	if msg.posted == nil {
+		live = s.liveMessageLocked(msg.ID)
+	}
 	if live == nil || live.Deleted {
 		s.mu.Unlock()
 		return nil, fmt.Errorf("%s: %w: message deleted", customID, ErrNoComponent)
 	}
 	origin := live.ix
+	if origin == nil { // a channel message: the interaction happens where it was posted
+		origin = &Interaction{GuildID: live.posted.GuildID, ChannelID: live.posted.ChannelID}
+	}
 	comp := findComponent(live.Components, customID)
 	snapshot := live.snapshot()
 	s.mu.Unlock()
@@ -98,11 +104,16 @@ func (s *Server) component(ctx context.Context, member *Member, msg *Message, cu
 	default:
 		return nil, fmt.Errorf("%s: %w", customID, ErrNoComponent)
 	}
-	if snapshot.Ephemeral() && origin.User.ID != member.ID() && !cfg.hostile {
+	if snapshot.Ephemeral() && origin.User != nil && origin.User.ID != member.ID() && !cfg.hostile {
 		return nil, fmt.Errorf("%s: %w: ephemeral message belongs to another user", customID, ErrNoComponent)
 	}
 	ix := &Interaction{ID: s.newID(), Token: randomToken(), Type: discordgo.InteractionMessageComponent, GuildID: origin.GuildID, ChannelID: origin.ChannelID, User: member.User, Command: customID, fileMax: s.opts.AttachmentSizeLimit, target: live}
 	payload := map[string]any{"data": data, "message": snapshot.payload(s)}
+	if live.posted != nil {
+		s.mu.Lock()
+		payload["message"] = copyMessage(live.posted)
+		s.mu.Unlock()
+	}
 	var g *Guild
 	if origin.GuildID != "" {
 		g = s.Guild(origin.GuildID)
@@ -112,6 +123,33 @@ func (s *Server) component(ctx context.Context, member *Member, msg *Message, cu
 	}
 	return s.deliver(ctx, ix, payload, cfg)
 }
+
+// ClickMessage has member press the button customID on a message the bot
+// posted in a channel with Create Message (a mod-log post, say). As on
+// Discord, the interaction carries that message and happens in its channel,
+// and an update response (type 7, or an edit of @original after a type-6
+// deferral) edits the posted message in place.
+func (s *Server) ClickMessage(ctx context.Context, member *Member, channelID, messageID, customID string, opts ...Option) (*Interaction, error) {
+	s.mu.Lock()
+	var posted *discordgo.Message
+	if ch := s.channels[channelID]; ch != nil {
+		for _, m := range ch.messages {
+			if m.ID == messageID {
+				posted = m
+			}
+		}
+	}
+	if posted == nil {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("%s: %w: no message %s in channel %s", customID, ErrNoComponent, messageID, channelID)
+	}
+	msg := &Message{ID: posted.ID, ChannelID: channelID, Content: posted.Content, Embeds: posted.Embeds,
+		Components: posted.Components, Flags: posted.Flags, posted: posted}
+	s.mu.Unlock()
+	return s.component(ctx, member, msg, customID, nil, true, opts)
+}
+
+func copyMessage(m *discordgo.Message) *discordgo.Message { c := *m; return &c }
 
 // SubmitModal has member fill the modal's text inputs (custom id → value) and submit.
 func (s *Server) SubmitModal(ctx context.Context, member *Member, modal *Modal, values map[string]string) (*Interaction, error) {
@@ -329,6 +367,12 @@ func applyEdit(m *Message, p *messagePayload, files []File) {
 	}
 	if len(files) > 0 || p.Attachments != nil {
 		m.Files = append(keepAttachments(m.Files, p.Attachments), files...)
+	}
+	if m.posted != nil {
+		m.posted.Content, m.posted.Embeds, m.posted.Components = m.Content, m.Embeds, m.Components
+		if m.posted.Components == nil {
+			m.posted.Components = []discordgo.MessageComponent{}
+		}
 	}
 }
 

@@ -9,6 +9,8 @@ package discordsim
 //	ix, err := sim.Run(ctx, g.MemberByName("alice"), "/security warn",
 //		discordsim.User("user", bob), discordsim.String("reason", "spam"))
 //	ix.Content(); ix.Ephemeral(); sim.Timeout(g.ID, bob.ID()); sim.AuditReasons(g.ID)
+//	sim.Click(ctx, admin, ix.Original(), id)                    // a button on a response
+//	sim.ClickMessage(ctx, admin, g.ChannelID, msgID, id)        // a button on a channel post
 //
 // Rules checked on every request (each breach is answered as Discord answers it and
 // recorded as a Violation with its route and, for schema breaches, the JSON Schema

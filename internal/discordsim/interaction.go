@@ -53,6 +53,9 @@ type Message struct {
 	Deleted bool
 
 	ix *Interaction
+	// posted is the channel message this is a view of, for a component used
+	// on a message the bot created with Create Message: edits reach it too.
+	posted *discordgo.Message
 }
 
 // Ephemeral reports whether only the invoking member sees the message (flag 64).

@@ -580,3 +580,34 @@ func (g *Guild) MemberByName(username string) *Member {
 	}
 	return nil
 }
+
+// TimeOut times the member out until until, as a moderator does in Discord's client
+// (communication_disabled_until; no audit-log reason reaches the bot's record).
+func (m *Member) TimeOut(until time.Time) {
+	s := m.s
+	s.mu.Lock()
+	g := s.guildByID[m.GuildID]
+	ms := g.members[m.ID()]
+	u := until.UTC()
+	ms.timeout = &u
+	payload := g.memberPayloadLocked(ms)
+	payload.GuildID = g.ID
+	s.mu.Unlock()
+	s.gw.dispatch(s, s.shardFor(g.ID), "GUILD_MEMBER_UPDATE", payload)
+}
+
+// BanUser bans userID as a moderator does in Discord's client: the ban is listed and
+// the member leaves the guild, but the bot's own AuditReasons record does not show it.
+func (g *Guild) BanUser(userID, reason string) {
+	s := g.s
+	s.mu.Lock()
+	g.bans[userID] = BanRecord{UserID: userID, Reason: reason, At: s.clock.Now()}
+	_, wasMember := g.members[userID]
+	delete(g.members, userID)
+	u := copyUser(s.users[userID])
+	s.mu.Unlock()
+	s.gw.dispatch(s, s.shardFor(g.ID), "GUILD_BAN_ADD", map[string]any{"guild_id": g.ID, "user": u})
+	if wasMember {
+		s.gw.dispatch(s, s.shardFor(g.ID), "GUILD_MEMBER_REMOVE", map[string]any{"guild_id": g.ID, "user": u})
+	}
+}

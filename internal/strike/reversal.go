@@ -114,6 +114,9 @@ func (s *Service) Lift(ctx context.Context, req LiftRequest) error {
 	if req.Action != ActionUntimeout && req.Action != ActionUnban {
 		return fmt.Errorf("lift %s: not a reversal", req.Action)
 	}
+	if err := s.mayLift(ctx, req); err != nil {
+		return err
+	}
 	reason := AuditReason(req.ModeratorName, req.ModeratorID, 0, 0, req.Reason)
 	var err error
 	if req.Action == ActionUntimeout {
@@ -125,9 +128,9 @@ func (s *Service) Lift(ctx context.Context, req LiftRequest) error {
 	switch {
 	case err == nil:
 	case errors.Is(err, ErrUnknown) && req.Action == ActionUnban:
-		return refuse("❌ <@%s> is not banned from this server.", req.UserID)
+		return refuseOn(req.UserID, "❌ <@%s> is not banned from this server.", req.UserID)
 	case errors.Is(err, ErrUnknown):
-		return refuse("❌ <@%s> is not a member of this server.", req.UserID)
+		return refuseOn(req.UserID, "❌ <@%s> is not a member of this server.", req.UserID)
 	default:
 		status, msg = "failed", enforceFailure(req.Action, err)
 		s.log.Warn("Moderation enforcement failed", "userId", req.UserID, "guildId", req.GuildID,
@@ -140,7 +143,7 @@ func (s *Service) Lift(ctx context.Context, req LiftRequest) error {
 		return fmt.Errorf("record %s of %s: %w", req.Action, req.UserID, dbErr)
 	}
 	if err != nil {
-		return refuse("❌ %s", msg)
+		return refuseOn(req.UserID, "❌ %s", msg)
 	}
 	s.log.Info("Moderation action lifted", "userId", req.UserID, "guildId", req.GuildID, "action", string(req.Action),
 		"moderatorId", req.ModeratorID)
@@ -202,12 +205,13 @@ func (s *Service) ModLog(ctx context.Context, guildID string) (string, error) {
 	return *ch, nil
 }
 
-// post sends e to the guild's mod-log channel, if it has one. A failure is
-// logged: the mod log never blocks moderation.
-func (s *Service) post(ctx context.Context, guildID string, e LogEntry) {
+// post sends e to the guild's mod-log channel, if it has one, and reports
+// whether it was posted. A failure is logged: the mod log never blocks
+// moderation.
+func (s *Service) post(ctx context.Context, guildID string, e LogEntry) bool {
 	ch, err := s.ModLog(ctx, guildID)
 	if err == nil && ch == "" {
-		return
+		return false
 	}
 	if err == nil {
 		e.ChannelID = ch
@@ -215,23 +219,36 @@ func (s *Service) post(ctx context.Context, guildID string, e LogEntry) {
 	}
 	if err != nil {
 		s.log.Warn("Mod-log post failed", "guildId", guildID, "error", err)
+		return false
 	}
+	return true
 }
 
-func (s *Service) postWarning(ctx context.Context, req WarnRequest, res WarnResult) {
+// postWarning posts the warning to the mod log, with a Confirm ban button
+// for a ban the moderator could not give. It reports whether the post was
+// made.
+func (s *Service) postWarning(ctx context.Context, req WarnRequest, res WarnResult) bool {
 	action := string(res.Action)
+	var confirm *BanConfirmation
 	switch {
 	case res.SafeMode:
 		action += " (safe mode: not applied)"
+	case res.MissingPermission != "" && res.Action == ActionBan:
+		action += fmt.Sprintf(" (%s: <@%s> does not have it)", awaitingConfirmation, req.ModeratorID)
+		confirm = &BanConfirmation{GuildID: req.GuildID, UserID: req.UserID, Case: res.Warning.CaseNumber, Total: res.Total}
+	case res.MissingPermission != "":
+		action += fmt.Sprintf(" (not applied: <@%s> does not have %s)", req.ModeratorID, res.MissingPermission)
 	case res.EnforceError != "":
 		action += " (failed: " + res.EnforceError + ")"
 	}
-	s.post(ctx, req.GuildID, LogEntry{Title: fmt.Sprintf("Case #%d: warning", res.Warning.CaseNumber),
+	e := LogEntry{Title: fmt.Sprintf("Case #%d: warning", res.Warning.CaseNumber),
 		Severe: res.Action != ActionWarning, Lines: []string{
 			fmt.Sprintf("Member: <@%s>", req.UserID),
 			fmt.Sprintf("Moderator: <@%s>", req.ModeratorID),
 			fmt.Sprintf("Reason: %s (%s)", req.Reason, req.Severity),
 			fmt.Sprintf("Strike %d/%d · Action: %s", res.Total, s.ladder.Top(), action),
 			fmt.Sprintf("DM: %s", res.DMStatus),
-		}})
+		}}
+	e.ConfirmBan = confirm
+	return s.post(ctx, req.GuildID, e)
 }

@@ -120,9 +120,17 @@ type WarnResult struct {
 	Enforced bool
 	// SafeMode: the action was only recorded (enforcement off).
 	SafeMode bool
-	// EnforceError says why Discord refused the action.
+	// EnforceError says why the action was not applied: Discord refused,
+	// or the moderator lacks the permission Discord requires for it.
 	EnforceError string
-	DMStatus     DMStatus
+	// MissingPermission is the Discord permission the moderator lacks for
+	// the ladder's action ("Ban Members", "Moderate Members"), which was
+	// then not applied.
+	MissingPermission string
+	// AwaitingConfirmation: the moderator lacks Ban Members, so the ban was
+	// posted to the mod log with a Confirm ban button instead of applied.
+	AwaitingConfirmation bool
+	DMStatus             DMStatus
 	// Replayed: this interaction was already handled; nothing was done.
 	Replayed bool
 	// DoubleSubmit: the same moderator gave the same member the same
@@ -173,7 +181,7 @@ func (s *Service) Warn(ctx context.Context, req WarnRequest) (WarnResult, error)
 	if !slices.Contains(Severities, string(req.Severity)) {
 		return WarnResult{}, refuse("❌ `severity` must be one of: %s.", strings.Join(Severities, ", "))
 	}
-	g, err := s.check(ctx, req)
+	g, mod, err := s.check(ctx, req)
 	if err != nil {
 		return WarnResult{}, err
 	}
@@ -223,14 +231,25 @@ func (s *Service) Warn(ctx context.Context, req WarnRequest) (WarnResult, error)
 		}
 		res.Total = before + 1
 		res.Action = s.ladder.ActionFor(res.Total)
-		res.SafeMode = res.Action != ActionWarning && !s.enforce
+		res.MissingPermission = missingPermission(res.Action, mod)
+		res.SafeMode = res.Action != ActionWarning && !s.enforce && res.MissingPermission == ""
 		res.DMStatus = DMPending
 		details := map[string]any{"caseNumber": caseNumber, "totalWarnings": res.Total, "action": string(res.Action),
 			"severity": string(req.Severity), "enforce": s.enforce}
 		if res.Action != ActionWarning {
-			status := "pending"
-			if !s.enforce {
+			// A ban the moderator may not give waits, pending, for someone
+			// who may; a timeout they may not give is not applied.
+			status, errText := "pending", ""
+			switch {
+			case res.MissingPermission != "" && res.Action == ActionBan:
+				errText = awaitingConfirmation
+			case res.MissingPermission != "":
+				status, errText = "failed", fmt.Sprintf("not applied: the moderator lacks %s", res.MissingPermission)
+			case !s.enforce:
 				status = "simulated"
+			}
+			if res.MissingPermission != "" {
+				details["missingPermission"] = res.MissingPermission
 			}
 			var until *time.Time
 			if res.Action == ActionTimeout {
@@ -238,9 +257,10 @@ func (s *Service) Warn(ctx context.Context, req WarnRequest) (WarnResult, error)
 				until = &t
 			}
 			if err := tx.QueryRow(ctx, `INSERT INTO user_moderation
-				(guild_id, user_id, action, moderator_id, reason, enforced, expires_at, created_at, warning_id, status)
-				VALUES ($1, $2, $3, $4, $5, false, $6, $7, $8, $9) RETURNING id`,
+				(guild_id, user_id, action, moderator_id, reason, enforced, expires_at, created_at, warning_id, status, error)
+				VALUES ($1, $2, $3, $4, $5, false, $6, $7, $8, $9, $10) RETURNING id`,
 				req.GuildID, req.UserID, res.Action, req.ModeratorID, req.Reason, until, now, res.Warning.ID, status,
+				nullable(errText),
 			).Scan(&modID); err != nil {
 				return fmt.Errorf("record %s: %w", res.Action, err)
 			}
@@ -268,66 +288,64 @@ func (s *Service) Warn(ctx context.Context, req WarnRequest) (WarnResult, error)
 	}
 	s.log.Info("User warned", "userId", req.UserID, "totalWarnings", res.Total, "guildId", req.GuildID,
 		"caseNumber", res.Warning.CaseNumber, "action", string(res.Action), "severity", string(req.Severity))
-	if !s.enforce {
+	switch {
+	case res.MissingPermission != "":
+		s.withhold(ctx, req, &res, modID)
+		return res, nil
+	case !s.enforce:
 		s.log.Info("Moderation enforcement DISABLED (dev/staging mode)", "userId", req.UserID, "wouldApply", string(res.Action))
-	} else if res.Action != ActionWarning {
+	case res.Action != ActionWarning:
 		s.apply(ctx, req, &res, modID, now)
 	}
 	s.postWarning(ctx, req, res)
 	return res, nil
 }
 
-// check refuses warnings the system must not give.
-func (s *Service) check(ctx context.Context, req WarnRequest) (Guild, error) {
+// check refuses warnings the system must not give. It returns the guild and
+// the moderator's membership, whose permissions decide whether the ladder's
+// action may be applied.
+func (s *Service) check(ctx context.Context, req WarnRequest) (Guild, Member, error) {
 	if req.UserID == req.ModeratorID {
-		return Guild{}, refuse("❌ You cannot warn yourself.")
+		return Guild{}, Member{}, refuse("❌ You cannot warn yourself.")
 	}
 	g, err := s.dir.Guild(ctx, req.GuildID)
 	if err != nil {
-		return Guild{}, fmt.Errorf("look up guild %s: %w", req.GuildID, err)
+		return Guild{}, Member{}, fmt.Errorf("look up guild %s: %w", req.GuildID, err)
 	}
 	switch {
 	case req.UserID == g.BotID:
-		return g, refuse("❌ Bots cannot be warned.")
+		return g, Member{}, refuseOn(req.UserID, "❌ Bots cannot be warned.")
 	case slices.Contains(s.owners, req.UserID):
-		return g, refuse("❌ <@%s> is the bot owner and cannot be warned.", req.UserID)
+		return g, Member{}, refuseOn(req.UserID, "❌ <@%s> is the bot owner and cannot be warned.", req.UserID)
 	case req.UserID == g.OwnerID:
-		return g, refuse("❌ <@%s> owns this server and cannot be warned.", req.UserID)
+		return g, Member{}, refuseOn(req.UserID, "❌ <@%s> owns this server and cannot be warned.", req.UserID)
 	}
 	target, err := s.dir.Member(ctx, req.GuildID, req.UserID)
 	if errors.Is(err, ErrNotMember) {
-		return g, refuse("❌ <@%s> is not a member of this server.", req.UserID)
+		return g, Member{}, refuseOn(req.UserID, "❌ <@%s> is not a member of this server.", req.UserID)
 	}
 	if err != nil {
-		return g, fmt.Errorf("look up member %s: %w", req.UserID, err)
+		return g, Member{}, fmt.Errorf("look up member %s: %w", req.UserID, err)
 	}
 	switch {
 	case target.Bot:
-		return g, refuse("❌ Bots cannot be warned.")
+		return g, Member{}, refuseOn(req.UserID, "❌ Bots cannot be warned.")
 	case target.Administrator:
-		return g, refuse("❌ <@%s> is an Administrator and cannot be warned.", req.UserID)
+		return g, Member{}, refuseOn(req.UserID, "❌ <@%s> is an Administrator and cannot be warned.", req.UserID)
 	}
-	if req.ModeratorID != g.OwnerID && !slices.Contains(s.owners, req.ModeratorID) {
-		mod, err := s.dir.Member(ctx, req.GuildID, req.ModeratorID)
-		if err != nil {
-			return g, fmt.Errorf("look up moderator %s: %w", req.ModeratorID, err)
-		}
-		if target.TopPosition >= mod.TopPosition {
-			return g, refuse("❌ <@%s>'s highest role is not below yours, so you cannot warn them.", req.UserID)
-		}
-	}
-	bot, err := s.dir.Member(ctx, req.GuildID, g.BotID)
+	mod, err := s.member(ctx, g, req.ModeratorID)
 	if err != nil {
-		return g, fmt.Errorf("look up the bot's member: %w", err)
+		return g, Member{}, fmt.Errorf("look up moderator %s: %w", req.ModeratorID, err)
 	}
-	if target.TopPosition >= bot.TopPosition {
-		return g, refuse("❌ <@%s>'s highest role is not below the bot's, so the bot could not act on their strikes. Move the bot's role above theirs first.", req.UserID)
-	}
-	return g, nil
+	return g, mod, s.outranks(ctx, g, mod, target, "warn them", "act on their strikes")
 }
 
 func (s *Service) sendDM(ctx context.Context, g Guild, req WarnRequest, res WarnResult) DMStatus {
-	err := s.fx.SendDM(ctx, DM{UserID: req.UserID, Text: s.DMText(g.Name, res.Warning, res.Total, res.Action)})
+	action := res.Action
+	if res.MissingPermission != "" {
+		action = ActionWarning // not applied, or not yet: the DM does not announce it
+	}
+	err := s.fx.SendDM(ctx, DM{UserID: req.UserID, Text: s.DMText(g.Name, res.Warning, res.Total, action)})
 	switch {
 	case err == nil:
 		return DMSent
@@ -368,43 +386,67 @@ func (s *Service) DMText(guildName string, w Warning, total int, action Action) 
 
 // apply sends the timeout or ban and records the outcome.
 func (s *Service) apply(ctx context.Context, req WarnRequest, res *WarnResult, modID int64, now time.Time) {
-	reason := AuditReason(req.ModeratorName, req.ModeratorID, res.Total, s.ladder.Top(), req.Reason)
+	o := outcome{action: res.Action, guildID: req.GuildID, userID: req.UserID, actorID: req.ModeratorID, reason: req.Reason,
+		auditReason: AuditReason(req.ModeratorName, req.ModeratorID, res.Total, s.ladder.Top(), req.Reason), modID: modID,
+		entry: req.Audit, details: map[string]any{"caseNumber": res.Warning.CaseNumber, "totalWarnings": res.Total}}
+	if res.Action == ActionTimeout {
+		o.until = now.Add(s.ladder.Timeout)
+	}
+	res.Enforced, res.EnforceError = s.carryOut(ctx, o)
+}
+
+// outcome is a timeout or ban to carry out for a recorded user_moderation
+// row, and the audit record of its result.
+type outcome struct {
+	action                                        Action
+	guildID, userID, actorID, reason, auditReason string
+	modID                                         int64
+	until                                         time.Time // timeouts
+	entry                                         audit.Entry
+	details                                       map[string]any
+}
+
+// carryOut sends o's timeout or ban to Discord and records the outcome on
+// its user_moderation row and in the audit log. It returns whether Discord
+// applied it and, if not, why.
+func (s *Service) carryOut(ctx context.Context, o outcome) (enforced bool, msg string) {
 	var err error
-	details := map[string]any{"phase": "outcome", "caseNumber": res.Warning.CaseNumber, "totalWarnings": res.Total,
-		"moderationId": modID}
-	switch res.Action {
+	details := merged(o.details, nil)
+	switch o.action {
 	case ActionTimeout:
-		until := now.Add(s.ladder.Timeout)
-		details["until"] = until.UTC().Format(time.RFC3339)
-		err = s.fx.Timeout(ctx, req.GuildID, req.UserID, until, reason)
+		details["until"] = o.until.UTC().Format(time.RFC3339)
+		err = s.fx.Timeout(ctx, o.guildID, o.userID, o.until, o.auditReason)
 	case ActionBan:
-		err = s.fx.Ban(ctx, req.GuildID, req.UserID, reason)
+		err = s.fx.Ban(ctx, o.guildID, o.userID, o.auditReason)
 	}
-	status, msg := "applied", ""
+	status := "applied"
 	if err != nil {
-		status, msg = "failed", enforceFailure(res.Action, err)
-		res.EnforceError = msg
-		s.log.Warn("Moderation enforcement failed", "userId", req.UserID, "guildId", req.GuildID,
-			"action", string(res.Action), "error", err)
-	} else {
-		res.Enforced = true
-	}
-	details["ok"] = err == nil
-	if err != nil {
+		status, msg = "failed", enforceFailure(o.action, err)
+		s.log.Warn("Moderation enforcement failed", "userId", o.userID, "guildId", o.guildID,
+			"action", string(o.action), "error", err)
 		details["error"] = msg
 	}
-	e := req.Audit
-	e.EventID, e.GuildID, e.ActionType, e.ActorID, e.TargetID, e.Reason = "", req.GuildID, string(res.Action), req.ModeratorID, req.UserID, req.Reason
-	e.Details = merged(e.Details, details)
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	details["ok"] = err == nil
+	s.recordOutcome(ctx, o, status, err == nil, msg, details)
+	return err == nil, msg
+}
+
+// recordOutcome stores what became of o on its user_moderation row and
+// writes its audit record (the outcome phase of the action), in one
+// transaction.
+func (s *Service) recordOutcome(ctx context.Context, o outcome, status string, enforced bool, msg string, details map[string]any) {
+	e := o.entry
+	e.EventID, e.GuildID, e.ActionType, e.ActorID, e.TargetID, e.Reason = "", o.guildID, string(o.action), o.actorID, o.userID, o.reason
+	e.Details = merged(merged(e.Details, details), map[string]any{"phase": "outcome", "moderationId": o.modID})
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE user_moderation SET status = $3, enforced = $4, error = $5
-			WHERE guild_id = $1 AND id = $2`, req.GuildID, modID, status, res.Enforced, nullable(msg)); err != nil {
+			WHERE guild_id = $1 AND id = $2`, o.guildID, o.modID, status, enforced, nullable(msg)); err != nil {
 			return err
 		}
 		return audit.Insert(ctx, tx, e)
 	})
 	if err != nil {
-		s.log.Error("Could not record the enforcement outcome", "userId", req.UserID, "action", string(res.Action), "error", err)
+		s.log.Error("Could not record the enforcement outcome", "userId", o.userID, "action", string(o.action), "error", err)
 	}
 }
 

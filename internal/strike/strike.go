@@ -162,6 +162,11 @@ type Member struct {
 	// TopPosition is the position of the member's highest role (0 when
 	// they only have @everyone).
 	TopPosition int
+	// BanMembers and ModerateMembers are the member's guild permissions as
+	// Discord computes them from their roles (Administrator implies every
+	// permission). The Service grants both to the guild owner, who holds
+	// every permission without any role.
+	BanMembers, ModerateMembers bool
 }
 
 // Guild is what the warning system needs to know about a guild.
@@ -205,6 +210,19 @@ type LogEntry struct {
 	Lines     []string
 	// Severe colours the post as a timeout or ban.
 	Severe bool
+	// ConfirmBan, when set, adds a Confirm ban button for a ban the strike's
+	// moderator could not give (see Service.ConfirmBan).
+	ConfirmBan *BanConfirmation
+}
+
+// BanConfirmation names the ban a Confirm ban button asks for: the button is
+// bound to the guild, the member and the strike's case.
+type BanConfirmation struct {
+	GuildID, UserID string
+	Case            int64
+	// Total is the strike count the case brought ("Strike 3/3" in the
+	// audit-log reason of the ban).
+	Total int
 }
 
 // Effects are the warning system's effects outside the database. Each
@@ -219,14 +237,23 @@ type Effects interface {
 	PostModLog(ctx context.Context, e LogEntry) error
 }
 
-// RefusalError is a warning the system will not record, with a message for
+// RefusalError is an action the system will not take, with a message for
 // the moderator.
-type RefusalError struct{ Message string }
+type RefusalError struct {
+	Message string
+	// TargetID is the member the refused action was aimed at, when known.
+	TargetID string
+}
 
 func (e *RefusalError) Error() string { return e.Message }
 
 func refuse(format string, args ...any) error {
 	return &RefusalError{Message: fmt.Sprintf(format, args...)}
+}
+
+// refuseOn is refuse naming the member the action was aimed at.
+func refuseOn(targetID, format string, args ...any) error {
+	return &RefusalError{Message: fmt.Sprintf(format, args...), TargetID: targetID}
 }
 
 // AuditReason builds an X-Audit-Log-Reason naming the moderator, the reason

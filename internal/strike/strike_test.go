@@ -128,3 +128,25 @@ func TestDMText(t *testing.T) {
 		}
 	}
 }
+
+// Each rung needs the Discord permission a moderator needs to do the same in
+// Discord's client; a warning needs none.
+func TestMissingPermission(t *testing.T) {
+	full := Member{BanMembers: true, ModerateMembers: true}
+	tests := []struct {
+		action Action
+		mod    Member
+		want   string
+	}{
+		{ActionWarning, Member{}, ""},
+		{ActionTimeout, Member{ModerateMembers: true}, ""},
+		{ActionTimeout, Member{BanMembers: true}, "Moderate Members"},
+		{ActionBan, Member{ModerateMembers: true}, "Ban Members"},
+		{ActionBan, full, ""},
+	}
+	for _, tc := range tests {
+		if got := missingPermission(tc.action, tc.mod); got != tc.want {
+			t.Errorf("missingPermission(%s, %+v) = %q, want %q", tc.action, tc.mod, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,225 @@
+package strike
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/embodied-community/embodied/internal/audit"
+)
+
+// Discord's permission rules, applied to the staff member on whose behalf
+// the bot acts. The bot's own role is above the members it moderates, so
+// Discord would carry out whatever the bot asks: the rules Discord applies
+// to a moderator acting in its client are checked here instead.
+
+// Names of the Discord permissions the ladder's actions require.
+const (
+	permBan      = "Ban Members"
+	permModerate = "Moderate Members"
+)
+
+// awaitingConfirmation marks (in user_moderation.error) a strike's ban that
+// waits for a Confirm ban click; a click claims it by clearing the mark.
+const awaitingConfirmation = "awaiting confirmation by a member with Ban Members"
+
+// missingPermission returns the permission mod lacks for action, or "".
+func missingPermission(action Action, mod Member) string {
+	switch {
+	case action == ActionTimeout && !mod.ModerateMembers:
+		return permModerate
+	case action == ActionBan && !mod.BanMembers:
+		return permBan
+	}
+	return ""
+}
+
+// member looks up userID with the permissions Discord gives them: the guild
+// owner holds every permission whatever their roles.
+func (s *Service) member(ctx context.Context, g Guild, userID string) (Member, error) {
+	m, err := s.dir.Member(ctx, g.ID, userID)
+	if err != nil {
+		return Member{}, err
+	}
+	if userID == g.OwnerID {
+		m.BanMembers, m.ModerateMembers = true, true
+	}
+	return m, nil
+}
+
+// outranks refuses an action on target unless Discord's role hierarchy
+// allows it: nobody acts on the server owner; the actor's highest role must
+// be above the target's (the server owner and the bot owners act regardless,
+// as for warnings); so must the bot's, since the bot carries the action out.
+// you and bot complete "you cannot …" and "the bot could not …".
+func (s *Service) outranks(ctx context.Context, g Guild, actor, target Member, you, bot string) error {
+	if target.UserID == g.OwnerID {
+		return refuseOn(target.UserID, "❌ <@%s> owns this server, so you cannot %s.", target.UserID, you)
+	}
+	if actor.UserID != g.OwnerID && !slices.Contains(s.owners, actor.UserID) && target.TopPosition >= actor.TopPosition {
+		return refuseOn(target.UserID, "❌ <@%s>'s highest role is not below yours, so you cannot %s.", target.UserID, you)
+	}
+	b, err := s.dir.Member(ctx, g.ID, g.BotID)
+	if err != nil {
+		return fmt.Errorf("look up the bot's member: %w", err)
+	}
+	if target.TopPosition >= b.TopPosition {
+		return refuseOn(target.UserID, "❌ <@%s>'s highest role is not below the bot's, so the bot could not %s. Move the bot's role above theirs first.",
+			target.UserID, bot)
+	}
+	return nil
+}
+
+// withhold handles a ladder action the moderator lacks the permission for:
+// a timeout is not applied; a ban is posted to the mod log with a Confirm
+// ban button for someone with Ban Members (with no mod log to post in, it is
+// not applied either). res says which, for the moderator.
+func (s *Service) withhold(ctx context.Context, req WarnRequest, res *WarnResult, modID int64) {
+	perm := res.MissingPermission
+	s.log.Warn("Moderation action withheld: the moderator lacks the permission", "userId", req.UserID,
+		"guildId", req.GuildID, "moderatorId", req.ModeratorID, "action", string(res.Action), "required", perm)
+	verb := map[Action]string{ActionTimeout: "time members out", ActionBan: "ban"}[res.Action]
+	res.EnforceError = fmt.Sprintf("The %s was not applied: you need the %s permission to %s.", res.Action, perm, verb)
+	posted := s.postWarning(ctx, req, *res)
+	if res.Action != ActionBan {
+		return
+	}
+	if posted {
+		res.AwaitingConfirmation = true
+		res.EnforceError += " An admin must confirm it with the Confirm ban button in the mod log."
+		return
+	}
+	res.EnforceError += " No mod-log channel is set (`/security modlog`) to ask an admin in: ask a member with Ban Members to ban them."
+	if err := s.exec(ctx, `UPDATE user_moderation SET status = 'failed', error = $3 WHERE guild_id = $1 AND id = $2`,
+		req.GuildID, modID, "not applied: the moderator lacks Ban Members and no mod log could ask for a confirmation"); err != nil {
+		s.log.Error("Could not record the withheld ban", "userId", req.UserID, "error", err)
+	}
+}
+
+// mayLift refuses a reversal that Discord would refuse the moderator in its
+// client: lifting a ban needs Ban Members; lifting a timeout needs Moderate
+// Members and a role above the member's (and the bot's role above theirs).
+func (s *Service) mayLift(ctx context.Context, req LiftRequest) error {
+	g, err := s.dir.Guild(ctx, req.GuildID)
+	if err != nil {
+		return fmt.Errorf("look up guild %s: %w", req.GuildID, err)
+	}
+	actor, err := s.member(ctx, g, req.ModeratorID)
+	if err != nil {
+		return fmt.Errorf("look up moderator %s: %w", req.ModeratorID, err)
+	}
+	if req.Action == ActionUnban {
+		if !actor.BanMembers {
+			return refuseOn(req.UserID, "❌ You need the %s permission to lift a ban.", permBan)
+		}
+		return nil
+	}
+	if !actor.ModerateMembers {
+		return refuseOn(req.UserID, "❌ You need the %s permission to lift a timeout.", permModerate)
+	}
+	target, err := s.dir.Member(ctx, g.ID, req.UserID)
+	if errors.Is(err, ErrNotMember) {
+		return refuseOn(req.UserID, "❌ <@%s> is not a member of this server.", req.UserID)
+	}
+	if err != nil {
+		return fmt.Errorf("look up member %s: %w", req.UserID, err)
+	}
+	return s.outranks(ctx, g, actor, target, "lift their timeout", "lift their timeout")
+}
+
+// ConfirmBanRequest is a click on a Confirm ban button. GuildID, UserID,
+// Case and Total come from the button's signed id.
+type ConfirmBanRequest struct {
+	GuildID, UserID    string
+	Case               int64
+	Total              int
+	ActorID, ActorName string
+	// Audit is the click's record; ConfirmBan writes the ban's outcome with
+	// it.
+	Audit audit.Entry
+}
+
+// ConfirmBanResult is what a confirmation did.
+type ConfirmBanResult struct {
+	// Enforced: Discord applied the ban.
+	Enforced bool
+	// SafeMode: the ban was only recorded (enforcement off).
+	SafeMode bool
+	// EnforceError says why Discord refused the ban.
+	EnforceError string
+}
+
+// ConfirmBan carries out a strike's ban that awaits confirmation, for a
+// member who has Ban Members and, if the banned member is still here,
+// outranks them (Discord's rules for banning). Only the first click acts;
+// in safe mode the ban is recorded as what would have been done.
+func (s *Service) ConfirmBan(ctx context.Context, req ConfirmBanRequest) (ConfirmBanResult, error) {
+	g, err := s.dir.Guild(ctx, req.GuildID)
+	if err != nil {
+		return ConfirmBanResult{}, fmt.Errorf("look up guild %s: %w", req.GuildID, err)
+	}
+	actor, err := s.member(ctx, g, req.ActorID)
+	if err != nil {
+		return ConfirmBanResult{}, fmt.Errorf("look up member %s: %w", req.ActorID, err)
+	}
+	if !actor.BanMembers {
+		return ConfirmBanResult{}, refuseOn(req.UserID, "❌ You need the %s permission to confirm a ban.", permBan)
+	}
+	target, err := s.dir.Member(ctx, g.ID, req.UserID)
+	switch {
+	case errors.Is(err, ErrNotMember): // gone: Discord bans a user id, no hierarchy applies
+	case err != nil:
+		return ConfirmBanResult{}, fmt.Errorf("look up member %s: %w", req.UserID, err)
+	default:
+		if err := s.outranks(ctx, g, actor, target, "ban them", "ban them"); err != nil {
+			return ConfirmBanResult{}, err
+		}
+	}
+	var modID int64
+	var reason, moderatorID string
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := lockMember(ctx, tx, req.GuildID, req.UserID); err != nil {
+			return err
+		}
+		err := tx.QueryRow(ctx, `UPDATE user_moderation m SET moderator_id = $4, error = NULL
+			FROM user_warnings w
+			WHERE w.guild_id = $1 AND w.user_id = $2 AND w.case_number = $3 AND w.pardoned_at IS NULL
+			AND m.guild_id = $1 AND m.warning_id = w.id AND m.action = 'ban' AND m.status = 'pending' AND m.error = $5
+			RETURNING m.id, w.reason, w.moderator_id`,
+			req.GuildID, req.UserID, req.Case, req.ActorID, awaitingConfirmation).Scan(&modID, &reason, &moderatorID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return refuseOn(req.UserID, "❌ Case #%d has no ban awaiting confirmation: it was already handled, or the strike was pardoned.", req.Case)
+		}
+		return err
+	})
+	var r *RefusalError
+	if errors.As(err, &r) {
+		return ConfirmBanResult{}, r
+	}
+	if err != nil {
+		return ConfirmBanResult{}, fmt.Errorf("claim the ban of case %d: %w", req.Case, err)
+	}
+	s.log.Info("Ban confirmed", "userId", req.UserID, "guildId", req.GuildID, "caseNumber", req.Case,
+		"moderatorId", req.ActorID, "strikeModeratorId", moderatorID)
+	o := outcome{action: ActionBan, guildID: req.GuildID, userID: req.UserID, actorID: req.ActorID, reason: reason,
+		auditReason: AuditReason(req.ActorName, req.ActorID, req.Total, s.ladder.Top(), reason), modID: modID, entry: req.Audit,
+		details: map[string]any{"caseNumber": req.Case, "totalWarnings": req.Total, "strikeModeratorId": moderatorID, "confirmation": true}}
+	if !s.enforce {
+		s.log.Info("Moderation enforcement DISABLED (dev/staging mode)", "userId", req.UserID, "wouldApply", string(ActionBan))
+		s.recordOutcome(ctx, o, "simulated", false, "", merged(o.details, map[string]any{"ok": true, "safeMode": true}))
+		return ConfirmBanResult{SafeMode: true}, nil
+	}
+	// DM first, as for a strike's own ban: after the ban the bot can no
+	// longer reach the member. Their strike's DM did not announce it.
+	dm := fmt.Sprintf("⛔ You are banned from %s: case #%d (strike %d/%d) was confirmed by its staff.\nReason: %s\nYou can appeal to its staff.",
+		g.Name, req.Case, req.Total, s.ladder.Top(), reason)
+	if err := s.fx.SendDM(ctx, DM{UserID: req.UserID, Text: dm}); err != nil {
+		s.log.Info("Ban DM not delivered", "userId", req.UserID, "error", err)
+	}
+	var res ConfirmBanResult
+	res.Enforced, res.EnforceError = s.carryOut(ctx, o)
+	return res, nil
+}
