@@ -73,8 +73,11 @@ type Options struct {
 	Logger *slog.Logger
 	// HeartbeatInterval is sent in HELLO (default 41.25 s as Discord does).
 	HeartbeatInterval time.Duration
-	// ResponseTimeout bounds, in wall time, how long Run and friends wait for the bot
-	// (default 10 s). A context deadline, when sooner, wins.
+	// ResponseTimeout bounds, in wall time, how long Run and friends wait for a
+	// deferred interaction to be resolved (default 30 s; Discord keeps the token
+	// for 15 minutes, and a loaded test machine with the race detector can take
+	// seconds). The 3-second initial response is checked separately. A context
+	// deadline, when sooner, wins.
 	ResponseTimeout time.Duration
 	// AttachmentSizeLimit is the per-file upload limit announced on interactions as
 	// attachment_size_limit and enforced on their responses (default 10 MiB).
@@ -175,7 +178,7 @@ func newServer(opts Options) (*Server, error) {
 		opts.AttachmentSizeLimit = defaultFileMax
 	}
 	if opts.ResponseTimeout <= 0 {
-		opts.ResponseTimeout = 10 * time.Second
+		opts.ResponseTimeout = 30 * time.Second
 	}
 	s := &Server{
 		opts:       opts,
