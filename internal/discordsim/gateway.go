@@ -20,9 +20,11 @@ type gateway struct {
 	sessions map[string]*gwSession
 	conns    map[*gwConn]bool
 	noAcks   bool
-	wg       sync.WaitGroup
-	nextSess int
-	accepted int
+	// heartbeat, when set, overrides Options.HeartbeatInterval for new connections.
+	heartbeat time.Duration
+	wg        sync.WaitGroup
+	nextSess  int
+	accepted  int
 }
 
 // maxReplay bounds each session's dispatch backlog kept for RESUME.
@@ -143,7 +145,13 @@ func (s *Server) readLoop(c *gwConn) {
 		g.mu.Unlock()
 		c.ws.Close()
 	}()
-	hello, _ := json.Marshal(map[string]any{"heartbeat_interval": s.opts.HeartbeatInterval.Milliseconds()})
+	g.mu.Lock()
+	interval := g.heartbeat
+	g.mu.Unlock()
+	if interval <= 0 {
+		interval = s.opts.HeartbeatInterval
+	}
+	hello, _ := json.Marshal(map[string]any{"heartbeat_interval": interval.Milliseconds()})
 	if err := c.write(frame{Op: 10, D: hello}); err != nil {
 		return
 	}
@@ -358,6 +366,15 @@ func (s *Server) SendInvalidSession(resumable bool) {
 func (s *Server) StopHeartbeatACKs(stop bool) {
 	s.gw.mu.Lock()
 	s.gw.noAcks = stop
+	s.gw.mu.Unlock()
+}
+
+// SetHeartbeatInterval changes the interval sent in the HELLO of connections
+// opened from now on (Discord may send a different one on every connection);
+// connections already open keep theirs.
+func (s *Server) SetHeartbeatInterval(d time.Duration) {
+	s.gw.mu.Lock()
+	s.gw.heartbeat = d
 	s.gw.mu.Unlock()
 }
 
