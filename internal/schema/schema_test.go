@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/embodied-community/embodied/internal/schema"
 	"github.com/embodied-community/embodied/internal/storetest"
 )
@@ -175,5 +177,24 @@ func TestCheckCurrent(t *testing.T) {
 		if err := schema.CheckCurrent(ctx, pool); !errors.Is(err, tt.want) {
 			t.Errorf("after %q: %v, want %v", tt.set, err, tt.want)
 		}
+	}
+}
+
+// The application role cannot create temporary tables: a TEMP table named
+// like a real one would be found first by every unqualified name in its
+// session, the audit chain's trigger functions included.
+func TestAppRoleCannotCreateTempTables(t *testing.T) {
+	t.Parallel()
+	db := storetest.Empty(t)
+	if err := open(t, db).Up(); err != nil {
+		t.Fatal(err)
+	}
+	appURL, _ := storetest.URLs(t)
+	u, _ := url.Parse(db)
+	app := storetest.Pool(t, storetest.WithDatabase(appURL, strings.TrimPrefix(u.Path, "/")))
+	_, err := app.Exec(context.Background(), `CREATE TEMP TABLE audit_log (seq bigint, row_hash bytea)`)
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "42501" {
+		t.Errorf("app role CREATE TEMP TABLE: err = %v, want permission denied (42501)", err)
 	}
 }

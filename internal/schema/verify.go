@@ -9,15 +9,20 @@ import (
 
 // Check is one expectation about the migrated schema.
 type Check struct {
-	Kind  string // table, column, index, constraint, trigger, policy
+	Kind  string // table, column, index, constraint, trigger, policy, rls, function, search_path, no_temp
 	Table string
 	Name  string // column or index name; for constraints, a word the CHECK mentions
 }
 
 // String names the check as `migrate verify` prints it.
 func (c Check) String() string {
-	if c.Kind == "table" {
+	switch c.Kind {
+	case "table":
 		return "table " + c.Table
+	case "search_path":
+		return "function " + c.Name + " pinned to the schema, pg_temp last"
+	case "no_temp":
+		return "no TEMPORARY privilege for " + c.Name + " and its members"
 	}
 	return fmt.Sprintf("%s %s.%s", c.Kind, c.Table, c.Name)
 }
@@ -92,6 +97,14 @@ func Expected() []Check {
 	c = append(c, indexes("smoke_runs", "smoke_runs_recent_idx")...)
 	// 051 sandbox guilds
 	c = append(c, columns("sandbox_guilds", "guild_id", "created_at")...)
+	// 011 audit chain, hardened by 062
+	c = append(c, Check{Kind: "trigger", Table: "audit_log", Name: "audit_log_chain"},
+		Check{Kind: "trigger", Table: "audit_log", Name: "audit_log_append_only"},
+		Check{Kind: "trigger", Table: "security_audit_logs", Name: "security_audit_logs_append_only"})
+	for _, fn := range []string{"audit_log_chain", "audit_append_only", "audit_content_digest", "audit_row_hash"} {
+		c = append(c, Check{Kind: "search_path", Table: "audit_log", Name: fn})
+	}
+	c = append(c, Check{Kind: "no_temp", Table: "database", Name: "embodied_app"})
 	return c
 }
 
@@ -112,6 +125,18 @@ var checkQueries = map[string]string{
 	"trigger": `SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass($1) AND tgname = $2)`,
 	"policy":  `SELECT EXISTS (SELECT 1 FROM pg_policies WHERE schemaname = current_schema() AND tablename = $1 AND policyname = $2)`,
 	"rls":     `SELECT EXISTS (SELECT 1 FROM pg_class WHERE oid = to_regclass($1) AND relrowsecurity AND $2 = $2)`,
+
+	// A function of the current schema whose search_path is the schema
+	// itself, then pg_temp: unqualified names cannot reach a caller's
+	// TEMP tables.
+	"search_path": `SELECT EXISTS (SELECT 1 FROM pg_proc WHERE proname = $2 AND $1 = $1
+		AND pronamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
+		AND proconfig @> ARRAY[format('search_path=%I, pg_temp', current_schema())])`,
+	// No member of the role (superusers and the database owner aside) may
+	// create temporary tables in this database.
+	"no_temp": `SELECT NOT EXISTS (SELECT 1 FROM pg_roles m, pg_database d
+		WHERE d.datname = current_database() AND $1 = $1 AND pg_has_role(m.oid, $2::name, 'MEMBER')
+		AND NOT m.rolsuper AND m.oid <> d.datdba AND has_database_privilege(m.oid, d.oid, 'TEMPORARY'))`,
 
 	// A SECURITY DEFINER function the application role may execute.
 	"function": `SELECT EXISTS (SELECT 1 FROM pg_proc WHERE proname = $2 AND prosecdef AND $1 = $1
