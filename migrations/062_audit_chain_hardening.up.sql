@@ -45,8 +45,10 @@ BEGIN
       AND m.oid <> d.datdba AND has_database_privilege(m.oid, d.oid, 'TEMPORARY')
     LIMIT 1;
     IF member IS NOT NULL THEN
+        -- golang-migrate reports the message and DETAIL, not HINT.
         RAISE EXCEPTION 'role % (embodied_app) can still create temporary tables in database %, and % may not revoke it', member, db, current_user
-            USING HINT = format('as the database owner or a superuser run: REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC, embodied_app, %I; then migrate again (see README, Database roles)', db, member);
+            USING DETAIL = format('as the database owner or a superuser run: REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC, embodied_app, %I; '
+                'nothing of 062 was applied: set schema_migrations back to the previous version, dirty false, and migrate up again (see README, Database roles)', db, member);
     END IF;
 END
 $$;

@@ -3,6 +3,7 @@ package schema_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"os"
 	"os/exec"
@@ -196,5 +197,49 @@ func TestAppRoleCannotCreateTempTables(t *testing.T) {
 	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) || pgErr.Code != "42501" {
 		t.Errorf("app role CREATE TEMP TABLE: err = %v, want permission denied (42501)", err)
+	}
+}
+
+// Where the migrating role does not own the database it cannot take
+// TEMPORARY from PUBLIC: migration 062 stops, saying what to run and as
+// whom, instead of leaving the application role able to shadow audit_log.
+func TestHardeningStopsWhenTempCannotBeRevoked(t *testing.T) {
+	t.Parallel()
+	db := storetest.Empty(t)
+	if err := open(t, db).Up(); err != nil {
+		t.Fatal(err)
+	}
+	su := os.Getenv("SUPERUSER_DATABASE_URL")
+	if su == "" {
+		t.Fatal("SUPERUSER_DATABASE_URL is not set: run the tests with scripts/with-db.sh")
+	}
+	var before uint // the migration before 062
+	all, _ := schema.Available()
+	for _, m := range all {
+		if m.Version < 62 {
+			before = m.Version
+		}
+	}
+	u, _ := url.Parse(db)
+	name := strings.TrimPrefix(u.Path, "/")
+	admin := storetest.Pool(t, storetest.WithDatabase(su, name))
+	ctx := context.Background()
+	for _, q := range []string{
+		`ALTER DATABASE "` + name + `" OWNER TO CURRENT_USER`,
+		`GRANT TEMPORARY ON DATABASE "` + name + `" TO PUBLIC`,
+		fmt.Sprintf(`UPDATE schema_migrations SET version = %d`, before),
+	} {
+		if _, err := admin.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	t.Cleanup(func() { admin.Exec(context.Background(), `ALTER DATABASE "`+name+`" OWNER TO embodied_owner`) }) //nolint:errcheck
+
+	err := open(t, db).Up()
+	for _, want := range []string{"can still create temporary tables in database " + name,
+		"as the database owner or a superuser run: REVOKE TEMPORARY ON DATABASE " + name + " FROM PUBLIC, embodied_app"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("migrate up without owning the database: %v\nwant it to say %q", err, want)
+		}
 	}
 }
