@@ -180,3 +180,28 @@ func hashAt(t *testing.T, db *storetest.DB, seq int64) string {
 	}
 	return h
 }
+
+// Archived rows are summarised by a checkpoint: an anchor at the checkpoint
+// is checked against it; one below it cannot be confirmed, and says so
+// rather than passing (archiving must not hide a rewrite).
+func TestVerifyAnchorAtAndBelowCheckpoint(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := storetest.New(t)
+	for i := range 3 {
+		insert(t, db.App, entry(i))
+	}
+	at2 := audit.Anchor{Seq: 2, Hash: hashAt(t, db, 2)}
+	owner := storetest.Pool(t, db.OwnerURL)
+	if _, err := owner.Exec(ctx, `INSERT INTO audit_checkpoints (seq, row_hash, rows) SELECT seq, row_hash, 2 FROM audit_log WHERE seq = 2`); err != nil {
+		t.Fatal(err)
+	}
+	res, err := audit.Verify(ctx, db.App, at2, audit.Anchor{Seq: 1, Hash: hashAt(t, db, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []audit.Break{{Seq: 1, Reason: "seq 1 was archived (the chain starts after the checkpoint at seq 2): the anchor cannot be confirmed; use a newer one"}}
+	if diff := cmp.Diff(want, res.AnchorBreaks); diff != "" || res.FromSeq != 3 || res.FirstBreak != nil {
+		t.Errorf("from seq %d, break %+v; anchor breaks mismatch (-want +got):\n%s", res.FromSeq, res.FirstBreak, diff)
+	}
+}
