@@ -101,10 +101,11 @@ func (r VerifyResult) OK() bool { return r.FirstBreak == nil && len(r.AnchorBrea
 // and names the first broken row: a changed field, a deleted or inserted row,
 // or a reordering. Rows erased on request keep their content digest and
 // still verify; archived rows are summarised by a checkpoint the chain starts
-// from. Each anchor must still be in the chain: the row at its seq has its
-// hash (a rewrite after the anchor was taken), and the chain reaches it
-// (rows removed). An anchor below the checkpoint cannot be confirmed and
-// counts as broken: archiving must not hide a rewrite.
+// from. Each anchor must still be in the chain: the row at its seq must
+// exist (else rows were removed) and have its hash (else the chain was
+// rewritten after the anchor was taken). An anchor below the checkpoint
+// cannot be confirmed and counts as broken: archiving must not hide a
+// rewrite.
 func Verify(ctx context.Context, pool *pgxpool.Pool, anchors ...Anchor) (VerifyResult, error) {
 	var res VerifyResult
 	var prevHash []byte
