@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/embodied-community/embodied/internal/schema"
@@ -241,5 +242,41 @@ func TestHardeningStopsWhenTempCannotBeRevoked(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("migrate up without owning the database: %v\nwant it to say %q", err, want)
 		}
+	}
+}
+
+// migrate verify names a SECURITY DEFINER function or a chain trigger
+// function that lost its search_path, as CREATE OR REPLACE without the SET
+// clause does.
+func TestVerifyCatchesUnpinnedFunctions(t *testing.T) {
+	t.Parallel()
+	db := storetest.Empty(t)
+	if err := open(t, db).Up(); err != nil {
+		t.Fatal(err)
+	}
+	pool := storetest.Pool(t, db)
+	ctx := context.Background()
+	for _, q := range []string{
+		`ALTER FUNCTION privacy_erase_audit(text, text, text) RESET search_path`,
+		`ALTER FUNCTION audit_log_chain() RESET search_path`,
+	} {
+		if _, err := pool.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	results, err := schema.Verify(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failed []string
+	for _, r := range results {
+		if !r.OK {
+			failed = append(failed, r.Check.String())
+		}
+	}
+	want := []string{"function audit_log_chain pinned to the schema, pg_temp last",
+		"every SECURITY DEFINER function has search_path set, pg_temp last"}
+	if diff := cmp.Diff(want, failed); diff != "" {
+		t.Errorf("failed checks mismatch (-want +got):\n%s", diff)
 	}
 }

@@ -9,7 +9,7 @@ import (
 
 // Check is one expectation about the migrated schema.
 type Check struct {
-	Kind  string // table, column, index, constraint, trigger, policy, rls, function, search_path, no_temp
+	Kind  string // table, column, index, constraint, trigger, policy, rls, function, search_path, definer_search_path, no_temp
 	Table string
 	Name  string // column or index name; for constraints, a word the CHECK mentions
 }
@@ -21,6 +21,8 @@ func (c Check) String() string {
 		return "table " + c.Table
 	case "search_path":
 		return "function " + c.Name + " pinned to the schema, pg_temp last"
+	case "definer_search_path":
+		return "every SECURITY DEFINER function has search_path set, pg_temp last"
 	case "no_temp":
 		return "no TEMPORARY privilege for " + c.Name + " and its members"
 	}
@@ -104,6 +106,7 @@ func Expected() []Check {
 	for _, fn := range []string{"audit_log_chain", "audit_append_only", "audit_content_digest", "audit_row_hash"} {
 		c = append(c, Check{Kind: "search_path", Table: "audit_log", Name: fn})
 	}
+	c = append(c, Check{Kind: "definer_search_path", Table: "audit_log", Name: "security definer"})
 	c = append(c, Check{Kind: "no_temp", Table: "database", Name: "embodied_app"})
 	return c
 }
@@ -132,6 +135,13 @@ var checkQueries = map[string]string{
 	"search_path": `SELECT EXISTS (SELECT 1 FROM pg_proc WHERE proname = $2 AND $1 = $1
 		AND pronamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
 		AND proconfig @> ARRAY[format('search_path=%I, pg_temp', current_schema())])`,
+	// The schema has SECURITY DEFINER functions (060's erasure) and each
+	// sets search_path, pg_temp last: CREATE OR REPLACE without the SET
+	// clause would silently drop it.
+	"definer_search_path": `SELECT coalesce(bool_and(EXISTS (SELECT 1 FROM unnest(proconfig) c
+			WHERE c LIKE 'search_path=%' AND c LIKE '%pg\_temp')), false)
+		FROM pg_proc WHERE prosecdef AND $1 = $1 AND $2 = $2
+		AND pronamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())`,
 	// No member of the role (superusers and the database owner aside) may
 	// create temporary tables in this database.
 	"no_temp": `SELECT NOT EXISTS (SELECT 1 FROM pg_roles m, pg_database d
