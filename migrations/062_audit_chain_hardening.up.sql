@@ -5,18 +5,20 @@
 -- Unqualified names in a function resolve through the caller's search_path,
 -- and pg_temp comes first in it unless listed: a session of the application
 -- role with a TEMP table named audit_log made audit_log_chain() read that
--- table's forged head, and the chain broke for good. Every function of the
--- chain (the triggers and the hashes they call) is pinned to the schema the
--- tables live in, pg_temp last. The privacy_erase_* functions (060, 061) pin
--- theirs where they are defined.
+-- table's forged head, and the chain broke for good. Both trigger functions
+-- of the chain are pinned to the schema the tables live in, pg_temp last;
+-- the hashes they call (audit_content_digest, audit_row_hash) then resolve
+-- there too. Those two name no table, only pg_catalog functions, which
+-- pg_temp cannot shadow; a SET clause would stop PostgreSQL inlining them
+-- and make the hashing of `audit verify` 2.5 times slower (200,000 rows:
+-- 3.6 s, not 1.4 s), so they are left as they are. The privacy_erase_*
+-- functions (060, 061) pin theirs where they are defined.
 DO $$
 DECLARE
     s text := current_schema();
 BEGIN
     EXECUTE format('ALTER FUNCTION %I.audit_log_chain() SET search_path = %I, pg_temp', s, s);
     EXECUTE format('ALTER FUNCTION %I.audit_append_only() SET search_path = %I, pg_temp', s, s);
-    EXECUTE format('ALTER FUNCTION %I.audit_content_digest(bytea, text, text, text, jsonb) SET search_path = %I, pg_temp', s, s);
-    EXECUTE format('ALTER FUNCTION %I.audit_row_hash(bytea, bigint, text, text, timestamptz, bytea) SET search_path = %I, pg_temp', s, s);
 END
 $$;
 

@@ -103,7 +103,7 @@ func Expected() []Check {
 	c = append(c, Check{Kind: "trigger", Table: "audit_log", Name: "audit_log_chain"},
 		Check{Kind: "trigger", Table: "audit_log", Name: "audit_log_append_only"},
 		Check{Kind: "trigger", Table: "security_audit_logs", Name: "security_audit_logs_append_only"})
-	for _, fn := range []string{"audit_log_chain", "audit_append_only", "audit_content_digest", "audit_row_hash"} {
+	for _, fn := range []string{"audit_log_chain", "audit_append_only"} {
 		c = append(c, Check{Kind: "search_path", Table: "audit_log", Name: fn})
 	}
 	c = append(c, Check{Kind: "definer_search_path", Table: "audit_log", Name: "security definer"})
