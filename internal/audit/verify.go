@@ -3,12 +3,78 @@ package audit
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
+
+// Anchor is one point of the audit chain kept outside PostgreSQL: a row's
+// seq and row_hash, as every backup manifest and every health check log
+// line records the head. Someone holding the schema owner's credentials can
+// rewrite a row and recompute every later hash, so that the chain verifies
+// again; the row at Seq then no longer has Hash, and Verify with the anchor
+// says so.
+type Anchor struct {
+	Seq  int64  `json:"seq"`
+	Hash string `json:"hash"` // row_hash, lowercase hex
+}
+
+// IsZero reports whether a is no anchor (an empty chain's head).
+func (a Anchor) IsZero() bool { return a.Seq == 0 && a.Hash == "" }
+
+// String returns a as SEQ:HASH, the form ParseAnchor reads.
+func (a Anchor) String() string { return strconv.FormatInt(a.Seq, 10) + ":" + a.Hash }
+
+// ParseAnchor reads an anchor written as SEQ:HASH (a positive sequence
+// number, a colon and the row hash in hex).
+func ParseAnchor(s string) (Anchor, error) {
+	seqText, hashText, ok := strings.Cut(strings.TrimSpace(s), ":")
+	if !ok {
+		return Anchor{}, fmt.Errorf("audit anchor %q: want SEQ:HASH", s)
+	}
+	seq, err := strconv.ParseInt(seqText, 10, 64)
+	if err != nil || seq < 1 {
+		return Anchor{}, fmt.Errorf("audit anchor %q: the sequence number must be a positive integer", s)
+	}
+	hash, err := hex.DecodeString(hashText)
+	if err != nil || len(hash) == 0 {
+		return Anchor{}, fmt.Errorf("audit anchor %q: the hash must be hexadecimal", s)
+	}
+	return Anchor{Seq: seq, Hash: hex.EncodeToString(hash)}, nil
+}
+
+// Queryer runs one query: a pool, a connection or a transaction (a backup
+// reads the head in the snapshot it dumps).
+type Queryer interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// Head returns the newest link of the chain: its last row, or the newest
+// checkpoint when every row was archived, as the chain trigger sees it. An
+// empty chain has the zero Anchor.
+func Head(ctx context.Context, q Queryer) (Anchor, error) {
+	var a Anchor
+	var hash []byte
+	err := q.QueryRow(ctx, `
+		SELECT seq, row_hash FROM (
+			(SELECT seq, row_hash FROM audit_log ORDER BY seq DESC LIMIT 1)
+			UNION ALL
+			(SELECT seq, row_hash FROM audit_checkpoints ORDER BY seq DESC LIMIT 1)
+		) head ORDER BY seq DESC LIMIT 1`).Scan(&a.Seq, &hash)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Anchor{}, nil
+	}
+	if err != nil {
+		return Anchor{}, fmt.Errorf("read audit chain head: %w", err)
+	}
+	a.Hash = hex.EncodeToString(hash)
+	return a, nil
+}
 
 // Break describes the first row where the audit chain does not hold.
 type Break struct {
@@ -23,17 +89,24 @@ type VerifyResult struct {
 	FromSeq    int64 // first sequence number checked (after the newest checkpoint of archived rows)
 	LastSeq    int64
 	FirstBreak *Break
+	// AnchorBreaks lists the anchors the chain no longer holds, one Break
+	// each (Seq is the anchor's; ID is 0 when no row has it).
+	AnchorBreaks []Break
 }
 
-// OK reports whether the whole chain verified.
-func (r VerifyResult) OK() bool { return r.FirstBreak == nil }
+// OK reports whether the whole chain verified and holds every anchor.
+func (r VerifyResult) OK() bool { return r.FirstBreak == nil && len(r.AnchorBreaks) == 0 }
 
 // Verify recomputes the audit_log hash chain, streaming the rows in order,
 // and names the first broken row: a changed field, a deleted or inserted row,
 // or a reordering. Rows erased on request keep their content digest and
 // still verify; archived rows are summarised by a checkpoint the chain starts
-// from.
-func Verify(ctx context.Context, pool *pgxpool.Pool) (VerifyResult, error) {
+// from. Each anchor must still be in the chain: the row at its seq must
+// exist (else rows were removed) and have its hash (else the chain was
+// rewritten after the anchor was taken). An anchor below the checkpoint
+// cannot be confirmed and counts as broken: archiving must not hide a
+// rewrite.
+func Verify(ctx context.Context, pool *pgxpool.Pool, anchors ...Anchor) (VerifyResult, error) {
 	var res VerifyResult
 	var prevHash []byte
 	var prevSeq int64
@@ -45,6 +118,18 @@ func Verify(ctx context.Context, pool *pgxpool.Pool) (VerifyResult, error) {
 		prevHash = []byte{}
 	}
 	res.FromSeq = prevSeq + 1
+	pending := map[int64][]Anchor{}
+	for _, a := range anchors {
+		switch {
+		case a.Seq == prevSeq && prevSeq > 0:
+			res.checkAnchor(a, 0, prevHash)
+		case a.Seq <= prevSeq:
+			res.AnchorBreaks = append(res.AnchorBreaks, Break{Seq: a.Seq,
+				Reason: fmt.Sprintf("seq %d was archived (the chain starts after the checkpoint at seq %d): the anchor cannot be confirmed; use a newer one", a.Seq, prevSeq)})
+		default:
+			pending[a.Seq] = append(pending[a.Seq], a)
+		}
+	}
 	rows, err := pool.Query(ctx, `
 		SELECT id, seq, prev_hash, row_hash, content_digest, erased_at IS NOT NULL,
 		       audit_content_digest(salt, actor_id, target_id, reason, details),
@@ -66,6 +151,10 @@ func Verify(ctx context.Context, pool *pgxpool.Pool) (VerifyResult, error) {
 		}
 		res.Rows++
 		res.LastSeq = seq
+		for _, a := range pending[seq] {
+			res.checkAnchor(a, id, rowHash)
+		}
+		delete(pending, seq)
 		if res.FirstBreak != nil {
 			continue
 		}
@@ -88,5 +177,24 @@ func Verify(ctx context.Context, pool *pgxpool.Pool) (VerifyResult, error) {
 	if err := rows.Err(); err != nil {
 		return res, fmt.Errorf("read audit log: %w", err)
 	}
+	for _, a := range anchors {
+		if _, missing := pending[a.Seq]; !missing {
+			continue
+		}
+		reason := fmt.Sprintf("no row has seq %d: rows were removed", a.Seq)
+		if a.Seq > res.LastSeq {
+			reason = fmt.Sprintf("the chain ends at seq %d, before the anchor's seq %d: rows were removed", res.LastSeq, a.Seq)
+		}
+		res.AnchorBreaks = append(res.AnchorBreaks, Break{Seq: a.Seq, Reason: reason})
+	}
 	return res, nil
+}
+
+// checkAnchor records a break when the link at a.Seq (row id, or 0 for the
+// checkpoint) does not have the anchor's hash.
+func (r *VerifyResult) checkAnchor(a Anchor, id int64, hash []byte) {
+	if got := hex.EncodeToString(hash); !strings.EqualFold(got, a.Hash) {
+		r.AnchorBreaks = append(r.AnchorBreaks, Break{Seq: a.Seq, ID: id,
+			Reason: fmt.Sprintf("row_hash %s is not the anchor's %s: the chain was rewritten at or before seq %d after the anchor was taken", got, a.Hash, a.Seq)})
+	}
 }

@@ -28,6 +28,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/embodied-community/embodied/internal/audit"
 	"github.com/embodied-community/embodied/internal/config"
 	"github.com/embodied-community/embodied/internal/logging"
 )
@@ -360,6 +361,10 @@ type Result struct {
 	PgDumpVersion string           `json:"pgDumpVersion"`
 	Tables        map[string]int64 `json:"tables"` // schema.table → rows
 	Pruned        []string         `json:"-"`      // files retention deleted after this backup
+	// AuditHead is the audit chain's head in the dumped snapshot, an anchor
+	// for `embodied audit verify --anchor`; nil before migration 011 or
+	// while the chain is empty.
+	AuditHead *audit.Anchor `json:"auditHead,omitempty"`
 }
 
 // Summary is the seed's final reply, e.g.

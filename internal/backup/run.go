@@ -23,8 +23,12 @@ import (
 	"golang.org/x/sys/unix"
 	"time"
 
+	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/embodied-community/embodied/internal/audit"
 )
 
 // lockKey is the advisory lock every process takes around a backup.
@@ -93,8 +97,12 @@ func (e *Engine) Run(ctx context.Context, req Request) (res Result, err error) {
 		}
 		return res, err
 	}
-	log.Info("Backup completed", "file", res.File, "sizeBytes", res.Size, "size", FormatSize(res.Size),
-		"durationMs", res.Duration.Milliseconds(), "tables", len(res.Tables), "sizeLevel", SizeLevel(res.Size))
+	attrs := []any{"file", res.File, "sizeBytes", res.Size, "size", FormatSize(res.Size),
+		"durationMs", res.Duration.Milliseconds(), "tables", len(res.Tables), "sizeLevel", SizeLevel(res.Size)}
+	if h := res.AuditHead; h != nil {
+		attrs = append(attrs, "auditHeadSeq", h.Seq, "auditHeadHash", h.Hash)
+	}
+	log.Info("Backup completed", attrs...)
 	switch SizeLevel(res.Size) {
 	case LevelWarning:
 		log.Warn("Backup size is over the warning threshold", "file", res.File, "size", FormatSize(res.Size))
@@ -160,6 +168,11 @@ func (e *Engine) run(ctx context.Context, req Request, start time.Time) (Result,
 	var snapshot string
 	if err := tx.QueryRow(ctx, "SELECT pg_export_snapshot()").Scan(&snapshot); err != nil {
 		return Result{}, fmt.Errorf("export snapshot: %w", err)
+	}
+	head, err := auditHead(ctx, tx)
+	if err != nil {
+		// The backup matters more than its anchor.
+		e.logger.Warn("Backup without the audit chain head", "error", err)
 	}
 
 	name := FileName(req.Label, start)
@@ -249,7 +262,7 @@ func (e *Engine) run(ctx context.Context, req Request, start time.Time) (Result,
 	res := Result{
 		File: name, Path: final, Label: req.Label, Trigger: req.Trigger, Database: e.db.dbname,
 		Started: start.UTC(), Duration: e.now().Sub(start), Size: cp.size, RawSize: cp.raw, SHA256: cp.sum,
-		ServerVersion: serverVersion, PgDumpVersion: dumpVersion, Tables: cp.tables,
+		ServerVersion: serverVersion, PgDumpVersion: dumpVersion, Tables: cp.tables, AuditHead: head,
 	}
 	if err := tmp.Sync(); err != nil {
 		return Result{}, fmt.Errorf("sync backup file: %w", classify(err))
@@ -486,6 +499,40 @@ func (e *Engine) checkPgDump(ctx context.Context, serverNum int, serverVersion s
 			version, e.pgDump, serverVersion, serverMajor, serverMajor)
 	}
 	return version, nil
+}
+
+// auditHead reads the audit chain's head in the snapshot being dumped,
+// inside a savepoint so that a database without the chain (not yet
+// migrated) leaves the snapshot's transaction usable: that is no error.
+func auditHead(ctx context.Context, tx pgx.Tx) (*audit.Anchor, error) {
+	sp, err := tx.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("audit chain head: savepoint: %w", err)
+	}
+	head, err := audit.Head(ctx, sp)
+	if err != nil {
+		if rerr := sp.Rollback(ctx); rerr != nil {
+			return nil, fmt.Errorf("audit chain head: roll back to savepoint: %w", rerr)
+		}
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && (pgErr.Code == pgerrcode.UndefinedTable || pgErr.Code == pgerrcode.UndefinedColumn) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	if err := sp.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("audit chain head: release savepoint: %w", err)
+	}
+	if head.IsZero() {
+		return nil, nil
+	}
+	return &head, nil
+}
+
+// ReadManifest reads a backup's manifest, named by its own path or by the
+// backup file's.
+func ReadManifest(path string) (Result, error) {
+	return readManifest(filepath.Dir(path), strings.TrimSuffix(filepath.Base(path), manifestExt))
 }
 
 func writeManifest(path string, res Result) error {

@@ -327,6 +327,13 @@ func (e *Engine) Restore(ctx context.Context, file, targetDB string, force bool)
 	if err := e.psqlRestore(ctx, path, e.admin.withDatabase(targetDB)); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
+	// A dump holds no database privileges: a new database grants PUBLIC
+	// TEMPORARY again, which migration 062 took away (a TEMP table may
+	// shadow audit_log in a session). A non-owner's REVOKE only warns;
+	// `embodied migrate verify` then names it.
+	if err := e.adminExec(ctx, targetDB, "REVOKE TEMPORARY ON DATABASE "+q+" FROM PUBLIC"); err != nil {
+		return fmt.Errorf("restore: revoke TEMPORARY on %s: %w", targetDB, err)
+	}
 	log.Info("Backup restored", "durationMs", time.Since(start).Milliseconds())
 	return nil
 }

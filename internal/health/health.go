@@ -3,7 +3,8 @@
 // free disk space, the audit fallback backlog and pool saturation. Each run
 // also measures the security tables and evaluates the seed's alert
 // thresholds, notifying the owner once per change of level and once on
-// recovery.
+// recovery, and logs the audit chain's head (auditHeadSeq, auditHeadHash):
+// an anchor outside PostgreSQL for `embodied audit verify --anchor`.
 //
 // The Checker is a service: Start(ctx) schedules the runs, Stop ends them.
 // Ready answers the ops listener's /readyz, Healthy feeds the systemd
@@ -29,6 +30,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/embodied-community/embodied/internal/audit"
 	"github.com/embodied-community/embodied/internal/logging"
 	"github.com/embodied-community/embodied/internal/metrics"
 	"github.com/embodied-community/embodied/internal/schema"
@@ -251,6 +253,11 @@ func (c *Checker) Check(ctx context.Context) *Report {
 		if err == nil {
 			r.Tables = sizes
 		}
+		if head, err := audit.Head(ctx, c.o.Pool); err != nil {
+			r.AuditHeadErr = err.Error()
+		} else {
+			r.AuditHead = &head
+		}
 	}
 	r.Duration = c.o.Now().Sub(start)
 	return r
@@ -350,6 +357,11 @@ func (c *Checker) logReport(r *Report) {
 		c.log.Info("Security tables:", "auditLogRows", r.Counts.AuditLogRows, "unreviewedFlags", r.Counts.UnreviewedFlags, "rateLimitFlaggedUsers", r.Counts.RateLimitFlaggedUsers)
 	} else if r.CountsErr != "" {
 		c.log.Warn("Security tables: unavailable", "error", r.CountsErr)
+	}
+	if h := r.AuditHead; h != nil {
+		c.log.Info("Audit chain head:", "auditHeadSeq", h.Seq, "auditHeadHash", h.Hash)
+	} else if r.AuditHeadErr != "" {
+		c.log.Warn("Audit chain head: unavailable", "error", r.AuditHeadErr)
 	}
 }
 
@@ -465,6 +477,11 @@ type Report struct {
 	Counts    *Counts
 	CountsErr string
 	Tables    []TableSize
+	// AuditHead is the audit chain's head (seq 0 while empty), logged as
+	// an anchor for `embodied audit verify --anchor`; nil when the
+	// database could not be read (AuditHeadErr says why).
+	AuditHead    *audit.Anchor
+	AuditHeadErr string
 
 	// ConsecutiveFailures counts failed runs in a row, this one included.
 	ConsecutiveFailures int

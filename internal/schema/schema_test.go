@@ -3,6 +3,7 @@ package schema_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"os"
 	"os/exec"
@@ -11,6 +12,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/embodied-community/embodied/internal/schema"
 	"github.com/embodied-community/embodied/internal/storetest"
@@ -175,5 +179,104 @@ func TestCheckCurrent(t *testing.T) {
 		if err := schema.CheckCurrent(ctx, pool); !errors.Is(err, tt.want) {
 			t.Errorf("after %q: %v, want %v", tt.set, err, tt.want)
 		}
+	}
+}
+
+// The application role cannot create temporary tables: a TEMP table named
+// like a real one would be found first by every unqualified name in its
+// session, the audit chain's trigger functions included.
+func TestAppRoleCannotCreateTempTables(t *testing.T) {
+	t.Parallel()
+	db := storetest.Empty(t)
+	if err := open(t, db).Up(); err != nil {
+		t.Fatal(err)
+	}
+	appURL, _ := storetest.URLs(t)
+	u, _ := url.Parse(db)
+	app := storetest.Pool(t, storetest.WithDatabase(appURL, strings.TrimPrefix(u.Path, "/")))
+	_, err := app.Exec(context.Background(), `CREATE TEMP TABLE audit_log (seq bigint, row_hash bytea)`)
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "42501" {
+		t.Errorf("app role CREATE TEMP TABLE: err = %v, want permission denied (42501)", err)
+	}
+}
+
+// Where the migrating role does not own the database it cannot take
+// TEMPORARY from PUBLIC: migration 062 stops, saying what to run and as
+// whom, instead of leaving the application role able to shadow audit_log.
+func TestHardeningStopsWhenTempCannotBeRevoked(t *testing.T) {
+	t.Parallel()
+	db := storetest.Empty(t)
+	if err := open(t, db).Up(); err != nil {
+		t.Fatal(err)
+	}
+	su := os.Getenv("SUPERUSER_DATABASE_URL")
+	if su == "" {
+		t.Fatal("SUPERUSER_DATABASE_URL is not set: run the tests with scripts/with-db.sh")
+	}
+	var before uint // the migration before 062
+	all, _ := schema.Available()
+	for _, m := range all {
+		if m.Version < 62 {
+			before = m.Version
+		}
+	}
+	u, _ := url.Parse(db)
+	name := strings.TrimPrefix(u.Path, "/")
+	admin := storetest.Pool(t, storetest.WithDatabase(su, name))
+	ctx := context.Background()
+	for _, q := range []string{
+		`ALTER DATABASE "` + name + `" OWNER TO CURRENT_USER`,
+		`GRANT TEMPORARY ON DATABASE "` + name + `" TO PUBLIC`,
+		fmt.Sprintf(`UPDATE schema_migrations SET version = %d`, before),
+	} {
+		if _, err := admin.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	t.Cleanup(func() { admin.Exec(context.Background(), `ALTER DATABASE "`+name+`" OWNER TO embodied_owner`) }) //nolint:errcheck
+
+	err := open(t, db).Up()
+	for _, want := range []string{"can still create temporary tables in database " + name,
+		"as the database owner or a superuser run: REVOKE TEMPORARY ON DATABASE " + name + " FROM PUBLIC, embodied_app"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("migrate up without owning the database: %v\nwant it to say %q", err, want)
+		}
+	}
+}
+
+// migrate verify names a SECURITY DEFINER function or a chain trigger
+// function that lost its search_path, as CREATE OR REPLACE without the SET
+// clause does.
+func TestVerifyCatchesUnpinnedFunctions(t *testing.T) {
+	t.Parallel()
+	db := storetest.Empty(t)
+	if err := open(t, db).Up(); err != nil {
+		t.Fatal(err)
+	}
+	pool := storetest.Pool(t, db)
+	ctx := context.Background()
+	for _, q := range []string{
+		`ALTER FUNCTION privacy_erase_audit(text, text, text) RESET search_path`,
+		`ALTER FUNCTION audit_log_chain() RESET search_path`,
+	} {
+		if _, err := pool.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	results, err := schema.Verify(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failed []string
+	for _, r := range results {
+		if !r.OK {
+			failed = append(failed, r.Check.String())
+		}
+	}
+	want := []string{"function audit_log_chain pinned to the schema, pg_temp last",
+		"every SECURITY DEFINER function has search_path set, pg_temp last"}
+	if diff := cmp.Diff(want, failed); diff != "" {
+		t.Errorf("failed checks mismatch (-want +got):\n%s", diff)
 	}
 }

@@ -9,15 +9,22 @@ import (
 
 // Check is one expectation about the migrated schema.
 type Check struct {
-	Kind  string // table, column, index, constraint, trigger, policy
+	Kind  string // table, column, index, constraint, trigger, policy, rls, function, search_path, definer_search_path, no_temp
 	Table string
 	Name  string // column or index name; for constraints, a word the CHECK mentions
 }
 
 // String names the check as `migrate verify` prints it.
 func (c Check) String() string {
-	if c.Kind == "table" {
+	switch c.Kind {
+	case "table":
 		return "table " + c.Table
+	case "search_path":
+		return "function " + c.Name + " pinned to the schema, pg_temp last"
+	case "definer_search_path":
+		return "every SECURITY DEFINER function has search_path set, pg_temp last"
+	case "no_temp":
+		return "no TEMPORARY privilege for " + c.Name + " and its members"
 	}
 	return fmt.Sprintf("%s %s.%s", c.Kind, c.Table, c.Name)
 }
@@ -95,6 +102,15 @@ func Expected() []Check {
 	c = append(c, indexes("smoke_runs", "smoke_runs_recent_idx")...)
 	// 051 sandbox guilds
 	c = append(c, columns("sandbox_guilds", "guild_id", "created_at")...)
+	// 011 audit chain, hardened by 062
+	c = append(c, Check{Kind: "trigger", Table: "audit_log", Name: "audit_log_chain"},
+		Check{Kind: "trigger", Table: "audit_log", Name: "audit_log_append_only"},
+		Check{Kind: "trigger", Table: "security_audit_logs", Name: "security_audit_logs_append_only"})
+	for _, fn := range []string{"audit_log_chain", "audit_append_only"} {
+		c = append(c, Check{Kind: "search_path", Table: "audit_log", Name: fn})
+	}
+	c = append(c, Check{Kind: "definer_search_path", Table: "audit_log", Name: "security definer"})
+	c = append(c, Check{Kind: "no_temp", Table: "database", Name: "embodied_app"})
 	return c
 }
 
@@ -115,6 +131,25 @@ var checkQueries = map[string]string{
 	"trigger": `SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass($1) AND tgname = $2)`,
 	"policy":  `SELECT EXISTS (SELECT 1 FROM pg_policies WHERE schemaname = current_schema() AND tablename = $1 AND policyname = $2)`,
 	"rls":     `SELECT EXISTS (SELECT 1 FROM pg_class WHERE oid = to_regclass($1) AND relrowsecurity AND $2 = $2)`,
+
+	// A function of the current schema whose search_path is the schema
+	// itself, then pg_temp: unqualified names cannot reach a caller's
+	// TEMP tables.
+	"search_path": `SELECT EXISTS (SELECT 1 FROM pg_proc WHERE proname = $2 AND $1 = $1
+		AND pronamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
+		AND proconfig @> ARRAY[format('search_path=%I, pg_temp', current_schema())])`,
+	// The schema has SECURITY DEFINER functions (060's erasure) and each
+	// sets search_path, pg_temp last: CREATE OR REPLACE without the SET
+	// clause would silently drop it.
+	"definer_search_path": `SELECT coalesce(bool_and(EXISTS (SELECT 1 FROM unnest(proconfig) c
+			WHERE c LIKE 'search_path=%' AND c LIKE '%pg\_temp')), false)
+		FROM pg_proc WHERE prosecdef AND $1 = $1 AND $2 = $2
+		AND pronamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())`,
+	// No member of the role (superusers and the database owner aside) may
+	// create temporary tables in this database.
+	"no_temp": `SELECT NOT EXISTS (SELECT 1 FROM pg_roles m, pg_database d
+		WHERE d.datname = current_database() AND $1 = $1 AND pg_has_role(m.oid, $2::name, 'MEMBER')
+		AND NOT m.rolsuper AND m.oid <> d.datdba AND has_database_privilege(m.oid, d.oid, 'TEMPORARY'))`,
 
 	// A SECURITY DEFINER function the application role may execute.
 	"function": `SELECT EXISTS (SELECT 1 FROM pg_proc WHERE proname = $2 AND prosecdef AND $1 = $1

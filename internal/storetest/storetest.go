@@ -87,6 +87,11 @@ func New(t testing.TB) *DB {
 		t.Fatalf("create test database: %v", err)
 	}
 	t.Cleanup(func() { drop(ownerURL, name) })
+	// A copy does not inherit the template's database privileges: take
+	// TEMPORARY from PUBLIC again, as migration 062 did on the template.
+	if _, err := admin.Exec(ctx, "REVOKE TEMPORARY ON DATABASE "+name+" FROM PUBLIC"); err != nil {
+		t.Fatalf("revoke TEMPORARY on the test database: %v", err)
+	}
 
 	db := &DB{Name: name, AppURL: WithDatabase(appURL, name), OwnerURL: WithDatabase(ownerURL, name)}
 	db.App, err = store.Open(ctx, db.AppURL, "")
