@@ -197,12 +197,16 @@ func UnexemptRole(roleID string) *Change {
 	}
 }
 
-// AddRegex adds a regex (RE2 syntax, at most moderation.MaxRegexLen bytes).
+// AddRegex adds a regex: RE2 syntax within the bounds moderation.CheckRegex
+// enforces (length, program size, counted repetitions).
 func AddRegex(pattern string) *Change {
 	return &Change{
 		Summary: fmt.Sprintf("regex `%s`", pattern),
 		Details: map[string]any{"pattern": pattern},
 		apply: func(r *Rules) error {
+			if err := moderation.CheckRegex(pattern); err != nil {
+				return &InputError{Message: err.Error()}
+			}
 			if slices.Contains(r.Regexes, pattern) {
 				return inputf("that regex is already in the rules.")
 			}

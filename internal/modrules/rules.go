@@ -75,15 +75,53 @@ func (r Rules) Setting(c moderation.Category) CategorySetting {
 // for concurrent use.
 type Guild struct {
 	Version int64
-	engine  *moderation.Engine
-	actions map[moderation.Category]Action
-	exempt  []string
+	// Disabled lists the stored regexes that are not run because they
+	// break the engine's bounds (rows written before the bounds existed).
+	Disabled []DisabledRegex
+	engine   *moderation.Engine
+	actions  map[moderation.Category]Action
+	exempt   []string
+	rxCat    moderation.Category
+	rxSev    moderation.Severity
+}
+
+// DisabledRegex is a stored regex that is not run, and why.
+type DisabledRegex struct {
+	Pattern string
+	Reason  string
+}
+
+// usable returns r without the regexes moderation.CheckRegex refuses, and
+// those regexes. Stored rules were valid when written; a regex refused now
+// breaks bounds added since, and is disabled rather than taking the rest of
+// the guild's rules down with it. An admin removes it with regex-remove.
+func (r Rules) usable() (Rules, []DisabledRegex) {
+	var disabled []DisabledRegex
+	var ok []string
+	for _, p := range r.Regexes {
+		if err := moderation.CheckRegex(p); err != nil {
+			disabled = append(disabled, DisabledRegex{Pattern: p, Reason: strings.TrimPrefix(err.Error(), fmt.Sprintf("regex %q: ", p))})
+			continue
+		}
+		ok = append(ok, p)
+	}
+	if disabled != nil {
+		r.Regexes = ok
+	}
+	return r, disabled
 }
 
 // Compile builds the guild's engine. All problems are reported at once, as
 // an InputError.
 func (r Rules) Compile() (*Guild, error) {
-	g := &Guild{Version: r.Version, actions: map[moderation.Category]Action{}, exempt: slices.Clone(r.ExemptRoles)}
+	g := &Guild{Version: r.Version, actions: map[moderation.Category]Action{}, exempt: slices.Clone(r.ExemptRoles),
+		rxCat: r.RegexCategory, rxSev: r.RegexSeverity}
+	if g.rxCat == "" {
+		g.rxCat = moderation.CategoryProfanity
+	}
+	if g.rxSev == 0 {
+		g.rxSev = moderation.SeverityMedium
+	}
 	mr := moderation.Rules{Keywords: r.Keywords, Allow: r.Allow, Regexes: r.Regexes,
 		RegexCategory: r.RegexCategory, RegexSeverity: r.RegexSeverity}
 	for _, s := range r.Categories {
@@ -111,8 +149,18 @@ func (r Rules) Compile() (*Guild, error) {
 // Engine is the guild's compiled engine (for moderation.RunCLI).
 func (g *Guild) Engine() *moderation.Engine { return g.engine }
 
-// Check runs the guild's engine.
-func (g *Guild) Check(text string) moderation.Verdict { return g.engine.Check(text) }
+// Check runs the guild's engine. A text its regexes could not finish
+// checking within the budget is flagged for review (reason
+// moderation.ReasonRulesOverrun, labelled as the guild labels regex
+// matches) when nothing else flagged it: it waits for a human instead of
+// passing unchecked.
+func (g *Guild) Check(text string) moderation.Verdict {
+	v := g.engine.Check(text)
+	if v.Overrun && !v.Flagged {
+		v.Flagged, v.Reason, v.Category, v.Severity = true, moderation.ReasonRulesOverrun, g.rxCat, g.rxSev
+	}
+	return v
+}
 
 // Refuses reports whether the guild refuses text with this verdict: a match
 // in a category set to refuse, or a critical match in a category left at
