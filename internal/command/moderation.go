@@ -84,6 +84,12 @@ func registerModeration(reg *bot.Registry, d Deps) {
 				sev, _ := moderation.ParseSeverity(in.String("severity"))
 				return modrules.LabelRegexes(moderation.Category(in.String("category")), sev)
 			}),
+		ruleSpec(d, "overrun", "What happens to a text the regexes cannot check within their time budget", "Set",
+			[]bot.Option{{Name: "action", Description: "flag for review (default), refuse it, or allow it", Type: bot.String, Required: true,
+				Choices: []string{string(modrules.OverrunFlag), string(modrules.OverrunRefuse), string(modrules.OverrunAllow)}}},
+			func(in *middleware.Interaction) *modrules.Change {
+				return modrules.SetOverrun(modrules.Overrun(in.String("action")))
+			}),
 		bot.Spec{
 			Name: "security moderation rules", Description: "This server's content-moderation rules",
 			Policy: staff(middleware.Admin, "", middleware.NoAudit),
@@ -175,6 +181,9 @@ func rulesEmbed(r modrules.Rules) *discordgo.MessageEmbed {
 		}
 	}
 	field("Regexes"+label, regexes)
+	overrun := orDefault(string(r.Overrun), string(modrules.OverrunFlag))
+	e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: "Texts the regexes cannot check in time",
+		Value: fmt.Sprintf("%s (budget %v a text)", overrun, moderation.DefaultRegexBudget)})
 	return e
 }
 

@@ -54,6 +54,8 @@ type Rules struct {
 	// RegexBudget is the time the regexes may take on one text (0:
 	// DefaultRegexBudget); past it the verdict is marked Overrun.
 	RegexBudget time.Duration
+	// Now is the budget's clock (default time.Now).
+	Now func() time.Time
 	// RegexCategory and RegexSeverity label regex matches (defaults:
 	// profanity, medium).
 	RegexCategory Category
@@ -152,6 +154,9 @@ func New(r Rules) (*Engine, error) {
 	e := &Engine{rxCat: r.RegexCategory, rxSev: r.RegexSeverity, budget: r.RegexBudget, now: time.Now}
 	if e.budget <= 0 {
 		e.budget = DefaultRegexBudget
+	}
+	if r.Now != nil {
+		e.now = r.Now
 	}
 	if e.rxCat == "" {
 		e.rxCat = CategoryProfanity

@@ -83,11 +83,10 @@ func TestRegexBudget(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e, err := New(Rules{Regexes: tt.regexes, RegexBudget: 2 * time.Millisecond, NoBuiltin: true})
+			e, err := New(Rules{Regexes: tt.regexes, RegexBudget: 2 * time.Millisecond, NoBuiltin: true, Now: tt.clock})
 			if err != nil {
 				t.Fatal(err)
 			}
-			e.now = tt.clock
 			v := e.Check(tt.text)
 			var terms []string
 			for _, m := range v.Matches {

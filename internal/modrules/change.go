@@ -248,3 +248,20 @@ func LabelRegexes(cat moderation.Category, sev moderation.Severity) *Change {
 			string(cat), sev.String()),
 	}
 }
+
+// SetOverrun sets what happens to a text whose regexes did not finish
+// within their time budget.
+func SetOverrun(o Overrun) *Change {
+	return &Change{
+		Summary: fmt.Sprintf("texts the regexes cannot check in time: %s", o),
+		Details: map[string]any{"overrun": string(o)},
+		apply: func(r *Rules) error {
+			if !o.Valid() {
+				return inputf("unknown choice %q: use flag, refuse or allow", o)
+			}
+			r.Overrun = o
+			return nil
+		},
+		write: exec(`UPDATE moderation_settings SET overrun_action = $2 WHERE guild_id = $1`, string(o)),
+	}
+}

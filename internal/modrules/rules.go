@@ -28,6 +28,24 @@ const (
 // Valid reports whether a is a known action.
 func (a Action) Valid() bool { return a == ActionDefault || a == ActionFlag || a == ActionRefuse }
 
+// Overrun is what happens to a text whose guild regexes did not finish
+// within their time budget (moderation.DefaultRegexBudget).
+type Overrun string
+
+// Overrun choices. The empty value means OverrunFlag.
+const (
+	// OverrunFlag flags the text for review: it waits for a human.
+	OverrunFlag Overrun = "flag"
+	// OverrunRefuse refuses the text, as a refused category does.
+	OverrunRefuse Overrun = "refuse"
+	// OverrunAllow lets the text through with what the checks that
+	// finished found.
+	OverrunAllow Overrun = "allow"
+)
+
+// Valid reports whether o is a known choice.
+func (o Overrun) Valid() bool { return o == OverrunFlag || o == OverrunRefuse || o == OverrunAllow }
+
 // CategorySetting is a guild's choice for one category. Categories without
 // a setting are on, with ActionDefault.
 type CategorySetting struct {
@@ -48,6 +66,9 @@ type Rules struct {
 	Regexes       []string
 	RegexCategory moderation.Category
 	RegexSeverity moderation.Severity
+	// Overrun is the guild's choice for texts its regexes could not check
+	// within the budget ("" at version 0: OverrunFlag).
+	Overrun Overrun
 }
 
 // InputError is a rule change refused because of what the admin typed; its
@@ -83,6 +104,7 @@ type Guild struct {
 	exempt   []string
 	rxCat    moderation.Category
 	rxSev    moderation.Severity
+	overrun  Overrun
 }
 
 // DisabledRegex is a stored regex that is not run, and why.
@@ -115,7 +137,13 @@ func (r Rules) usable() (Rules, []DisabledRegex) {
 // an InputError.
 func (r Rules) Compile() (*Guild, error) {
 	g := &Guild{Version: r.Version, actions: map[moderation.Category]Action{}, exempt: slices.Clone(r.ExemptRoles),
-		rxCat: r.RegexCategory, rxSev: r.RegexSeverity}
+		rxCat: r.RegexCategory, rxSev: r.RegexSeverity, overrun: r.Overrun}
+	if g.overrun == "" {
+		g.overrun = OverrunFlag
+	}
+	if !g.overrun.Valid() {
+		return nil, inputf("unknown overrun choice %q: use flag, refuse or allow", g.overrun)
+	}
 	if g.rxCat == "" {
 		g.rxCat = moderation.CategoryProfanity
 	}
@@ -150,22 +178,27 @@ func (r Rules) Compile() (*Guild, error) {
 func (g *Guild) Engine() *moderation.Engine { return g.engine }
 
 // Check runs the guild's engine. A text its regexes could not finish
-// checking within the budget is flagged for review (reason
+// checking within the budget is treated as the guild chose: unless it
+// allows such texts, one that nothing else flagged is flagged (reason
 // moderation.ReasonRulesOverrun, labelled as the guild labels regex
-// matches) when nothing else flagged it: it waits for a human instead of
-// passing unchecked.
+// matches), and Refuses refuses it when the guild refuses overruns. Either
+// way the verdict keeps Overrun set, for the metrics.
 func (g *Guild) Check(text string) moderation.Verdict {
 	v := g.engine.Check(text)
-	if v.Overrun && !v.Flagged {
+	if v.Overrun && !v.Flagged && g.overrun != OverrunAllow {
 		v.Flagged, v.Reason, v.Category, v.Severity = true, moderation.ReasonRulesOverrun, g.rxCat, g.rxSev
 	}
 	return v
 }
 
 // Refuses reports whether the guild refuses text with this verdict: a match
-// in a category set to refuse, or a critical match in a category left at
-// the default. Categories set to flag are never refused.
+// in a category set to refuse, a critical match in a category left at the
+// default, or an overrun when the guild refuses overruns. Categories set to
+// flag are never refused.
 func (g *Guild) Refuses(v moderation.Verdict) bool {
+	if v.Overrun && g.overrun == OverrunRefuse {
+		return true
+	}
 	for _, m := range v.Matches {
 		switch g.actions[m.Category] {
 		case ActionRefuse:

@@ -85,8 +85,8 @@ func (s *Service) Rules(ctx context.Context, guildID string) (Rules, error) {
 func load(ctx context.Context, q querier, guildID string) (Rules, error) {
 	r := Rules{GuildID: guildID}
 	var cat, sev string
-	err := q.QueryRow(ctx, `SELECT version, regex_category, regex_severity FROM moderation_settings WHERE guild_id = $1`,
-		guildID).Scan(&r.Version, &cat, &sev)
+	err := q.QueryRow(ctx, `SELECT version, regex_category, regex_severity, overrun_action FROM moderation_settings WHERE guild_id = $1`,
+		guildID).Scan(&r.Version, &cat, &sev, &r.Overrun)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, nil
 	}
