@@ -4,6 +4,14 @@
 // PostgreSQL; every change is validated by compiling the whole rule set
 // with the moderation engine, written with its audit record in one
 // transaction, and drops the guild's compiled engine from the cache.
+//
+// A stored regex that breaks the engine's bounds (moderation.CheckRegex;
+// rows written before the bounds existed) is disabled when the rules load:
+// the rest of the guild's rules keep working, the service logs it and
+// alerts the guild's admins once per process, and an admin removes it with
+// regex-remove. A text the guild's regexes could not check within their
+// budget is treated as the guild chose (Overrun: flag for review by
+// default, refuse, or allow).
 package modrules
 
 import (
