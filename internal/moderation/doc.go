@@ -9,8 +9,9 @@
 // linear in the input, which is capped at MaxInputBytes.
 //
 // A guild may add up to MaxRegexes regexes (Go's RE2 syntax). RE2 never
-// backtracks exponentially, but its work is O(n·m) for n input bytes and a compiled
-// program of m instructions, and counted repetitions make m large: 25 times
+// backtracks exponentially, but its work is O(n·m) for n input bytes and
+// a compiled program of m instructions, and counted repetitions make m
+// large: 25 times
 // `\w{0,1000}` compiles to 50,000 instructions and took 3 s on a
 // 4,000-character note. CheckRegex therefore refuses a regex longer than
 // MaxRegexLen (260) bytes, whose program (regexp/syntax Parse, Simplify,
