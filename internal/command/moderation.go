@@ -9,6 +9,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/embodied-community/embodied/internal/audit"
 	"github.com/embodied-community/embodied/internal/bot"
 	"github.com/embodied-community/embodied/internal/middleware"
 	"github.com/embodied-community/embodied/internal/middleware/auditlog"
@@ -82,6 +83,12 @@ func registerModeration(reg *bot.Registry, d Deps) {
 			func(in *middleware.Interaction) *modrules.Change {
 				sev, _ := moderation.ParseSeverity(in.String("severity"))
 				return modrules.LabelRegexes(moderation.Category(in.String("category")), sev)
+			}),
+		ruleSpec(d, "overrun", "What happens to a text the regexes cannot check within their time budget", "Set",
+			[]bot.Option{{Name: "action", Description: "flag for review (default), refuse it, or allow it", Type: bot.String, Required: true,
+				Choices: []string{string(modrules.OverrunFlag), string(modrules.OverrunRefuse), string(modrules.OverrunAllow)}}},
+			func(in *middleware.Interaction) *modrules.Change {
+				return modrules.SetOverrun(modrules.Overrun(in.String("action")))
 			}),
 		bot.Spec{
 			Name: "security moderation rules", Description: "This server's content-moderation rules",
@@ -166,7 +173,17 @@ func rulesEmbed(r modrules.Rules) *discordgo.MessageEmbed {
 	if len(r.Regexes) > 0 {
 		label = fmt.Sprintf(", counted as %s, %s", orDefault(string(r.RegexCategory), "profanity"), r.RegexSeverity)
 	}
-	field("Regexes"+label, codeList(r.Regexes))
+	regexes := codeList(r.Regexes)
+	for i, p := range r.Regexes {
+		if moderation.CheckRegex(p) != nil {
+			// Stored before the bounds: not run (modrules disables it).
+			regexes[i] += " ⚠️ disabled: over the bounds, remove it"
+		}
+	}
+	field("Regexes"+label, regexes)
+	overrun := orDefault(string(r.Overrun), string(modrules.OverrunFlag))
+	e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: "Texts the regexes cannot check in time",
+		Value: fmt.Sprintf("%s (budget %v a text)", overrun, moderation.DefaultRegexBudget)})
 	return e
 }
 
@@ -217,13 +234,42 @@ func verdictText(text string, g *modrules.Guild) string {
 	return b.String()
 }
 
+// flagQueue renders the unreviewed queue with review buttons for a
+// reviewer of level caller.
+func flagQueue(ctx context.Context, d Deps, guildID string, caller middleware.Level) (middleware.Response, error) {
+	flags, total, err := d.Store.UnreviewedFlags(ctx, guildID, 5)
+	if err != nil {
+		return middleware.Response{}, err
+	}
+	if total == 0 {
+		return middleware.Response{Content: "✅ No content waiting for review."}, nil
+	}
+	e := &discordgo.MessageEmbed{Title: "Content flags", Color: colorWarning,
+		Description: fmt.Sprintf("%d unreviewed, oldest first", total)}
+	var rows []discordgo.MessageComponent
+	for _, f := range flags {
+		category := f.FlagReason
+		if f.Category != nil {
+			category += " / " + *f.Category
+		}
+		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{
+			Name: fmt.Sprintf("#%d %s - %s", f.ID, f.ContentType, f.CreatedAt.UTC().Format("2006-01-02 15:04:05")),
+			Value: fmt.Sprintf("User: <@%s>\nReason: %s (%s)\n> %s", f.UserID, category, f.Severity,
+				clip(strings.ReplaceAll(f.Excerpt, "\n", " "), 300)),
+		})
+		rows = append(rows, discordgo.ActionsRow{Components: reviewButtons(d, guildID, f, caller)})
+	}
+	return middleware.Response{Embeds: []*discordgo.MessageEmbed{e}, Components: rows}, nil
+}
+
 // reviewButtons are one flag's row in the review queue: dismiss, dismiss
-// and allow the matched term (when there is one), confirm, confirm and warn.
-func reviewButtons(d Deps, guildID string, f store.ContentFlag) []discordgo.MessageComponent {
+// and allow the matched term (for admins, when there is a term: it changes
+// the guild's rules), confirm, confirm and warn.
+func reviewButtons(d Deps, guildID string, f store.ContentFlag, caller middleware.Level) []discordgo.MessageComponent {
 	id := strconv.FormatInt(f.ID, 10)
 	row := []discordgo.MessageComponent{discordgo.Button{Label: "Dismiss #" + id, Style: discordgo.SecondaryButton,
 		CustomID: d.Signer.MustSign("flag-dismiss", guildID, id)}}
-	if d.ModRules != nil && f.MatchedTerm != nil && *f.MatchedTerm != "" {
+	if d.ModRules != nil && caller >= middleware.Admin && f.MatchedTerm != nil && *f.MatchedTerm != "" {
 		row = append(row, discordgo.Button{Label: clip(fmt.Sprintf("Dismiss, allow “%s”", *f.MatchedTerm), 80), Style: discordgo.SecondaryButton,
 			CustomID: d.Signer.MustSign("flag-dismiss-allow", guildID, id)})
 	}
@@ -236,8 +282,12 @@ func reviewButtons(d Deps, guildID string, f store.ContentFlag) []discordgo.Mess
 	return row
 }
 
-// flagID reads the flag id a review button carries.
-func flagID(in *middleware.Interaction) (int64, error) {
+// MsgSelfReview refuses a review of the reviewer's own content.
+const MsgSelfReview = "❌ You cannot review a flag on your own content: another moderator must."
+
+// reviewable reads the flag id a review button carries and refuses, as a
+// security event, a review of the reviewer's own content.
+func reviewable(ctx context.Context, d Deps, in *middleware.Interaction) (int64, error) {
 	if len(in.Values) < 1 {
 		return 0, middleware.Errorf(bot.MsgForged)
 	}
@@ -245,26 +295,69 @@ func flagID(in *middleware.Interaction) (int64, error) {
 	if err != nil {
 		return 0, middleware.Errorf(bot.MsgForged)
 	}
+	author, err := d.Store.FlagAuthor(ctx, in.GuildID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, alreadyReviewed(id)
+	}
+	if err != nil {
+		return 0, err
+	}
+	if author == in.User.ID {
+		return 0, middleware.Refuse("self_review", audit.Medium, author, MsgSelfReview)
+	}
 	return id, nil
 }
 
-// refreshQueue redraws the review queue in place under a status line.
+func alreadyReviewed(id int64) error { return middleware.Errorf("Flag #%d was already reviewed.", id) }
+
+// refreshQueue redraws the review queue in place under a status line, as
+// it is after the review, with the buttons the reviewer may use.
 func refreshQueue(ctx context.Context, d Deps, in *middleware.Interaction, status string) error {
-	r, err := flagQueue(ctx, d, in.GuildID)
+	r, err := flagQueue(ctx, d, in.GuildID, in.Caller)
 	if err != nil {
 		return err
+	}
+	if r.Embeds == nil {
+		// The queue is empty. Empty lists, not absent ones, so that the
+		// update clears the old embed and its buttons instead of leaving
+		// them in place.
+		status += "\n" + r.Content
+		r.Embeds = []*discordgo.MessageEmbed{}
+		r.Components = []discordgo.MessageComponent{}
 	}
 	r.Content = status
 	r.Update = true
 	return in.Send(ctx, r)
 }
 
-// dismissAllowButton dismisses a flag as a false positive and allows its
-// term in the same transaction.
-func dismissAllowButton(d Deps) bot.Component {
-	return bot.Component{Action: "flag-dismiss-allow", Policy: staff(middleware.Moderator, "flag-dismiss-allow", middleware.DatabaseOnly),
+// reviewButton reviews one flag (dismiss or confirm) and redraws the queue.
+func reviewButton(d Deps, action, status string) bot.Component {
+	return bot.Component{Action: action, Policy: staff(middleware.Moderator, action, middleware.DatabaseOnly),
 		Handle: func(ctx context.Context, in *middleware.Interaction) error {
-			id, err := flagID(in)
+			id, err := reviewable(ctx, d, in)
+			if err != nil {
+				return err
+			}
+			f, err := d.Store.ReviewFlag(ctx, in.GuildID, id, status, in.User.ID, auditlog.Entry(in, "", ""))
+			if errors.Is(err, store.ErrNotFound) {
+				return alreadyReviewed(id)
+			}
+			if err != nil {
+				return err
+			}
+			return refreshQueue(ctx, d, in, fmt.Sprintf("Flag #%d %s by <@%s>.", f.ID, status, in.User.ID))
+		}}
+}
+
+// dismissAllowButton dismisses a flag as a false positive and allows its
+// term in the same transaction. Allowing a term changes the guild's rules,
+// so it needs the admin level, as allow-add does: the permission guard
+// refuses anyone else's click, a replayed button included, as a security
+// event.
+func dismissAllowButton(d Deps) bot.Component {
+	return bot.Component{Action: "flag-dismiss-allow", Policy: staff(middleware.Admin, "flag-dismiss-allow", middleware.DatabaseOnly),
+		Handle: func(ctx context.Context, in *middleware.Interaction) error {
+			id, err := reviewable(ctx, d, in)
 			if err != nil {
 				return err
 			}
@@ -272,7 +365,7 @@ func dismissAllowButton(d Deps) bot.Component {
 			var ie *modrules.InputError
 			switch {
 			case errors.Is(err, store.ErrNotFound):
-				return middleware.Errorf("Flag #%d was already reviewed.", id)
+				return alreadyReviewed(id)
 			case errors.As(err, &ie):
 				return middleware.Errorf("❌ Nothing changed: %s", ie.Message)
 			case err != nil:
@@ -293,7 +386,7 @@ func dismissAllowButton(d Deps) bot.Component {
 func confirmWarnButton(d Deps) bot.Component {
 	return bot.Component{Action: "flag-confirm-warn", Policy: staff(middleware.Moderator, "flag-confirm-warn", middleware.DatabaseOnly),
 		Handle: func(ctx context.Context, in *middleware.Interaction) error {
-			id, err := flagID(in)
+			id, err := reviewable(ctx, d, in)
 			if err != nil {
 				return err
 			}
@@ -303,7 +396,7 @@ func confirmWarnButton(d Deps) bot.Component {
 			}
 			f, err := d.Store.ReviewFlag(ctx, in.GuildID, id, "confirmed", in.User.ID, entry)
 			if errors.Is(err, store.ErrNotFound) {
-				return middleware.Errorf("Flag #%d was already reviewed.", id)
+				return alreadyReviewed(id)
 			}
 			if err != nil {
 				return err

@@ -2,7 +2,6 @@ package command
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/embodied-community/embodied/internal/bot"
 	"github.com/embodied-community/embodied/internal/middleware"
-	"github.com/embodied-community/embodied/internal/middleware/auditlog"
 	"github.com/embodied-community/embodied/internal/store"
 )
 
@@ -48,7 +46,7 @@ func registerSecurity(reg *bot.Registry, d Deps) {
 			Name: "security flags", Description: "The content review queue",
 			Policy: staff(middleware.Moderator, "", middleware.NoAudit),
 			Handle: func(ctx context.Context, in *middleware.Interaction) error {
-				r, err := flagQueue(ctx, d, in.GuildID)
+				r, err := flagQueue(ctx, d, in.GuildID, in.Caller)
 				if err != nil {
 					return err
 				}
@@ -200,59 +198,4 @@ func auditField(r store.AuditRecord) *discordgo.MessageEmbedField {
 		Name:  fmt.Sprintf("%s - %s", r.ActionType, r.CreatedAt.UTC().Format("2006-01-02 15:04:05")),
 		Value: v.String(),
 	}
-}
-
-// flagQueue renders the unreviewed queue with review buttons.
-func flagQueue(ctx context.Context, d Deps, guildID string) (middleware.Response, error) {
-	flags, total, err := d.Store.UnreviewedFlags(ctx, guildID, 5)
-	if err != nil {
-		return middleware.Response{}, err
-	}
-	if total == 0 {
-		return middleware.Response{Content: "✅ No content waiting for review."}, nil
-	}
-	e := &discordgo.MessageEmbed{Title: "Content flags", Color: colorWarning,
-		Description: fmt.Sprintf("%d unreviewed, oldest first", total)}
-	var rows []discordgo.MessageComponent
-	for _, f := range flags {
-		category := f.FlagReason
-		if f.Category != nil {
-			category += " / " + *f.Category
-		}
-		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{
-			Name: fmt.Sprintf("#%d %s - %s", f.ID, f.ContentType, f.CreatedAt.UTC().Format("2006-01-02 15:04:05")),
-			Value: fmt.Sprintf("User: <@%s>\nReason: %s (%s)\n> %s", f.UserID, category, f.Severity,
-				clip(strings.ReplaceAll(f.Excerpt, "\n", " "), 300)),
-		})
-		rows = append(rows, discordgo.ActionsRow{Components: reviewButtons(d, guildID, f)})
-	}
-	return middleware.Response{Embeds: []*discordgo.MessageEmbed{e}, Components: rows}, nil
-}
-
-// reviewButton reviews one flag and refreshes the queue in place.
-func reviewButton(d Deps, action, status string) bot.Component {
-	return bot.Component{Action: action, Policy: staff(middleware.Moderator, action, middleware.DatabaseOnly),
-		Handle: func(ctx context.Context, in *middleware.Interaction) error {
-			if len(in.Values) < 1 {
-				return middleware.Errorf(bot.MsgForged)
-			}
-			id, err := strconv.ParseInt(in.Values[0], 10, 64)
-			if err != nil {
-				return middleware.Errorf(bot.MsgForged)
-			}
-			f, err := d.Store.ReviewFlag(ctx, in.GuildID, id, status, in.User.ID, auditlog.Entry(in, "", ""))
-			if errors.Is(err, store.ErrNotFound) {
-				return middleware.Errorf("Flag #%d was already reviewed.", id)
-			}
-			if err != nil {
-				return err
-			}
-			r, err := flagQueue(ctx, d, in.GuildID)
-			if err != nil {
-				return err
-			}
-			r.Content = fmt.Sprintf("Flag #%d %s by <@%s>.", f.ID, status, in.User.ID)
-			r.Update = true
-			return in.Send(ctx, r)
-		}}
 }

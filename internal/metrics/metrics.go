@@ -44,6 +44,7 @@ type Metrics struct {
 	rateLimited     *prometheus.CounterVec
 	denied          *prometheus.CounterVec
 	flags           *prometheus.CounterVec
+	ruleOverruns    prometheus.Counter
 	warnings        *prometheus.CounterVec
 	actions         *prometheus.CounterVec
 	fallbackWrites  prometheus.Counter
@@ -111,6 +112,7 @@ func New() *Metrics {
 	m.rateLimited = counterVec("rate_limit_hits_total", "Interactions refused by the rate limiter, by command.", "command")
 	m.denied = counterVec("permission_denials_total", "Interactions refused by the permission guard, by command.", "command")
 	m.flags = counterVec("content_flags_total", "Free text flagged by the content moderator, by category.", "category")
+	m.ruleOverruns = counter("moderation_rule_overruns_total", "Texts whose guild rules did not finish within their time budget (treated as the guild chose: flagged for review by default).")
 	m.warnings = counterVec("warnings_total", "Strikes issued, by the action they led to (warning, timeout, ban).", "action")
 	m.actions = counterVec("moderation_actions_total", "Timeouts, bans and their reversals, by action and whether they were enforced or only recorded (safe mode).", "action", "enforced")
 	m.fallbackWrites = counter("audit_fallback_writes_total", "Audit events written to the fallback file because the database was unreachable.")
@@ -177,6 +179,14 @@ func (m *Metrics) Flagged(category string) {
 		return
 	}
 	m.flags.WithLabelValues(category).Inc()
+}
+
+// RuleOverrun counts one text whose guild rules overran their time budget.
+func (m *Metrics) RuleOverrun() {
+	if m == nil {
+		return
+	}
+	m.ruleOverruns.Inc()
 }
 
 // Warning counts a strike by the action it led to (warning, timeout, ban).

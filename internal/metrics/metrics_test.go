@@ -84,6 +84,8 @@ func TestRecorders(t *testing.T) {
 			"embodied_permission_denials_total", []sample{{"command=security", 1}}},
 		{"content flags", func(m *metrics.Metrics) { m.Flagged("toxic_language"); m.Flagged("toxic_language") },
 			"embodied_content_flags_total", []sample{{"category=toxic_language", 2}}},
+		{"guild rule overruns", func(m *metrics.Metrics) { m.RuleOverrun() },
+			"embodied_moderation_rule_overruns_total", []sample{{"", 1}}},
 		{"warnings", func(m *metrics.Metrics) { m.Warning("timeout") },
 			"embodied_warnings_total", []sample{{"action=timeout", 1}}},
 		{"moderation actions", func(m *metrics.Metrics) { m.ModerationAction("ban", false) },

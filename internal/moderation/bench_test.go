@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	goaway "github.com/TwiN/go-away"
 )
@@ -119,4 +120,54 @@ func BenchmarkAdversarial(b *testing.B) {
 			})
 		}
 	}
+}
+
+// worstRegexes is the worst rule set regex-add accepts: ten regexes at the
+// bounds (programs of 95 to 100 instructions, counted repetitions at the
+// limit) that keep every position of a note alive and never match it.
+var worstRegexes = []string{
+	`\w{0,20}\w{0,20}\w{0,8}!`,
+	`(?i)[a-z]{0,20}[a-z]{0,20}[a-z]{0,7}!`,
+	`(?s).{0,20}.{0,20}.{0,8}!`,
+	`[^!]{0,20}[^!]{0,20}[^!]{0,8}!`,
+	`\w{0,20}\s{0,20}\w{0,8}!`,
+	`(?:\w|\s){0,20}(?:\w|\s){0,20}(?:\w|\s){0,8}!`,
+	`[a-j]{1,20}[a-j]{1,20}[a-j]{1,8}#`,
+	`\pL{0,20}\pL{0,20}\pL{0,8}!`,
+	`(?i)[a-j]{0,20}[a-j]{0,20}[a-z]{0,7}#`,
+	`\b\w{0,20}\w{0,20}\w{0,6}\b!`,
+}
+
+// BenchmarkGuildRegexWorst is one check of a 4,000-character note against
+// the worst accepted rule set, with the default budget (ours), against the
+// default engine on the same note (baseline-default). "unbudgeted" shows
+// what the regexes alone would cost without the budget.
+func BenchmarkGuildRegexWorst(b *testing.B) {
+	note := strings.Repeat("abcdefghij", 400)
+	worst := func(budget time.Duration) *Engine {
+		e, err := New(Rules{Regexes: worstRegexes, RegexBudget: budget})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, r := range e.regexes {
+			if r.insts < 95 {
+				b.Fatalf("regex %s: %d instructions, not at the bound", r.rx, r.insts)
+			}
+		}
+		return e
+	}
+	run := func(e *Engine) func(b *testing.B) {
+		return func(b *testing.B) {
+			overruns := 0
+			for b.Loop() {
+				if e.Check(note).Overrun {
+					overruns++
+				}
+			}
+			b.ReportMetric(float64(overruns)/float64(b.N), "overruns/op")
+		}
+	}
+	b.Run("ours", run(worst(0)))
+	b.Run("baseline-default", run(Default()))
+	b.Run("unbudgeted", run(worst(time.Hour)))
 }

@@ -3,10 +3,10 @@ package moderation
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 )
 
 // MaxInputBytes caps how much of a text is scanned. Discord allows 4000
@@ -48,8 +48,14 @@ type Rules struct {
 	// Disabled turns categories off, built-in and custom alike.
 	Disabled []Category
 	// Regexes are Go (RE2, linear-time) expressions matched against the
-	// original text, at most MaxRegexes of at most MaxRegexLen bytes.
+	// original text, at most MaxRegexes within the bounds CheckRegex
+	// enforces.
 	Regexes []string
+	// RegexBudget is the time the regexes may take on one text (0:
+	// DefaultRegexBudget); past it the verdict is marked Overrun.
+	RegexBudget time.Duration
+	// Now is the budget's clock (default time.Now).
+	Now func() time.Time
 	// RegexCategory and RegexSeverity label regex matches (defaults:
 	// profanity, medium).
 	RegexCategory Category
@@ -83,9 +89,11 @@ type Engine struct {
 	base     *matcher // built-in lists, shared by all engines
 	custom   *matcher // guild keywords and allow list, nil if none
 	disabled [numCategories]bool
-	regexes  []*regexp.Regexp
+	regexes  []guildRegex
 	rxCat    Category
 	rxSev    Severity
+	budget   time.Duration
+	now      func() time.Time // the budget's clock (tests replace it)
 	pool     sync.Pool
 }
 
@@ -143,7 +151,13 @@ func Default() *Engine {
 // automaton of their own, so an engine per guild stays small. All problems
 // with the rules are reported at once.
 func New(r Rules) (*Engine, error) {
-	e := &Engine{rxCat: r.RegexCategory, rxSev: r.RegexSeverity}
+	e := &Engine{rxCat: r.RegexCategory, rxSev: r.RegexSeverity, budget: r.RegexBudget, now: time.Now}
+	if e.budget <= 0 {
+		e.budget = DefaultRegexBudget
+	}
+	if r.Now != nil {
+		e.now = r.Now
+	}
 	if e.rxCat == "" {
 		e.rxCat = CategoryProfanity
 	}
@@ -202,17 +216,9 @@ func New(r Rules) (*Engine, error) {
 		errs = append(errs, fmt.Errorf("%d regexes: at most %d", len(r.Regexes), MaxRegexes))
 	}
 	for _, s := range r.Regexes {
-		if len(s) > MaxRegexLen {
-			errs = append(errs, fmt.Errorf("regex %.20q…: longer than %d bytes", s, MaxRegexLen))
-			continue
-		}
-		rx, err := regexp.Compile(s)
+		rx, err := compileRegex(s)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("regex %q: %w", s, err))
-			continue
-		}
-		if rx.MatchString("") {
-			errs = append(errs, fmt.Errorf("regex %q: matches empty text", s))
+			errs = append(errs, err)
 			continue
 		}
 		e.regexes = append(e.regexes, rx)
@@ -337,7 +343,9 @@ type found struct {
 }
 
 // Check scans text and returns its verdict. Text longer than
-// MaxInputBytes is truncated first.
+// MaxInputBytes is truncated first. The guild's regexes run within the
+// engine's budget; a verdict whose regexes did not all finish in time is
+// marked Overrun (and may still hold the matches found so far).
 func (e *Engine) Check(text string) Verdict {
 	text = truncate(text)
 	sc := e.pool.Get().(*scratch)
@@ -366,15 +374,10 @@ func (e *Engine) Check(text string) Verdict {
 	if !e.disabled[categoryIndex[CategoryPII]] || !e.disabled[categoryIndex[CategorySpam]] {
 		ms = e.scanRaw(text, sc.hints, ms)
 	}
-	for _, rx := range e.regexes {
-		if e.disabled[categoryIndex[e.rxCat]] {
-			break // a category turned off silences its regexes too
-		}
-		for _, loc := range rx.FindAllStringIndex(text, 16) {
-			if loc[1] > loc[0] {
-				ms = append(ms, Match{Category: e.rxCat, Severity: e.rxSev, Term: rx.String(), Start: loc[0], End: loc[1]})
-			}
-		}
+	overrun := false
+	// A category turned off silences its regexes too.
+	if len(e.regexes) > 0 && !e.disabled[categoryIndex[e.rxCat]] {
+		ms, overrun = e.matchRegexes(text, ms)
 	}
 	if len(ms) > 1 {
 		slices.SortStableFunc(ms, func(a, b Match) int {
@@ -384,7 +387,9 @@ func (e *Engine) Check(text string) Verdict {
 			return b.End - a.End
 		})
 	}
-	return verdictOf(ms)
+	v := verdictOf(ms)
+	v.Overrun = overrun
+	return v
 }
 
 // collect runs one matcher and keeps the hits whose boundary and stretch

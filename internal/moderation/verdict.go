@@ -51,6 +51,9 @@ const (
 	ReasonToxicLanguage       = "toxic_language"
 	ReasonPersonalInformation = "personal_information"
 	ReasonSpam                = "spam"
+	// ReasonRulesOverrun: the guild's rules did not finish checking the
+	// text within their time budget, so it waits for a human.
+	ReasonRulesOverrun = "rules_overrun"
 )
 
 // Severity orders matches from mild to critical.
@@ -121,6 +124,10 @@ type Verdict struct {
 	Category Category `json:"category"`
 	Severity Severity `json:"severity"`
 	Matches  []Match  `json:"matches"`
+	// Overrun is set when the guild's regexes did not finish within the
+	// budget: the text was not fully checked, and the guild's rules say
+	// what happens to it.
+	Overrun bool `json:"overrun,omitempty"`
 }
 
 // verdictOf builds a verdict from matches sorted by position: the most

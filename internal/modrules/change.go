@@ -197,12 +197,16 @@ func UnexemptRole(roleID string) *Change {
 	}
 }
 
-// AddRegex adds a regex (RE2 syntax, at most moderation.MaxRegexLen bytes).
+// AddRegex adds a regex: RE2 syntax within the bounds moderation.CheckRegex
+// enforces (length, program size, counted repetitions).
 func AddRegex(pattern string) *Change {
 	return &Change{
 		Summary: fmt.Sprintf("regex `%s`", pattern),
 		Details: map[string]any{"pattern": pattern},
 		apply: func(r *Rules) error {
+			if err := moderation.CheckRegex(pattern); err != nil {
+				return &InputError{Message: err.Error()}
+			}
 			if slices.Contains(r.Regexes, pattern) {
 				return inputf("that regex is already in the rules.")
 			}
@@ -242,5 +246,22 @@ func LabelRegexes(cat moderation.Category, sev moderation.Severity) *Change {
 		},
 		write: exec(`UPDATE moderation_settings SET regex_category = $2, regex_severity = $3 WHERE guild_id = $1`,
 			string(cat), sev.String()),
+	}
+}
+
+// SetOverrun sets what happens to a text whose regexes did not finish
+// within their time budget.
+func SetOverrun(o Overrun) *Change {
+	return &Change{
+		Summary: fmt.Sprintf("texts the regexes cannot check in time: %s", o),
+		Details: map[string]any{"overrun": string(o)},
+		apply: func(r *Rules) error {
+			if !o.Valid() {
+				return inputf("unknown choice %q: use flag, refuse or allow", o)
+			}
+			r.Overrun = o
+			return nil
+		},
+		write: exec(`UPDATE moderation_settings SET overrun_action = $2 WHERE guild_id = $1`, string(o)),
 	}
 }

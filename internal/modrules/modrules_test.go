@@ -141,6 +141,7 @@ func TestApply(t *testing.T) {
 		ExemptRoles:   []string{"300000000000000003"},
 		Regexes:       []string{`(?i)melon\d+`},
 		RegexCategory: moderation.CategorySpam, RegexSeverity: moderation.SeverityLow,
+		Overrun: modrules.OverrunFlag,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("rules mismatch (-want +got):\n%s", diff)

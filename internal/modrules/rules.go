@@ -4,6 +4,14 @@
 // PostgreSQL; every change is validated by compiling the whole rule set
 // with the moderation engine, written with its audit record in one
 // transaction, and drops the guild's compiled engine from the cache.
+//
+// A stored regex that breaks the engine's bounds (moderation.CheckRegex;
+// rows written before the bounds existed) is disabled when the rules load:
+// the rest of the guild's rules keep working, the service logs it and
+// alerts the guild's admins once per process, and an admin removes it with
+// regex-remove. A text the guild's regexes could not check within their
+// budget is treated as the guild chose (Overrun: flag for review by
+// default, refuse, or allow).
 package modrules
 
 import (
@@ -28,6 +36,24 @@ const (
 // Valid reports whether a is a known action.
 func (a Action) Valid() bool { return a == ActionDefault || a == ActionFlag || a == ActionRefuse }
 
+// Overrun is what happens to a text whose guild regexes did not finish
+// within their time budget (moderation.DefaultRegexBudget).
+type Overrun string
+
+// Overrun choices. The empty value means OverrunFlag.
+const (
+	// OverrunFlag flags the text for review: it waits for a human.
+	OverrunFlag Overrun = "flag"
+	// OverrunRefuse refuses the text, as a refused category does.
+	OverrunRefuse Overrun = "refuse"
+	// OverrunAllow lets the text through with what the checks that
+	// finished found.
+	OverrunAllow Overrun = "allow"
+)
+
+// Valid reports whether o is a known choice.
+func (o Overrun) Valid() bool { return o == OverrunFlag || o == OverrunRefuse || o == OverrunAllow }
+
 // CategorySetting is a guild's choice for one category. Categories without
 // a setting are on, with ActionDefault.
 type CategorySetting struct {
@@ -48,6 +74,9 @@ type Rules struct {
 	Regexes       []string
 	RegexCategory moderation.Category
 	RegexSeverity moderation.Severity
+	// Overrun is the guild's choice for texts its regexes could not check
+	// within the budget ("" at version 0: OverrunFlag).
+	Overrun Overrun
 }
 
 // InputError is a rule change refused because of what the admin typed; its
@@ -75,15 +104,60 @@ func (r Rules) Setting(c moderation.Category) CategorySetting {
 // for concurrent use.
 type Guild struct {
 	Version int64
-	engine  *moderation.Engine
-	actions map[moderation.Category]Action
-	exempt  []string
+	// Disabled lists the stored regexes that are not run because they
+	// break the engine's bounds (rows written before the bounds existed).
+	Disabled []DisabledRegex
+	engine   *moderation.Engine
+	actions  map[moderation.Category]Action
+	exempt   []string
+	rxCat    moderation.Category
+	rxSev    moderation.Severity
+	overrun  Overrun
+}
+
+// DisabledRegex is a stored regex that is not run, and why.
+type DisabledRegex struct {
+	Pattern string
+	Reason  string
+}
+
+// usable returns r without the regexes moderation.CheckRegex refuses, and
+// those regexes. Stored rules were valid when written; a regex refused now
+// breaks bounds added since, and is disabled rather than taking the rest of
+// the guild's rules down with it. An admin removes it with regex-remove.
+func (r Rules) usable() (Rules, []DisabledRegex) {
+	var disabled []DisabledRegex
+	var ok []string
+	for _, p := range r.Regexes {
+		if err := moderation.CheckRegex(p); err != nil {
+			disabled = append(disabled, DisabledRegex{Pattern: p, Reason: strings.TrimPrefix(err.Error(), fmt.Sprintf("regex %q: ", p))})
+			continue
+		}
+		ok = append(ok, p)
+	}
+	if disabled != nil {
+		r.Regexes = ok
+	}
+	return r, disabled
 }
 
 // Compile builds the guild's engine. All problems are reported at once, as
 // an InputError.
 func (r Rules) Compile() (*Guild, error) {
-	g := &Guild{Version: r.Version, actions: map[moderation.Category]Action{}, exempt: slices.Clone(r.ExemptRoles)}
+	g := &Guild{Version: r.Version, actions: map[moderation.Category]Action{}, exempt: slices.Clone(r.ExemptRoles),
+		rxCat: r.RegexCategory, rxSev: r.RegexSeverity, overrun: r.Overrun}
+	if g.overrun == "" {
+		g.overrun = OverrunFlag
+	}
+	if !g.overrun.Valid() {
+		return nil, inputf("unknown overrun choice %q: use flag, refuse or allow", g.overrun)
+	}
+	if g.rxCat == "" {
+		g.rxCat = moderation.CategoryProfanity
+	}
+	if g.rxSev == 0 {
+		g.rxSev = moderation.SeverityMedium
+	}
 	mr := moderation.Rules{Keywords: r.Keywords, Allow: r.Allow, Regexes: r.Regexes,
 		RegexCategory: r.RegexCategory, RegexSeverity: r.RegexSeverity}
 	for _, s := range r.Categories {
@@ -111,13 +185,28 @@ func (r Rules) Compile() (*Guild, error) {
 // Engine is the guild's compiled engine (for moderation.RunCLI).
 func (g *Guild) Engine() *moderation.Engine { return g.engine }
 
-// Check runs the guild's engine.
-func (g *Guild) Check(text string) moderation.Verdict { return g.engine.Check(text) }
+// Check runs the guild's engine. A text its regexes could not finish
+// checking within the budget is treated as the guild chose: unless it
+// allows such texts, one that nothing else flagged is flagged (reason
+// moderation.ReasonRulesOverrun, labelled as the guild labels regex
+// matches), and Refuses refuses it when the guild refuses overruns. Either
+// way the verdict keeps Overrun set, for the metrics.
+func (g *Guild) Check(text string) moderation.Verdict {
+	v := g.engine.Check(text)
+	if v.Overrun && !v.Flagged && g.overrun != OverrunAllow {
+		v.Flagged, v.Reason, v.Category, v.Severity = true, moderation.ReasonRulesOverrun, g.rxCat, g.rxSev
+	}
+	return v
+}
 
 // Refuses reports whether the guild refuses text with this verdict: a match
-// in a category set to refuse, or a critical match in a category left at
-// the default. Categories set to flag are never refused.
+// in a category set to refuse, a critical match in a category left at the
+// default, or an overrun when the guild refuses overruns. Categories set to
+// flag are never refused.
 func (g *Guild) Refuses(v moderation.Verdict) bool {
+	if v.Overrun && g.overrun == OverrunRefuse {
+		return true
+	}
 	for _, m := range v.Matches {
 		switch g.actions[m.Category] {
 		case ActionRefuse:

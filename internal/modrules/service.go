@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,6 +24,9 @@ type Options struct {
 	// Recheck bounds how late a change made by another process is seen.
 	Recheck time.Duration
 	Logger  *slog.Logger
+	// Alert tells a guild's admins about a problem with their rules (a
+	// stored regex disabled for breaking the bounds); nil only logs.
+	Alert func(ctx context.Context, guildID, text string) error
 }
 
 // Service loads, changes and caches guilds' rules.
@@ -37,12 +41,16 @@ type Service struct {
 	pool    *pgxpool.Pool
 	log     *slog.Logger
 	recheck time.Duration
+	alert   func(ctx context.Context, guildID, text string) error
 
 	mu    sync.Mutex
 	cache map[string]*cached
 	// floor is the lowest version worth caching per guild: a load that
 	// raced with a change must not put the old rules back.
 	floor map[string]int64
+	// alerted holds the disabled regexes (guild id, NUL, pattern) this
+	// process has already reported.
+	alerted map[string]bool
 }
 
 type cached struct {
@@ -58,7 +66,8 @@ func New(pool *pgxpool.Pool, opts Options) *Service {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{pool: pool, log: opts.Logger, recheck: opts.Recheck, cache: map[string]*cached{}, floor: map[string]int64{}}
+	return &Service{pool: pool, log: opts.Logger, recheck: opts.Recheck, alert: opts.Alert,
+		cache: map[string]*cached{}, floor: map[string]int64{}, alerted: map[string]bool{}}
 }
 
 // querier is a pool or a transaction.
@@ -76,8 +85,8 @@ func (s *Service) Rules(ctx context.Context, guildID string) (Rules, error) {
 func load(ctx context.Context, q querier, guildID string) (Rules, error) {
 	r := Rules{GuildID: guildID}
 	var cat, sev string
-	err := q.QueryRow(ctx, `SELECT version, regex_category, regex_severity FROM moderation_settings WHERE guild_id = $1`,
-		guildID).Scan(&r.Version, &cat, &sev)
+	err := q.QueryRow(ctx, `SELECT version, regex_category, regex_severity, overrun_action FROM moderation_settings WHERE guild_id = $1`,
+		guildID).Scan(&r.Version, &cat, &sev, &r.Overrun)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, nil
 	}
@@ -171,7 +180,9 @@ func ApplyTx(ctx context.Context, tx pgx.Tx, guildID string, c *Change, entry au
 	if err := c.apply(&r); err != nil {
 		return r, err
 	}
-	if _, err := r.Compile(); err != nil {
+	// A disabled stored regex does not block other changes.
+	usable, _ := r.usable()
+	if _, err := usable.Compile(); err != nil {
 		return r, err
 	}
 	if err := c.write(ctx, tx, guildID); err != nil {
@@ -228,15 +239,43 @@ func (s *Service) Guild(ctx context.Context, guildID string) (*Guild, error) {
 	if err != nil {
 		return nil, err
 	}
-	g, err := r.Compile()
+	usable, disabled := r.usable()
+	g, err := usable.Compile()
 	if err != nil {
 		// Rules are validated before they are stored, so only a change of
 		// the engine's limits gets here: keep moderating with the defaults.
 		s.log.Error("Stored moderation rules do not compile; using the built-in rules", "guildId", guildID, "error", err)
 		g = &Guild{Version: r.Version, engine: moderation.Default()}
 	}
+	g.Disabled = disabled
+	s.reportDisabled(ctx, guildID, disabled)
 	s.store(guildID, &cached{guild: g, checked: now})
 	return g, nil
+}
+
+// reportDisabled logs each disabled regex and alerts the guild's admins,
+// once per regex and process.
+func (s *Service) reportDisabled(ctx context.Context, guildID string, disabled []DisabledRegex) {
+	for _, d := range disabled {
+		key := guildID + "\x00" + d.Pattern
+		s.mu.Lock()
+		seen := s.alerted[key]
+		s.alerted[key] = true
+		s.mu.Unlock()
+		if seen {
+			continue
+		}
+		s.log.Warn("Stored moderation regex breaks the bounds; disabled", "guildId", guildID, "pattern", d.Pattern, "error", d.Reason)
+		if s.alert == nil {
+			continue
+		}
+		text := fmt.Sprintf("⚠️ Content moderation: a regex of this server's rules is disabled because it could stall the bot.\n"+
+			"`%s`\n%s\nThe other rules still apply. Remove it with `/security moderation regex-remove` and add a simpler one.",
+			strings.ReplaceAll(d.Pattern, "`", "'"), d.Reason)
+		if err := s.alert(ctx, guildID, text); err != nil {
+			s.log.Error("Could not alert the guild's admins about a disabled regex", "guildId", guildID, "error", err)
+		}
+	}
 }
 
 // store caches c unless it is older than what is cached or known.

@@ -95,6 +95,9 @@ func Expected() []Check {
 	c = append(c, columns("moderation_regexes", "guild_id", "pattern")...)
 	c = append(c, Check{Kind: "constraint", Table: "moderation_categories", Name: "refuse"})
 	c = append(c, columns("content_flags", "matched_term")[1:]...)
+	// 064 guild rule budget
+	c = append(c, columns("moderation_settings", "overrun_action")[1:]...)
+	c = append(c, Check{Kind: "constraint", Table: "moderation_settings", Name: "overrun_action"})
 	// 050 rollout records
 	c = append(c, columns("health_runs", "ran_at", "passed", "enforce_moderation", "app_env", "failures", "error")...)
 	c = append(c, indexes("health_runs", "health_runs_recent_idx")...)

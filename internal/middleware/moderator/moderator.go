@@ -44,6 +44,9 @@ type Options struct {
 	Refuse func(moderation.Verdict) bool
 	// OnFlag is called for every flag (metrics).
 	OnFlag func(category string)
+	// OnOverrun is called for every text whose guild rules did not finish
+	// within their time budget (metrics).
+	OnOverrun func()
 }
 
 // Moderator flags and refuses text.
@@ -112,6 +115,13 @@ func (m *Moderator) Middleware() middleware.Middleware {
 					continue
 				}
 				v := checker.Check(text)
+				if v.Overrun {
+					m.log.Warn("Guild rules overran their time budget", "guildId", in.GuildID, "userId", in.User.ID,
+						"contentType", mo.ContentType, "flagReason", v.Reason)
+					if m.opts.OnOverrun != nil {
+						m.opts.OnOverrun()
+					}
+				}
 				if !v.Flagged {
 					continue
 				}

@@ -61,18 +61,7 @@ func TestModerator(t *testing.T) {
 			ran := false
 			h := m.Middleware()(func(context.Context, *middleware.Interaction) error { ran = true; return nil })
 			r := &replies{}
-			in := &middleware.Interaction{GuildID: "1", User: middleware.User{ID: "2"}, Command: "barbie add",
-				Options: map[string]any{"notes": tt.notes}, Log: slog.New(slog.DiscardHandler), Reply: r,
-				Policy: middleware.Policy{Moderated: []middleware.Moderated{{Option: "notes", ContentType: "barbie_note"}}}}
-			if err := h(context.Background(), in); err != nil {
-				t.Fatal(err)
-			}
-			rows, _ := db.App.Query(context.Background(),
-				`SELECT user_id, content_type, flag_reason, category, severity, excerpt FROM content_flags ORDER BY id`)
-			flags, err := pgx.CollectRows(rows, pgx.RowToStructByName[flagRow])
-			if err != nil {
-				t.Fatal(err)
-			}
+			in, flags := addNote(t, db, h, r, tt.notes)
 			if diff := cmp.Diff(tt.wantFlags, flags, cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("content_flags mismatch (-want +got):\n%s", diff)
 			}
@@ -84,4 +73,47 @@ func TestModerator(t *testing.T) {
 			}
 		})
 	}
+}
+
+// overran is a Checker whose rules never finish in time.
+type overran struct{}
+
+func (overran) Check(string) moderation.Verdict {
+	return moderation.Verdict{Flagged: true, Reason: moderation.ReasonRulesOverrun, Category: moderation.CategoryProfanity,
+		Severity: moderation.SeverityMedium, Matches: []moderation.Match{}, Overrun: true}
+}
+
+// A text whose guild rules overran their budget is counted, and stored as
+// the checker's verdict says (flagged for review).
+func TestModeratorOverrun(t *testing.T) {
+	t.Parallel()
+	db := storetest.New(t)
+	overruns := 0
+	m := moderator.New(db.App, slog.New(slog.DiscardHandler), moderator.Options{OnOverrun: func() { overruns++ },
+		Checker: func(context.Context, string) moderator.Checker { return overran{} }})
+	h := m.Middleware()(func(context.Context, *middleware.Interaction) error { return nil })
+	_, flags := addNote(t, db, h, &replies{}, "a long note")
+	want := []flagRow{{"2", "barbie_note", "rules_overrun", "profanity", "medium", "a long note"}}
+	if diff := cmp.Diff(want, flags); diff != "" || overruns != 1 {
+		t.Errorf("%d overruns counted (want 1); content_flags mismatch (-want +got):\n%s", overruns, diff)
+	}
+}
+
+// addNote runs h for member 2 adding a barbie note in guild 1 and returns
+// the interaction and the stored flags.
+func addNote(t *testing.T, db *storetest.DB, h middleware.Handler, r *replies, notes string) (*middleware.Interaction, []flagRow) {
+	t.Helper()
+	in := &middleware.Interaction{GuildID: "1", User: middleware.User{ID: "2"}, Command: "barbie add",
+		Options: map[string]any{"notes": notes}, Log: slog.New(slog.DiscardHandler), Reply: r,
+		Policy: middleware.Policy{Moderated: []middleware.Moderated{{Option: "notes", ContentType: "barbie_note"}}}}
+	if err := h(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := db.App.Query(context.Background(),
+		`SELECT user_id, content_type, flag_reason, category, severity, excerpt FROM content_flags ORDER BY id`)
+	flags, err := pgx.CollectRows(rows, pgx.RowToStructByName[flagRow])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in, flags
 }
