@@ -29,6 +29,7 @@ import (
 	"github.com/embodied-community/embodied/internal/middleware/moderator"
 	"github.com/embodied-community/embodied/internal/middleware/permission"
 	"github.com/embodied-community/embodied/internal/middleware/ratelimit"
+	"github.com/embodied-community/embodied/internal/moderation"
 	"github.com/embodied-community/embodied/internal/modrules"
 	"github.com/embodied-community/embodied/internal/ops"
 	"github.com/embodied-community/embodied/internal/privacy"
@@ -118,6 +119,11 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 
 	bgCtx, bgCancel := context.WithCancel(context.Background())
 	a.cancel = bgCancel
+	// Compiling the built-in word lists takes a second or more (several under
+	// the race detector); do it now, beside the database and gateway start-up,
+	// rather than on the first moderated command, which would otherwise be
+	// deferred and answered late.
+	a.background(func() { moderation.Default() })
 	a.Metrics = metrics.New()
 	a.Audit, err = audit.NewWriter(pool, cfg.AuditFallbackFile, logging.Component(logger, "Audit"), audit.Options{Now: opts.Now,
 		OnFallback: a.Metrics.FallbackWrite})
