@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/embodied-community/embodied/internal/textcut"
 )
 
 // Entry is one audit_log record.
@@ -77,16 +79,26 @@ func fillCommon(id *string, at *time.Time, details *map[string]any, now time.Tim
 	}
 }
 
-func (e *Entry) fill(now time.Time) { fillCommon(&e.EventID, &e.CreatedAt, &e.Details, now) }
+// Column bounds: audit_log.reason holds at most 1000 characters and
+// security_audit_logs.attempted 500. Cutting to as many bytes keeps within
+// them whatever the script, and on a character boundary, so the database
+// never refuses a record for its length or for half a character.
+const (
+	maxReasonBytes    = 1000
+	maxAttemptedBytes = 500
+)
+
+func (e *Entry) fill(now time.Time) {
+	fillCommon(&e.EventID, &e.CreatedAt, &e.Details, now)
+	e.Reason = textcut.Bytes(e.Reason, maxReasonBytes)
+}
 
 func (e *SecurityEvent) fill(now time.Time) {
 	fillCommon(&e.EventID, &e.CreatedAt, &e.Details, now)
 	if e.Severity == "" {
 		e.Severity = Medium
 	}
-	if len(e.Attempted) > 500 {
-		e.Attempted = e.Attempted[:500]
-	}
+	e.Attempted = textcut.Bytes(e.Attempted, maxAttemptedBytes)
 }
 
 // nullable maps "" to SQL NULL.
