@@ -13,7 +13,8 @@ import (
 )
 
 // `embodied audit rejected` lists what the writer set aside: a record the
-// database refused, with its error, and an unreadable fallback line.
+// database refused (an action type outside the table's CHECK), with its
+// error, and an unreadable fallback line.
 func TestAuditRejectedListsSetAsideRecords(t *testing.T) {
 	t.Parallel()
 	db := storetest.New(t)
@@ -34,8 +35,8 @@ func TestAuditRejectedListsSetAsideRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Start(context.Background())
-	w.Audit(audit.Entry{GuildID: "111111111111111111", ActionType: "warn", ActorID: "222222222222222222",
-		TargetID: "333333333333333333", Reason: "bad\x00reason"})
+	w.Audit(audit.Entry{GuildID: "111111111111111111", ActionType: "Not An Action", ActorID: "222222222222222222",
+		TargetID: "333333333333333333", Reason: "Спам"})
 	_ = w.Flush(context.Background())
 	w.Stop()
 	if w.SetAside() != 2 {
@@ -45,8 +46,8 @@ func TestAuditRejectedListsSetAsideRecords(t *testing.T) {
 	out, code = run(t, base, "audit", "rejected")
 	for _, want := range []string{
 		"2 audit record(s) set aside",
-		"refused", "audit warn, guild 111111111111111111, actor 222222222222222222, target 333333333333333333",
-		`reason: "bad\x00reason"`, "SQLSTATE 22021",
+		"refused", "audit Not An Action, guild 111111111111111111, actor 222222222222222222, target 333333333333333333",
+		`reason: "Спам"`, "SQLSTATE 23514",
 		`quarantined line: "{\"audit\":{\"eventId\":\"0f"`,
 	} {
 		if code != 0 || !strings.Contains(out, want) {

@@ -15,6 +15,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -93,7 +94,8 @@ const (
 
 func (e *Entry) fill(now time.Time) {
 	fillCommon(&e.EventID, &e.CreatedAt, &e.Details, now)
-	e.Reason = textcut.Bytes(e.Reason, maxReasonBytes)
+	e.Reason = textcut.Bytes(withoutNUL(e.Reason), maxReasonBytes)
+	e.Details = storableDetails(e.Details)
 }
 
 func (e *SecurityEvent) fill(now time.Time) {
@@ -101,7 +103,58 @@ func (e *SecurityEvent) fill(now time.Time) {
 	if e.Severity == "" {
 		e.Severity = Medium
 	}
-	e.Attempted = textcut.Bytes(e.Attempted, maxAttemptedBytes)
+	e.Attempted = textcut.Bytes(withoutNUL(e.Attempted), maxAttemptedBytes)
+	e.Details = storableDetails(e.Details)
+}
+
+// storableDetails returns details without NUL and, when they cannot be
+// encoded as JSON (a NaN, a channel), as text: either would make the
+// database or the fallback file refuse the whole record.
+func storableDetails(d map[string]any) map[string]any {
+	d = detailsWithoutNUL(d).(map[string]any)
+	if _, err := json.Marshal(d); err != nil {
+		return map[string]any{"unencodable": withoutNUL(fmt.Sprintf("%#v", d)), "error": err.Error()}
+	}
+	return d
+}
+
+// withoutNUL replaces NUL, which PostgreSQL's text and jsonb cannot hold
+// but Discord's JSON can carry, by U+FFFD: a member who types one must not
+// get the record refused and set aside.
+func withoutNUL(s string) string {
+	if strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	return strings.ReplaceAll(s, "\x00", "\uFFFD")
+}
+
+// detailsWithoutNUL applies withoutNUL to the keys and strings of a
+// details value, in a copy (details are a handful of keys).
+func detailsWithoutNUL(v any) any {
+	switch x := v.(type) {
+	case string:
+		return withoutNUL(x)
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[withoutNUL(k)] = detailsWithoutNUL(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = detailsWithoutNUL(e)
+		}
+		return out
+	case []string:
+		out := make([]string, len(x))
+		for i, e := range x {
+			out[i] = withoutNUL(e)
+		}
+		return out
+	default:
+		return v
+	}
 }
 
 // nullable maps "" to SQL NULL.
