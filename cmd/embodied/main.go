@@ -68,6 +68,12 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		printUsage(stderr)
 		return exitUsage
 	}
+	// A command of two words ("audit rejected") is registered as such.
+	if len(args) > 0 {
+		if sub, ok := commands[name+" "+args[0]]; ok {
+			cmd, args = sub, args[1:]
+		}
+	}
 	err := cmd.run(args, stdout, stderr)
 	return exitCode(err, stderr)
 }
@@ -98,7 +104,7 @@ func printUsage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+		fmt.Fprintf(w, "  %-15s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintln(w, "\nRun 'embodied COMMAND --help' for a command's flags. Exit status: 0 ok, 1 failure, 2 bad usage or configuration.")
 }

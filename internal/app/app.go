@@ -62,6 +62,7 @@ type App struct {
 
 	recorder  *ratelimit.Recorder
 	alerts    *notifier // owners' DMs and the alert channel
+	setAside  *setAsideAlerts
 	scheduler *backup.Scheduler
 	watchdog  *ops.Watchdog
 	cancel    context.CancelFunc
@@ -125,8 +126,9 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 	// deferred and answered late.
 	a.background(func() { moderation.Default() })
 	a.Metrics = metrics.New()
+	a.setAside = newSetAsideAlerts(a.Metrics)
 	a.Audit, err = audit.NewWriter(pool, cfg.AuditFallbackFile, logging.Component(logger, "Audit"), audit.Options{Now: opts.Now,
-		OnFallback: a.Metrics.FallbackWrite})
+		OnFallback: a.Metrics.FallbackWrite, OnSetAside: a.setAside.add})
 	if err != nil {
 		bgCancel()
 		return fail(err)
@@ -145,6 +147,7 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 	}
 	gw := newGateway(a.Session)
 	a.alerts = &notifier{s: a.Session, owners: cfg.Owners, channel: cfg.AlertChannelID}
+	a.background(func() { a.setAside.run(bgCtx, a.alerts.Notify, a.Audit.SetAside, logging.Component(logger, "Audit")) })
 	a.Health = health.New(health.Options{
 		Pool: pool, Gateway: gw, Logger: logging.Component(logger, "HealthCheck"), Metrics: a.Metrics,
 		Notifier: health.NotifierFunc(func(ctx context.Context, al health.Alert) error {
@@ -182,7 +185,8 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 	guildAlerts := &guildAlerter{s: a.Session, modLog: a.Strikes.ModLog}
 	modRules := modrules.New(pool, modrules.Options{Logger: logging.Component(logger, "ContentModerator"), Alert: guildAlerts.Alert})
 	command.Register(reg, command.Deps{ModRules: modRules, Store: a.Store, Signer: signer, Now: opts.Now, Privacy: a.Privacy, Owners: cfg.Owners, Health: a.Health,
-		HealthSummary: func() string { return a.Health.Snapshot().Summary() }, Backup: a.Backup, Metrics: a.Metrics, FlaggedThreshold: cfg.FlaggedThreshold, Strikes: a.Strikes})
+		HealthSummary: func() string { return a.Health.Snapshot().Summary() }, Backup: a.Backup, Metrics: a.Metrics, FlaggedThreshold: cfg.FlaggedThreshold, Strikes: a.Strikes,
+		AuditSetAside: a.Audit.SetAside})
 	guard := permission.New(cfg.Owners, a.Audit, logging.Component(logger, "PermissionGuard"), a.Metrics.PermissionDenied)
 	mod := moderator.New(pool, logging.Component(logger, "ContentModerator"), moderator.Options{OnFlag: a.Metrics.Flagged, OnOverrun: a.Metrics.RuleOverrun,
 		Checker: func(ctx context.Context, guildID string) moderator.Checker { return modRules.Checker(ctx, guildID) }})

@@ -4,7 +4,10 @@
 // database write their record in the same transaction (Insert); everything
 // else goes through a batching Writer that falls back to an fsync'd local
 // file while the database is unreachable and replays it, in order and
-// exactly once, when it returns.
+// exactly once, when it returns. A record the database refuses (a bad value
+// or a constraint) is set aside alone, never taking its batch with it: kept
+// beside the fallback file, counted and reported (ReadSetAside); so is a
+// fallback line a crash tore.
 package audit
 
 import (
@@ -12,9 +15,12 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/embodied-community/embodied/internal/textcut"
 )
 
 // Entry is one audit_log record.
@@ -77,15 +83,77 @@ func fillCommon(id *string, at *time.Time, details *map[string]any, now time.Tim
 	}
 }
 
-func (e *Entry) fill(now time.Time) { fillCommon(&e.EventID, &e.CreatedAt, &e.Details, now) }
+// Column bounds: audit_log.reason holds at most 1000 characters and
+// security_audit_logs.attempted 500. Cutting to as many bytes keeps within
+// them whatever the script, and on a character boundary, so the database
+// never refuses a record for its length or for half a character.
+const (
+	maxReasonBytes    = 1000
+	maxAttemptedBytes = 500
+)
+
+func (e *Entry) fill(now time.Time) {
+	fillCommon(&e.EventID, &e.CreatedAt, &e.Details, now)
+	e.Reason = textcut.Bytes(withoutNUL(e.Reason), maxReasonBytes)
+	e.Details = storableDetails(e.Details)
+}
 
 func (e *SecurityEvent) fill(now time.Time) {
 	fillCommon(&e.EventID, &e.CreatedAt, &e.Details, now)
 	if e.Severity == "" {
 		e.Severity = Medium
 	}
-	if len(e.Attempted) > 500 {
-		e.Attempted = e.Attempted[:500]
+	e.Attempted = textcut.Bytes(withoutNUL(e.Attempted), maxAttemptedBytes)
+	e.Details = storableDetails(e.Details)
+}
+
+// storableDetails returns details without NUL and, when they cannot be
+// encoded as JSON (a NaN, a channel), as text: either would make the
+// database or the fallback file refuse the whole record.
+func storableDetails(d map[string]any) map[string]any {
+	d = detailsWithoutNUL(d).(map[string]any)
+	if _, err := json.Marshal(d); err != nil {
+		return map[string]any{"unencodable": withoutNUL(fmt.Sprintf("%#v", d)), "error": err.Error()}
+	}
+	return d
+}
+
+// withoutNUL replaces NUL, which PostgreSQL's text and jsonb cannot hold
+// but Discord's JSON can carry, by U+FFFD: a member who types one must not
+// get the record refused and set aside.
+func withoutNUL(s string) string {
+	if strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	return strings.ReplaceAll(s, "\x00", "\uFFFD")
+}
+
+// detailsWithoutNUL applies withoutNUL to the keys and strings of a
+// details value, in a copy (details are a handful of keys).
+func detailsWithoutNUL(v any) any {
+	switch x := v.(type) {
+	case string:
+		return withoutNUL(x)
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[withoutNUL(k)] = detailsWithoutNUL(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = detailsWithoutNUL(e)
+		}
+		return out
+	case []string:
+		out := make([]string, len(x))
+		for i, e := range x {
+			out[i] = withoutNUL(e)
+		}
+		return out
+	default:
+		return v
 	}
 }
 

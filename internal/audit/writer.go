@@ -2,10 +2,12 @@ package audit
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -25,6 +27,28 @@ type record struct {
 	Security *SecurityEvent `json:"security,omitempty"`
 }
 
+// eventID, kind and guildID identify a record in log lines.
+func (r record) eventID() string {
+	if r.Audit != nil {
+		return r.Audit.EventID
+	}
+	return r.Security.EventID
+}
+
+func (r record) kind() string {
+	if r.Audit != nil {
+		return "audit:" + r.Audit.ActionType
+	}
+	return "security:" + r.Security.EventType
+}
+
+func (r record) guildID() string {
+	if r.Audit != nil {
+		return r.Audit.GuildID
+	}
+	return r.Security.GuildID
+}
+
 // Options tunes a Writer. Zero values take the defaults.
 type Options struct {
 	BatchSize      int           // events per INSERT (default 500)
@@ -35,6 +59,11 @@ type Options struct {
 	// OnFallback is called each time events go to the fallback file
 	// (metrics: fallback use while the database is healthy is an alert).
 	OnFallback func(n int)
+	// OnSetAside is called each time records are set aside: refused by the
+	// database, or fallback lines that could not be read (metrics and an
+	// owner alert; nothing is set aside in normal operation). It runs on
+	// the writer's goroutine and must not block.
+	OnSetAside func(n int)
 }
 
 // Writer batches audit entries and security events into few multi-row
@@ -76,6 +105,9 @@ func NewWriter(pool *pgxpool.Pool, path string, logger *slog.Logger, opts Option
 	if opts.OnFallback == nil {
 		opts.OnFallback = func(int) {}
 	}
+	if opts.OnSetAside == nil {
+		opts.OnSetAside = func(int) {}
+	}
 	fb, err := openFallback(path)
 	if err != nil {
 		return nil, err
@@ -116,6 +148,10 @@ func (w *Writer) enqueue(r record) {
 
 // Backlog is the number of events waiting in the fallback file.
 func (w *Writer) Backlog() int { return w.fallback.len() }
+
+// SetAside is the number of records kept in the set-aside files (see
+// ReadSetAside), this process's and earlier ones'.
+func (w *Writer) SetAside() int { return w.fallback.aside.len() }
 
 // Start runs the writer until Stop.
 func (w *Writer) Start(ctx context.Context) {
@@ -191,7 +227,7 @@ func (w *Writer) loop(ctx context.Context) {
 			drain()
 			ack <- write()
 		case <-replay.C:
-			if w.fallback.len() > 0 {
+			if w.fallback.pending() {
 				if _, err := w.Replay(ctx); err != nil {
 					w.log.Warn("Audit fallback replay failed; will retry", "backlog", w.fallback.len(), "error", err)
 				}
@@ -217,20 +253,20 @@ func (w *Writer) write(batch []record) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	var err error
-	if w.fallback.len() > 0 {
+	if w.fallback.pending() {
 		_, err = w.Replay(ctx)
 	}
+	var aside int
 	if err == nil {
-		err = pgx.BeginFunc(ctx, w.pool, func(tx pgx.Tx) error { return insertRecords(ctx, tx, batch) })
+		var rest []record
+		rest, aside, err = w.store(ctx, batch)
+		batch = rest
 	}
-	if err == nil {
-		return nil
+	if aside > 0 {
+		err = errors.Join(err, fmt.Errorf("%d audit records refused by the database and set aside in %s", aside, w.fallback.aside.rejectedPath()))
 	}
-	if rejected(err) {
-		// The server refused the data itself: retrying cannot help. Keep the
-		// records beside the fallback file for a human and say so loudly.
-		w.log.Error("Audit records refused by the database; kept in the rejected file", "count", len(batch), "error", err, "file", w.fallback.path+".rejected")
-		return errors.Join(err, appendLines(w.fallback.path+".rejected", batch))
+	if err == nil || len(batch) == 0 {
+		return err
 	}
 	if ferr := w.fallback.append(batch); ferr != nil {
 		w.log.Error("Audit records could not be written to the database nor the fallback file", "count", len(batch), "error", errors.Join(err, ferr))
@@ -239,6 +275,56 @@ func (w *Writer) write(batch []record) error {
 	w.opts.OnFallback(len(batch))
 	w.log.Warn("Database unreachable: audit records kept in the fallback file", "count", len(batch), "backlog", w.fallback.len(), "error", err)
 	return err
+}
+
+// store writes recs in one transaction. When the database refuses the data
+// itself (a bad value or a constraint), retrying cannot help, but the rest
+// of the batch must not pay for one bad record: the records are written one
+// by one and only those refused are set aside. It returns how many were set
+// aside and, if the database became unreachable on the way, the records not
+// yet written (in order) with the error.
+func (w *Writer) store(ctx context.Context, recs []record) (rest []record, aside int, err error) {
+	err = insertTx(ctx, w.pool, recs)
+	if err == nil {
+		return nil, 0, nil
+	}
+	if !rejected(err) {
+		return recs, 0, err
+	}
+	w.log.Warn("Database refused a batch of audit records; writing them one by one", "count", len(recs), "error", err)
+	var refused []SetAsideRecord
+	defer func() {
+		if len(refused) == 0 {
+			return
+		}
+		n, serr := w.fallback.aside.add(refused, nil)
+		if serr != nil {
+			w.log.Error("Refused audit records could not be kept in the set-aside file", "count", len(refused), "error", serr, "records", refused)
+			err = errors.Join(err, serr)
+		}
+		if n > 0 {
+			w.opts.OnSetAside(n)
+		}
+		aside = len(refused)
+	}()
+	for i, r := range recs {
+		err := insertTx(ctx, w.pool, []record{r})
+		switch {
+		case err == nil:
+		case rejected(err):
+			w.log.Error("Audit record refused by the database; set aside", "eventId", r.eventID(), "kind", r.kind(),
+				"guildId", r.guildID(), "error", err, "file", w.fallback.aside.rejectedPath())
+			refused = append(refused, setAside(r, err, w.opts.Now()))
+		default:
+			return recs[i:], 0, err
+		}
+	}
+	return nil, 0, nil
+}
+
+// insertTx writes recs in one transaction.
+func insertTx(ctx context.Context, pool *pgxpool.Pool, recs []record) error {
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return insertRecords(ctx, tx, recs) })
 }
 
 // rejected reports whether the server refused the data (a bad value or a
@@ -279,112 +365,220 @@ func insertRecords(ctx context.Context, tx pgx.Tx, recs []record) error {
 	return nil
 }
 
-// Replay writes the fallback file's events to the database in one
-// transaction and empties the file. Events already present (same event id)
-// are skipped, so a replay interrupted after its commit is harmless.
+// Replay writes the fallback file's events to the database and empties the
+// file. Events already present (same event id) are skipped, so a replay
+// interrupted after its commit is harmless. Records the database refuses and
+// lines that cannot be read are set aside, not a stop: the file is removed
+// only once every line is stored or set aside. It returns the number of
+// records stored.
 func (w *Writer) Replay(ctx context.Context) (int, error) {
-	return w.fallback.replay(func(recs []record) error {
-		return pgx.BeginFunc(ctx, w.pool, func(tx pgx.Tx) error { return insertRecords(ctx, tx, recs) })
+	return w.fallback.replay(func(recs []record) (int, error) {
+		rest, aside, err := w.store(ctx, recs)
+		if err != nil {
+			return 0, err
+		}
+		return len(recs) - len(rest) - aside, nil
+	}, func(n int) {
+		w.log.Error("Unreadable audit fallback lines quarantined", "count", n, "file", w.fallback.aside.quarantinePath())
+		w.opts.OnSetAside(n)
 	})
 }
 
 // fallback is the append-only, fsync'd local file of events that could not
 // reach the database.
 type fallback struct {
-	path string
-	mu   sync.Mutex
-	n    atomic.Int64
+	path   string
+	mu     sync.Mutex
+	n      atomic.Int64 // records in the file
+	unread atomic.Bool  // the file has lines to quarantine
+	aside  *setAsideFiles
 }
 
 func openFallback(path string) (*fallback, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("audit fallback directory: %w", err)
 	}
-	f := &fallback{path: path}
-	recs, err := f.read()
+	aside, err := openSetAside(path)
+	if err != nil {
+		return nil, err
+	}
+	f := &fallback{path: path, aside: aside}
+	if err := endWithNewline(path); err != nil {
+		return nil, err
+	}
+	recs, bad, err := f.read()
 	if err != nil {
 		return nil, err
 	}
 	f.n.Store(int64(len(recs)))
+	f.unread.Store(len(bad) > 0)
 	return f, nil
+}
+
+// endWithNewline ends a torn last line, left by a crash in the middle of an
+// append, so that records appended after a restart start on a line of their
+// own; the torn line is quarantined at the next replay.
+func endWithNewline(path string) error {
+	file, err := os.OpenFile(path, os.O_RDWR, 0)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("open audit fallback file: %w", err)
+	}
+	defer file.Close()
+	st, err := file.Stat()
+	if err != nil || st.Size() == 0 {
+		return err
+	}
+	last := make([]byte, 1)
+	if _, err := file.ReadAt(last, st.Size()-1); err != nil {
+		return fmt.Errorf("read audit fallback file: %w", err)
+	}
+	if last[0] == '\n' {
+		return nil
+	}
+	if _, err := file.WriteAt([]byte{'\n'}, st.Size()); err != nil {
+		return fmt.Errorf("end the torn line of the audit fallback file: %w", err)
+	}
+	if err := file.Sync(); err != nil {
+		return fmt.Errorf("sync audit fallback file: %w", err)
+	}
+	return nil
 }
 
 func (f *fallback) len() int { return int(f.n.Load()) }
 
+// pending reports whether the file needs a replay.
+func (f *fallback) pending() bool { return f.len() > 0 || f.unread.Load() }
+
 func (f *fallback) append(recs []record) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := appendLines(f.path, recs); err != nil {
+	lines, err := jsonLines(recs)
+	if err != nil {
+		return err
+	}
+	if err := appendLines(f.path, lines); err != nil {
 		return err
 	}
 	f.n.Add(int64(len(recs)))
 	return nil
 }
 
-// appendLines appends one JSON line per record and fsyncs.
-func appendLines(path string, recs []record) error {
+// jsonLines encodes each item as one JSON line (without its newline).
+func jsonLines[T any](items []T) ([][]byte, error) {
+	lines := make([][]byte, len(items))
+	for i, it := range items {
+		b, err := json.Marshal(it)
+		if err != nil {
+			return nil, fmt.Errorf("encode audit record: %w", err)
+		}
+		lines[i] = b
+	}
+	return lines, nil
+}
+
+// appendLines appends lines, each ended by a newline, and fsyncs. A failed
+// append is cut off again, so that it never leaves a torn line.
+func appendLines(path string, lines [][]byte) error {
+	if len(lines) == 0 {
+		return nil
+	}
+	var buf []byte
+	for _, l := range lines {
+		buf = append(append(buf, l...), '\n')
+	}
 	file, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
-		return fmt.Errorf("open audit fallback file: %w", err)
+		return fmt.Errorf("open %s: %w", path, err)
 	}
-	bw := bufio.NewWriter(file)
-	enc := json.NewEncoder(bw)
-	for _, r := range recs {
-		if err := enc.Encode(r); err != nil {
-			file.Close()
-			return fmt.Errorf("encode audit fallback record: %w", err)
+	st, err := file.Stat()
+	if err == nil {
+		if _, err = file.Write(buf); err == nil {
+			err = file.Sync()
+		}
+		if err != nil {
+			_ = file.Truncate(st.Size())
 		}
 	}
-	if err := bw.Flush(); err != nil {
-		file.Close()
-		return fmt.Errorf("write audit fallback file: %w", err)
-	}
-	if err := file.Sync(); err != nil {
-		file.Close()
-		return fmt.Errorf("sync audit fallback file: %w", err)
-	}
-	return file.Close()
-}
-
-func (f *fallback) read() ([]record, error) {
-	file, err := os.Open(f.path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+	if cerr := file.Close(); err == nil {
+		err = cerr
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open audit fallback file: %w", err)
+		return fmt.Errorf("write %s: %w", path, err)
 	}
-	defer file.Close()
-	var recs []record
-	sc := bufio.NewScanner(file)
-	sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
-	for sc.Scan() {
-		var r record
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			// A torn last line from a crash mid-write: everything before
-			// it was fsync'd whole, so stop here.
-			break
-		}
-		if r.Audit != nil || r.Security != nil {
-			recs = append(recs, r)
-		}
-	}
-	return recs, sc.Err()
+	return nil
 }
 
-func (f *fallback) replay(store func([]record) error) (int, error) {
+// read returns the file's records and, verbatim, the lines that are not one
+// (a torn line from a crash, or anything else).
+func (f *fallback) read() (recs []record, bad [][]byte, err error) {
+	err = eachLine(f.path, func(line []byte) {
+		var r record
+		if json.Unmarshal(line, &r) != nil || (r.Audit == nil) == (r.Security == nil) {
+			bad = append(bad, line)
+			return
+		}
+		recs = append(recs, r)
+	})
+	return recs, bad, err
+}
+
+// eachLine calls fn with each non-empty line of the file at path, without
+// its newline, whatever its length. A missing file has no lines.
+func eachLine(path string, fn func(line []byte)) error {
+	file, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	defer file.Close()
+	br := bufio.NewReader(file)
+	for {
+		line, err := br.ReadBytes('\n')
+		if line = bytes.TrimSuffix(line, []byte{'\n'}); len(line) > 0 {
+			fn(line)
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read %s: %w", path, err)
+		}
+	}
+}
+
+// replay stores the file's records, quarantines its unreadable lines and
+// removes it. A failed store leaves the file as it is, for the next replay.
+func (f *fallback) replay(store func([]record) (int, error), onQuarantine func(n int)) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	recs, err := f.read()
-	if err != nil || len(recs) == 0 {
+	recs, bad, err := f.read()
+	if err != nil || len(recs)+len(bad) == 0 {
 		return 0, err
 	}
-	if err := store(recs); err != nil {
-		return 0, fmt.Errorf("replay %d audit fallback records: %w", len(recs), err)
+	n := 0
+	if len(recs) > 0 {
+		if n, err = store(recs); err != nil {
+			return 0, fmt.Errorf("replay %d audit fallback records: %w", len(recs), err)
+		}
+	}
+	if len(bad) > 0 {
+		q, err := f.aside.add(nil, bad)
+		if err != nil {
+			return n, fmt.Errorf("quarantine %d unreadable audit fallback lines: %w", len(bad), err)
+		}
+		if q > 0 {
+			onQuarantine(q)
+		}
 	}
 	if err := os.Remove(f.path); err != nil {
-		return len(recs), fmt.Errorf("empty audit fallback file: %w", err)
+		return n, fmt.Errorf("empty audit fallback file: %w", err)
 	}
 	f.n.Store(0)
-	return len(recs), nil
+	f.unread.Store(false)
+	return n, nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/embodied-community/embodied/internal/audit"
 	"github.com/embodied-community/embodied/internal/logging"
 	"github.com/embodied-community/embodied/internal/middleware"
+	"github.com/embodied-community/embodied/internal/textcut"
 )
 
 // DefaultAttachmentLimit is Discord's upload limit when the interaction does
@@ -301,7 +302,7 @@ func (b *Bot) handle(ctx context.Context, ic *discordgo.Interaction, sizeLimit i
 func (b *Bot) component(in *middleware.Interaction) string {
 	action, guildID, args, err := b.signer.Verify(in.CustomID)
 	if err != nil {
-		b.security(in, "forged_component", audit.High, "component "+truncate(in.CustomID, 120))
+		b.security(in, "forged_component", audit.High, "component "+textcut.Bytes(in.CustomID, 120))
 		return MsgForged
 	}
 	if guildID != in.GuildID {
@@ -399,11 +400,4 @@ func modalValues(rows []discordgo.MessageComponent) map[string]string {
 		}
 	}
 	return out
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }

@@ -48,6 +48,9 @@ type Deps struct {
 	// ModRules holds guilds' content-moderation rules (/security
 	// moderation, dismiss-and-allow; optional).
 	ModRules *modrules.Service
+	// AuditSetAside counts the audit records set aside for a human, shown
+	// to owners by /security status (optional).
+	AuditSetAside func() int
 }
 
 // Register declares every command and component in reg.

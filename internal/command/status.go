@@ -43,6 +43,7 @@ func registerStatus(reg *bot.Registry, d Deps) {
 			if mod.Failed > 0 {
 				e.Color = colorWarning
 			}
+			addSetAside(e, d, in)
 			return in.Send(ctx, middleware.Response{Embeds: []*discordgo.MessageEmbed{e}})
 		},
 	})

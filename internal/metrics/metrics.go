@@ -49,6 +49,7 @@ type Metrics struct {
 	actions         *prometheus.CounterVec
 	fallbackWrites  prometheus.Counter
 	fallbackBacklog prometheus.Gauge
+	auditSetAside   prometheus.Counter
 
 	backups           *prometheus.CounterVec
 	backupLastSuccess prometheus.Gauge
@@ -117,6 +118,7 @@ func New() *Metrics {
 	m.actions = counterVec("moderation_actions_total", "Timeouts, bans and their reversals, by action and whether they were enforced or only recorded (safe mode).", "action", "enforced")
 	m.fallbackWrites = counter("audit_fallback_writes_total", "Audit events written to the fallback file because the database was unreachable.")
 	m.fallbackBacklog = gauge("audit_fallback_backlog", "Audit events in the fallback file not yet replayed into the database.")
+	m.auditSetAside = counter("audit_set_aside_total", "Audit and security records set aside for a human: refused by the database (the fallback file's .rejected) or unreadable fallback lines (.quarantine). Any increase needs a look: embodied audit rejected.")
 
 	m.backups = counterVec("backups_total", "Backup runs, by result (success, failure).", "result")
 	m.backupLastSuccess = gauge("backup_last_success_timestamp_seconds", "Unix time the last successful backup finished (this process).")
@@ -227,6 +229,14 @@ func (m *Metrics) FallbackWrite(n int) {
 		return
 	}
 	m.fallbackWrites.Add(float64(n))
+}
+
+// AuditSetAside counts n audit or security records set aside.
+func (m *Metrics) AuditSetAside(n int) {
+	if m == nil {
+		return
+	}
+	m.auditSetAside.Add(float64(n))
 }
 
 // SetFallbackBacklog sets the number of audit events waiting in the fallback

@@ -104,6 +104,8 @@ func TestRecorders(t *testing.T) {
 			"embodied_audit_fallback_backlog", []sample{{"", 7}}},
 		{"fallback writes", func(m *metrics.Metrics) { m.FallbackWrite(1) },
 			"embodied_audit_fallback_writes_total", []sample{{"", 1}}},
+		{"audit records set aside", func(m *metrics.Metrics) { m.AuditSetAside(2) },
+			"embodied_audit_set_aside_total", []sample{{"", 2}}},
 		{"security counts", func(m *metrics.Metrics) { m.SetSecurityCounts(10_001, 3, 2) },
 			"embodied_audit_log_rows", []sample{{"", 10_001}}},
 		{"table sizes", func(m *metrics.Metrics) { m.SetTableSize("audit_log", 49152) },

@@ -19,6 +19,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/embodied-community/embodied/internal/audit"
+	"github.com/embodied-community/embodied/internal/textcut"
 )
 
 // Level is who may run a command.
@@ -319,8 +320,8 @@ func (in *Interaction) Attempted() string {
 	sort.Strings(keys)
 	for _, k := range keys {
 		v := fmt.Sprint(in.Options[k])
-		if len(v) > 40 {
-			v = v[:40] + "…"
+		if cut := textcut.Bytes(v, 40); cut != v {
+			v = cut + "…"
 		}
 		fmt.Fprintf(&b, " %s=%s", k, v)
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/embodied-community/embodied/internal/health"
 	"github.com/embodied-community/embodied/internal/store"
+	"github.com/embodied-community/embodied/internal/textcut"
 )
 
 // HealthRun is one periodic health check run as recorded.
@@ -36,9 +37,7 @@ const healthRetention = 90 * 24 * time.Hour
 
 // RecordHealth stores one health run and drops runs past the retention.
 func RecordHealth(ctx context.Context, pool *pgxpool.Pool, r HealthRun) error {
-	if len(r.Err) > 1000 {
-		r.Err = r.Err[:1000]
-	}
+	r.Err = textcut.Bytes(r.Err, 1000)
 	_, err := pool.Exec(ctx, `
 		INSERT INTO health_runs (ran_at, passed, enforce_moderation, app_env, failures, error)
 		VALUES ($1, $2, $3, $4, $5, $6)`, r.At, r.Passed, r.Enforce, r.Env, r.Failures, r.Err)

@@ -13,7 +13,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/embodied-community/embodied/internal/textcut"
 )
 
 // Severity is how serious a warning is, as the seed names it.
@@ -266,14 +267,5 @@ func AuditReason(moderator, moderatorID string, strikes, top int, reason string)
 	return clip(prefix+reason, MaxAuditReason)
 }
 
-// clip cuts s to at most n bytes without splitting a rune.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	s = s[:n]
-	for !utf8.ValidString(s) {
-		s = s[:len(s)-1]
-	}
-	return s
-}
+// clip cuts s to at most n bytes without splitting a character.
+func clip(s string, n int) string { return textcut.Bytes(s, n) }

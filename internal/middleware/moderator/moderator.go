@@ -17,6 +17,7 @@ import (
 
 	"github.com/embodied-community/embodied/internal/middleware"
 	"github.com/embodied-community/embodied/internal/moderation"
+	"github.com/embodied-community/embodied/internal/textcut"
 )
 
 // Checker judges a piece of text.
@@ -171,14 +172,10 @@ func excerpt(text string, v moderation.Verdict) string {
 	if len(v.Matches) > 0 {
 		start = max(0, v.Matches[0].Start-100)
 	}
-	end := min(len(text), start+limit)
 	for start > 0 && !utf8.RuneStart(text[start]) {
 		start--
 	}
-	for end < len(text) && !utf8.RuneStart(text[end]) {
-		end--
-	}
-	return text[start:end]
+	return textcut.Bytes(text[start:], limit)
 }
 
 // matchedTerm is the member's wording behind the deciding match (the most
