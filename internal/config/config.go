@@ -425,6 +425,10 @@ func (p *parser) owners(v string, required bool) []string {
 	return ids
 }
 
+// sslModes are libpq's sslmode values; only verify-ca and verify-full check
+// the server's certificate.
+var sslModes = []string{"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}
+
 // databaseURL builds the application connection string. DATABASE_URL wins
 // over DB_*; the password is always split out of the URL.
 func (p *parser) databaseURL(r raw, password Secret) (string, Secret) {
@@ -439,6 +443,9 @@ func (p *parser) databaseURL(r raw, password Secret) (string, Secret) {
 	port := p.integer("DB_PORT", r.DBPort, 1)
 	if port > 65535 {
 		p.add("DB_PORT", "%d is not a TCP port", port)
+	}
+	if !slices.Contains(sslModes, r.DBSSLMode) {
+		p.add("DB_SSLMODE", "%q is not one of %s (use verify-full for a database on another machine)", r.DBSSLMode, strings.Join(sslModes, ", "))
 	}
 	u := url.URL{
 		Scheme:   "postgres",

@@ -112,6 +112,11 @@ func TestLoadProblems(t *testing.T) {
 			},
 		},
 		{
+			name: "unknown sslmode",
+			env:  map[string]string{"DB_SSLMODE": "verify_full"},
+			want: []Problem{{"DB_SSLMODE", `"verify_full" is not one of disable, allow, prefer, require, verify-ca, verify-full (use verify-full for a database on another machine)`}},
+		},
+		{
 			name: "password placeholder",
 			env:  map[string]string{"DB_PASSWORD": "CHANGE_ME"},
 			want: []Problem{{"DB_PASSWORD", "still holds a placeholder: fill in the real value"}},

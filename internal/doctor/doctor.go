@@ -119,6 +119,7 @@ func Run(ctx context.Context, o Options) *Report {
 		return r
 	}
 	cfg := o.Config
+	checkDatabaseTLS(r, cfg)
 	pool := checkDatabase(ctx, r, cfg)
 	if pool != nil {
 		defer pool.Close()
