@@ -111,7 +111,8 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 	if err := schema.CheckCurrent(startCtx, pool); err != nil {
 		return fail(err)
 	}
-	key, err := bot.LoadKey(startCtx, pool, cfg.ComponentSigningKey.Reveal())
+	key, err := bot.LoadKey(startCtx, pool, bot.KeySource{Configured: cfg.ComponentSigningKey.Reveal(),
+		File: cfg.ComponentSigningKeyFile, Logger: log})
 	if err != nil {
 		return fail(err)
 	}

@@ -96,6 +96,7 @@ type raw struct {
 	DiscordGuildID      string `envconfig:"DISCORD_GUILD_ID"`
 	HideAdminCommands   string `envconfig:"DISCORD_HIDE_ADMIN_COMMANDS" default:"false"`
 	ComponentSigningKey string `envconfig:"COMPONENT_SIGNING_KEY"`
+	ComponentKeyFile    string `envconfig:"COMPONENT_SIGNING_KEY_FILE" default:"keys/component-signing.key"`
 
 	LogLevel      string `envconfig:"LOG_LEVEL" default:"info"`
 	LogFormat     string `envconfig:"LOG_FORMAT" default:"text"`
@@ -150,6 +151,11 @@ type Config struct {
 	DiscordGuildID      string
 	HideAdminCommands   bool
 	ComponentSigningKey Secret
+	// ComponentSigningKeyFile holds the signing key when
+	// COMPONENT_SIGNING_KEY is not set: created with mode 0600 on first
+	// start, never copied into the database (whose backups leave the
+	// machine). Replacing it rotates the key.
+	ComponentSigningKeyFile string
 
 	LogLevel      string
 	LogFormat     string
@@ -379,6 +385,13 @@ func (r raw) parse(needToken bool) (*Config, error) {
 	c.ComponentSigningKey = Secret(r.ComponentSigningKey)
 	if k := r.ComponentSigningKey; k != "" && len(k) < 32 {
 		p.add("COMPONENT_SIGNING_KEY", "is %d characters long: use at least 32 random characters", len(k))
+	}
+	c.ComponentSigningKeyFile = r.ComponentKeyFile
+	switch {
+	case r.ComponentSigningKey != "" && os.Getenv("COMPONENT_SIGNING_KEY_FILE") != "":
+		p.add("COMPONENT_SIGNING_KEY_FILE", "set together with COMPONENT_SIGNING_KEY: set only one of them")
+	case r.ComponentSigningKey == "" && strings.TrimSpace(r.ComponentKeyFile) == "":
+		p.add("COMPONENT_SIGNING_KEY_FILE", "must not be empty: the path of the button signing key (created on first start)")
 	}
 
 	c.LogLevel = strings.ToLower(r.LogLevel)
