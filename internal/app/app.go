@@ -176,7 +176,7 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 		Owners: cfg.Owners, Now: opts.Now, Logger: logging.Component(logger, "WarningSystem")})
 	modRules := modrules.New(pool, modrules.Options{Logger: logging.Component(logger, "ContentModerator")})
 	command.Register(reg, command.Deps{ModRules: modRules, Store: a.Store, Signer: signer, Now: opts.Now, Privacy: a.Privacy, Health: a.Health,
-		HealthSummary: func() string { return a.Health.Snapshot().Summary() }, Backup: a.Backup, Metrics: a.Metrics, FlaggedThreshold: cfg.FlaggedThreshold, Strikes: a.Strikes})
+		HealthSummary: func() string { return command.GuildHealthSummary(a.Health.Snapshot()) }, Backup: a.Backup, Metrics: a.Metrics, FlaggedThreshold: cfg.FlaggedThreshold, Strikes: a.Strikes})
 	guard := permission.New(cfg.Owners, a.Audit, logging.Component(logger, "PermissionGuard"), a.Metrics.PermissionDenied)
 	mod := moderator.New(pool, logging.Component(logger, "ContentModerator"), moderator.Options{OnFlag: a.Metrics.Flagged,
 		Checker: func(ctx context.Context, guildID string) moderator.Checker { return modRules.Checker(ctx, guildID) }})

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/google/go-cmp/cmp"
@@ -105,3 +106,24 @@ func TestStatusShowsGuildAdminsTheirGuildOnly(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// The health line under the audit log, which guild admins read, names no
+// host figure (memory, backup age): those are for owners' /security status.
+func TestAuditFooterShowsGuildAdminsNoHostFigures(t *testing.T) {
+	t.Parallel()
+	h := apptest.New(t, func(c *config.Config) {
+		c.EnableHealthchecks = true
+		c.EnableAutobackup = true
+		c.HealthcheckInterval = 300 * time.Millisecond
+	})
+	h.Eventually("a health report", func() bool { return h.App.Health.Snapshot() != nil })
+	footer := h.Run(h.Admin, "/security audit").Embeds()[0].Footer
+	if footer == nil || !strings.HasPrefix(footer.Text, "Health PASS") {
+		t.Fatalf("audit footer: %+v", footer)
+	}
+	for _, hidden := range []string{"heap", "backup"} {
+		if strings.Contains(footer.Text, hidden) {
+			t.Errorf("the audit footer shows a guild admin %q: %s", hidden, footer.Text)
+		}
+	}
+}

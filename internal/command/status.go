@@ -80,11 +80,28 @@ func guildStatusEmbed(r *health.Report) *discordgo.MessageEmbed {
 	if !r.Passed() {
 		color = colorDanger
 	}
-	footer := fmt.Sprintf("Health %s · %s", passFail(r.Passed()), r.At.UTC().Format("15:04 UTC"))
-	e := &discordgo.MessageEmbed{Title: "System status", Color: color, Footer: &discordgo.MessageEmbedFooter{Text: footer}}
+	e := &discordgo.MessageEmbed{Title: "System status", Color: color, Footer: &discordgo.MessageEmbedFooter{Text: GuildHealthSummary(r)}}
 	addField(e, "Discord connection", fmt.Sprintf("%s (%s)", passFail(r.Discord.OK), r.Discord.Latency.Round(1e6)), true)
 	addField(e, "Database connection", fmt.Sprintf("%s (%s)", passFail(r.Database.OK), r.Database.Latency.Round(1e6)), true)
 	return e
+}
+
+// GuildHealthSummary is the health line guild admins may read, e.g.
+// "Health PASS · Discord 42ms · DB 3ms · 05:30 UTC": unlike r.Summary it
+// names no host figure (memory, backups).
+func GuildHealthSummary(r *health.Report) string {
+	if r == nil {
+		return "Health: no check has run yet"
+	}
+	return fmt.Sprintf("Health %s · Discord %s · DB %s · %s", passFail(r.Passed()), latency(r.Discord), latency(r.Database),
+		r.At.UTC().Format("15:04 UTC"))
+}
+
+func latency(r health.Result) string {
+	if !r.OK {
+		return "FAIL"
+	}
+	return fmt.Sprintf("%dms", r.Latency.Milliseconds())
 }
 
 // addOwnerStatus adds what only bot owners see: the host's memory, the
