@@ -127,6 +127,7 @@ func Run(ctx context.Context, o Options) *Report {
 		checkPgDump(ctx, r, pool, o.PgDump)
 	}
 	checkBackupDir(ctx, r, cfg, pool)
+	checkSigningKey(ctx, r, cfg, pool)
 	if !o.SkipDiscord {
 		r.Results = append(r.Results, CheckDiscord(ctx, cfg, o.Logger)...)
 	}
