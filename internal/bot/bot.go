@@ -23,7 +23,7 @@ const DefaultAttachmentLimit = 10 << 20
 
 // Messages shown for interactions refused before the middleware.
 const (
-	MsgGuildOnly   = permission.GuildOnlyMessage
+	MsgGuildOnly   = permission.GuildOnlyMessage // refused by the permission guard, after the rate limiter
 	MsgForged      = "❌ This button is not valid. Run the command again."
 	MsgOtherGuild  = "❌ This button belongs to another server."
 	MsgUnknown     = "❌ This command is not available any more."
