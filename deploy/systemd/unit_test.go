@@ -52,7 +52,7 @@ func TestUnitDirectives(t *testing.T) {
 		"NoNewPrivileges":  "yes",
 		"ProtectSystem":    "strict",
 		"PrivateTmp":       "yes",
-		"ReadWritePaths":   "/var/lib/embodied/backups /var/lib/embodied/logs /var/lib/embodied/exports",
+		"ReadWritePaths":   "/var/lib/embodied/backups /var/lib/embodied/logs /var/lib/embodied/exports /var/lib/embodied/keys",
 		"WorkingDirectory": "/var/lib/embodied",
 		"ExecStart":        "/usr/local/bin/embodied run",
 	}

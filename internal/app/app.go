@@ -113,7 +113,8 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 	if err := schema.CheckCurrent(startCtx, pool); err != nil {
 		return fail(err)
 	}
-	key, err := bot.LoadKey(startCtx, pool, cfg.ComponentSigningKey.Reveal())
+	key, err := bot.LoadKey(startCtx, pool, bot.KeySource{Configured: cfg.ComponentSigningKey.Reveal(),
+		File: cfg.ComponentSigningKeyFile, Logger: log})
 	if err != nil {
 		return fail(err)
 	}
@@ -185,7 +186,7 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 	guildAlerts := &guildAlerter{s: a.Session, modLog: a.Strikes.ModLog}
 	modRules := modrules.New(pool, modrules.Options{Logger: logging.Component(logger, "ContentModerator"), Alert: guildAlerts.Alert})
 	command.Register(reg, command.Deps{ModRules: modRules, Store: a.Store, Signer: signer, Now: opts.Now, Privacy: a.Privacy, Owners: cfg.Owners, Health: a.Health,
-		HealthSummary: func() string { return a.Health.Snapshot().Summary() }, Backup: a.Backup, Metrics: a.Metrics, FlaggedThreshold: cfg.FlaggedThreshold, Strikes: a.Strikes,
+		HealthSummary: func() string { return command.GuildHealthSummary(a.Health.Snapshot()) }, Backup: a.Backup, Metrics: a.Metrics, FlaggedThreshold: cfg.FlaggedThreshold, Strikes: a.Strikes,
 		AuditSetAside: a.Audit.SetAside})
 	guard := permission.New(cfg.Owners, a.Audit, logging.Component(logger, "PermissionGuard"), a.Metrics.PermissionDenied)
 	mod := moderator.New(pool, logging.Component(logger, "ContentModerator"), moderator.Options{OnFlag: a.Metrics.Flagged, OnOverrun: a.Metrics.RuleOverrun,

@@ -14,6 +14,7 @@ import (
 	"github.com/embodied-community/embodied/internal/audit"
 	"github.com/embodied-community/embodied/internal/logging"
 	"github.com/embodied-community/embodied/internal/middleware"
+	"github.com/embodied-community/embodied/internal/middleware/permission"
 	"github.com/embodied-community/embodied/internal/textcut"
 )
 
@@ -23,7 +24,7 @@ const DefaultAttachmentLimit = 10 << 20
 
 // Messages shown for interactions refused before the middleware.
 const (
-	MsgGuildOnly   = "❌ This command only works in a server, not in direct messages."
+	MsgGuildOnly   = permission.GuildOnlyMessage // refused by the permission guard, after the rate limiter
 	MsgForged      = "❌ This button is not valid. Run the command again."
 	MsgOtherGuild  = "❌ This button belongs to another server."
 	MsgUnknown     = "❌ This command is not available any more."
@@ -260,10 +261,8 @@ func (b *Bot) handle(ctx context.Context, ic *discordgo.Interaction, sizeLimit i
 	default:
 		return
 	}
-	if refusal == "" && in.Policy.GuildOnly && in.GuildID == "" {
-		refusal = MsgGuildOnly
-		b.security(in, "guild_only_in_dm", audit.Low, "/"+in.Command+" in a direct message")
-	}
+	// A guild-only command in a DM is refused by the permission guard,
+	// after the rate limiter: a DM flood writes few security events.
 
 	r := newResponder(b.s, ic, ephemeral)
 	defer r.stop()

@@ -9,6 +9,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -65,27 +70,151 @@ func (s *Signer) Verify(id string) (action, guildID string, args []string, err e
 	return parts[0], parts[len(parts)-2], parts[1 : len(parts)-2], nil
 }
 
-// LoadKey returns the configured key, or the one generated on first start
-// and kept in bot_settings, so that buttons keep working across restarts and
-// across processes.
-func LoadKey(ctx context.Context, pool *pgxpool.Pool, configured string) ([]byte, error) {
-	if configured != "" {
-		return []byte(configured), nil
+// KeySource says where the component signing key comes from.
+type KeySource struct {
+	// Configured is COMPONENT_SIGNING_KEY; when set it is the key.
+	Configured string
+	// File is COMPONENT_SIGNING_KEY_FILE: the key in hex, created with mode
+	// 0600 on first start. "" keeps a key in memory only (tests): buttons
+	// then stop verifying at restart.
+	File   string
+	Logger *slog.Logger
+}
+
+// keyRow is where versions before migration 065 kept the key.
+const keyRow = "component_signing_key"
+
+// LoadKey returns the component signing key: the configured one, or the
+// one in the key file, created on first start. The key is never kept in
+// the database, whose backups leave the machine: a key an earlier version
+// stored in bot_settings is moved to the key file when there is none yet
+// (so buttons already posted keep working), then deleted from the
+// database.
+func LoadKey(ctx context.Context, pool *pgxpool.Pool, src KeySource) ([]byte, error) {
+	log := src.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
 	}
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return nil, fmt.Errorf("generate component signing key: %w", err)
+	var stored string
+	err := pool.QueryRow(ctx, `SELECT value FROM bot_settings WHERE key = $1`, keyRow).Scan(&stored)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("read the signing key left in the database: %w", err)
 	}
-	var key string
-	err := pool.QueryRow(ctx, `
-		INSERT INTO bot_settings (key, value) VALUES ('component_signing_key', $1)
-		ON CONFLICT (key) DO NOTHING
-		RETURNING value`, hex.EncodeToString(b[:])).Scan(&key)
-	if errors.Is(err, pgx.ErrNoRows) {
-		err = pool.QueryRow(ctx, `SELECT value FROM bot_settings WHERE key = 'component_signing_key'`).Scan(&key)
+	key, err := resolveKey(src, stored, log)
+	if err != nil {
+		return nil, err
+	}
+	if stored != "" {
+		if _, err := pool.Exec(ctx, `DELETE FROM bot_settings WHERE key = $1`, keyRow); err != nil {
+			return nil, fmt.Errorf("delete the signing key from the database: %w", err)
+		}
+		log.Info("Component signing key deleted from the database (bot_settings)", "keyFile", src.File)
+	}
+	return key, nil
+}
+
+// resolveKey picks the key: configured, then the key file, then the key
+// left in the database (written to the key file), then a new one.
+func resolveKey(src KeySource, stored string, log *slog.Logger) ([]byte, error) {
+	if src.Configured != "" {
+		return []byte(src.Configured), nil
+	}
+	if src.File == "" {
+		log.Warn("No COMPONENT_SIGNING_KEY_FILE: the component signing key lives in memory, buttons stop working at restart")
+		if stored != "" {
+			return decodeKey(stored, "the database's signing key")
+		}
+		return newKey()
+	}
+	key, err := readKeyFile(src.File)
+	if err == nil {
+		if stored != "" && stored != hex.EncodeToString(key) {
+			log.Warn("The database held another component signing key than the key file; the key file wins, buttons signed with the other key stop working",
+				"keyFile", src.File)
+		}
+		return key, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	if stored != "" {
+		key, err = decodeKey(stored, "the database's signing key")
+		log.Info("Component signing key moved from the database to the key file", "keyFile", src.File)
+	} else {
+		key, err = newKey()
+		log.Info("Component signing key created", "keyFile", src.File)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("load component signing key: %w", err)
+		return nil, err
 	}
-	return hex.DecodeString(key)
+	return writeKeyFile(src.File, key)
+}
+
+func newKey() ([]byte, error) {
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, fmt.Errorf("generate component signing key: %w", err)
+	}
+	return key, nil
+}
+
+func decodeKey(text, what string) ([]byte, error) {
+	key, err := hex.DecodeString(strings.TrimSpace(text))
+	if err != nil || len(key) < 32 {
+		// Never quote the text: it is the key.
+		return nil, fmt.Errorf("%s is not 32 or more bytes in hex", what)
+	}
+	return key, nil
+}
+
+// readKeyFile reads the key file, refusing one that others may read.
+func readKeyFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open the component signing key file: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("stat %s: %w", path, err)
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("the component signing key file %s has mode %04o: others may read it; run chmod 600 %s", path, st.Mode().Perm(), path)
+	}
+	text, err := io.ReadAll(io.LimitReader(f, 4096))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return decodeKey(string(text), "the component signing key file "+path)
+}
+
+// writeKeyFile creates path with key, mode 0600. It writes a temporary
+// file and links it into place, so a crash leaves no half-written key and
+// of two processes starting at once the second reads the first's key.
+func writeKeyFile(path string, key []byte) ([]byte, error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create the directory of the component signing key file: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, ".signing-key-*")
+	if err != nil {
+		return nil, fmt.Errorf("create the component signing key file: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.WriteString(hex.EncodeToString(key) + "\n")
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("write the component signing key file: %w", err)
+	}
+	if err := os.Link(tmp.Name(), path); errors.Is(err, fs.ErrExist) {
+		return readKeyFile(path)
+	} else if err != nil {
+		return nil, fmt.Errorf("put the component signing key file in place: %w", err)
+	}
+	return key, nil
 }

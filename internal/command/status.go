@@ -13,9 +13,13 @@ import (
 	"github.com/embodied-community/embodied/internal/middleware"
 )
 
+// registerStatus declares /security status. A guild admin sees whether the
+// bot is up and that guild's figures; the figures of every guild, the
+// memory, the backup files and the table sizes say something about the
+// other guilds and the host, so only bot owners see them.
 func registerStatus(reg *bot.Registry, d Deps) {
 	reg.Add(bot.Spec{
-		Name: "security status", Description: "Health checks, alert levels and security table sizes",
+		Name: "security status", Description: "Health checks, this server's security figures (owners: every server's)",
 		Policy: staff(middleware.Admin, "", middleware.NoAudit),
 		Defer:  true,
 		Handle: func(ctx context.Context, in *middleware.Interaction) error {
@@ -27,21 +31,31 @@ func registerStatus(reg *bot.Registry, d Deps) {
 			if r == nil {
 				r = d.Health.Check(ctx)
 			}
-			tables, err := health.TableSizes(ctx, d.Store.Pool())
+			since := d.Now().Add(-24 * time.Hour)
+			guild, err := health.GuildCounts(ctx, d.Store.Pool(), in.GuildID, since, int64(d.FlaggedThreshold))
 			if err != nil {
 				return err
 			}
-			mod, err := d.Store.RecentModerationOutcomes(ctx, in.GuildID, d.Now().Add(-24*time.Hour))
+			mod, err := d.Store.RecentModerationOutcomes(ctx, in.GuildID, since)
 			if err != nil {
 				return err
 			}
-			e := statusEmbed(r, tables)
+			e := guildStatusEmbed(r)
+			addField(e, "This server", fmt.Sprintf("Audit log rows: %d\nUnreviewed flags: %d\nRate-limit flagged users (24 h): %d",
+				guild.AuditLogRows, guild.UnreviewedFlags, guild.RateLimitFlaggedUsers), true)
 			// Enforcement Discord refused (missing permission, role order)
 			// needs a human: it shows here until it is fixed.
-			e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: "Timeouts and bans (24 h)", Inline: true,
-				Value: fmt.Sprintf("Applied: %d\nRefused by Discord: %d\nSafe mode (not applied): %d", mod.Applied, mod.Failed, mod.Simulated)})
-			if mod.Failed > 0 {
+			addField(e, "Timeouts and bans (24 h)", fmt.Sprintf("Applied: %d\nRefused by Discord: %d\nSafe mode (not applied): %d",
+				mod.Applied, mod.Failed, mod.Simulated), true)
+			if mod.Failed > 0 && e.Color == colorOK {
 				e.Color = colorWarning
+			}
+			if in.Caller >= middleware.Owner {
+				tables, err := health.TableSizes(ctx, d.Store.Pool())
+				if err != nil {
+					return err
+				}
+				addOwnerStatus(e, r, tables)
 			}
 			addSetAside(e, d, in)
 			return in.Send(ctx, middleware.Response{Embeds: []*discordgo.MessageEmbed{e}})
@@ -56,20 +70,49 @@ func passFail(ok bool) string {
 	return "FAIL"
 }
 
-func statusEmbed(r *health.Report, tables []health.TableSize) *discordgo.MessageEmbed {
+func addField(e *discordgo.MessageEmbed, name, value string, inline bool) {
+	e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: name, Value: value, Inline: inline})
+}
+
+// guildStatusEmbed is what any admin sees of the bot's health: whether
+// Discord and the database answer.
+func guildStatusEmbed(r *health.Report) *discordgo.MessageEmbed {
 	color := colorOK
 	if !r.Passed() {
 		color = colorDanger
 	}
-	e := &discordgo.MessageEmbed{Title: "System status", Color: color, Footer: &discordgo.MessageEmbedFooter{Text: clip(r.Summary(), 200)}}
-	add := func(name, value string, inline bool) {
-		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: name, Value: value, Inline: inline})
+	e := &discordgo.MessageEmbed{Title: "System status", Color: color, Footer: &discordgo.MessageEmbedFooter{Text: GuildHealthSummary(r)}}
+	addField(e, "Discord connection", fmt.Sprintf("%s (%s)", passFail(r.Discord.OK), r.Discord.Latency.Round(1e6)), true)
+	addField(e, "Database connection", fmt.Sprintf("%s (%s)", passFail(r.Database.OK), r.Database.Latency.Round(1e6)), true)
+	return e
+}
+
+// GuildHealthSummary is the health line guild admins may read, e.g.
+// "Health PASS · Discord 42ms · DB 3ms · 05:30 UTC": unlike r.Summary it
+// names no host figure (memory, backups).
+func GuildHealthSummary(r *health.Report) string {
+	if r == nil {
+		return "Health: no check has run yet"
 	}
-	add("Discord connection", fmt.Sprintf("%s (%s)", passFail(r.Discord.OK), r.Discord.Latency.Round(1e6)), true)
-	add("Database connection", fmt.Sprintf("%s (%s)", passFail(r.Database.OK), r.Database.Latency.Round(1e6)), true)
-	add("Memory", fmt.Sprintf("heapUsed %s\nheapTotal %s\nrss %s", health.MB(r.Memory.HeapUsed), health.MB(r.Memory.HeapTotal), health.MB(r.Memory.RSS)), true)
+	return fmt.Sprintf("Health %s · Discord %s · DB %s · %s", passFail(r.Passed()), latency(r.Discord), latency(r.Database),
+		r.At.UTC().Format("15:04 UTC"))
+}
+
+func latency(r health.Result) string {
+	if !r.OK {
+		return "FAIL"
+	}
+	return fmt.Sprintf("%dms", r.Latency.Milliseconds())
+}
+
+// addOwnerStatus adds what only bot owners see: the host's memory, the
+// figures of every guild, the backup files, the alert levels and the
+// table sizes.
+func addOwnerStatus(e *discordgo.MessageEmbed, r *health.Report, tables []health.TableSize) {
+	e.Footer.Text = clip(r.Summary(), 200)
+	addField(e, "Memory", fmt.Sprintf("heapUsed %s\nheapTotal %s\nrss %s", health.MB(r.Memory.HeapUsed), health.MB(r.Memory.HeapTotal), health.MB(r.Memory.RSS)), true)
 	if r.Counts != nil {
-		add("Security", fmt.Sprintf("Audit log rows: %d\nUnreviewed flags: %d\nRate-limit flagged users: %d",
+		addField(e, "All servers", fmt.Sprintf("Audit log rows: %d\nUnreviewed flags: %d\nRate-limit flagged users: %d",
 			r.Counts.AuditLogRows, r.Counts.UnreviewedFlags, r.Counts.RateLimitFlaggedUsers), true)
 	}
 	if b := r.Backup; b != nil {
@@ -77,7 +120,7 @@ func statusEmbed(r *health.Report, tables []health.TableSize) *discordgo.Message
 		if b.Newest != "" {
 			v = fmt.Sprintf("%s\n%s old, %s", b.Newest, b.Age.Round(60e9), health.MB(uint64(b.Size)))
 		}
-		add("Newest backup", v, true)
+		addField(e, "Newest backup", v, true)
 	}
 	var levels []string
 	for k, l := range r.Levels {
@@ -88,11 +131,10 @@ func statusEmbed(r *health.Report, tables []health.TableSize) *discordgo.Message
 	if len(levels) == 0 {
 		levels = []string{"none"}
 	}
-	add("Alerts", strings.Join(levels, "\n"), false)
+	addField(e, "Alerts", strings.Join(levels, "\n"), false)
 	var sizes []string
 	for _, t := range tables {
 		sizes = append(sizes, fmt.Sprintf("%s: %s", t.Table, t.Size))
 	}
-	add("Table sizes", strings.Join(sizes, "\n"), false)
-	return e
+	addField(e, "Table sizes", strings.Join(sizes, "\n"), false)
 }

@@ -96,6 +96,7 @@ type raw struct {
 	DiscordGuildID      string `envconfig:"DISCORD_GUILD_ID"`
 	HideAdminCommands   string `envconfig:"DISCORD_HIDE_ADMIN_COMMANDS" default:"false"`
 	ComponentSigningKey string `envconfig:"COMPONENT_SIGNING_KEY"`
+	ComponentKeyFile    string `envconfig:"COMPONENT_SIGNING_KEY_FILE" default:"keys/component-signing.key"`
 
 	LogLevel      string `envconfig:"LOG_LEVEL" default:"info"`
 	LogFormat     string `envconfig:"LOG_FORMAT" default:"text"`
@@ -150,6 +151,11 @@ type Config struct {
 	DiscordGuildID      string
 	HideAdminCommands   bool
 	ComponentSigningKey Secret
+	// ComponentSigningKeyFile holds the signing key when
+	// COMPONENT_SIGNING_KEY is not set: created with mode 0600 on first
+	// start, never copied into the database (whose backups leave the
+	// machine). Replacing it rotates the key.
+	ComponentSigningKeyFile string
 
 	LogLevel      string
 	LogFormat     string
@@ -380,6 +386,13 @@ func (r raw) parse(needToken bool) (*Config, error) {
 	if k := r.ComponentSigningKey; k != "" && len(k) < 32 {
 		p.add("COMPONENT_SIGNING_KEY", "is %d characters long: use at least 32 random characters", len(k))
 	}
+	c.ComponentSigningKeyFile = r.ComponentKeyFile
+	switch {
+	case r.ComponentSigningKey != "" && os.Getenv("COMPONENT_SIGNING_KEY_FILE") != "":
+		p.add("COMPONENT_SIGNING_KEY_FILE", "set together with COMPONENT_SIGNING_KEY: set only one of them")
+	case r.ComponentSigningKey == "" && strings.TrimSpace(r.ComponentKeyFile) == "":
+		p.add("COMPONENT_SIGNING_KEY_FILE", "must not be empty: the path of the button signing key (created on first start)")
+	}
 
 	c.LogLevel = strings.ToLower(r.LogLevel)
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.LogLevel) {
@@ -425,6 +438,10 @@ func (p *parser) owners(v string, required bool) []string {
 	return ids
 }
 
+// sslModes are libpq's sslmode values; only verify-ca and verify-full check
+// the server's certificate.
+var sslModes = []string{"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}
+
 // databaseURL builds the application connection string. DATABASE_URL wins
 // over DB_*; the password is always split out of the URL.
 func (p *parser) databaseURL(r raw, password Secret) (string, Secret) {
@@ -439,6 +456,9 @@ func (p *parser) databaseURL(r raw, password Secret) (string, Secret) {
 	port := p.integer("DB_PORT", r.DBPort, 1)
 	if port > 65535 {
 		p.add("DB_PORT", "%d is not a TCP port", port)
+	}
+	if !slices.Contains(sslModes, r.DBSSLMode) {
+		p.add("DB_SSLMODE", "%q is not one of %s (use verify-full for a database on another machine)", r.DBSSLMode, strings.Join(sslModes, ", "))
 	}
 	u := url.URL{
 		Scheme:   "postgres",

@@ -112,6 +112,16 @@ func TestLoadProblems(t *testing.T) {
 			},
 		},
 		{
+			name: "signing key and key file",
+			env:  map[string]string{"COMPONENT_SIGNING_KEY": strings.Repeat("k", 32), "COMPONENT_SIGNING_KEY_FILE": "/etc/embodied/signing.key"},
+			want: []Problem{{"COMPONENT_SIGNING_KEY_FILE", "set together with COMPONENT_SIGNING_KEY: set only one of them"}},
+		},
+		{
+			name: "unknown sslmode",
+			env:  map[string]string{"DB_SSLMODE": "verify_full"},
+			want: []Problem{{"DB_SSLMODE", `"verify_full" is not one of disable, allow, prefer, require, verify-ca, verify-full (use verify-full for a database on another machine)`}},
+		},
+		{
 			name: "password placeholder",
 			env:  map[string]string{"DB_PASSWORD": "CHANGE_ME"},
 			want: []Problem{{"DB_PASSWORD", "still holds a placeholder: fill in the real value"}},

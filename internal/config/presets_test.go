@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -63,11 +64,13 @@ func TestPresets(t *testing.T) {
 		file                    string
 		env                     Environment
 		health, backup, enforce bool
+		sslmode                 string // of the database connection
 	}{
-		{".env.example", EnvDev, false, false, false},
-		{"deploy/env/dev.env", EnvDev, false, false, false},
-		{"deploy/env/staging.env", EnvStaging, true, true, false},
-		{"deploy/env/prod.env", EnvProduction, true, true, true},
+		{".env.example", EnvDev, false, false, false, "prefer"},
+		{"deploy/env/dev.env", EnvDev, false, false, false, "prefer"},
+		{"deploy/env/staging.env", EnvStaging, true, true, false, "prefer"},
+		// Production verifies the database server's certificate.
+		{"deploy/env/prod.env", EnvProduction, true, true, true, "verify-full"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -106,8 +109,12 @@ func TestPresets(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := []any{c.Env, c.EnableHealthchecks, c.EnableAutobackup, c.EnforceModeration, c.BackupCron, c.HealthcheckInterval.Minutes()}
-			want := []any{tt.env, tt.health, tt.backup, tt.enforce, "0 3 * * *", 5.0}
+			u, err := url.Parse(c.DatabaseURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := []any{c.Env, c.EnableHealthchecks, c.EnableAutobackup, c.EnforceModeration, c.BackupCron, c.HealthcheckInterval.Minutes(), u.Query().Get("sslmode")}
+			want := []any{tt.env, tt.health, tt.backup, tt.enforce, "0 3 * * *", 5.0, tt.sslmode}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("flags mismatch (-want +got):\n%s", diff)
 			}

@@ -119,6 +119,7 @@ func Run(ctx context.Context, o Options) *Report {
 		return r
 	}
 	cfg := o.Config
+	checkDatabaseTLS(r, cfg)
 	pool := checkDatabase(ctx, r, cfg)
 	if pool != nil {
 		defer pool.Close()
@@ -126,6 +127,7 @@ func Run(ctx context.Context, o Options) *Report {
 		checkPgDump(ctx, r, pool, o.PgDump)
 	}
 	checkBackupDir(ctx, r, cfg, pool)
+	checkSigningKey(ctx, r, cfg, pool)
 	if !o.SkipDiscord {
 		r.Results = append(r.Results, CheckDiscord(ctx, cfg, o.Logger)...)
 	}

@@ -3,6 +3,7 @@ package health
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -72,4 +73,24 @@ func TableSizes(ctx context.Context, pool *pgxpool.Pool) ([]TableSize, error) {
 		return nil, fmt.Errorf("read table sizes: %w", err)
 	}
 	return sizes, nil
+}
+
+// GuildCounts are the Counts of one guild, for its admins: the audit
+// records and unreviewed flags of that guild, and its members with more
+// than violations rate-limit hits since since.
+func GuildCounts(ctx context.Context, pool *pgxpool.Pool, guildID string, since time.Time, violations int64) (Counts, error) {
+	var c Counts
+	err := pool.QueryRow(ctx, `
+		SELECT
+			(SELECT count(*) FROM audit_log WHERE guild_id = $1),
+			(SELECT count(*) FROM content_flags WHERE guild_id = $1 AND status = 'unreviewed'),
+			(SELECT count(*) FROM (
+				SELECT user_id FROM rate_limit_violations
+				WHERE guild_id = $1 AND window_start >= date_trunc('hour', $2::timestamptz)
+				GROUP BY user_id HAVING sum(count) > $3
+			) AS flagged)`, guildID, since, violations).Scan(&c.AuditLogRows, &c.UnreviewedFlags, &c.RateLimitFlaggedUsers)
+	if err != nil {
+		return Counts{}, fmt.Errorf("count security rows of guild %s: %w", guildID, err)
+	}
+	return c, nil
 }

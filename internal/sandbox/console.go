@@ -26,12 +26,30 @@ type Console struct {
 	// buttons are the clickable components of the last reply, numbered
 	// from 1 for `click N`.
 	buttons []button
+	// views is what has been shown of each bot message, by id; watched are
+	// the latest interactions, whose messages may still change.
+	views   map[string]view
+	watched []*discordsim.Interaction
 	// seen remembers how much of each member's DMs, the bans and the
 	// timeouts has been shown.
 	seenDMs      map[string]int
 	seenBans     map[string]bool
 	seenTimeouts map[string]time.Time
 }
+
+// view is how much of a message the console has shown.
+type view struct {
+	edits   int
+	deleted bool
+}
+
+// maxWatched bounds the interactions the console keeps watching for edits.
+const maxWatched = 20
+
+// settleTimeout bounds how long a command waits for the bot to finish it:
+// Discord's interaction tokens, which edits and follow-ups need, last 15
+// minutes.
+const settleTimeout = 15 * time.Minute
 
 type button struct {
 	msg      *discordsim.Message
@@ -43,7 +61,7 @@ type button struct {
 // until `as NAME` says otherwise.
 func NewConsole(w *World, out io.Writer) *Console {
 	c := &Console{w: w, out: out, actor: w.Member("alice"),
-		seenDMs: map[string]int{}, seenBans: map[string]bool{}, seenTimeouts: map[string]time.Time{}}
+		seenDMs: map[string]int{}, seenBans: map[string]bool{}, seenTimeouts: map[string]time.Time{}, views: map[string]view{}}
 	return c
 }
 
@@ -105,6 +123,9 @@ func (c *Console) Exec(ctx context.Context, line string) (quit bool) {
 	if len(words) == 0 {
 		return false
 	}
+	// What the bot changed since the last command (a late edit or
+	// follow-up) shows first.
+	c.changes()
 	switch words[0] {
 	case "quit", "exit":
 		return true
@@ -185,9 +206,10 @@ func (c *Console) slash(ctx context.Context, words []string) {
 		}
 		opts = append(opts, o)
 	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	handled := c.w.handled()
+	runCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	ix, err := c.w.Sim.Run(ctx, c.actor, cmd, opts...)
+	ix, err := c.w.Sim.Run(runCtx, c.actor, cmd, opts...)
 	if err != nil {
 		switch {
 		case errors.Is(err, discordsim.ErrUnknownCommand):
@@ -202,6 +224,7 @@ func (c *Console) slash(ctx context.Context, words []string) {
 		}
 	}
 	c.show(ix)
+	c.follow(ctx, ix, handled)
 }
 
 func (c *Console) click(ctx context.Context, args []string) {
@@ -215,9 +238,10 @@ func (c *Console) click(ctx context.Context, args []string) {
 		return
 	}
 	b := c.buttons[n-1]
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	handled := c.w.handled()
+	clickCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	ix, err := c.w.Sim.Click(ctx, c.actor, b.msg, b.customID)
+	ix, err := c.w.Sim.Click(clickCtx, c.actor, b.msg, b.customID)
 	if err != nil {
 		fmt.Fprintf(c.out, "✗ click %q: %v\n", b.label, err)
 		if ix == nil {
@@ -225,6 +249,7 @@ func (c *Console) click(ctx context.Context, args []string) {
 		}
 	}
 	c.show(ix)
+	c.follow(ctx, ix, handled)
 }
 
 // show prints what the member sees, then what changed elsewhere.
@@ -250,14 +275,133 @@ func (c *Console) show(ix *discordsim.Interaction) {
 		}
 		c.collectButtons(m)
 	}
-	if len(c.buttons) > 0 {
-		var labels []string
-		for i, b := range c.buttons {
-			labels = append(labels, fmt.Sprintf("[%d] %s", i+1, b.label))
+	c.listButtons()
+	c.watch(ix)
+}
+
+func (c *Console) listButtons() {
+	if len(c.buttons) == 0 {
+		return
+	}
+	var labels []string
+	for i, b := range c.buttons {
+		labels = append(labels, fmt.Sprintf("[%d] %s", i+1, b.label))
+	}
+	fmt.Fprintf(c.out, "  %s   (click N)\n", strings.Join(labels, "  "))
+}
+
+// watch remembers what is shown of ix's messages, and keeps ix among the
+// interactions whose later changes are shown.
+func (c *Console) watch(ix *discordsim.Interaction) {
+	for _, m := range ix.Messages() {
+		c.views[m.ID] = view{edits: m.Edits, deleted: m.Deleted}
+	}
+	c.watched = append(c.watched, ix)
+	if len(c.watched) > maxWatched {
+		c.watched = slices.Delete(c.watched, 0, len(c.watched)-maxWatched)
+	}
+}
+
+// follow shows the edits, follow-ups and deletions of the bot's messages as
+// they happen, until the bot has finished handling ix (its handled count
+// passed before), then what changed elsewhere (DMs, bans, timeouts).
+func (c *Console) follow(ctx context.Context, ix *discordsim.Interaction, before float64) {
+	ctx, cancel := context.WithTimeout(ctx, settleTimeout)
+	defer cancel()
+	for done := false; !done; {
+		done = c.w.handled() > before
+		c.changes()
+		if done {
+			break
 		}
-		fmt.Fprintf(c.out, "  %s   (click N)\n", strings.Join(labels, "  "))
+		// Wake on a change of ix, or poll for the end of the handler.
+		tick, stop := context.WithTimeout(ctx, 50*time.Millisecond)
+		first := true
+		_ = ix.Wait(tick, func(*discordsim.Interaction) bool {
+			changed := !first
+			first = false
+			return changed
+		})
+		stop()
+		if ctx.Err() != nil {
+			fmt.Fprintln(c.out, "✗ the bot is still working on it; its later edits show after the next command")
+			break
+		}
 	}
 	c.events()
+}
+
+// changes prints what changed in the watched interactions' messages since
+// they were shown: new follow-ups, each edit, deletions.
+func (c *Console) changes() {
+	for _, ix := range c.watched {
+		for _, m := range ix.Messages() {
+			only := ""
+			if m.Ephemeral() {
+				only = "only " + ix.User.Username + " sees this"
+			}
+			v, seen := c.views[m.ID]
+			switch {
+			case m.Deleted && !v.deleted:
+				if seen {
+					fmt.Fprintf(c.out, "bot deleted its message: %s\n", clip(c.mentions(lastContent(v, m)), 60))
+					c.dropButtons(m.ID)
+				}
+			case !seen:
+				c.message(label("bot", only), m.Content, m.Embeds)
+				c.showNew(m)
+			case m.Edits > v.edits:
+				// Versions between the last shown and the latest, content only.
+				for k := max(v.edits+1, 1); k < m.Edits && k < len(m.History); k++ {
+					c.message(label("bot", "edited", only), m.History[k], nil)
+				}
+				c.message(label("bot", "edited", only), m.Content, m.Embeds)
+				c.dropButtons(m.ID)
+				c.showNew(m)
+			}
+			c.views[m.ID] = view{edits: m.Edits, deleted: m.Deleted}
+		}
+	}
+}
+
+// showNew lists a new or edited message's files and buttons.
+func (c *Console) showNew(m *discordsim.Message) {
+	for _, f := range m.Files {
+		fmt.Fprintf(c.out, "  📎 %s (%d bytes)\n", f.Name, len(f.Data))
+	}
+	n := len(c.buttons)
+	c.collectButtons(m)
+	if len(c.buttons) > n {
+		c.listButtons()
+	}
+}
+
+func (c *Console) dropButtons(msgID string) {
+	c.buttons = slices.DeleteFunc(c.buttons, func(b button) bool { return b.msg.ID == msgID })
+}
+
+// label is "bot" or "bot (edited, only alice sees this)".
+func label(who string, notes ...string) string {
+	notes = slices.DeleteFunc(notes, func(s string) bool { return s == "" })
+	if len(notes) == 0 {
+		return who
+	}
+	return who + " (" + strings.Join(notes, ", ") + ")"
+}
+
+// lastContent is the content of m as it was last shown.
+func lastContent(v view, m *discordsim.Message) string {
+	if v.edits < len(m.History) {
+		return m.History[v.edits]
+	}
+	return m.Content
+}
+
+func clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
 }
 
 func (c *Console) message(who, content string, embeds []*discordgo.MessageEmbed) {

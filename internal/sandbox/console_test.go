@@ -7,9 +7,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/bwmarrin/discordgo"
 	"github.com/google/go-cmp/cmp"
 	"go.uber.org/goleak"
 
@@ -156,5 +158,67 @@ func TestComplete(t *testing.T) {
 	}
 	if !regexp.MustCompile(`^alice> $`).MatchString(c.Prompt()) {
 		t.Errorf("prompt %q", c.Prompt())
+	}
+}
+
+// A reply the bot edits after the first response shows each version as it
+// comes, before the next prompt: /security backup answers "Starting database
+// backup..." and then edits it to "Backup completed!".
+func TestConsoleShowsEdits(t *testing.T) {
+	w := start(t)
+	var out bytes.Buffer
+	c := sandbox.NewConsole(w, &out)
+	if err := c.Run(context.Background(), strings.NewReader("as owner /security backup\nusers\n")); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	starting := strings.Index(got, "bot (only owner sees this): Starting database backup...")
+	done := regexp.MustCompile(`bot \(edited, only owner sees this\): Backup completed!\n  File: backup-[0-9T-]+\.sql\.gz\n  Size: `).FindStringIndex(got)
+	next := strings.Index(got, "alice> users")
+	if starting < 0 || done == nil || next < 0 || !(starting < done[0] && done[0] < next) {
+		t.Errorf("want the start, then the edit to \"Backup completed!\", then the next prompt:\n%s", got)
+	}
+}
+
+// A follow-up the bot sends and a message it deletes after the console
+// moved on show before the next command's output.
+func TestConsoleShowsFollowupsAndDeletions(t *testing.T) {
+	w := start(t)
+	var mu sync.Mutex
+	var ic *discordgo.Interaction
+	remove := w.App.Session.AddHandler(func(_ *discordgo.Session, e *discordgo.InteractionCreate) {
+		mu.Lock()
+		defer mu.Unlock()
+		ic = e.Interaction
+	})
+	defer remove()
+	var out bytes.Buffer
+	c := sandbox.NewConsole(w, &out)
+	c.Exec(context.Background(), "/barbie list")
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		mu.Lock()
+		got := ic
+		mu.Unlock()
+		if got != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the interaction never reached the bot's handlers")
+		}
+	}
+	// Later, the bot follows up and deletes its first reply.
+	if _, err := w.App.Session.FollowupMessageCreate(ic, true, &discordgo.WebhookParams{Content: "One more thing.", Flags: discordgo.MessageFlagsEphemeral}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.App.Session.InteractionResponseDelete(ic); err != nil {
+		t.Fatal(err)
+	}
+	c.Exec(context.Background(), "bans")
+	got := out.String()
+	followup := strings.Index(got, "bot (only alice sees this): One more thing.")
+	deleted := strings.Index(got, "bot deleted its message: ")
+	bans := strings.Index(got, "Nobody is banned.")
+	if followup < 0 || deleted < 0 || bans < 0 || followup > bans || deleted > bans {
+		t.Errorf("want the follow-up and the deletion before the next command's output:\n%s", got)
 	}
 }

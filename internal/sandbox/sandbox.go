@@ -16,6 +16,7 @@ import (
 	"github.com/embodied-community/embodied/internal/config"
 	"github.com/embodied-community/embodied/internal/discordsim"
 	"github.com/embodied-community/embodied/internal/logging"
+	"github.com/embodied-community/embodied/internal/metrics"
 )
 
 // Options configures a World.
@@ -110,6 +111,26 @@ func (w *World) People() []*discordsim.Member {
 		}
 	}
 	return out
+}
+
+// handled is how many interactions the bot has finished handling (its
+// interactions_total metric, counted when a handler returns): the console
+// waits for it to pass the count from before a command, so that it shows
+// every edit the handler made.
+func (w *World) handled() float64 {
+	families, err := w.App.Metrics.Registry().Gather()
+	if err != nil {
+		return 0
+	}
+	var n float64
+	for _, f := range families {
+		if f.GetName() == metrics.Namespace+"_interactions_total" {
+			for _, m := range f.GetMetric() {
+				n += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return n
 }
 
 // Logs returns every line the bot logged so far.

@@ -15,8 +15,11 @@ import (
 	"github.com/embodied-community/embodied/internal/middleware"
 )
 
-// DeniedMessage is the reply to a refused call.
-const DeniedMessage = "❌ You do not have permission to use this command."
+// Replies to refused calls.
+const (
+	DeniedMessage    = "❌ You do not have permission to use this command."
+	GuildOnlyMessage = "❌ This command only works in a server, not in direct messages."
+)
 
 // Guard resolves levels and refuses calls below the command's level.
 type Guard struct {
@@ -48,10 +51,18 @@ func (g *Guard) Level(userID string, perms int64) middleware.Level {
 	}
 }
 
-// Middleware sets in.Caller and refuses calls below in.Policy.Level.
+// Middleware refuses guild-only commands used in a direct message, sets
+// in.Caller and refuses calls below in.Policy.Level. It runs after the rate
+// limiter, so a flood of refused calls writes at most the limit's allowance
+// of security events.
 func (g *Guard) Middleware() middleware.Middleware {
 	return func(next middleware.Handler) middleware.Handler {
 		return func(ctx context.Context, in *middleware.Interaction) error {
+			if in.Policy.GuildOnly && in.GuildID == "" {
+				g.refuseDM(in)
+				in.Outcome = "refused"
+				return in.Reply.Respond(ctx, middleware.Response{Content: GuildOnlyMessage, Ephemeral: true})
+			}
 			in.Caller = g.Level(in.User.ID, in.Permissions)
 			if in.Caller >= in.Policy.Level {
 				return next(ctx, in)
@@ -84,5 +95,15 @@ func (g *Guard) Deny(in *middleware.Interaction, eventType, why string) {
 	}
 	if g.onDenied != nil {
 		g.onDenied(top)
+	}
+}
+
+// refuseDM logs and records a guild-only command used in a direct message.
+func (g *Guard) refuseDM(in *middleware.Interaction) {
+	attempted := "/" + in.Command + " in a direct message"
+	g.log.Warn("Security event", "eventType", "guild_only_in_dm", "userId", in.User.ID, "attempted", attempted)
+	if g.events != nil {
+		g.events.Security(audit.SecurityEvent{EventType: "guild_only_in_dm", Severity: audit.Low,
+			ActorID: in.User.ID, Attempted: attempted})
 	}
 }

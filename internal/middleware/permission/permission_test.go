@@ -2,6 +2,8 @@ package permission
 
 import (
 	"context"
+	"log/slog"
+	"slices"
 	"testing"
 
 	"github.com/embodied-community/embodied/internal/audit"
@@ -106,3 +108,42 @@ func TestGuard(t *testing.T) {
 		})
 	}
 }
+
+// A guild-only command in a DM is refused whatever the caller's level, with
+// one guild_only_in_dm event; a command that works anywhere runs.
+func TestGuardRefusesGuildOnlyInDM(t *testing.T) {
+	tests := []struct {
+		name       string
+		policy     middleware.Policy
+		wantRan    bool
+		wantEvents []string
+	}{
+		{"member command", middleware.Policy{Level: middleware.Member, GuildOnly: true}, false, []string{"guild_only_in_dm"}},
+		{"admin command", middleware.Policy{Level: middleware.Admin, GuildOnly: true}, false, []string{"guild_only_in_dm"}},
+		{"works anywhere", middleware.Policy{Level: middleware.Member}, true, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev := &events{}
+			g := New(nil, ev, slogDiscard(), nil)
+			r := &replies{}
+			in := &middleware.Interaction{User: middleware.User{ID: "300000000000000000"}, Command: "barbie list", Policy: tt.policy, Reply: r}
+			ran := false
+			if err := g.Middleware()(func(context.Context, *middleware.Interaction) error { ran = true; return nil })(context.Background(), in); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, e := range ev.got {
+				got = append(got, e.EventType)
+			}
+			if ran != tt.wantRan || !slices.Equal(got, tt.wantEvents) {
+				t.Errorf("ran %v events %q, want ran %v events %q", ran, got, tt.wantRan, tt.wantEvents)
+			}
+			if !tt.wantRan && (len(r.got) != 1 || r.got[0].Content != GuildOnlyMessage || !r.got[0].Ephemeral) {
+				t.Errorf("replies %+v", r.got)
+			}
+		})
+	}
+}
+
+func slogDiscard() *slog.Logger { return slog.New(slog.DiscardHandler) }
