@@ -121,9 +121,12 @@ func guildRules(guildID string) (*modrules.Guild, error) {
 	if err != nil {
 		return nil, err
 	}
-	g, err := r.Compile()
+	g, err := r.CompileStored()
 	if err != nil {
 		return nil, fmt.Errorf("rules of guild %s: %w", guildID, err)
+	}
+	for _, d := range g.Disabled {
+		fmt.Fprintf(os.Stderr, "regex %q is disabled: %s\n", d.Pattern, d.Reason)
 	}
 	return g, nil
 }

@@ -53,7 +53,7 @@ func TestStatusShowsGuildAdminsTheirGuildOnly(t *testing.T) {
 	}
 
 	guildFields := []string{"Discord connection", "Database connection", "This server", "Timeouts and bans (24 h)"}
-	ownerFields := append(append([]string{}, guildFields...), "Memory", "All servers", "Newest backup", "Alerts", "Table sizes")
+	ownerFields := append(append([]string{}, guildFields...), "Memory", "All servers", "Newest backup", "Alerts", "Table sizes", "Audit records set aside")
 	tests := []struct {
 		name       string
 		who        *discordsim.Member

@@ -222,3 +222,27 @@ func TestCache(t *testing.T) {
 		t.Error("stale rules cached after a concurrent change")
 	}
 }
+
+// Rules stored before the regex bounds existed still load: the over-bound
+// regex is left out and named, the others keep working (the bot and
+// `embodied moderate --guild` both compile stored rules this way).
+func TestCompileStored(t *testing.T) {
+	stalling := strings.Repeat(`\w{0,1000}`, 25) + "!"
+	g, err := modrules.Rules{Regexes: []string{`melon\d+`, stalling}}.CompileStored()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range g.Disabled {
+		got = append(got, d.Pattern)
+	}
+	if diff := cmp.Diff([]string{stalling}, got); diff != "" {
+		t.Errorf("disabled regexes mismatch (-want +got):\n%s", diff)
+	}
+	if !g.Check("buy melon42 now").Flagged {
+		t.Error("the valid regex no longer flags")
+	}
+	if _, err := (modrules.Rules{Regexes: []string{stalling}}).Compile(); err == nil {
+		t.Error("Compile accepted an over-bound regex")
+	}
+}

@@ -141,6 +141,18 @@ func (r Rules) usable() (Rules, []DisabledRegex) {
 	return r, disabled
 }
 
+// CompileStored builds the engine of rules read from the database: regexes
+// over today's bounds are left out and listed in the result's Disabled.
+func (r Rules) CompileStored() (*Guild, error) {
+	usable, disabled := r.usable()
+	g, err := usable.Compile()
+	if err != nil {
+		return nil, err
+	}
+	g.Disabled = disabled
+	return g, nil
+}
+
 // Compile builds the guild's engine. All problems are reported at once, as
 // an InputError.
 func (r Rules) Compile() (*Guild, error) {

@@ -239,16 +239,15 @@ func (s *Service) Guild(ctx context.Context, guildID string) (*Guild, error) {
 	if err != nil {
 		return nil, err
 	}
-	usable, disabled := r.usable()
-	g, err := usable.Compile()
+	g, err := r.CompileStored()
 	if err != nil {
 		// Rules are validated before they are stored, so only a change of
 		// the engine's limits gets here: keep moderating with the defaults.
 		s.log.Error("Stored moderation rules do not compile; using the built-in rules", "guildId", guildID, "error", err)
-		g = &Guild{Version: r.Version, engine: moderation.Default()}
+		_, disabled := r.usable()
+		g = &Guild{Version: r.Version, engine: moderation.Default(), Disabled: disabled}
 	}
-	g.Disabled = disabled
-	s.reportDisabled(ctx, guildID, disabled)
+	s.reportDisabled(ctx, guildID, g.Disabled)
 	s.store(guildID, &cached{guild: g, checked: now})
 	return g, nil
 }

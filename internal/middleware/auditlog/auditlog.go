@@ -57,10 +57,12 @@ func Middleware(sink Sink, logger *slog.Logger) middleware.Middleware {
 			intent.EventID = audit.NewID()
 			intent.Details["phase"] = "intent"
 			sink.Audit(intent)
-			// Durable before the effect: in the database, or in the fsync'd
-			// fallback file when the database is unreachable.
+			// Durable before the effect: in the database, in the fsync'd
+			// fallback file when the database is unreachable, or (a record of
+			// the same batch the database refused) in the set-aside file; the
+			// error says which.
 			if err := sink.Flush(ctx); err != nil {
-				logger.Warn("Audit intent kept in the fallback file", "actionType", intent.ActionType, "error", err)
+				logger.Warn("Audit intent not confirmed in the database", "actionType", intent.ActionType, "error", err)
 			}
 			start := time.Now()
 			err := next(ctx, in)
