@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/embodied-community/embodied/internal/audit"
 	"github.com/embodied-community/embodied/internal/store"
 	"github.com/embodied-community/embodied/internal/storetest"
 )
@@ -59,12 +60,36 @@ func TestInTxLockSerialises(t *testing.T) {
 	}
 }
 
-// fn's error comes back as is, after a rollback.
-func TestInTxReturnsFnError(t *testing.T) {
+// fn's error comes back as is, and what fn wrote, its audit record
+// included, is rolled back; on success the record is committed.
+func TestInTxAuditCommitsWithTheAction(t *testing.T) {
 	db := storetest.New(t)
+	ctx := context.Background()
 	errStop := errors.New("stop")
-	err := db.Store.InTx(context.Background(), func(tx store.Tx) error { return errStop })
+	entry := audit.Entry{GuildID: "100000000000000001", ActionType: "adjust_xp", ActorID: "200000000000000002", Reason: "tx test"}
+	err := db.Store.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.Audit(ctx, entry); err != nil {
+			return err
+		}
+		return errStop
+	})
 	if !errors.Is(err, errStop) {
 		t.Errorf("InTx error = %v, want %v", err, errStop)
+	}
+	count := func() int {
+		var n int
+		if err := db.App.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE reason = 'tx test'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(); n != 0 {
+		t.Errorf("%d audit records after a rolled-back transaction, want 0", n)
+	}
+	if err := db.Store.InTx(ctx, func(tx store.Tx) error { return tx.Audit(ctx, entry) }); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 1 {
+		t.Errorf("%d audit records after a committed transaction, want 1", n)
 	}
 }
