@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"net/url"
 	"os"
 	"os/exec"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/embodied-community/embodied/internal/discordsim"
 	"github.com/embodied-community/embodied/internal/logging"
+	"github.com/embodied-community/embodied/internal/schema"
 	"github.com/embodied-community/embodied/internal/storetest"
 )
 
@@ -215,6 +217,46 @@ func TestSecretsStayOutOfErrors(t *testing.T) {
 		}
 		if strings.Contains(out, canaryPassword) || strings.Contains(out, canaryToken) {
 			t.Errorf("embodied %v leaked a secret:\n%s", args, out)
+		}
+	}
+}
+
+// A migration that failed leaves only golang-migrate's dirty mark (each runs
+// in one transaction). status names the version to force; migrate up refuses
+// until then; force records it; migrate up then applies the migration.
+func TestMigrateForceAfterAFailedMigration(t *testing.T) {
+	db := storetest.Empty(t)
+	e := env(t, db)
+	if out, code := run(t, e, "migrate", "up"); code != 0 {
+		t.Fatalf("migrate up: exit %d\n%s", code, out)
+	}
+	if out, code := run(t, e, "migrate", "down", "1"); code != 0 {
+		t.Fatalf("migrate down 1: exit %d\n%s", code, out)
+	}
+	latest, before := schema.Latest(), schema.Before(schema.Latest())
+	// What golang-migrate records when the latest migration fails.
+	pool := storetest.Pool(t, db)
+	if _, err := pool.Exec(context.Background(), `UPDATE schema_migrations SET version = $1, dirty = true`, latest); err != nil {
+		t.Fatal(err)
+	}
+	force := fmt.Sprintf("`embodied migrate force %03d`", before)
+	steps := []struct {
+		args     []string
+		wantCode int
+		want     string
+	}{
+		{[]string{"migrate", "status"}, 1, "DIRTY (failed; nothing of it was applied: fix the cause, then " + force},
+		{[]string{"migrate", "up"}, 1, "Dirty database version"},
+		{[]string{"migrate", "force", "999"}, 2, "there is no migration 999"},
+		{[]string{"migrate", "force"}, 2, "migrate force takes one version"},
+		{[]string{"migrate", "force", fmt.Sprint(before)}, 0, fmt.Sprintf("Schema recorded at version %03d", before)},
+		{[]string{"migrate", "up"}, 0, fmt.Sprintf("Schema at version %03d", latest)},
+		{[]string{"migrate", "verify"}, 0, "0 failed"},
+	}
+	for _, s := range steps {
+		out, code := run(t, e, s.args...)
+		if code != s.wantCode || !strings.Contains(out, s.want) {
+			t.Errorf("embodied %v: exit %d, output:\n%s\nwant exit %d and %q", s.args, code, out, s.wantCode, s.want)
 		}
 	}
 }

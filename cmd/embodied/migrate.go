@@ -18,18 +18,20 @@ func init() {
 }
 
 func runMigrate(args []string, stdout, stderr io.Writer) error {
-	fs := flags("migrate", "migrate up|down [N]|status|verify\n\n"+
+	fs := flags("migrate", "migrate up|down [N]|status|verify|force N\n\n"+
 		"  up        apply every pending migration (prints each one's duration)\n"+
 		"  down [N]  roll back N migrations (all when N is omitted)\n"+
 		"  status    show applied and pending migrations\n"+
-		"  verify    check every expected table, column, index and constraint\n\n"+
+		"  verify    check every expected table, column, index and constraint\n"+
+		"  force N   after a migration failed (DIRTY) and its cause is fixed: record\n"+
+		"            version N, the one before it, as applied (runs nothing)\n\n"+
 		"Connects with MIGRATION_DATABASE_URL (the schema owner), else DATABASE_URL or DB_*.", stdout)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
-		return usagef("migrate: missing action (up, down, status or verify)")
+		return usagef("migrate: missing action (up, down, status, verify or force)")
 	}
 	action, rest := fs.Arg(0), fs.Args()[1:]
 	cfg, err := config.Load(false)
@@ -47,8 +49,12 @@ func runMigrate(args []string, stdout, stderr io.Writer) error {
 		}
 	case "verify":
 		return migrateVerify(cfg, stdout)
+	case "force":
+		if len(rest) != 1 {
+			return usagef("migrate force takes one version (the one before the failed migration)")
+		}
 	default:
-		return usagef("migrate: unknown action %q (up, down, status or verify)", action)
+		return usagef("migrate: unknown action %q (up, down, status, verify or force)", action)
 	}
 
 	m, err := schema.Open(cfg.MigrationURL, cfg.MigrationPassword.Reveal(), stdout)
@@ -84,9 +90,36 @@ func runMigrate(args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "Schema at version %03d\n", v)
 		return nil
+	case "force":
+		return migrateForce(m, rest[0], stdout)
 	default:
 		return migrateStatus(m, stdout)
 	}
+}
+
+// migrateForce clears a failed migration's dirty mark by recording version
+// arg (0 or an embedded migration's version) as the current one.
+func migrateForce(m *schema.Migrator, arg string, stdout io.Writer) error {
+	v, err := strconv.ParseUint(arg, 10, 32)
+	if err != nil {
+		return usagef("migrate force: %q is not a version number", arg)
+	}
+	known := v == 0
+	all, err := schema.Available()
+	if err != nil {
+		return err
+	}
+	for _, mg := range all {
+		known = known || mg.Version == uint(v)
+	}
+	if !known {
+		return usagef("migrate force: there is no migration %03d (see `embodied migrate status`)", v)
+	}
+	if err := m.Force(uint(v)); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Schema recorded at version %03d; run `embodied migrate up`\n", v)
+	return nil
 }
 
 func migrateStatus(m *schema.Migrator, stdout io.Writer) error {
@@ -102,7 +135,7 @@ func migrateStatus(m *schema.Migrator, stdout io.Writer) error {
 		state := "pending"
 		switch {
 		case mg.Version == v && dirty:
-			state = "DIRTY (failed half-way: fix, then migrate down/up)"
+			state = fmt.Sprintf("DIRTY (failed; nothing of it was applied: fix the cause, then `embodied migrate force %03d` and `embodied migrate up`)", schema.Before(mg.Version))
 		case mg.Version <= v:
 			state = "applied"
 		}

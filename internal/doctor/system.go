@@ -24,7 +24,7 @@ func checkMigrations(ctx context.Context, r *Report, pool *pgxpool.Pool) {
 	if err := schema.CheckCurrent(ctx, pool); err != nil {
 		fix := "run `embodied migrate up` (as MIGRATION_DATABASE_URL, the schema owner)"
 		if errors.Is(err, schema.ErrDirty) {
-			fix = "fix the cause, then `embodied migrate status` and `embodied migrate up`"
+			fix = "fix the cause, then `embodied migrate force` the version before the failed one (`embodied migrate status` names it) and `embodied migrate up`"
 		}
 		r.add(Fail, name, err.Error(), fix)
 		return

@@ -33,7 +33,7 @@ func CheckCurrent(ctx context.Context, pool *pgxpool.Pool) error {
 	case err != nil:
 		return fmt.Errorf("read schema_migrations: %w", err)
 	case dirty:
-		return fmt.Errorf("%w: migration %03d; fix the cause, then `embodied migrate status` and `embodied migrate up`", ErrDirty, version)
+		return fmt.Errorf("%w: migration %03d (it runs in one transaction, so nothing of it was applied); fix the cause, then `embodied migrate force %03d` and `embodied migrate up`", ErrDirty, version, Before(uint(version)))
 	case version < 0 || uint(version) < Latest():
 		return fmt.Errorf("%w: the schema is at %03d, this binary needs %03d: run `embodied migrate up`", ErrBehind, version, Latest())
 	}

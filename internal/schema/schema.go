@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/golang-migrate/migrate/v4"
+	"github.com/golang-migrate/migrate/v4/database"
 	_ "github.com/golang-migrate/migrate/v4/database/pgx/v5" // registers pgx5://
 	"github.com/golang-migrate/migrate/v4/source/iofs"
 
@@ -60,6 +61,23 @@ func Latest() uint {
 		return 0
 	}
 	return ms[len(ms)-1].Version
+}
+
+// Before returns the version of the migration applied just before v (0 when
+// v is the first): the version to force after migration v failed.
+func Before(v uint) uint {
+	ms, err := Available()
+	if err != nil {
+		return 0
+	}
+	var prev uint
+	for _, m := range ms {
+		if m.Version >= v {
+			break
+		}
+		prev = m.Version
+	}
+	return prev
 }
 
 // Migrator runs migrations against one database.
@@ -120,6 +138,21 @@ func (mg *Migrator) Close() error {
 func (mg *Migrator) Up() error {
 	if err := mg.m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
 		return fmt.Errorf("migrate up: %w", err)
+	}
+	return nil
+}
+
+// Force records the schema as at version v, clean, without running any
+// migration (0: none applied). Every migration runs in one transaction, so
+// one that failed left nothing behind but golang-migrate's dirty mark; after
+// fixing the cause, force the version before it and migrate up again.
+func (mg *Migrator) Force(v uint) error {
+	target := int(v)
+	if v == 0 {
+		target = database.NilVersion
+	}
+	if err := mg.m.Force(target); err != nil {
+		return fmt.Errorf("migrate force %03d: %w", v, err)
 	}
 	return nil
 }
