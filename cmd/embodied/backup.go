@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgerrcode"
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/embodied-community/embodied/internal/audit"
@@ -98,7 +97,11 @@ func runBackup(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout, backup.StartingMessage)
 	res, err := e.Run(ctx, backup.Request{Label: *label, Trigger: backup.TriggerCLI})
-	auditErr := auditBackup(cfg, *label, res, err)
+	// Not the signal context: a backup cancelled by Ctrl-C is recorded too.
+	auditCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rep := backup.Reporter{Actor: operator(), Audit: func(ctx context.Context, e audit.Entry) error { return auditAsApp(ctx, cfg, e) }}
+	auditErr := rep.Report(auditCtx, backup.Outcome{Trigger: backup.TriggerCLI, Command: "embodied backup", Label: *label, Result: res, Err: err})
 	if err != nil {
 		// The bot alerts the owners on Discord when a scheduled backup
 		// fails; the CLI cannot, so it says so.
@@ -130,29 +133,17 @@ func runBackup(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// auditBackup records a CLI backup (made or failed) in audit_log as the
-// bot records scheduled ones: guild "global", actor operator:<login>,
-// action backup, connecting as the application role (DATABASE_URL).
-func auditBackup(cfg *config.Config, label string, res backup.Result, runErr error) error {
-	details := map[string]any{"trigger": backup.TriggerCLI, "command": "embodied backup", "ok": runErr == nil}
-	if label != "" {
-		details["label"] = label
-	}
-	if runErr != nil {
-		details["error"] = runErr.Error()
-	} else {
-		details["file"], details["size"], details["sha256"] = res.File, res.Size, res.SHA256
-	}
-	entry := audit.Entry{GuildID: audit.GlobalGuild, ActionType: "backup", ActorID: operator(), Details: details}
-	// Not the signal context: a backup cancelled by Ctrl-C is recorded too.
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+// auditAsApp writes a CLI backup's audit record (made or failed; the
+// Reporter builds it as for the bot's scheduled ones: guild "global", actor
+// operator:<login>, action backup) connecting as the application role
+// (DATABASE_URL), through the store's same-transaction audit insert.
+func auditAsApp(ctx context.Context, cfg *config.Config, e audit.Entry) error {
 	pool, err := store.Open(ctx, cfg.DatabaseURL, cfg.DBPassword.Reveal())
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return audit.Insert(ctx, tx, entry) }); err != nil {
+	if err := store.New(pool).InTx(ctx, func(tx store.Tx) error { return tx.Audit(ctx, e) }); err != nil {
 		return fmt.Errorf("record the backup in the audit log: %w", err)
 	}
 	return nil
