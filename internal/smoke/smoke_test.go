@@ -15,6 +15,7 @@ import (
 	"github.com/embodied-community/embodied/internal/health"
 	"github.com/embodied-community/embodied/internal/rollout"
 	"github.com/embodied-community/embodied/internal/smoke"
+	"github.com/embodied-community/embodied/internal/store"
 	"github.com/embodied-community/embodied/internal/storetest"
 )
 
@@ -65,7 +66,7 @@ func TestSmokeRun(t *testing.T) {
 	if last.Total != run.Total || last.Passed != run.Passed || len(last.Results) != 8 {
 		t.Errorf("recorded %+v", last)
 	}
-	counts, err := health.SecurityCounts(context.Background(), db.App, 5)
+	counts, err := store.New(db.App).SecurityCounts(context.Background(), 5)
 	if err != nil {
 		t.Fatal(err)
 	}
