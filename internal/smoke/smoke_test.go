@@ -13,7 +13,6 @@ import (
 
 	"github.com/embodied-community/embodied/internal/config"
 	"github.com/embodied-community/embodied/internal/health"
-	"github.com/embodied-community/embodied/internal/rollout"
 	"github.com/embodied-community/embodied/internal/smoke"
 	"github.com/embodied-community/embodied/internal/store"
 	"github.com/embodied-community/embodied/internal/storetest"
@@ -59,7 +58,7 @@ func TestSmokeRun(t *testing.T) {
 			t.Errorf("output lacks %q", want)
 		}
 	}
-	last, err := rollout.LastSmoke(context.Background(), db.App)
+	last, err := store.New(db.App).LastSmokeRun(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
