@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgerrcode"
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/embodied-community/embodied/internal/audit"
@@ -98,7 +97,7 @@ func runBackup(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout, backup.StartingMessage)
 	res, err := e.Run(ctx, backup.Request{Label: *label, Trigger: backup.TriggerCLI})
-	auditErr := auditBackup(cfg, *label, res, err)
+	auditErr := reportBackup(cfg, *label, res, err)
 	if err != nil {
 		// The bot alerts the owners on Discord when a scheduled backup
 		// fails; the CLI cannot, so it says so.
@@ -130,32 +129,28 @@ func runBackup(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// auditBackup records a CLI backup (made or failed) in audit_log as the
-// bot records scheduled ones: guild "global", actor operator:<login>,
-// action backup, connecting as the application role (DATABASE_URL).
-func auditBackup(cfg *config.Config, label string, res backup.Result, runErr error) error {
-	details := map[string]any{"trigger": backup.TriggerCLI, "command": "embodied backup", "ok": runErr == nil}
-	if label != "" {
-		details["label"] = label
-	}
-	if runErr != nil {
-		details["error"] = runErr.Error()
-	} else {
-		details["file"], details["size"], details["sha256"] = res.File, res.Size, res.SHA256
-	}
-	entry := audit.Entry{GuildID: audit.GlobalGuild, ActionType: "backup", ActorID: operator(), Details: details}
+// reportBackup hands a CLI backup (made or failed) to the Reporter the bot
+// uses, which records it in audit_log as it records scheduled ones: guild
+// "global", actor operator:<login>, action backup. The record is written
+// as the application role (DATABASE_URL) through the store's
+// same-transaction audit insert; the CLI has no metrics and no owner to
+// alert.
+func reportBackup(cfg *config.Config, label string, res backup.Result, runErr error) error {
 	// Not the signal context: a backup cancelled by Ctrl-C is recorded too.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	pool, err := store.Open(ctx, cfg.DatabaseURL, cfg.DBPassword.Reveal())
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
-	if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return audit.Insert(ctx, tx, entry) }); err != nil {
-		return fmt.Errorf("record the backup in the audit log: %w", err)
-	}
-	return nil
+	rep := backup.Reporter{Actor: operator(), Audit: func(ctx context.Context, e audit.Entry) error {
+		pool, err := store.Open(ctx, cfg.DatabaseURL, cfg.DBPassword.Reveal())
+		if err != nil {
+			return err
+		}
+		defer pool.Close()
+		if err := store.New(pool).InTx(ctx, func(tx store.Tx) error { return tx.Audit(ctx, e) }); err != nil {
+			return fmt.Errorf("record the backup in the audit log: %w", err)
+		}
+		return nil
+	}}
+	return rep.Report(ctx, backup.Outcome{Trigger: backup.TriggerCLI, Command: "embodied backup", Label: label, Result: res, Err: runErr})
 }
 
 func backupList(e *backup.Engine, stdout io.Writer) error {

@@ -294,27 +294,8 @@ func (a *App) startBackups(ctx context.Context) error {
 	var err error
 	a.scheduler, err = backup.NewScheduler(a.Backup, backup.SchedulerOptions{
 		Spec: a.cfg.BackupCron,
-		OnResult: func(ctx context.Context, res backup.Result, err error) {
-			entry := audit.Entry{GuildID: audit.GlobalGuild, ActionType: "backup", ActorID: audit.SystemActor,
-				Details: map[string]any{"trigger": backup.TriggerScheduled, "ok": err == nil}}
-			a.Metrics.Backup(err == nil, res.Size, res.Duration, a.opts.Now())
-			switch {
-			case err != nil:
-				entry.Details["error"] = err.Error()
-				if nerr := a.alerts.Notify(ctx, "🚨 Scheduled backup failed: "+err.Error()); nerr != nil {
-					log.Error("Backup failure alert not delivered", "error", nerr)
-				}
-			default:
-				entry.Details["file"], entry.Details["size"], entry.Details["sha256"] = res.File, res.Size, res.SHA256
-				if lvl := backup.SizeLevel(res.Size); lvl != backup.LevelOK {
-					msg := fmt.Sprintf("⚠️ Backup %s is %s (%s level: warning > 100 MB, critical > 500 MB)", res.File, backup.FormatSize(res.Size), lvl)
-					if nerr := a.alerts.Notify(ctx, msg); nerr != nil {
-						log.Error("Backup size alert not delivered", "error", nerr)
-					}
-				}
-			}
-			a.Audit.Audit(entry)
-		},
+		Report: &backup.Reporter{Metrics: a.Metrics, Actor: audit.SystemActor, Alert: a.alerts.Notify, Logger: log, Now: a.opts.Now,
+			Audit: func(_ context.Context, e audit.Entry) error { a.Audit.Audit(e); return nil }},
 	}, log)
 	if err != nil {
 		return err

@@ -13,7 +13,20 @@
 //
 // Sizes follow the seed's convention: 1 MB is 1024*1024 bytes, as in its
 // `(size / 1024 / 1024).toFixed(2) + ' MB'`, and the warning (100 MB) and
-// critical (500 MB) thresholds use the same unit.
+// critical (500 MB) thresholds use the same unit. A Reporter handles a
+// finished backup (metrics, audit record, owner alerts) for every surface.
+//
+// The package runs its own SQL, the store's one exception besides the
+// schema package: every statement runs on a connection the engine opens
+// itself as the schema owner (MIGRATION_DATABASE_URL), not on the bot's
+// pool, and belongs to the dump or the restore rather than to the bot's
+// data. The session advisory lock must be held on the very connection whose
+// snapshot transaction pg_dump imports (pg_export_snapshot); the row counts
+// and the audit chain head are read inside that snapshot so they match
+// what pg_dump writes; and CREATE/DROP DATABASE, the scratch database's
+// size and row counts of a restore act on other databases than the bot's.
+// Moving them into the store would split one snapshot across two packages
+// or give the store a second role and connection kind.
 package backup
 
 import (

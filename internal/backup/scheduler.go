@@ -25,9 +25,11 @@ type SchedulerOptions struct {
 	// Drill also restores every scheduled backup into a scratch database
 	// and compares row counts (Verify with restore).
 	Drill bool
-	// OnResult is called after every scheduled run, successful or not (the
-	// wiring audits it and alerts the owner on errors). A panic in a run is
-	// reported here as an error.
+	// Report handles every scheduled run's outcome, successful or not
+	// (metrics, audit record, owner alerts); nil handles none.
+	Report *Reporter
+	// OnResult, when set, is called after Report. A panic in a run is
+	// reported to both as an error.
 	OnResult func(ctx context.Context, res Result, err error)
 }
 
@@ -104,7 +106,7 @@ func (s *Scheduler) Stop() {
 }
 
 // runOnce makes one scheduled backup (and drill) and reports it through
-// OnResult. It returns at once when the previous run is still going.
+// Report and OnResult. It returns at once when the previous run is still going.
 func (s *Scheduler) runOnce(ctx context.Context) {
 	if !s.running.CompareAndSwap(false, true) {
 		s.logger.Warn("Skipping the scheduled backup: the previous one is still running")
@@ -114,6 +116,11 @@ func (s *Scheduler) runOnce(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 	defer cancel()
 	res, err := s.protected(ctx)
+	if s.opts.Report != nil {
+		if aerr := s.opts.Report.Report(ctx, Outcome{Trigger: TriggerScheduled, Result: res, Err: err}); aerr != nil {
+			s.logger.Error("Scheduled backup not audited", "error", aerr)
+		}
+	}
 	if s.opts.OnResult != nil {
 		s.opts.OnResult(ctx, res, err)
 	}

@@ -48,22 +48,23 @@ func registerBackup(reg *bot.Registry, d Deps) {
 			mu.Lock()
 			defer mu.Unlock()
 			var running *backup.RunningError
-			switch {
-			case errors.As(err, &running):
+			if errors.As(err, &running) {
 				in.Details["refused"] = running.Error()
 				return in.Reply.Edit(ctx, middleware.Response{Content: running.Error()})
-			case err != nil:
-				d.Metrics.Backup(false, 0, res.Duration, d.Now())
+			}
+			// The audit middleware writes the record, with the details added here.
+			out := backup.Outcome{Trigger: backup.TriggerManual, Label: label, Result: res, Err: err}
+			_ = (&backup.Reporter{Metrics: d.Metrics, Now: d.Now}).Report(ctx, out)
+			if err != nil {
 				if eerr := in.Reply.Edit(ctx, middleware.Response{Content: "❌ Backup failed: " + err.Error()}); eerr != nil {
 					return errors.Join(err, eerr)
 				}
 				return err
 			}
-			d.Metrics.Backup(true, res.Size, res.Duration, d.Now())
-			in.Details["file"], in.Details["size"], in.Details["sha256"] = res.File, res.Size, res.SHA256
+			res.AddDetails(in.Details)
 			text := res.Summary()
-			if lvl := backup.SizeLevel(res.Size); lvl != backup.LevelOK {
-				text += fmt.Sprintf("\n⚠️ Backup size is at the %s level (warning > 100 MB, critical > 500 MB): consider the retention policy.", lvl)
+			if lvl := out.SizeLevel(); lvl != backup.LevelOK {
+				text += fmt.Sprintf("\n⚠️ Backup size is at the %s level (%s): consider the retention policy.", lvl, backup.Thresholds())
 			}
 			return in.Reply.Edit(ctx, middleware.Response{Content: text})
 		},

@@ -32,7 +32,7 @@ func registerStatus(reg *bot.Registry, d Deps) {
 				r = d.Health.Check(ctx)
 			}
 			since := d.Now().Add(-24 * time.Hour)
-			guild, err := health.GuildCounts(ctx, d.Store.Pool(), in.GuildID, since, int64(d.FlaggedThreshold))
+			guild, err := d.Store.GuildCounts(ctx, in.GuildID, since, int64(d.FlaggedThreshold))
 			if err != nil {
 				return err
 			}
@@ -51,7 +51,7 @@ func registerStatus(reg *bot.Registry, d Deps) {
 				e.Color = colorWarning
 			}
 			if in.Caller >= middleware.Owner {
-				tables, err := health.TableSizes(ctx, d.Store.Pool())
+				tables, err := d.Store.TableSizes(ctx)
 				if err != nil {
 					return err
 				}

@@ -121,18 +121,20 @@ func Run(ctx context.Context, o Options) *Report {
 	cfg := o.Config
 	checkDatabaseTLS(r, cfg)
 	pool := checkDatabase(ctx, r, cfg)
+	var db *store.Store
 	if pool != nil {
 		defer pool.Close()
+		db = store.New(pool)
 		checkMigrations(ctx, r, pool)
-		checkPgDump(ctx, r, pool, o.PgDump)
+		checkPgDump(ctx, r, db, o.PgDump)
 	}
-	checkBackupDir(ctx, r, cfg, pool)
-	checkSigningKey(ctx, r, cfg, pool)
+	checkBackupDir(ctx, r, cfg, db)
+	checkSigningKey(ctx, r, cfg, db)
 	if !o.SkipDiscord {
 		r.Results = append(r.Results, CheckDiscord(ctx, cfg, o.Logger)...)
 	}
 	if o.Enforcement {
-		checkEnforcement(ctx, r, cfg, pool, o)
+		checkEnforcement(ctx, r, cfg, db, o)
 	}
 	return r
 }
@@ -206,8 +208,7 @@ func checkDatabase(ctx context.Context, r *Report, cfg *config.Config) *pgxpool.
 		r.add(Fail, "database reachable", err.Error(), "check DATABASE_URL (or DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD) and that PostgreSQL is running")
 		return nil
 	}
-	var version string
-	_ = pool.QueryRow(ctx, `SELECT current_setting('server_version')`).Scan(&version)
+	version, _ := store.New(pool).ServerVersion(ctx)
 	r.add(Pass, "database reachable", "PostgreSQL "+version, "")
 	return pool
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/embodied-community/embodied/internal/discordsim"
 	"github.com/embodied-community/embodied/internal/doctor"
 	"github.com/embodied-community/embodied/internal/rollout"
+	"github.com/embodied-community/embodied/internal/store"
 	"github.com/embodied-community/embodied/internal/storetest"
 )
 
@@ -177,13 +178,14 @@ func TestDoctorEnforcementGate(t *testing.T) {
 	}
 
 	// 25 hours of passing safe-mode runs every 5 minutes, one failure before.
-	rollout.RecordHealth(ctx, db.App, rollout.HealthRun{At: now.Add(-26 * time.Hour), Passed: false, Env: "staging"})
+	st := store.New(db.App)
+	st.RecordHealthRun(ctx, rollout.HealthRun{At: now.Add(-26 * time.Hour), Passed: false, Env: "staging"})
 	for at := now.Add(-25 * time.Hour); !at.After(now); at = at.Add(5 * time.Minute) {
-		if err := rollout.RecordHealth(ctx, db.App, rollout.HealthRun{At: at, Passed: true, Env: "staging"}); err != nil {
+		if err := st.RecordHealthRun(ctx, rollout.HealthRun{At: at, Passed: true, Env: "staging"}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	rollout.RecordSmoke(ctx, db.App, rollout.SmokeRun{StartedAt: now.Add(-time.Hour), FinishedAt: now.Add(-time.Hour), Passed: true, Total: 8})
+	st.RecordSmokeRun(ctx, rollout.SmokeRun{StartedAt: now.Add(-time.Hour), FinishedAt: now.Add(-time.Hour), Passed: true, Total: 8})
 	_, err := db.App.Exec(ctx, `INSERT INTO user_warnings (guild_id, user_id, moderator_id, reason, severity, created_at, expires_at, dm_status, case_number)
 		VALUES ('1', '2', '3', 'spam', 'medium', $1, $1::timestamptz + interval '30 days', 'sent', 1)`, now.Add(-2*time.Hour))
 	if err != nil {

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/embodied-community/embodied/internal/config"
 	"github.com/embodied-community/embodied/internal/rollout"
 	"github.com/embodied-community/embodied/internal/store"
@@ -29,23 +27,23 @@ var humanChecks = []string{
 	"Maintenance window scheduled and the on-call engineer notified",
 }
 
-func checkEnforcement(ctx context.Context, r *Report, cfg *config.Config, pool *pgxpool.Pool, o Options) {
+func checkEnforcement(ctx context.Context, r *Report, cfg *config.Config, db *store.Store, o Options) {
 	r.Human = humanChecks
 	now := o.Now()
-	if pool == nil {
+	if db == nil {
 		r.add(Fail, "enforcement gate", "the database is unreachable, so the soak, smoke and warning records cannot be read", "fix the database check first")
 	} else {
-		checkSoak(ctx, r, cfg, pool, now)
-		checkSmoke(ctx, r, pool, now)
-		checkDMs(ctx, r, pool, now)
-		checkDryRun(ctx, r, pool, now)
+		checkSoak(ctx, r, cfg, db, now)
+		checkSmoke(ctx, r, db, now)
+		checkDMs(ctx, r, db, now)
+		checkDryRun(ctx, r, db, now)
 	}
 	checkAppeal(r, o.Readme)
 }
 
-func checkSoak(ctx context.Context, r *Report, cfg *config.Config, pool *pgxpool.Pool, now time.Time) {
+func checkSoak(ctx context.Context, r *Report, cfg *config.Config, db *store.Store, now time.Time) {
 	const name = "24 h of safe mode with passing health checks"
-	runs, err := rollout.HealthRunsSince(ctx, pool, now.Add(-2*Soak))
+	runs, err := db.HealthRunsSince(ctx, now.Add(-2*Soak))
 	if err != nil {
 		r.add(Fail, name, err.Error(), "run `embodied migrate up`")
 		return
@@ -72,9 +70,9 @@ func checkSoak(ctx context.Context, r *Report, cfg *config.Config, pool *pgxpool
 	r.add(Pass, name, detail, "")
 }
 
-func checkSmoke(ctx context.Context, r *Report, pool *pgxpool.Pool, now time.Time) {
+func checkSmoke(ctx context.Context, r *Report, db *store.Store, now time.Time) {
 	const name = "last smoke run passed"
-	run, err := rollout.LastSmoke(ctx, pool)
+	run, err := db.LastSmokeRun(ctx)
 	if errors.Is(err, store.ErrNotFound) {
 		r.add(Fail, name, "no smoke run recorded", "run `embodied smoke` against this database")
 		return
@@ -100,12 +98,9 @@ func checkSmoke(ctx context.Context, r *Report, pool *pgxpool.Pool, now time.Tim
 	}
 }
 
-func checkDMs(ctx context.Context, r *Report, pool *pgxpool.Pool, now time.Time) {
+func checkDMs(ctx context.Context, r *Report, db *store.Store, now time.Time) {
 	const name = "warning DMs delivered recently"
-	var sent, other int
-	err := pool.QueryRow(ctx, `
-		SELECT count(*) FILTER (WHERE dm_status = 'sent'), count(*) FILTER (WHERE dm_status <> 'sent')
-		FROM user_warnings WHERE created_at >= $1 AND guild_id NOT IN (SELECT guild_id FROM sandbox_guilds)`, now.Add(-7*24*time.Hour)).Scan(&sent, &other)
+	sent, other, err := db.WarningDMs(ctx, now.Add(-7*24*time.Hour))
 	if err != nil {
 		r.add(Fail, name, err.Error(), "run `embodied migrate up` (migration 030 adds dm_status)")
 		return
@@ -121,32 +116,18 @@ func checkDMs(ctx context.Context, r *Report, pool *pgxpool.Pool, now time.Time)
 	}
 }
 
-func checkDryRun(ctx context.Context, r *Report, pool *pgxpool.Pool, now time.Time) {
+func checkDryRun(ctx context.Context, r *Report, db *store.Store, now time.Time) {
 	const name = "dry-run record (what enforcement would have done)"
-	rows, err := pool.Query(ctx, `
-		SELECT action, count(*) FROM user_moderation
-		WHERE enforced = false AND created_at >= $1 AND guild_id NOT IN (SELECT guild_id FROM sandbox_guilds)
-		GROUP BY action ORDER BY action`, now.Add(-7*24*time.Hour))
+	counts, err := db.DryRunActions(ctx, now.Add(-7*24*time.Hour))
 	if err != nil {
 		r.add(Fail, name, err.Error(), "run `embodied migrate up`")
 		return
 	}
-	defer rows.Close()
 	var parts []string
 	total := 0
-	for rows.Next() {
-		var action string
-		var n int
-		if err := rows.Scan(&action, &n); err != nil {
-			r.add(Fail, name, err.Error(), "")
-			return
-		}
-		parts = append(parts, fmt.Sprintf("%d %s", n, action))
-		total += n
-	}
-	if err := rows.Err(); err != nil {
-		r.add(Fail, name, err.Error(), "")
-		return
+	for _, c := range counts {
+		parts = append(parts, fmt.Sprintf("%d %s", c.Count, c.Action))
+		total += c.Count
 	}
 	if total == 0 {
 		r.add(Warn, name, "in 7 days of safe mode no warning would have brought a timeout or ban",

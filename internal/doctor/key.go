@@ -8,16 +8,15 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/embodied-community/embodied/internal/config"
+	"github.com/embodied-community/embodied/internal/store"
 )
 
 // checkSigningKey checks that the key signing the bot's buttons stays out
 // of the database, whose backups leave the machine, and out of other users'
 // reach: a key file others may read fails; a key an earlier version left
 // in bot_settings warns until the bot's next start moves it to the file.
-func checkSigningKey(ctx context.Context, r *Report, cfg *config.Config, pool *pgxpool.Pool) {
+func checkSigningKey(ctx context.Context, r *Report, cfg *config.Config, db *store.Store) {
 	const name = "component signing key outside the database"
 	where := "COMPONENT_SIGNING_KEY is set"
 	if cfg.ComponentSigningKey == "" && cfg.ComponentSigningKeyFile == "" {
@@ -44,9 +43,8 @@ func checkSigningKey(ctx context.Context, r *Report, cfg *config.Config, pool *p
 		default:
 			where = fmt.Sprintf("in %s with mode %04o", path, st.Mode().Perm())
 		}
-		if pool != nil {
-			var inDB bool
-			if err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM bot_settings WHERE key = 'component_signing_key')`).Scan(&inDB); err == nil && inDB {
+		if db != nil {
+			if inDB, err := db.HasStoredSigningKey(ctx); err == nil && inDB {
 				r.add(Warn, name, "the key is still in the database (bot_settings), so in every backup: the bot's next start moves it to "+path+" and deletes it",
 					"start the bot once (`embodied run`); backups taken before hold the key: rotate it if they may have leaked")
 				return

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/embodied-community/embodied/internal/config"
+	"github.com/embodied-community/embodied/internal/store"
 	"github.com/embodied-community/embodied/internal/storetest"
 )
 
@@ -50,7 +51,7 @@ func TestCheckSigningKey(t *testing.T) {
 				}
 			}
 			r := &Report{}
-			checkSigningKey(ctx, r, &config.Config{ComponentSigningKeyFile: path}, db.App)
+			checkSigningKey(ctx, r, &config.Config{ComponentSigningKeyFile: path}, store.New(db.App))
 			if len(r.Results) != 1 {
 				t.Fatalf("results %+v", r.Results)
 			}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/embodied-community/embodied/internal/config"
 	"github.com/embodied-community/embodied/internal/schema"
+	"github.com/embodied-community/embodied/internal/store"
 )
 
 func checkMigrations(ctx context.Context, r *Report, pool *pgxpool.Pool) {
@@ -50,7 +51,7 @@ func checkMigrations(ctx context.Context, r *Report, pool *pgxpool.Pool) {
 
 var pgDumpVersionRE = regexp.MustCompile(`\(PostgreSQL\) (\d+)((?:\.\d+)*)`)
 
-func checkPgDump(ctx context.Context, r *Report, pool *pgxpool.Pool, pgDump string) {
+func checkPgDump(ctx context.Context, r *Report, db *store.Store, pgDump string) {
 	const name = "pg_dump present and compatible"
 	out, err := exec.CommandContext(ctx, pgDump, "--version").Output()
 	if err != nil {
@@ -63,8 +64,8 @@ func checkPgDump(ctx context.Context, r *Report, pool *pgxpool.Pool, pgDump stri
 		return
 	}
 	major, _ := strconv.Atoi(m[1])
-	var serverNum int
-	if err := pool.QueryRow(ctx, `SELECT current_setting('server_version_num')::int`).Scan(&serverNum); err != nil {
+	serverNum, err := db.ServerVersionNum(ctx)
+	if err != nil {
 		r.add(Warn, name, "pg_dump "+m[1]+m[2]+"; server version unknown: "+err.Error(), "")
 		return
 	}
@@ -82,7 +83,7 @@ const (
 	warnFree = 1 << 30
 )
 
-func checkBackupDir(ctx context.Context, r *Report, cfg *config.Config, pool *pgxpool.Pool) {
+func checkBackupDir(ctx context.Context, r *Report, cfg *config.Config, db *store.Store) {
 	const name = "backup directory writable with free space"
 	dir := cfg.BackupDir
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -103,9 +104,8 @@ func checkBackupDir(ctx context.Context, r *Report, cfg *config.Config, pool *pg
 	}
 	free := int64(st.Bavail) * int64(st.Bsize)
 	need := int64(warnFree)
-	if pool != nil {
-		var size int64
-		if pool.QueryRow(ctx, `SELECT pg_database_size(current_database())`).Scan(&size) == nil {
+	if db != nil {
+		if size, err := db.DatabaseSize(ctx); err == nil {
 			need = max(need, 3*size)
 		}
 	}

@@ -34,7 +34,18 @@ import (
 	"github.com/embodied-community/embodied/internal/logging"
 	"github.com/embodied-community/embodied/internal/metrics"
 	"github.com/embodied-community/embodied/internal/schema"
+	"github.com/embodied-community/embodied/internal/store"
 )
+
+// Counts are the security table figures the alert thresholds watch (the
+// store's row type, named here as the report shows it).
+type Counts = store.SecurityCounts
+
+// TableSize is one row of the rollout guide's table-size query.
+type TableSize = store.TableSize
+
+// SecurityTables are the tables the table-size query measures.
+var SecurityTables = store.SecurityTables
 
 // Gateway is the Discord connection as the health checks see it. The wiring
 // implements it over *discordgo.Session: Connected from the session's
@@ -77,8 +88,9 @@ type Options struct {
 
 // Checker runs the health checks. It is safe for concurrent use.
 type Checker struct {
-	o   Options
-	log *slog.Logger
+	o     Options
+	log   *slog.Logger
+	store *store.Store
 
 	mu        sync.Mutex
 	last      *Report
@@ -109,7 +121,11 @@ func New(o Options) *Checker {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Checker{o: o, log: logging.Component(o.Logger, "HealthCheck"), levels: map[string]Level{}, created: o.Now()}
+	c := &Checker{o: o, log: logging.Component(o.Logger, "HealthCheck"), levels: map[string]Level{}, created: o.Now()}
+	if o.Pool != nil {
+		c.store = store.New(o.Pool)
+	}
+	return c
 }
 
 // Start logs the schedule and runs the checks every Interval until ctx ends
@@ -243,17 +259,17 @@ func (c *Checker) Check(ctx context.Context) *Report {
 		r.Pool = PoolStats{Acquired: s.AcquiredConns(), Idle: s.IdleConns(), Total: s.TotalConns(), Max: s.MaxConns()}
 	}
 	if r.Database.OK {
-		counts, err := SecurityCounts(ctx, c.o.Pool, c.o.Thresholds.RateLimitViolations)
+		counts, err := c.store.SecurityCounts(ctx, c.o.Thresholds.RateLimitViolations)
 		if err != nil {
 			r.CountsErr = err.Error()
 		} else {
 			r.Counts = &counts
 		}
-		sizes, err := TableSizes(ctx, c.o.Pool)
+		sizes, err := c.store.TableSizes(ctx)
 		if err == nil {
 			r.Tables = sizes
 		}
-		if head, err := audit.Head(ctx, c.o.Pool); err != nil {
+		if head, err := c.store.AuditHead(ctx); err != nil {
 			r.AuditHeadErr = err.Error()
 		} else {
 			r.AuditHead = &head

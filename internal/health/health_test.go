@@ -563,32 +563,6 @@ func TestReady(t *testing.T) {
 	}
 }
 
-func TestTableSizes(t *testing.T) {
-	t.Parallel()
-	db := storetest.New(t)
-	ctx := context.Background()
-	if _, err := db.App.Exec(ctx, `INSERT INTO audit_log (guild_id, action_type, actor_id) SELECT 'g', 'warn', 'a' FROM generate_series(1, 2000)`); err != nil {
-		t.Fatal(err)
-	}
-	sizes, err := TableSizes(ctx, db.App)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, s := range sizes {
-		names = append(names, s.Table)
-		if s.Bytes <= 0 || s.Size == "" {
-			t.Errorf("%s: size %q (%d bytes)", s.Table, s.Size, s.Bytes)
-		}
-	}
-	if len(names) == 0 || names[0] != "audit_log" {
-		t.Errorf("largest table = %v, want audit_log first", names)
-	}
-	if diff := cmp.Diff(SecurityTables, names, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
-		t.Errorf("tables mismatch (-want +got):\n%s", diff)
-	}
-}
-
 func TestSummary(t *testing.T) {
 	at := time.Date(2025, 10, 8, 5, 30, 0, 0, time.UTC)
 	tests := []struct {

@@ -13,8 +13,8 @@ import (
 
 	"github.com/embodied-community/embodied/internal/config"
 	"github.com/embodied-community/embodied/internal/health"
-	"github.com/embodied-community/embodied/internal/rollout"
 	"github.com/embodied-community/embodied/internal/smoke"
+	"github.com/embodied-community/embodied/internal/store"
 	"github.com/embodied-community/embodied/internal/storetest"
 )
 
@@ -58,14 +58,14 @@ func TestSmokeRun(t *testing.T) {
 			t.Errorf("output lacks %q", want)
 		}
 	}
-	last, err := rollout.LastSmoke(context.Background(), db.App)
+	last, err := store.New(db.App).LastSmokeRun(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if last.Total != run.Total || last.Passed != run.Passed || len(last.Results) != 8 {
 		t.Errorf("recorded %+v", last)
 	}
-	counts, err := health.SecurityCounts(context.Background(), db.App, 5)
+	counts, err := store.New(db.App).SecurityCounts(context.Background(), 5)
 	if err != nil {
 		t.Fatal(err)
 	}

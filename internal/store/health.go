@@ -1,4 +1,4 @@
-package health
+package store
 
 import (
 	"context"
@@ -6,25 +6,27 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/embodied-community/embodied/internal/audit"
 )
 
-// Counts are the security table figures the alert thresholds watch.
-type Counts struct {
+// SecurityCounts are the security table figures the health alert
+// thresholds watch.
+type SecurityCounts struct {
 	AuditLogRows    int64
 	UnreviewedFlags int64
 	// RateLimitFlaggedUsers counts users with more than the threshold of
-	// rate-limit violations in the last 24 hours.
+	// rate-limit violations in the period.
 	RateLimitFlaggedUsers int64
 }
 
 // SecurityCounts measures the security tables, leaving out the emulated
-// guilds of sandbox and smoke runs (sandbox_guilds). A user is flagged for rate
-// limiting with more than violations hits (summing the hourly counts) in the
-// last 24 hours.
-func SecurityCounts(ctx context.Context, pool *pgxpool.Pool, violations int64) (Counts, error) {
-	var c Counts
-	err := pool.QueryRow(ctx, `
+// guilds of sandbox and smoke runs (sandbox_guilds). A user is flagged for
+// rate limiting with more than violations hits (summing the hourly counts)
+// in the last 24 hours.
+func (s *Store) SecurityCounts(ctx context.Context, violations int64) (SecurityCounts, error) {
+	var c SecurityCounts
+	err := s.pool.QueryRow(ctx, `
 		SELECT
 			(SELECT count(*) FROM audit_log WHERE guild_id NOT IN (SELECT guild_id FROM sandbox_guilds)),
 			(SELECT count(*) FROM content_flags WHERE status = 'unreviewed'
@@ -38,7 +40,27 @@ func SecurityCounts(ctx context.Context, pool *pgxpool.Pool, violations int64) (
 				HAVING sum(count) > $1
 			) AS flagged)`, violations).Scan(&c.AuditLogRows, &c.UnreviewedFlags, &c.RateLimitFlaggedUsers)
 	if err != nil {
-		return Counts{}, fmt.Errorf("count security table rows: %w", err)
+		return SecurityCounts{}, fmt.Errorf("count security table rows: %w", err)
+	}
+	return c, nil
+}
+
+// GuildCounts are the SecurityCounts of one guild, for its admins: the
+// audit records and unreviewed flags of that guild, and its members with
+// more than violations rate-limit hits since since.
+func (s *Store) GuildCounts(ctx context.Context, guildID string, since time.Time, violations int64) (SecurityCounts, error) {
+	var c SecurityCounts
+	err := s.pool.QueryRow(ctx, `
+		SELECT
+			(SELECT count(*) FROM audit_log WHERE guild_id = $1),
+			(SELECT count(*) FROM content_flags WHERE guild_id = $1 AND status = 'unreviewed'),
+			(SELECT count(*) FROM (
+				SELECT user_id FROM rate_limit_violations
+				WHERE guild_id = $1 AND window_start >= date_trunc('hour', $2::timestamptz)
+				GROUP BY user_id HAVING sum(count) > $3
+			) AS flagged)`, guildID, since, violations).Scan(&c.AuditLogRows, &c.UnreviewedFlags, &c.RateLimitFlaggedUsers)
+	if err != nil {
+		return SecurityCounts{}, fmt.Errorf("count security rows of guild %s: %w", guildID, err)
 	}
 	return c, nil
 }
@@ -57,8 +79,8 @@ type TableSize struct {
 
 // TableSizes runs the rollout guide's table-size query over the security
 // tables in the current schema, largest first.
-func TableSizes(ctx context.Context, pool *pgxpool.Pool) ([]TableSize, error) {
-	rows, err := pool.Query(ctx, `
+func (s *Store) TableSizes(ctx context.Context) ([]TableSize, error) {
+	rows, err := s.pool.Query(ctx, `
 		SELECT tablename,
 		       pg_size_pretty(pg_total_relation_size(format('%I.%I', schemaname, tablename))) AS size,
 		       pg_total_relation_size(format('%I.%I', schemaname, tablename)) AS bytes
@@ -75,22 +97,8 @@ func TableSizes(ctx context.Context, pool *pgxpool.Pool) ([]TableSize, error) {
 	return sizes, nil
 }
 
-// GuildCounts are the Counts of one guild, for its admins: the audit
-// records and unreviewed flags of that guild, and its members with more
-// than violations rate-limit hits since since.
-func GuildCounts(ctx context.Context, pool *pgxpool.Pool, guildID string, since time.Time, violations int64) (Counts, error) {
-	var c Counts
-	err := pool.QueryRow(ctx, `
-		SELECT
-			(SELECT count(*) FROM audit_log WHERE guild_id = $1),
-			(SELECT count(*) FROM content_flags WHERE guild_id = $1 AND status = 'unreviewed'),
-			(SELECT count(*) FROM (
-				SELECT user_id FROM rate_limit_violations
-				WHERE guild_id = $1 AND window_start >= date_trunc('hour', $2::timestamptz)
-				GROUP BY user_id HAVING sum(count) > $3
-			) AS flagged)`, guildID, since, violations).Scan(&c.AuditLogRows, &c.UnreviewedFlags, &c.RateLimitFlaggedUsers)
-	if err != nil {
-		return Counts{}, fmt.Errorf("count security rows of guild %s: %w", guildID, err)
-	}
-	return c, nil
+// AuditHead returns the audit chain's head (seq 0 while empty), the anchor
+// the health checks log for `embodied audit verify --anchor`.
+func (s *Store) AuditHead(ctx context.Context) (audit.Anchor, error) {
+	return audit.Head(ctx, s.pool)
 }
