@@ -135,7 +135,7 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 		return fail(err)
 	}
 	a.Audit.Start(bgCtx)
-	a.recorder = ratelimit.NewRecorder(pool, logging.Component(logger, "RateLimiter"))
+	a.recorder = ratelimit.NewRecorder(a.Store, logging.Component(logger, "RateLimiter"))
 	a.Limiter = ratelimit.New(logging.Component(logger, "RateLimiter"), ratelimit.Options{Now: opts.Now, Recorder: a.recorder,
 		OnLimited: a.Metrics.RateLimited})
 	a.background(func() { a.recorder.Run(bgCtx, time.Second) })
@@ -189,7 +189,7 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 		HealthSummary: func() string { return command.GuildHealthSummary(a.Health.Snapshot()) }, Backup: a.Backup, Metrics: a.Metrics, FlaggedThreshold: cfg.FlaggedThreshold, Strikes: a.Strikes,
 		AuditSetAside: a.Audit.SetAside})
 	guard := permission.New(cfg.Owners, a.Audit, logging.Component(logger, "PermissionGuard"), a.Metrics.PermissionDenied)
-	mod := moderator.New(pool, logging.Component(logger, "ContentModerator"), moderator.Options{OnFlag: a.Metrics.Flagged, OnOverrun: a.Metrics.RuleOverrun,
+	mod := moderator.New(a.Store, logging.Component(logger, "ContentModerator"), moderator.Options{OnFlag: a.Metrics.Flagged, OnOverrun: a.Metrics.RuleOverrun,
 		Checker: func(ctx context.Context, guildID string) moderator.Checker { return modRules.Checker(ctx, guildID) }})
 	a.Bot = bot.New(a.Session, reg, signer, bot.Options{
 		Logger: logger,
