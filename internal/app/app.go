@@ -181,7 +181,7 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 		return fail(err)
 	}
 	discord := discordact.New(a.Session, signer)
-	a.Strikes = strike.New(pool, discord, discord, strike.Options{Ladder: ladder, Enforce: cfg.EnforceModeration,
+	a.Strikes = strike.New(a.Store, discord, discord, strike.Options{Ladder: ladder, Enforce: cfg.EnforceModeration,
 		Owners: cfg.Owners, Now: opts.Now, Logger: logging.Component(logger, "WarningSystem")})
 	guildAlerts := &guildAlerter{s: a.Session, modLog: a.Strikes.ModLog}
 	modRules := modrules.New(pool, modrules.Options{Logger: logging.Component(logger, "ContentModerator"), Alert: guildAlerts.Alert})
