@@ -184,7 +184,7 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 	a.Strikes = strike.New(a.Store, discord, discord, strike.Options{Ladder: ladder, Enforce: cfg.EnforceModeration,
 		Owners: cfg.Owners, Now: opts.Now, Logger: logging.Component(logger, "WarningSystem")})
 	guildAlerts := &guildAlerter{s: a.Session, modLog: a.Strikes.ModLog}
-	modRules := modrules.New(pool, modrules.Options{Logger: logging.Component(logger, "ContentModerator"), Alert: guildAlerts.Alert})
+	modRules := modrules.New(a.Store, modrules.Options{Logger: logging.Component(logger, "ContentModerator"), Alert: guildAlerts.Alert})
 	command.Register(reg, command.Deps{ModRules: modRules, Store: a.Store, Signer: signer, Now: opts.Now, Privacy: a.Privacy, Owners: cfg.Owners, Health: a.Health,
 		HealthSummary: func() string { return command.GuildHealthSummary(a.Health.Snapshot()) }, Backup: a.Backup, Metrics: a.Metrics, FlaggedThreshold: cfg.FlaggedThreshold, Strikes: a.Strikes,
 		AuditSetAside: a.Audit.SetAside})
