@@ -151,78 +151,9 @@ func (s *Service) Warn(ctx context.Context, req WarnRequest) (WarnResult, error)
 	var res WarnResult
 	var modID int64
 	err = s.db.InTx(ctx, func(tx store.Tx) error {
-		if err := tx.Lock(ctx, "strike", req.GuildID, req.UserID); err != nil {
-			return err
-		}
-		w, err := tx.WarningByInteraction(ctx, req.InteractionID)
-		if err == nil {
-			res = WarnResult{Warning: w, Replayed: true, DMStatus: DMStatus(w.DMStatus)}
-			return nil
-		}
-		if !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		w, err = tx.RepeatedWarning(ctx, req.GuildID, req.UserID, req.ModeratorID, req.Reason, now.Add(-DoubleSubmitWindow))
-		if err == nil {
-			res = WarnResult{Warning: w, DoubleSubmit: true, DMStatus: DMStatus(w.DMStatus)}
-			res.Total, err = tx.CountActiveWarnings(ctx, req.GuildID, req.UserID, now)
-			return err
-		}
-		if !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		before, err := tx.CountActiveWarnings(ctx, req.GuildID, req.UserID, now)
-		if err != nil {
-			return err
-		}
-		caseNumber, err := tx.NextCase(ctx, req.GuildID)
-		if err != nil {
-			return err
-		}
-		res.Warning, err = tx.InsertWarning(ctx, store.Warning{GuildID: req.GuildID, UserID: req.UserID,
-			ModeratorID: req.ModeratorID, Reason: req.Reason, Severity: string(req.Severity), CaseNumber: caseNumber,
-			InteractionID: &req.InteractionID, CreatedAt: now, ExpiresAt: now.Add(s.ladder.Window)})
-		if err != nil {
-			return err
-		}
-		res.Total = before + 1
-		res.Action = s.ladder.ActionFor(res.Total)
-		res.MissingPermission = missingPermission(res.Action, mod)
-		res.SafeMode = res.Action != ActionWarning && !s.enforce && res.MissingPermission == ""
-		res.DMStatus = DMPending
-		details := map[string]any{"caseNumber": caseNumber, "totalWarnings": res.Total, "action": string(res.Action),
-			"severity": string(req.Severity), "enforce": s.enforce}
-		if res.Action != ActionWarning {
-			// A ban the moderator may not give waits, pending, for someone
-			// who may; a timeout they may not give is not applied.
-			status, errText := "pending", ""
-			switch {
-			case res.MissingPermission != "" && res.Action == ActionBan:
-				errText = awaitingConfirmation
-			case res.MissingPermission != "":
-				status, errText = "failed", fmt.Sprintf("not applied: the moderator lacks %s", res.MissingPermission)
-			case !s.enforce:
-				status = "simulated"
-			}
-			if res.MissingPermission != "" {
-				details["missingPermission"] = res.MissingPermission
-			}
-			var until *time.Time
-			if res.Action == ActionTimeout {
-				t := now.Add(s.ladder.Timeout)
-				until = &t
-			}
-			if modID, err = tx.InsertModeration(ctx, store.ModerationAction{GuildID: req.GuildID, UserID: req.UserID,
-				Action: string(res.Action), ModeratorID: req.ModeratorID, Reason: req.Reason, ExpiresAt: until, CreatedAt: now,
-				WarningID: &res.Warning.ID, Status: status, Error: nullable(errText)}); err != nil {
-				return err
-			}
-			details["moderationId"] = modID
-		}
-		e := req.Audit
-		e.GuildID, e.ActionType, e.ActorID, e.TargetID, e.Reason = req.GuildID, "warn", req.ModeratorID, req.UserID, req.Reason
-		e.Details = merged(e.Details, details)
-		return tx.Audit(ctx, e)
+		var err error
+		res, modID, err = s.record(ctx, tx, req, mod, now)
+		return err
 	})
 	if err != nil {
 		return WarnResult{}, fmt.Errorf("warn member %s: %w", req.UserID, err)
@@ -251,6 +182,100 @@ func (s *Service) Warn(ctx context.Context, req WarnRequest) (WarnResult, error)
 	}
 	s.postWarning(ctx, req, res)
 	return res, nil
+}
+
+// record writes a warning in tx, locked per member so that two simultaneous
+// warnings count N and N+1. A redelivered interaction or a double submit
+// writes nothing (res says which); otherwise the warning takes the guild's
+// next case number, the ladder's action gets its user_moderation row
+// (modID, 0 for a plain warning), and the audit record is written.
+func (s *Service) record(ctx context.Context, tx store.Tx, req WarnRequest, mod Member, now time.Time) (res WarnResult, modID int64, err error) {
+	if err := tx.Lock(ctx, "strike", req.GuildID, req.UserID); err != nil {
+		return res, 0, err
+	}
+	if res, err = s.duplicate(ctx, tx, req, now); err != nil || res.Replayed || res.DoubleSubmit {
+		return res, 0, err
+	}
+	before, err := tx.CountActiveWarnings(ctx, req.GuildID, req.UserID, now)
+	if err != nil {
+		return res, 0, err
+	}
+	caseNumber, err := tx.NextCase(ctx, req.GuildID)
+	if err != nil {
+		return res, 0, err
+	}
+	res.Warning, err = tx.InsertWarning(ctx, store.Warning{GuildID: req.GuildID, UserID: req.UserID,
+		ModeratorID: req.ModeratorID, Reason: req.Reason, Severity: string(req.Severity), CaseNumber: caseNumber,
+		InteractionID: &req.InteractionID, CreatedAt: now, ExpiresAt: now.Add(s.ladder.Window)})
+	if err != nil {
+		return res, 0, err
+	}
+	res.Total = before + 1
+	res.Action = s.ladder.ActionFor(res.Total)
+	res.MissingPermission = missingPermission(res.Action, mod)
+	res.SafeMode = res.Action != ActionWarning && !s.enforce && res.MissingPermission == ""
+	res.DMStatus = DMPending
+	details := map[string]any{"caseNumber": caseNumber, "totalWarnings": res.Total, "action": string(res.Action),
+		"severity": string(req.Severity), "enforce": s.enforce}
+	if res.Action != ActionWarning {
+		if modID, err = s.recordAction(ctx, tx, req, res, now); err != nil {
+			return res, 0, err
+		}
+		details["moderationId"] = modID
+		if res.MissingPermission != "" {
+			details["missingPermission"] = res.MissingPermission
+		}
+	}
+	e := req.Audit
+	e.GuildID, e.ActionType, e.ActorID, e.TargetID, e.Reason = req.GuildID, "warn", req.ModeratorID, req.UserID, req.Reason
+	e.Details = merged(e.Details, details)
+	return res, modID, tx.Audit(ctx, e)
+}
+
+// duplicate returns the warning req already gave, as a replay of its
+// interaction or a double submit by its moderator; neither is set in res
+// when req is new.
+func (s *Service) duplicate(ctx context.Context, tx store.Tx, req WarnRequest, now time.Time) (WarnResult, error) {
+	w, err := tx.WarningByInteraction(ctx, req.InteractionID)
+	if err == nil {
+		return WarnResult{Warning: w, Replayed: true, DMStatus: DMStatus(w.DMStatus)}, nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return WarnResult{}, err
+	}
+	w, err = tx.RepeatedWarning(ctx, req.GuildID, req.UserID, req.ModeratorID, req.Reason, now.Add(-DoubleSubmitWindow))
+	if errors.Is(err, store.ErrNotFound) {
+		return WarnResult{}, nil
+	}
+	if err != nil {
+		return WarnResult{}, err
+	}
+	res := WarnResult{Warning: w, DoubleSubmit: true, DMStatus: DMStatus(w.DMStatus)}
+	res.Total, err = tx.CountActiveWarnings(ctx, req.GuildID, req.UserID, now)
+	return res, err
+}
+
+// recordAction records the ladder's timeout or ban for res's warning before
+// Discord is asked. A ban the moderator may not give waits, pending, for
+// someone who may; a timeout they may not give is not applied.
+func (s *Service) recordAction(ctx context.Context, tx store.Tx, req WarnRequest, res WarnResult, now time.Time) (int64, error) {
+	status, errText := "pending", ""
+	switch {
+	case res.MissingPermission != "" && res.Action == ActionBan:
+		errText = awaitingConfirmation
+	case res.MissingPermission != "":
+		status, errText = "failed", fmt.Sprintf("not applied: the moderator lacks %s", res.MissingPermission)
+	case !s.enforce:
+		status = "simulated"
+	}
+	var until *time.Time
+	if res.Action == ActionTimeout {
+		t := now.Add(s.ladder.Timeout)
+		until = &t
+	}
+	return tx.InsertModeration(ctx, store.ModerationAction{GuildID: req.GuildID, UserID: req.UserID,
+		Action: string(res.Action), ModeratorID: req.ModeratorID, Reason: req.Reason, ExpiresAt: until, CreatedAt: now,
+		WarningID: &res.Warning.ID, Status: status, Error: nullable(errText)})
 }
 
 // check refuses warnings the system must not give. It returns the guild and
