@@ -117,7 +117,7 @@ func guildRules(guildID string) (*modrules.Guild, error) {
 		return nil, err
 	}
 	defer pool.Close()
-	r, err := modrules.New(pool, modrules.Options{}).Rules(ctx, guildID)
+	r, err := modrules.New(store.New(pool), modrules.Options{}).Rules(ctx, guildID)
 	if err != nil {
 		return nil, err
 	}

@@ -96,7 +96,7 @@ func TestModerate(t *testing.T) {
 func TestModerateGuild(t *testing.T) {
 	db := storetest.New(t)
 	const guild = "100000000000000001"
-	s := modrules.New(db.App, modrules.Options{})
+	s := modrules.New(db.Store, modrules.Options{})
 	e := audit.Entry{GuildID: guild, ActionType: "moderation-keyword-add", ActorID: "200000000000000002"}
 	if _, err := s.Apply(context.Background(), guild, modrules.AddKeyword("melon*", moderation.CategoryInsult, 0), e); err != nil {
 		t.Fatal(err)

@@ -135,7 +135,7 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 		return fail(err)
 	}
 	a.Audit.Start(bgCtx)
-	a.recorder = ratelimit.NewRecorder(pool, logging.Component(logger, "RateLimiter"))
+	a.recorder = ratelimit.NewRecorder(a.Store, logging.Component(logger, "RateLimiter"))
 	a.Limiter = ratelimit.New(logging.Component(logger, "RateLimiter"), ratelimit.Options{Now: opts.Now, Recorder: a.recorder,
 		OnLimited: a.Metrics.RateLimited})
 	a.background(func() { a.recorder.Run(bgCtx, time.Second) })
@@ -181,15 +181,15 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 		return fail(err)
 	}
 	discord := discordact.New(a.Session, signer)
-	a.Strikes = strike.New(pool, discord, discord, strike.Options{Ladder: ladder, Enforce: cfg.EnforceModeration,
+	a.Strikes = strike.New(a.Store, discord, discord, strike.Options{Ladder: ladder, Enforce: cfg.EnforceModeration,
 		Owners: cfg.Owners, Now: opts.Now, Logger: logging.Component(logger, "WarningSystem")})
 	guildAlerts := &guildAlerter{s: a.Session, modLog: a.Strikes.ModLog}
-	modRules := modrules.New(pool, modrules.Options{Logger: logging.Component(logger, "ContentModerator"), Alert: guildAlerts.Alert})
+	modRules := modrules.New(a.Store, modrules.Options{Logger: logging.Component(logger, "ContentModerator"), Alert: guildAlerts.Alert})
 	command.Register(reg, command.Deps{ModRules: modRules, Store: a.Store, Signer: signer, Now: opts.Now, Privacy: a.Privacy, Owners: cfg.Owners, Health: a.Health,
 		HealthSummary: func() string { return command.GuildHealthSummary(a.Health.Snapshot()) }, Backup: a.Backup, Metrics: a.Metrics, FlaggedThreshold: cfg.FlaggedThreshold, Strikes: a.Strikes,
 		AuditSetAside: a.Audit.SetAside})
 	guard := permission.New(cfg.Owners, a.Audit, logging.Component(logger, "PermissionGuard"), a.Metrics.PermissionDenied)
-	mod := moderator.New(pool, logging.Component(logger, "ContentModerator"), moderator.Options{OnFlag: a.Metrics.Flagged, OnOverrun: a.Metrics.RuleOverrun,
+	mod := moderator.New(a.Store, logging.Component(logger, "ContentModerator"), moderator.Options{OnFlag: a.Metrics.Flagged, OnOverrun: a.Metrics.RuleOverrun,
 		Checker: func(ctx context.Context, guildID string) moderator.Checker { return modRules.Checker(ctx, guildID) }})
 	a.Bot = bot.New(a.Session, reg, signer, bot.Options{
 		Logger: logger,

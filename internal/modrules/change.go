@@ -5,9 +5,8 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/embodied-community/embodied/internal/moderation"
+	"github.com/embodied-community/embodied/internal/store"
 )
 
 // Change is one edit of a guild's rules: applied to the loaded rules first,
@@ -18,14 +17,12 @@ type Change struct {
 	// Details go into the audit record.
 	Details map[string]any
 	apply   func(*Rules) error
-	write   func(ctx context.Context, tx pgx.Tx, guildID string) error
+	write   func(ctx context.Context, tx store.Tx, guildID string) error
 }
 
-func exec(sql string, args ...any) func(context.Context, pgx.Tx, string) error {
-	return func(ctx context.Context, tx pgx.Tx, guildID string) error {
-		_, err := tx.Exec(ctx, sql, append([]any{guildID}, args...)...)
-		return err
-	}
+// with writes a change with one of store.Tx's rule methods.
+func with[T any](write func(store.Tx, context.Context, string, T) error, v T) func(context.Context, store.Tx, string) error {
+	return func(ctx context.Context, tx store.Tx, guildID string) error { return write(tx, ctx, guildID, v) }
 }
 
 // remove deletes v from *list, or returns missing when it is not there.
@@ -67,9 +64,7 @@ func AddKeyword(pattern string, cat moderation.Category, sev moderation.Severity
 			}
 			return nil
 		},
-		write: exec(`INSERT INTO moderation_keywords (guild_id, pattern, category, severity) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (guild_id, pattern) DO UPDATE SET category = EXCLUDED.category, severity = EXCLUDED.severity`,
-			pattern, string(cat), sev.String()),
+		write: with(store.Tx.PutModerationKeyword, store.ModerationKeyword{Pattern: pattern, Category: string(cat), Severity: sev.String()}),
 	}
 }
 
@@ -87,7 +82,7 @@ func RemoveKeyword(pattern string) *Change {
 			}
 			return nil
 		},
-		write: exec(`DELETE FROM moderation_keywords WHERE guild_id = $1 AND pattern = $2`, pattern),
+		write: with(store.Tx.DeleteModerationKeyword, pattern),
 	}
 }
 
@@ -107,7 +102,7 @@ func AddAllow(term string) *Change {
 			r.Allow = append(r.Allow, term)
 			return nil
 		},
-		write: exec(`INSERT INTO moderation_allow (guild_id, term) VALUES ($1, $2)`, term),
+		write: with(store.Tx.AddModerationAllow, term),
 	}
 }
 
@@ -120,7 +115,7 @@ func RemoveAllow(term string) *Change {
 		apply: func(r *Rules) error {
 			return remove(&r.Allow, term, inputf("`%s` is not on this server's allow list.", term))
 		},
-		write: exec(`DELETE FROM moderation_allow WHERE guild_id = $1 AND term = $2`, term),
+		write: with(store.Tx.DeleteModerationAllow, term),
 	}
 }
 
@@ -154,11 +149,10 @@ func SetCategory(cat moderation.Category, enabled bool, action Action) *Change {
 		c.Summary = fmt.Sprintf("category %s: %s", cat, state)
 		return nil
 	}
-	c.write = func(ctx context.Context, tx pgx.Tx, guildID string) error {
-		_, err := tx.Exec(ctx, `INSERT INTO moderation_categories (guild_id, category, enabled, action) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (guild_id, category) DO UPDATE SET enabled = EXCLUDED.enabled, action = EXCLUDED.action`,
-			guildID, string(cat), enabled, c.Details["action"])
-		return err
+	c.write = func(ctx context.Context, tx store.Tx, guildID string) error {
+		// The action is known once apply has merged the current setting.
+		action, _ := c.Details["action"].(string)
+		return tx.PutModerationCategory(ctx, guildID, store.ModerationCategory{Category: string(cat), Enabled: enabled, Action: action})
 	}
 	return c
 }
@@ -178,7 +172,7 @@ func ExemptRole(roleID string) *Change {
 			r.ExemptRoles = append(r.ExemptRoles, roleID)
 			return nil
 		},
-		write: exec(`INSERT INTO moderation_exempt_roles (guild_id, role_id) VALUES ($1, $2)`, roleID),
+		write: with(store.Tx.AddModerationExemptRole, roleID),
 	}
 }
 
@@ -193,7 +187,7 @@ func UnexemptRole(roleID string) *Change {
 		apply: func(r *Rules) error {
 			return remove(&r.ExemptRoles, roleID, inputf("<@&%s> is not exempt.", roleID))
 		},
-		write: exec(`DELETE FROM moderation_exempt_roles WHERE guild_id = $1 AND role_id = $2`, roleID),
+		write: with(store.Tx.DeleteModerationExemptRole, roleID),
 	}
 }
 
@@ -213,7 +207,7 @@ func AddRegex(pattern string) *Change {
 			r.Regexes = append(r.Regexes, pattern)
 			return nil
 		},
-		write: exec(`INSERT INTO moderation_regexes (guild_id, pattern) VALUES ($1, $2)`, pattern),
+		write: with(store.Tx.AddModerationRegex, pattern),
 	}
 }
 
@@ -225,7 +219,7 @@ func RemoveRegex(pattern string) *Change {
 		apply: func(r *Rules) error {
 			return remove(&r.Regexes, pattern, inputf("that regex is not in the rules."))
 		},
-		write: exec(`DELETE FROM moderation_regexes WHERE guild_id = $1 AND pattern = $2`, pattern),
+		write: with(store.Tx.DeleteModerationRegex, pattern),
 	}
 }
 
@@ -244,8 +238,9 @@ func LabelRegexes(cat moderation.Category, sev moderation.Severity) *Change {
 			r.RegexCategory, r.RegexSeverity = cat, sev
 			return nil
 		},
-		write: exec(`UPDATE moderation_settings SET regex_category = $2, regex_severity = $3 WHERE guild_id = $1`,
-			string(cat), sev.String()),
+		write: func(ctx context.Context, tx store.Tx, guildID string) error {
+			return tx.SetModerationRegexLabel(ctx, guildID, string(cat), sev.String())
+		},
 	}
 }
 
@@ -262,6 +257,6 @@ func SetOverrun(o Overrun) *Change {
 			r.Overrun = o
 			return nil
 		},
-		write: exec(`UPDATE moderation_settings SET overrun_action = $2 WHERE guild_id = $1`, string(o)),
+		write: with(store.Tx.SetModerationOverrun, string(o)),
 	}
 }

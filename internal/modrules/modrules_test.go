@@ -93,7 +93,7 @@ func TestExempt(t *testing.T) {
 func TestApply(t *testing.T) {
 	t.Parallel()
 	db := storetest.New(t)
-	s := modrules.New(db.App, modrules.Options{})
+	s := modrules.New(db.Store, modrules.Options{})
 	ctx := context.Background()
 	steps := []struct {
 		change  *modrules.Change
@@ -175,8 +175,8 @@ func TestCache(t *testing.T) {
 	t.Parallel()
 	db := storetest.New(t)
 	ctx := context.Background()
-	a := modrules.New(db.App, modrules.Options{})
-	b := modrules.New(db.App, modrules.Options{Recheck: -1})
+	a := modrules.New(db.Store, modrules.Options{})
+	b := modrules.New(db.Store, modrules.Options{Recheck: -1})
 	flagged := func(s *modrules.Service) bool {
 		g, err := s.Guild(ctx, guild)
 		if err != nil {

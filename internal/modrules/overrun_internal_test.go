@@ -53,7 +53,7 @@ func TestOverrun(t *testing.T) {
 func TestSetOverrun(t *testing.T) {
 	t.Parallel()
 	db := storetest.New(t)
-	s := New(db.App, Options{})
+	s := New(db.Store, Options{})
 	ctx := context.Background()
 	if _, err := s.Apply(ctx, "1", SetOverrun("sometimes"), audit.Entry{GuildID: "1", ActionType: "moderation-overrun", ActorID: "2"}); err == nil || !strings.Contains(err.Error(), "use flag, refuse or allow") {
 		t.Fatalf("SetOverrun(sometimes): %v", err)

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/embodied-community/embodied/internal/audit"
 	"github.com/embodied-community/embodied/internal/store"
 )
@@ -32,18 +30,13 @@ type Dismissed struct {
 func (s *Service) DismissAndAllow(ctx context.Context, guildID string, flagID int64, reviewer string, entry audit.Entry) (Dismissed, error) {
 	d := Dismissed{FlagID: flagID}
 	var version int64
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var term *string
-		var contentType string
-		err := tx.QueryRow(ctx, `UPDATE content_flags SET status = 'dismissed', reviewed_by = $3, reviewed_at = now()
-			WHERE guild_id = $1 AND id = $2 AND status = 'unreviewed' RETURNING user_id, content_type, matched_term`,
-			guildID, flagID, reviewer).Scan(&d.UserID, &contentType, &term)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return store.ErrNotFound
-		}
+	err := s.db.InTx(ctx, func(tx store.Tx) error {
+		f, err := tx.MarkFlagReviewed(ctx, guildID, flagID, "dismissed", reviewer)
 		if err != nil {
 			return err
 		}
+		d.UserID = f.UserID
+		term, contentType := f.MatchedTerm, f.ContentType
 		if term == nil || *term == "" {
 			return inputf("Flag #%d has no term that can be allowed (personal information and spam are not word matches).", flagID)
 		}
@@ -67,7 +60,7 @@ func (s *Service) DismissAndAllow(ctx context.Context, guildID string, flagID in
 			return err
 		}
 		write := c.write
-		c.write = func(ctx context.Context, tx pgx.Tx, guildID string) error {
+		c.write = func(ctx context.Context, tx store.Tx, guildID string) error {
 			if d.AlreadyAllowed {
 				return nil
 			}

@@ -9,11 +9,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/embodied-community/embodied/internal/audit"
 	"github.com/embodied-community/embodied/internal/moderation"
+	"github.com/embodied-community/embodied/internal/store"
 )
 
 // Options configures a Service.
@@ -29,6 +27,17 @@ type Options struct {
 	Alert func(ctx context.Context, guildID, text string) error
 }
 
+// Store is the database the rules live in (*store.Store).
+type Store interface {
+	// InTx runs a change of a guild's rules and its audit record in one
+	// transaction (ApplyTx).
+	InTx(ctx context.Context, fn func(store.Tx) error) error
+	ModerationRules(ctx context.Context, guildID string) (store.ModerationRules, error)
+	ModerationVersion(ctx context.Context, guildID string) (int64, error)
+}
+
+var _ Store = (*store.Store)(nil)
+
 // Service loads, changes and caches guilds' rules.
 //
 // The cache holds one compiled Guild per guild, dropped when this process
@@ -38,7 +47,7 @@ type Options struct {
 // version before use. (LISTEN/NOTIFY on a "moderation_rules" channel would
 // make that immediate, at the cost of a dedicated connection.)
 type Service struct {
-	pool    *pgxpool.Pool
+	db      Store
 	log     *slog.Logger
 	recheck time.Duration
 	alert   func(ctx context.Context, guildID, text string) error
@@ -58,84 +67,54 @@ type cached struct {
 	checked time.Time
 }
 
-// New returns a Service over pool.
-func New(pool *pgxpool.Pool, opts Options) *Service {
+// New returns a Service over db.
+func New(db Store, opts Options) *Service {
 	if opts.Recheck == 0 {
 		opts.Recheck = 5 * time.Second
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{pool: pool, log: opts.Logger, recheck: opts.Recheck, alert: opts.Alert,
+	return &Service{db: db, log: opts.Logger, recheck: opts.Recheck, alert: opts.Alert,
 		cache: map[string]*cached{}, floor: map[string]int64{}, alerted: map[string]bool{}}
-}
-
-// querier is a pool or a transaction.
-type querier interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
 // Rules loads a guild's rules. A guild that never changed them has empty
 // rules at version 0.
 func (s *Service) Rules(ctx context.Context, guildID string) (Rules, error) {
-	return load(ctx, s.pool, guildID)
+	sr, err := s.db.ModerationRules(ctx, guildID)
+	return fromStore(guildID, sr, err)
 }
 
-func load(ctx context.Context, q querier, guildID string) (Rules, error) {
+// fromStore converts a guild's stored rules (and the error loading them);
+// a guild that never changed its rules (store.ErrNotFound) has empty rules
+// at version 0.
+func fromStore(guildID string, sr store.ModerationRules, err error) (Rules, error) {
 	r := Rules{GuildID: guildID}
-	var cat, sev string
-	err := q.QueryRow(ctx, `SELECT version, regex_category, regex_severity, overrun_action FROM moderation_settings WHERE guild_id = $1`,
-		guildID).Scan(&r.Version, &cat, &sev, &r.Overrun)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, store.ErrNotFound) {
 		return r, nil
 	}
 	if err != nil {
+		return r, err
+	}
+	r.Version, r.Overrun = sr.Settings.Version, Overrun(sr.Settings.OverrunAction)
+	r.RegexCategory = moderation.Category(sr.Settings.RegexCategory)
+	if r.RegexSeverity, err = moderation.ParseSeverity(sr.Settings.RegexSeverity); err != nil {
 		return r, fmt.Errorf("load moderation rules of %s: %w", guildID, err)
 	}
-	r.RegexCategory = moderation.Category(cat)
-	if r.RegexSeverity, err = moderation.ParseSeverity(sev); err != nil {
-		return r, fmt.Errorf("load moderation rules of %s: %w", guildID, err)
-	}
-
-	rows, _ := q.Query(ctx, `SELECT pattern, category, severity FROM moderation_keywords
-		WHERE guild_id = $1 ORDER BY created_at, pattern`, guildID)
-	r.Keywords, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (moderation.Keyword, error) {
-		var k moderation.Keyword
-		var sev string
-		if err := row.Scan(&k.Pattern, &k.Category, &sev); err != nil {
-			return k, err
+	r.Keywords = make([]moderation.Keyword, 0, len(sr.Keywords))
+	for _, k := range sr.Keywords {
+		sev, err := moderation.ParseSeverity(k.Severity)
+		if err != nil {
+			return r, fmt.Errorf("load moderation keywords of %s: %w", guildID, err)
 		}
-		var err error
-		k.Severity, err = moderation.ParseSeverity(sev)
-		return k, err
-	})
-	if err != nil {
-		return r, fmt.Errorf("load moderation keywords of %s: %w", guildID, err)
+		r.Keywords = append(r.Keywords, moderation.Keyword{Pattern: k.Pattern, Category: moderation.Category(k.Category), Severity: sev})
 	}
-	rows, _ = q.Query(ctx, `SELECT category, enabled, action FROM moderation_categories WHERE guild_id = $1 ORDER BY category`, guildID)
-	r.Categories, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (CategorySetting, error) {
-		var c CategorySetting
-		err := row.Scan(&c.Category, &c.Enabled, &c.Action)
-		return c, err
-	})
-	if err != nil {
-		return r, fmt.Errorf("load moderation categories of %s: %w", guildID, err)
+	r.Categories = make([]CategorySetting, 0, len(sr.Categories))
+	for _, c := range sr.Categories {
+		r.Categories = append(r.Categories, CategorySetting{Category: moderation.Category(c.Category), Enabled: c.Enabled, Action: Action(c.Action)})
 	}
-	lists := []struct {
-		dst *[]string
-		sql string
-	}{
-		{&r.Allow, `SELECT term FROM moderation_allow WHERE guild_id = $1 ORDER BY created_at, term`},
-		{&r.ExemptRoles, `SELECT role_id FROM moderation_exempt_roles WHERE guild_id = $1 ORDER BY created_at, role_id`},
-		{&r.Regexes, `SELECT pattern FROM moderation_regexes WHERE guild_id = $1 ORDER BY created_at, pattern`},
-	}
-	for _, l := range lists {
-		rows, _ := q.Query(ctx, l.sql, guildID)
-		if *l.dst, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
-			return r, fmt.Errorf("load moderation rules of %s: %w", guildID, err)
-		}
-	}
+	r.Allow, r.ExemptRoles, r.Regexes = sr.Allow, sr.ExemptRoles, sr.Regexes
 	return r, nil
 }
 
@@ -145,7 +124,7 @@ func load(ctx context.Context, q querier, guildID string) (Rules, error) {
 // limit exceeded) is an *InputError and writes nothing.
 func (s *Service) Apply(ctx context.Context, guildID string, c *Change, entry audit.Entry) (Rules, error) {
 	var r Rules
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := s.db.InTx(ctx, func(tx store.Tx) error {
 		var err error
 		r, err = ApplyTx(ctx, tx, guildID, c, entry)
 		return err
@@ -164,16 +143,14 @@ func (s *Service) Apply(ctx context.Context, guildID string, c *Change, entry au
 // ApplyTx is Apply inside the caller's transaction, for changes that go
 // with another write (a flag dismissed and its term allowed). The caller
 // must call Invalidate with the returned version after committing.
-func ApplyTx(ctx context.Context, tx pgx.Tx, guildID string, c *Change, entry audit.Entry) (Rules, error) {
+func ApplyTx(ctx context.Context, tx store.Tx, guildID string, c *Change, entry audit.Entry) (Rules, error) {
 	// The settings row is the guild's lock: concurrent changes of one guild
 	// are serialised, so each validates against the rules it will extend.
-	if _, err := tx.Exec(ctx, `INSERT INTO moderation_settings (guild_id) VALUES ($1) ON CONFLICT DO NOTHING`, guildID); err != nil {
+	if err := tx.LockModerationRules(ctx, guildID); err != nil {
 		return Rules{}, err
 	}
-	if _, err := tx.Exec(ctx, `SELECT 1 FROM moderation_settings WHERE guild_id = $1 FOR UPDATE`, guildID); err != nil {
-		return Rules{}, err
-	}
-	r, err := load(ctx, tx, guildID)
+	sr, err := tx.ModerationRules(ctx, guildID)
+	r, err := fromStore(guildID, sr, err)
 	if err != nil {
 		return r, err
 	}
@@ -188,8 +165,7 @@ func ApplyTx(ctx context.Context, tx pgx.Tx, guildID string, c *Change, entry au
 	if err := c.write(ctx, tx, guildID); err != nil {
 		return r, err
 	}
-	if err := tx.QueryRow(ctx, `UPDATE moderation_settings SET version = version + 1, updated_at = now()
-		WHERE guild_id = $1 RETURNING version`, guildID).Scan(&r.Version); err != nil {
+	if r.Version, err = tx.BumpModerationVersion(ctx, guildID); err != nil {
 		return r, err
 	}
 	if entry.Details == nil {
@@ -199,7 +175,7 @@ func ApplyTx(ctx context.Context, tx pgx.Tx, guildID string, c *Change, entry au
 		entry.Details[k] = v
 	}
 	entry.Details["rulesVersion"] = r.Version
-	return r, audit.Insert(ctx, tx, entry)
+	return r, tx.Audit(ctx, entry)
 }
 
 // Invalidate drops a guild's compiled rules from the cache, and keeps rules
@@ -222,13 +198,12 @@ func (s *Service) Guild(ctx context.Context, guildID string) (*Guild, error) {
 	}
 	now := time.Now()
 	if c != nil {
-		var version int64
-		err := s.pool.QueryRow(ctx, `SELECT version FROM moderation_settings WHERE guild_id = $1`, guildID).Scan(&version)
-		if errors.Is(err, pgx.ErrNoRows) {
+		version, err := s.db.ModerationVersion(ctx, guildID)
+		if errors.Is(err, store.ErrNotFound) {
 			err = nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("check moderation rules version of %s: %w", guildID, err)
+			return nil, err
 		}
 		if version == c.guild.Version {
 			s.store(guildID, &cached{guild: c.guild, checked: now})

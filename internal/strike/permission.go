@@ -6,9 +6,8 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/embodied-community/embodied/internal/audit"
+	"github.com/embodied-community/embodied/internal/store"
 )
 
 // Discord's permission rules, applied to the staff member on whose behalf
@@ -93,8 +92,7 @@ func (s *Service) withhold(ctx context.Context, req WarnRequest, res *WarnResult
 		return
 	}
 	res.EnforceError += " No mod-log channel is set (`/security modlog`) to ask an admin in: ask a member with Ban Members to ban them."
-	if err := s.exec(ctx, `UPDATE user_moderation SET status = 'failed', error = $3 WHERE guild_id = $1 AND id = $2`,
-		req.GuildID, modID, "not applied: the moderator lacks Ban Members and no mod log could ask for a confirmation"); err != nil {
+	if err := s.db.FailModeration(ctx, req.GuildID, modID, "not applied: the moderator lacks Ban Members and no mod log could ask for a confirmation"); err != nil {
 		s.log.Error("Could not record the withheld ban", "userId", req.UserID, "error", err)
 	}
 }
@@ -178,19 +176,14 @@ func (s *Service) ConfirmBan(ctx context.Context, req ConfirmBanRequest) (Confir
 			return ConfirmBanResult{}, err
 		}
 	}
-	var modID int64
-	var reason, moderatorID string
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if err := lockMember(ctx, tx, req.GuildID, req.UserID); err != nil {
+	var claim store.ClaimedBan
+	err = s.db.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.Lock(ctx, "strike", req.GuildID, req.UserID); err != nil {
 			return err
 		}
-		err := tx.QueryRow(ctx, `UPDATE user_moderation m SET moderator_id = $4, error = NULL
-			FROM user_warnings w
-			WHERE w.guild_id = $1 AND w.user_id = $2 AND w.case_number = $3 AND w.pardoned_at IS NULL
-			AND m.guild_id = $1 AND m.warning_id = w.id AND m.action = 'ban' AND m.status = 'pending' AND m.error = $5
-			RETURNING m.id, w.reason, w.moderator_id`,
-			req.GuildID, req.UserID, req.Case, req.ActorID, awaitingConfirmation).Scan(&modID, &reason, &moderatorID)
-		if errors.Is(err, pgx.ErrNoRows) {
+		var err error
+		claim, err = tx.ClaimBan(ctx, req.GuildID, req.UserID, req.Case, req.ActorID, awaitingConfirmation)
+		if errors.Is(err, store.ErrNotFound) {
 			return refuseOn(req.UserID, "❌ Case #%d has no ban awaiting confirmation: it was already handled, or the strike was pardoned.", req.Case)
 		}
 		return err
@@ -202,6 +195,7 @@ func (s *Service) ConfirmBan(ctx context.Context, req ConfirmBanRequest) (Confir
 	if err != nil {
 		return ConfirmBanResult{}, fmt.Errorf("claim the ban of case %d: %w", req.Case, err)
 	}
+	modID, reason, moderatorID := claim.ID, claim.Reason, claim.ModeratorID
 	s.log.Info("Ban confirmed", "userId", req.UserID, "guildId", req.GuildID, "caseNumber", req.Case,
 		"moderatorId", req.ActorID, "strikeModeratorId", moderatorID)
 	o := outcome{action: ActionBan, guildID: req.GuildID, userID: req.UserID, actorID: req.ActorID, reason: reason,

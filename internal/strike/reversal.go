@@ -6,9 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/embodied-community/embodied/internal/audit"
+	"github.com/embodied-community/embodied/internal/store"
 )
 
 // PardonRequest is one /security pardon.
@@ -36,48 +35,43 @@ type PardonResult struct {
 func (s *Service) Pardon(ctx context.Context, req PardonRequest) (PardonResult, error) {
 	now := s.now()
 	var res PardonResult
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var userID string
-		err := tx.QueryRow(ctx, `SELECT user_id FROM user_warnings WHERE guild_id = $1 AND case_number = $2`,
-			req.GuildID, req.Case).Scan(&userID)
-		if errors.Is(err, pgx.ErrNoRows) {
+	err := s.db.InTx(ctx, func(tx store.Tx) error {
+		userID, err := tx.WarnedByCase(ctx, req.GuildID, req.Case)
+		if errors.Is(err, store.ErrNotFound) {
 			return refuse("❌ There is no case #%d in this server.", req.Case)
 		}
 		if err != nil {
-			return fmt.Errorf("look up case %d: %w", req.Case, err)
-		}
-		if err := lockMember(ctx, tx, req.GuildID, userID); err != nil {
 			return err
 		}
-		w, _, err := findWarning(ctx, tx, `guild_id = $1 AND case_number = $2 FOR UPDATE`, req.GuildID, req.Case)
+		if err := tx.Lock(ctx, "strike", req.GuildID, userID); err != nil {
+			return err
+		}
+		w, err := tx.WarningByCase(ctx, req.GuildID, req.Case)
 		if err != nil {
-			return fmt.Errorf("lock case %d: %w", req.Case, err)
+			return err
 		}
 		if w.PardonedAt != nil {
 			return refuse("❌ Case #%d was already pardoned by <@%s> on %s.", req.Case, *w.PardonedBy,
 				w.PardonedAt.UTC().Format("2006-01-02"))
 		}
-		rows, _ := tx.Query(ctx, `UPDATE user_warnings SET pardoned_at = $3, pardoned_by = $4, pardon_reason = $5
-			WHERE guild_id = $1 AND id = $2 RETURNING `+warningColumns, req.GuildID, w.ID, now, req.ModeratorID, req.Reason)
-		if res.Warning, err = pgx.CollectOneRow(rows, pgx.RowToStructByName[Warning]); err != nil {
-			return fmt.Errorf("pardon case %d: %w", req.Case, err)
-		}
-		if res.Total, err = countActive(ctx, tx, req.GuildID, userID, now); err != nil {
+		if res.Warning, err = tx.PardonWarning(ctx, req.GuildID, w.ID, now, req.ModeratorID, req.Reason); err != nil {
 			return err
 		}
-		var action *string
-		if err := tx.QueryRow(ctx, `SELECT max(action) FROM user_moderation WHERE guild_id = $1 AND warning_id = $2
-			AND status = 'applied'`, req.GuildID, w.ID).Scan(&action); err != nil {
-			return fmt.Errorf("actions of case %d: %w", req.Case, err)
+		if res.Total, err = tx.CountActiveWarnings(ctx, req.GuildID, userID, now); err != nil {
+			return err
 		}
-		if action != nil {
-			res.Action = Action(*action)
+		action, err := tx.AppliedAction(ctx, req.GuildID, w.ID)
+		switch {
+		case err == nil:
+			res.Action = Action(action)
+		case !errors.Is(err, store.ErrNotFound):
+			return err
 		}
 		e := req.Audit
 		e.GuildID, e.ActionType, e.ActorID, e.TargetID, e.Reason = req.GuildID, "pardon", req.ModeratorID, userID, req.Reason
 		e.Details = merged(e.Details, map[string]any{"caseNumber": req.Case, "totalWarnings": res.Total,
 			"warnedAt": w.CreatedAt.UTC().Format(time.RFC3339)})
-		return audit.Insert(ctx, tx, e)
+		return tx.Audit(ctx, e)
 	})
 	if err != nil {
 		var r *RefusalError
@@ -136,11 +130,10 @@ func (s *Service) Lift(ctx context.Context, req LiftRequest) error {
 		s.log.Warn("Moderation enforcement failed", "userId", req.UserID, "guildId", req.GuildID,
 			"action", string(req.Action), "error", err)
 	}
-	if _, dbErr := s.pool.Exec(ctx, `INSERT INTO user_moderation
-		(guild_id, user_id, action, moderator_id, reason, enforced, created_at, status, error)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		req.GuildID, req.UserID, req.Action, req.ModeratorID, req.Reason, err == nil, s.now(), status, nullable(msg)); dbErr != nil {
-		return fmt.Errorf("record %s of %s: %w", req.Action, req.UserID, dbErr)
+	if _, dbErr := s.db.InsertModeration(ctx, store.ModerationAction{GuildID: req.GuildID, UserID: req.UserID,
+		Action: string(req.Action), ModeratorID: req.ModeratorID, Reason: req.Reason, Enforced: err == nil, CreatedAt: s.now(),
+		Status: status, Error: nullable(msg)}); dbErr != nil {
+		return dbErr
 	}
 	if err != nil {
 		return refuseOn(req.UserID, "❌ %s", msg)
@@ -158,16 +151,13 @@ func (s *Service) Lift(ctx context.Context, req LiftRequest) error {
 // active now.
 func (s *Service) Warnings(ctx context.Context, guildID, userID string, limit int) ([]Warning, int, error) {
 	now := s.now()
-	rows, _ := s.pool.Query(ctx, `SELECT `+warningColumns+` FROM user_warnings
-		WHERE guild_id = $1 AND user_id = $2 ORDER BY created_at DESC, id DESC LIMIT $3`, guildID, userID, limit)
-	ws, err := pgx.CollectRows(rows, pgx.RowToStructByName[Warning])
+	ws, err := s.db.Warnings(ctx, guildID, userID, limit)
 	if err != nil {
-		return nil, 0, fmt.Errorf("warnings of %s: %w", userID, err)
+		return nil, 0, err
 	}
-	var active int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM user_warnings
-		WHERE guild_id = $1 AND user_id = $2 AND pardoned_at IS NULL AND expires_at > $3`, guildID, userID, now).Scan(&active); err != nil {
-		return nil, 0, fmt.Errorf("count strikes of %s: %w", userID, err)
+	active, err := s.db.CountActiveWarnings(ctx, guildID, userID, now)
+	if err != nil {
+		return nil, 0, err
 	}
 	return ws, active, nil
 }
@@ -175,16 +165,13 @@ func (s *Service) Warnings(ctx context.Context, guildID, userID string, limit in
 // SetModLog sets (or, with channelID "", clears) the channel where
 // warnings, pardons and actions are posted, auditing the change.
 func (s *Service) SetModLog(ctx context.Context, guildID, channelID, by string, e audit.Entry) error {
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO guild_strike_settings (guild_id, mod_log_channel_id, updated_by, updated_at)
-			VALUES ($1, $2, $3, $4) ON CONFLICT (guild_id) DO UPDATE
-			SET mod_log_channel_id = EXCLUDED.mod_log_channel_id, updated_by = EXCLUDED.updated_by, updated_at = EXCLUDED.updated_at`,
-			guildID, nullable(channelID), by, s.now()); err != nil {
+	err := s.db.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.SetModLog(ctx, guildID, nullable(channelID), by, s.now()); err != nil {
 			return err
 		}
 		e.GuildID, e.ActorID = guildID, by
 		e.Details = merged(e.Details, map[string]any{"channelId": channelID})
-		return audit.Insert(ctx, tx, e)
+		return tx.Audit(ctx, e)
 	})
 	if err != nil {
 		return fmt.Errorf("set mod-log channel of guild %s: %w", guildID, err)
@@ -194,15 +181,11 @@ func (s *Service) SetModLog(ctx context.Context, guildID, channelID, by string, 
 
 // ModLog returns the guild's mod-log channel, or "".
 func (s *Service) ModLog(ctx context.Context, guildID string) (string, error) {
-	var ch *string
-	err := s.pool.QueryRow(ctx, `SELECT mod_log_channel_id FROM guild_strike_settings WHERE guild_id = $1`, guildID).Scan(&ch)
-	if errors.Is(err, pgx.ErrNoRows) || (err == nil && ch == nil) {
+	ch, err := s.db.ModLog(ctx, guildID)
+	if errors.Is(err, store.ErrNotFound) {
 		return "", nil
 	}
-	if err != nil {
-		return "", fmt.Errorf("mod-log channel of guild %s: %w", guildID, err)
-	}
-	return *ch, nil
+	return ch, err
 }
 
 // post sends e to the guild's mod-log channel, if it has one, and reports

@@ -10,10 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/embodied-community/embodied/internal/audit"
+	"github.com/embodied-community/embodied/internal/store"
 )
 
 // Options configures a Service.
@@ -31,9 +29,27 @@ type Options struct {
 	Logger *slog.Logger
 }
 
+// Store is the database the warning system uses: user_warnings,
+// user_moderation, guild_case_counters and guild_strike_settings, with the
+// audit records that commit with them (*store.Store).
+type Store interface {
+	// InTx runs a warning, pardon or confirmation in one transaction,
+	// locked per member with Tx.Lock("strike", guildID, userID) so that two
+	// simultaneous warnings count N and N+1.
+	InTx(ctx context.Context, fn func(store.Tx) error) error
+	Warnings(ctx context.Context, guildID, userID string, limit int) ([]store.Warning, error)
+	CountActiveWarnings(ctx context.Context, guildID, userID string, now time.Time) (int, error)
+	SetWarningDMStatus(ctx context.Context, guildID string, id int64, status string) error
+	InsertModeration(ctx context.Context, m store.ModerationAction) (int64, error)
+	FailModeration(ctx context.Context, guildID string, id int64, msg string) error
+	ModLog(ctx context.Context, guildID string) (string, error)
+}
+
+var _ Store = (*store.Store)(nil)
+
 // Service gives, lists and pardons strikes and applies the ladder's actions.
 type Service struct {
-	pool    *pgxpool.Pool
+	db      Store
 	dir     Directory
 	fx      Effects
 	ladder  Ladder
@@ -44,14 +60,14 @@ type Service struct {
 }
 
 // New returns a Service. logger should carry the WarningSystem component.
-func New(pool *pgxpool.Pool, dir Directory, fx Effects, opts Options) *Service {
+func New(db Store, dir Directory, fx Effects, opts Options) *Service {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{pool: pool, dir: dir, fx: fx, ladder: opts.Ladder.withDefaults(), enforce: opts.Enforce,
+	return &Service{db: db, dir: dir, fx: fx, ladder: opts.Ladder.withDefaults(), enforce: opts.Enforce,
 		owners: opts.Owners, now: opts.Now, log: opts.Logger}
 }
 
@@ -61,26 +77,8 @@ func (s *Service) Ladder() Ladder { return s.ladder }
 // Enforcing reports whether timeouts and bans reach Discord.
 func (s *Service) Enforcing() bool { return s.enforce }
 
-// Warning is one user_warnings row: a strike.
-type Warning struct {
-	ID            int64      `db:"id"`
-	GuildID       string     `db:"guild_id"`
-	UserID        string     `db:"user_id"`
-	ModeratorID   string     `db:"moderator_id"`
-	Reason        string     `db:"reason"`
-	Severity      Severity   `db:"severity"`
-	CaseNumber    int64      `db:"case_number"`
-	InteractionID *string    `db:"interaction_id"`
-	CreatedAt     time.Time  `db:"created_at"`
-	ExpiresAt     time.Time  `db:"expires_at"`
-	PardonedAt    *time.Time `db:"pardoned_at"`
-	PardonedBy    *string    `db:"pardoned_by"`
-	PardonReason  *string    `db:"pardon_reason"`
-	DMStatus      DMStatus   `db:"dm_status"`
-}
-
-// Active reports whether the strike counts at time now.
-func (w Warning) Active(now time.Time) bool { return w.PardonedAt == nil && w.ExpiresAt.After(now) }
+// Warning is a strike: one user_warnings row.
+type Warning = store.Warning
 
 // DMStatus is what became of a warning's DM.
 type DMStatus string
@@ -92,9 +90,6 @@ const (
 	DMClosed  DMStatus = "closed" // Discord 50007
 	DMFailed  DMStatus = "failed"
 )
-
-const warningColumns = `id, guild_id, user_id, moderator_id, reason, severity, coalesce(case_number, 0) AS case_number,
-	interaction_id, created_at, expires_at, pardoned_at, pardoned_by, pardon_reason, dm_status`
 
 // WarnRequest is one /security warn.
 type WarnRequest struct {
@@ -138,39 +133,6 @@ type WarnResult struct {
 	DoubleSubmit bool
 }
 
-// lockMember serialises strike changes for one member of one guild until
-// the transaction ends, so that two simultaneous warnings count N and N+1.
-func lockMember(ctx context.Context, tx pgx.Tx, guildID, userID string) error {
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('strike:' || $1 || ':' || $2, 30))`,
-		guildID, userID); err != nil {
-		return fmt.Errorf("lock strikes of %s: %w", userID, err)
-	}
-	return nil
-}
-
-func countActive(ctx context.Context, q pgx.Tx, guildID, userID string, now time.Time) (int, error) {
-	var n int
-	err := q.QueryRow(ctx, `SELECT count(*) FROM user_warnings
-		WHERE guild_id = $1 AND user_id = $2 AND pardoned_at IS NULL AND expires_at > $3`, guildID, userID, now).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("count strikes of %s: %w", userID, err)
-	}
-	return n, nil
-}
-
-// findWarning returns the first warning matching where, or ok=false.
-func findWarning(ctx context.Context, tx pgx.Tx, where string, args ...any) (Warning, bool, error) {
-	rows, _ := tx.Query(ctx, `SELECT `+warningColumns+` FROM user_warnings WHERE `+where, args...)
-	w, err := pgx.CollectOneRow(rows, pgx.RowToStructByName[Warning])
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Warning{}, false, nil
-	}
-	if err != nil {
-		return Warning{}, false, err
-	}
-	return w, true, nil
-}
-
 // Warn gives a member a strike: it refuses members who may not be warned,
 // records the warning exactly once, DMs the member, then applies the
 // ladder's action (or, in safe mode, records what it would have done).
@@ -188,88 +150,10 @@ func (s *Service) Warn(ctx context.Context, req WarnRequest) (WarnResult, error)
 	now := s.now()
 	var res WarnResult
 	var modID int64
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if err := lockMember(ctx, tx, req.GuildID, req.UserID); err != nil {
-			return err
-		}
-		w, found, err := findWarning(ctx, tx, `interaction_id = $1`, req.InteractionID)
-		if err != nil {
-			return fmt.Errorf("look up interaction %s: %w", req.InteractionID, err)
-		}
-		if found {
-			res = WarnResult{Warning: w, Replayed: true, DMStatus: w.DMStatus}
-			return nil
-		}
-		w, found, err = findWarning(ctx, tx, `guild_id = $1 AND user_id = $2 AND moderator_id = $3 AND reason = $4
-			AND created_at > $5 ORDER BY created_at DESC LIMIT 1`,
-			req.GuildID, req.UserID, req.ModeratorID, req.Reason, now.Add(-DoubleSubmitWindow))
-		if err != nil {
-			return fmt.Errorf("look for a double submit: %w", err)
-		}
-		if found {
-			res = WarnResult{Warning: w, DoubleSubmit: true, DMStatus: w.DMStatus}
-			res.Total, err = countActive(ctx, tx, req.GuildID, req.UserID, now)
-			return err
-		}
-		before, err := countActive(ctx, tx, req.GuildID, req.UserID, now)
-		if err != nil {
-			return err
-		}
-		var caseNumber int64
-		if err := tx.QueryRow(ctx, `INSERT INTO guild_case_counters (guild_id, last_case) VALUES ($1, 1)
-			ON CONFLICT (guild_id) DO UPDATE SET last_case = guild_case_counters.last_case + 1
-			RETURNING last_case`, req.GuildID).Scan(&caseNumber); err != nil {
-			return fmt.Errorf("next case number: %w", err)
-		}
-		rows, _ := tx.Query(ctx, `INSERT INTO user_warnings
-			(guild_id, user_id, moderator_id, reason, severity, case_number, interaction_id, created_at, expires_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING `+warningColumns,
-			req.GuildID, req.UserID, req.ModeratorID, req.Reason, req.Severity, caseNumber, req.InteractionID,
-			now, now.Add(s.ladder.Window))
-		if res.Warning, err = pgx.CollectOneRow(rows, pgx.RowToStructByName[Warning]); err != nil {
-			return fmt.Errorf("insert warning: %w", err)
-		}
-		res.Total = before + 1
-		res.Action = s.ladder.ActionFor(res.Total)
-		res.MissingPermission = missingPermission(res.Action, mod)
-		res.SafeMode = res.Action != ActionWarning && !s.enforce && res.MissingPermission == ""
-		res.DMStatus = DMPending
-		details := map[string]any{"caseNumber": caseNumber, "totalWarnings": res.Total, "action": string(res.Action),
-			"severity": string(req.Severity), "enforce": s.enforce}
-		if res.Action != ActionWarning {
-			// A ban the moderator may not give waits, pending, for someone
-			// who may; a timeout they may not give is not applied.
-			status, errText := "pending", ""
-			switch {
-			case res.MissingPermission != "" && res.Action == ActionBan:
-				errText = awaitingConfirmation
-			case res.MissingPermission != "":
-				status, errText = "failed", fmt.Sprintf("not applied: the moderator lacks %s", res.MissingPermission)
-			case !s.enforce:
-				status = "simulated"
-			}
-			if res.MissingPermission != "" {
-				details["missingPermission"] = res.MissingPermission
-			}
-			var until *time.Time
-			if res.Action == ActionTimeout {
-				t := now.Add(s.ladder.Timeout)
-				until = &t
-			}
-			if err := tx.QueryRow(ctx, `INSERT INTO user_moderation
-				(guild_id, user_id, action, moderator_id, reason, enforced, expires_at, created_at, warning_id, status, error)
-				VALUES ($1, $2, $3, $4, $5, false, $6, $7, $8, $9, $10) RETURNING id`,
-				req.GuildID, req.UserID, res.Action, req.ModeratorID, req.Reason, until, now, res.Warning.ID, status,
-				nullable(errText),
-			).Scan(&modID); err != nil {
-				return fmt.Errorf("record %s: %w", res.Action, err)
-			}
-			details["moderationId"] = modID
-		}
-		e := req.Audit
-		e.GuildID, e.ActionType, e.ActorID, e.TargetID, e.Reason = req.GuildID, "warn", req.ModeratorID, req.UserID, req.Reason
-		e.Details = merged(e.Details, details)
-		return audit.Insert(ctx, tx, e)
+	err = s.db.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		res, modID, err = s.record(ctx, tx, req, mod, now)
+		return err
 	})
 	if err != nil {
 		return WarnResult{}, fmt.Errorf("warn member %s: %w", req.UserID, err)
@@ -282,8 +166,7 @@ func (s *Service) Warn(ctx context.Context, req WarnRequest) (WarnResult, error)
 
 	// DM first: after a ban the bot can no longer reach the member.
 	res.DMStatus = s.sendDM(ctx, g, req, res)
-	if err := s.exec(ctx, `UPDATE user_warnings SET dm_status = $3 WHERE guild_id = $1 AND id = $2`,
-		req.GuildID, res.Warning.ID, res.DMStatus); err != nil {
+	if err := s.db.SetWarningDMStatus(ctx, req.GuildID, res.Warning.ID, string(res.DMStatus)); err != nil {
 		s.log.Error("Could not store the DM outcome", "userId", req.UserID, "error", err)
 	}
 	s.log.Info("User warned", "userId", req.UserID, "totalWarnings", res.Total, "guildId", req.GuildID,
@@ -299,6 +182,100 @@ func (s *Service) Warn(ctx context.Context, req WarnRequest) (WarnResult, error)
 	}
 	s.postWarning(ctx, req, res)
 	return res, nil
+}
+
+// record writes a warning in tx, locked per member so that two simultaneous
+// warnings count N and N+1. A redelivered interaction or a double submit
+// writes nothing (res says which); otherwise the warning takes the guild's
+// next case number, the ladder's action gets its user_moderation row
+// (modID, 0 for a plain warning), and the audit record is written.
+func (s *Service) record(ctx context.Context, tx store.Tx, req WarnRequest, mod Member, now time.Time) (res WarnResult, modID int64, err error) {
+	if err := tx.Lock(ctx, "strike", req.GuildID, req.UserID); err != nil {
+		return res, 0, err
+	}
+	if res, err = s.duplicate(ctx, tx, req, now); err != nil || res.Replayed || res.DoubleSubmit {
+		return res, 0, err
+	}
+	before, err := tx.CountActiveWarnings(ctx, req.GuildID, req.UserID, now)
+	if err != nil {
+		return res, 0, err
+	}
+	caseNumber, err := tx.NextCase(ctx, req.GuildID)
+	if err != nil {
+		return res, 0, err
+	}
+	res.Warning, err = tx.InsertWarning(ctx, store.Warning{GuildID: req.GuildID, UserID: req.UserID,
+		ModeratorID: req.ModeratorID, Reason: req.Reason, Severity: string(req.Severity), CaseNumber: caseNumber,
+		InteractionID: &req.InteractionID, CreatedAt: now, ExpiresAt: now.Add(s.ladder.Window)})
+	if err != nil {
+		return res, 0, err
+	}
+	res.Total = before + 1
+	res.Action = s.ladder.ActionFor(res.Total)
+	res.MissingPermission = missingPermission(res.Action, mod)
+	res.SafeMode = res.Action != ActionWarning && !s.enforce && res.MissingPermission == ""
+	res.DMStatus = DMPending
+	details := map[string]any{"caseNumber": caseNumber, "totalWarnings": res.Total, "action": string(res.Action),
+		"severity": string(req.Severity), "enforce": s.enforce}
+	if res.Action != ActionWarning {
+		if modID, err = s.recordAction(ctx, tx, req, res, now); err != nil {
+			return res, 0, err
+		}
+		details["moderationId"] = modID
+		if res.MissingPermission != "" {
+			details["missingPermission"] = res.MissingPermission
+		}
+	}
+	e := req.Audit
+	e.GuildID, e.ActionType, e.ActorID, e.TargetID, e.Reason = req.GuildID, "warn", req.ModeratorID, req.UserID, req.Reason
+	e.Details = merged(e.Details, details)
+	return res, modID, tx.Audit(ctx, e)
+}
+
+// duplicate returns the warning req already gave, as a replay of its
+// interaction or a double submit by its moderator; neither is set in res
+// when req is new.
+func (s *Service) duplicate(ctx context.Context, tx store.Tx, req WarnRequest, now time.Time) (WarnResult, error) {
+	w, err := tx.WarningByInteraction(ctx, req.InteractionID)
+	if err == nil {
+		return WarnResult{Warning: w, Replayed: true, DMStatus: DMStatus(w.DMStatus)}, nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return WarnResult{}, err
+	}
+	w, err = tx.RepeatedWarning(ctx, req.GuildID, req.UserID, req.ModeratorID, req.Reason, now.Add(-DoubleSubmitWindow))
+	if errors.Is(err, store.ErrNotFound) {
+		return WarnResult{}, nil
+	}
+	if err != nil {
+		return WarnResult{}, err
+	}
+	res := WarnResult{Warning: w, DoubleSubmit: true, DMStatus: DMStatus(w.DMStatus)}
+	res.Total, err = tx.CountActiveWarnings(ctx, req.GuildID, req.UserID, now)
+	return res, err
+}
+
+// recordAction records the ladder's timeout or ban for res's warning before
+// Discord is asked. A ban the moderator may not give waits, pending, for
+// someone who may; a timeout they may not give is not applied.
+func (s *Service) recordAction(ctx context.Context, tx store.Tx, req WarnRequest, res WarnResult, now time.Time) (int64, error) {
+	status, errText := "pending", ""
+	switch {
+	case res.MissingPermission != "" && res.Action == ActionBan:
+		errText = awaitingConfirmation
+	case res.MissingPermission != "":
+		status, errText = "failed", fmt.Sprintf("not applied: the moderator lacks %s", res.MissingPermission)
+	case !s.enforce:
+		status = "simulated"
+	}
+	var until *time.Time
+	if res.Action == ActionTimeout {
+		t := now.Add(s.ladder.Timeout)
+		until = &t
+	}
+	return tx.InsertModeration(ctx, store.ModerationAction{GuildID: req.GuildID, UserID: req.UserID,
+		Action: string(res.Action), ModeratorID: req.ModeratorID, Reason: req.Reason, ExpiresAt: until, CreatedAt: now,
+		WarningID: &res.Warning.ID, Status: status, Error: nullable(errText)})
 }
 
 // check refuses warnings the system must not give. It returns the guild and
@@ -438,12 +415,11 @@ func (s *Service) recordOutcome(ctx context.Context, o outcome, status string, e
 	e := o.entry
 	e.EventID, e.GuildID, e.ActionType, e.ActorID, e.TargetID, e.Reason = "", o.guildID, string(o.action), o.actorID, o.userID, o.reason
 	e.Details = merged(merged(e.Details, details), map[string]any{"phase": "outcome", "moderationId": o.modID})
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE user_moderation SET status = $3, enforced = $4, error = $5
-			WHERE guild_id = $1 AND id = $2`, o.guildID, o.modID, status, enforced, nullable(msg)); err != nil {
+	err := s.db.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.SetModerationOutcome(ctx, o.guildID, o.modID, status, enforced, nullable(msg)); err != nil {
 			return err
 		}
-		return audit.Insert(ctx, tx, e)
+		return tx.Audit(ctx, e)
 	})
 	if err != nil {
 		s.log.Error("Could not record the enforcement outcome", "userId", o.userID, "action", string(o.action), "error", err)
@@ -457,11 +433,6 @@ func enforceFailure(a Action, err error) string {
 			a, map[Action]string{ActionTimeout: "Moderate Members", ActionBan: "Ban Members", ActionUntimeout: "Moderate Members", ActionUnban: "Ban Members"}[a])
 	}
 	return clip(fmt.Sprintf("The %s was not applied: %v.", a, err), 1000)
-}
-
-func (s *Service) exec(ctx context.Context, sql string, args ...any) error {
-	_, err := s.pool.Exec(ctx, sql, args...)
-	return err
 }
 
 func merged(a, b map[string]any) map[string]any {

@@ -1,10 +1,11 @@
 // Package strike is the warning system: a strike ladder over a rolling
 // window (each strike carries its own expiry), exactly-once warnings with
 // per-guild case numbers, pardons, and the timeouts and bans the ladder
-// calls for. It knows PostgreSQL but not Discord: the wiring supplies the
-// Discord side through Directory (who outranks whom) and Effects (DMs,
-// timeouts, bans), so safe mode, hierarchy refusals and failures are decided
-// here and tested without a gateway.
+// calls for. It runs no SQL and knows no Discord: the wiring supplies the
+// database through Store (internal/store) and the Discord side through
+// Directory (who outranks whom) and Effects (DMs, timeouts, bans), so safe
+// mode, hierarchy refusals and failures are decided here and tested without
+// a gateway.
 package strike
 
 import (

@@ -95,7 +95,7 @@ func TestAuditReason(t *testing.T) {
 }
 
 func TestDMText(t *testing.T) {
-	w := Warning{Reason: "Test warning", Severity: Medium, ExpiresAt: time.Date(2025, 11, 6, 14, 30, 15, 0, time.UTC)}
+	w := Warning{Reason: "Test warning", Severity: string(Medium), ExpiresAt: time.Date(2025, 11, 6, 14, 30, 15, 0, time.UTC)}
 	tests := []struct {
 		name    string
 		enforce bool

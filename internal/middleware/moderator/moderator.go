@@ -13,10 +13,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/embodied-community/embodied/internal/middleware"
 	"github.com/embodied-community/embodied/internal/moderation"
+	"github.com/embodied-community/embodied/internal/store"
 	"github.com/embodied-community/embodied/internal/textcut"
 )
 
@@ -36,6 +35,13 @@ type Exempter interface {
 	Exempt(roles []string) bool
 }
 
+// FlagStore stores flags in content_flags (*store.Store).
+type FlagStore interface {
+	AddFlag(ctx context.Context, f store.ContentFlag) error
+}
+
+var _ FlagStore = (*store.Store)(nil)
+
 // Options configures the moderator.
 type Options struct {
 	// Checker returns the engine for a guild (its own rules compiled in).
@@ -52,13 +58,13 @@ type Options struct {
 
 // Moderator flags and refuses text.
 type Moderator struct {
-	pool *pgxpool.Pool
+	db   FlagStore
 	log  *slog.Logger
 	opts Options
 }
 
-// New returns a Moderator writing flags through pool.
-func New(pool *pgxpool.Pool, logger *slog.Logger, opts Options) *Moderator {
+// New returns a Moderator writing flags to db.
+func New(db FlagStore, logger *slog.Logger, opts Options) *Moderator {
 	if opts.Checker == nil {
 		engine := moderation.Default()
 		opts.Checker = func(context.Context, string) Checker { return engine }
@@ -66,7 +72,7 @@ func New(pool *pgxpool.Pool, logger *slog.Logger, opts Options) *Moderator {
 	if opts.Refuse == nil {
 		opts.Refuse = func(v moderation.Verdict) bool { return v.Severity >= moderation.SeverityCritical }
 	}
-	return &Moderator{pool: pool, log: logger, opts: opts}
+	return &Moderator{db: db, log: logger, opts: opts}
 }
 
 // RefusedMessage is the reply to a refused submission.
@@ -128,7 +134,7 @@ func (m *Moderator) Middleware() middleware.Middleware {
 				}
 				flag := middleware.Flag{Option: mo.Option, ContentType: mo.ContentType, Reason: v.Reason,
 					Category: string(v.Category), Severity: v.Severity.String()}
-				if err := m.store(ctx, in, flag, excerpt(text, v), matchedTerm(text, v)); err != nil {
+				if err := m.addFlag(ctx, in, flag, excerpt(text, v), matchedTerm(text, v)); err != nil {
 					return err
 				}
 				m.log.Info("Content flagged", "userId", in.User.ID, "contentType", mo.ContentType, "flagReason", v.Reason,
@@ -150,15 +156,9 @@ func (m *Moderator) Middleware() middleware.Middleware {
 	}
 }
 
-func (m *Moderator) store(ctx context.Context, in *middleware.Interaction, f middleware.Flag, excerpt string, term *string) error {
-	_, err := m.pool.Exec(ctx, `
-		INSERT INTO content_flags (guild_id, user_id, content_type, flag_reason, category, severity, excerpt, matched_term)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		in.GuildID, in.User.ID, f.ContentType, f.Reason, f.Category, f.Severity, excerpt, term)
-	if err != nil {
-		return fmt.Errorf("store content flag for %s: %w", in.User.ID, err)
-	}
-	return nil
+func (m *Moderator) addFlag(ctx context.Context, in *middleware.Interaction, f middleware.Flag, excerpt string, term *string) error {
+	return m.db.AddFlag(ctx, store.ContentFlag{GuildID: in.GuildID, UserID: in.User.ID, ContentType: f.ContentType,
+		FlagReason: f.Reason, Category: &f.Category, Severity: f.Severity, Excerpt: excerpt, MatchedTerm: term})
 }
 
 // excerpt is the flagged text around the first match, at most 300 bytes (the column allows 500),

@@ -57,7 +57,7 @@ func TestModerator(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			db := storetest.New(t)
-			m := moderator.New(db.App, slog.New(slog.DiscardHandler), moderator.Options{})
+			m := moderator.New(db.Store, slog.New(slog.DiscardHandler), moderator.Options{})
 			ran := false
 			h := m.Middleware()(func(context.Context, *middleware.Interaction) error { ran = true; return nil })
 			r := &replies{}
@@ -89,7 +89,7 @@ func TestModeratorOverrun(t *testing.T) {
 	t.Parallel()
 	db := storetest.New(t)
 	overruns := 0
-	m := moderator.New(db.App, slog.New(slog.DiscardHandler), moderator.Options{OnOverrun: func() { overruns++ },
+	m := moderator.New(db.Store, slog.New(slog.DiscardHandler), moderator.Options{OnOverrun: func() { overruns++ },
 		Checker: func(context.Context, string) moderator.Checker { return overran{} }})
 	h := m.Middleware()(func(context.Context, *middleware.Interaction) error { return nil })
 	_, flags := addNote(t, db, h, &replies{}, "a long note")

@@ -2,13 +2,20 @@ package ratelimit
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/embodied-community/embodied/internal/store"
 )
+
+// ViolationStore adds refused calls to rate_limit_violations
+// (*store.Store).
+type ViolationStore interface {
+	AddRateLimitViolations(ctx context.Context, vs []store.RateLimitViolation) error
+}
+
+var _ ViolationStore = (*store.Store)(nil)
 
 type violationKey struct {
 	guild, user, command string
@@ -23,15 +30,15 @@ type violation struct {
 // Recorder counts refused calls in memory and upserts them into
 // rate_limit_violations in one statement per flush.
 type Recorder struct {
-	pool *pgxpool.Pool
-	log  *slog.Logger
-	mu   sync.Mutex
-	p    map[violationKey]*violation
+	db  ViolationStore
+	log *slog.Logger
+	mu  sync.Mutex
+	p   map[violationKey]*violation
 }
 
-// NewRecorder returns a Recorder writing to pool.
-func NewRecorder(pool *pgxpool.Pool, logger *slog.Logger) *Recorder {
-	return &Recorder{pool: pool, log: logger, p: map[violationKey]*violation{}}
+// NewRecorder returns a Recorder writing to db.
+func NewRecorder(db ViolationStore, logger *slog.Logger) *Recorder {
+	return &Recorder{db: db, log: logger, p: map[violationKey]*violation{}}
 }
 
 // Add counts one refused call.
@@ -58,21 +65,12 @@ func (r *Recorder) Flush(ctx context.Context) error {
 	if len(pending) == 0 {
 		return nil
 	}
-	var guilds, users, commands []string
-	var windows, firsts, lasts []time.Time
-	var counts []int32
+	vs := make([]store.RateLimitViolation, 0, len(pending))
 	for k, v := range pending {
-		guilds, users, commands = append(guilds, k.guild), append(users, k.user), append(commands, k.command)
-		windows, firsts, lasts = append(windows, k.window), append(firsts, v.first), append(lasts, v.last)
-		counts = append(counts, int32(v.count))
+		vs = append(vs, store.RateLimitViolation{GuildID: k.guild, UserID: k.user, CommandName: k.command,
+			WindowStart: k.window, Count: v.count, FirstAt: v.first, LastAt: v.last})
 	}
-	_, err := r.pool.Exec(ctx, `
-		INSERT INTO rate_limit_violations (guild_id, user_id, command_name, window_start, count, first_at, last_at)
-		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::int[], $6::timestamptz[], $7::timestamptz[])
-		ON CONFLICT (guild_id, user_id, command_name, window_start) DO UPDATE
-		SET count = rate_limit_violations.count + EXCLUDED.count,
-		    last_at = GREATEST(rate_limit_violations.last_at, EXCLUDED.last_at)`,
-		guilds, users, commands, windows, counts, firsts, lasts)
+	err := r.db.AddRateLimitViolations(ctx, vs)
 	if err != nil {
 		r.mu.Lock()
 		for k, v := range pending {
@@ -86,7 +84,7 @@ func (r *Recorder) Flush(ctx context.Context) error {
 			}
 		}
 		r.mu.Unlock()
-		return fmt.Errorf("record %d rate-limit violations: %w", len(pending), err)
+		return err
 	}
 	return nil
 }

@@ -1,0 +1,112 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/embodied-community/embodied/internal/audit"
+)
+
+// ContentFlag is a content_flags row: a member's text the content moderator
+// flagged, waiting for (or after) review.
+type ContentFlag struct {
+	ID          int64      `db:"id" json:"id"`
+	GuildID     string     `db:"guild_id" json:"guildId"`
+	UserID      string     `db:"user_id" json:"userId"`
+	ContentType string     `db:"content_type" json:"contentType"`
+	FlagReason  string     `db:"flag_reason" json:"flagReason"`
+	Category    *string    `db:"category" json:"category"`
+	Severity    string     `db:"severity" json:"severity"`
+	Excerpt     string     `db:"excerpt" json:"excerpt"`
+	MatchedTerm *string    `db:"matched_term" json:"matchedTerm"`
+	Status      string     `db:"status" json:"status"`
+	ReviewedBy  *string    `db:"reviewed_by" json:"reviewedBy"`
+	ReviewedAt  *time.Time `db:"reviewed_at" json:"reviewedAt"`
+	CreatedAt   time.Time  `db:"created_at" json:"createdAt"`
+}
+
+const flagColumns = `id, guild_id, user_id, content_type, flag_reason, category, severity, excerpt, matched_term, status, reviewed_by, reviewed_at, created_at`
+
+// AddFlag stores a new, unreviewed flag: f's guild, member, content type,
+// reason, category, severity, excerpt and matched term.
+func (s *Store) AddFlag(ctx context.Context, f ContentFlag) error {
+	_, err := s.pool.Exec(ctx, `
+		INSERT INTO content_flags (guild_id, user_id, content_type, flag_reason, category, severity, excerpt, matched_term)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		f.GuildID, f.UserID, f.ContentType, f.FlagReason, f.Category, f.Severity, f.Excerpt, f.MatchedTerm)
+	if err != nil {
+		return fmt.Errorf("store content flag for %s: %w", f.UserID, err)
+	}
+	return nil
+}
+
+// UnreviewedFlags returns a guild's review queue, oldest first, and its
+// total size.
+func (s *Store) UnreviewedFlags(ctx context.Context, guildID string, limit int) ([]ContentFlag, int, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT `+flagColumns+` FROM content_flags
+		WHERE guild_id = $1 AND status = 'unreviewed' ORDER BY created_at, id LIMIT $2`, guildID, limit)
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[ContentFlag])
+	if err != nil {
+		return nil, 0, fmt.Errorf("unreviewed flags of %s: %w", guildID, err)
+	}
+	var total int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM content_flags WHERE guild_id = $1 AND status = 'unreviewed'`,
+		guildID).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count unreviewed flags of %s: %w", guildID, err)
+	}
+	return list, total, nil
+}
+
+// FlagAuthor returns the member whose content a guild's flag is about, so
+// that a review can be refused to them. A flag of another guild is
+// ErrNotFound.
+func (s *Store) FlagAuthor(ctx context.Context, guildID string, id int64) (string, error) {
+	var userID string
+	err := s.pool.QueryRow(ctx, `SELECT user_id FROM content_flags WHERE guild_id = $1 AND id = $2`, guildID, id).Scan(&userID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("author of flag %d in %s: %w", id, guildID, err)
+	}
+	return userID, nil
+}
+
+// ReviewFlag sets a guild's unreviewed flag to status ("dismissed" or
+// "confirmed") and writes the audit record in the same transaction. A flag
+// of another guild, or one already reviewed, is ErrNotFound.
+func (s *Store) ReviewFlag(ctx context.Context, guildID string, id int64, status, reviewer string, entry audit.Entry) (ContentFlag, error) {
+	var f ContentFlag
+	if entry.Details == nil {
+		entry.Details = map[string]any{}
+	}
+	err := s.InTx(ctx, func(tx Tx) error {
+		var err error
+		if f, err = tx.MarkFlagReviewed(ctx, guildID, id, status, reviewer); err != nil {
+			return err
+		}
+		entry.TargetID = f.UserID
+		entry.Details["flagId"] = f.ID
+		entry.Details["status"] = status
+		entry.Details["contentType"] = f.ContentType
+		return tx.Audit(ctx, entry)
+	})
+	if err != nil {
+		return f, fmt.Errorf("review flag %d in %s: %w", id, guildID, err)
+	}
+	return f, nil
+}
+
+// MarkFlagReviewed sets a guild's unreviewed flag to status ("dismissed" or
+// "confirmed") by reviewer, for a review that writes more in the same
+// transaction. A flag of another guild, or one already reviewed, is
+// ErrNotFound.
+func (t Tx) MarkFlagReviewed(ctx context.Context, guildID string, id int64, status, reviewer string) (ContentFlag, error) {
+	rows, _ := t.tx.Query(ctx, `UPDATE content_flags SET status = $3, reviewed_by = $4, reviewed_at = now()
+		WHERE guild_id = $1 AND id = $2 AND status = 'unreviewed' RETURNING `+flagColumns, guildID, id, status, reviewer)
+	return one(pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[ContentFlag]))
+}
