@@ -72,7 +72,7 @@ func runBot(ctx context.Context, cfg *config.Config, logger *slog.Logger) error 
 	}
 	var rec *rollout.Recorder
 	if cfg.EnableHealthchecks {
-		rec = rollout.NewRecorder(a.Store.Pool(), a.Health.Snapshot, rollout.RecorderOptions{Interval: cfg.HealthcheckInterval,
+		rec = rollout.NewRecorder(a.Store, a.Health.Snapshot, rollout.RecorderOptions{Interval: cfg.HealthcheckInterval,
 			Enforce: cfg.EnforceModeration, Env: string(cfg.Env), Logger: logging.Component(logger, "HealthCheck")})
 		rec.Start(ctx)
 	}

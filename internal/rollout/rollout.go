@@ -2,67 +2,38 @@
 // periodic health check run (the safe-mode soak of the rollout guide) and one
 // per `embodied smoke` run. The bot writes health runs with a Recorder, the
 // smoke command writes its runs, and `embodied doctor --enforcement` reads
-// both.
+// both. The rows and their SQL live in package store (store/rollout.go);
+// the functions taking a pool remain for callers not yet moved to a Store.
 package rollout
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/embodied-community/embodied/internal/health"
 	"github.com/embodied-community/embodied/internal/store"
-	"github.com/embodied-community/embodied/internal/textcut"
 )
 
 // HealthRun is one periodic health check run as recorded.
-type HealthRun struct {
-	At       time.Time `db:"ran_at"`
-	Passed   bool      `db:"passed"`
-	Enforce  bool      `db:"enforce_moderation"`
-	Env      string    `db:"app_env"`
-	Failures int       `db:"failures"`
-	Err      string    `db:"error"`
-}
-
-// healthRetention bounds the health_runs table; the gate needs 24 hours.
-const healthRetention = 90 * 24 * time.Hour
+type HealthRun = store.HealthRun
 
 // RecordHealth stores one health run and drops runs past the retention.
+// It remains for callers holding a pool; new code calls
+// store.(*Store).RecordHealthRun.
 func RecordHealth(ctx context.Context, pool *pgxpool.Pool, r HealthRun) error {
-	r.Err = textcut.Bytes(r.Err, 1000)
-	_, err := pool.Exec(ctx, `
-		INSERT INTO health_runs (ran_at, passed, enforce_moderation, app_env, failures, error)
-		VALUES ($1, $2, $3, $4, $5, $6)`, r.At, r.Passed, r.Enforce, r.Env, r.Failures, r.Err)
-	if err != nil {
-		return fmt.Errorf("record health run: %w", err)
-	}
-	if _, err := pool.Exec(ctx, `DELETE FROM health_runs WHERE ran_at < $1`, r.At.Add(-healthRetention)); err != nil {
-		return fmt.Errorf("prune health runs: %w", err)
-	}
-	return nil
+	return store.New(pool).RecordHealthRun(ctx, r)
 }
 
 // HealthRunsSince returns the runs at or after since, newest first.
+// It remains for callers holding a pool; new code calls
+// store.(*Store).HealthRunsSince.
 func HealthRunsSince(ctx context.Context, pool *pgxpool.Pool, since time.Time) ([]HealthRun, error) {
-	rows, err := pool.Query(ctx, `
-		SELECT ran_at, passed, enforce_moderation, app_env, failures, error
-		FROM health_runs WHERE ran_at >= $1 ORDER BY ran_at DESC`, since)
-	if err != nil {
-		return nil, fmt.Errorf("read health runs: %w", err)
-	}
-	runs, err := pgx.CollectRows(rows, pgx.RowToStructByName[HealthRun])
-	if err != nil {
-		return nil, fmt.Errorf("read health runs: %w", err)
-	}
-	return runs, nil
+	return store.New(pool).HealthRunsSince(ctx, since)
 }
 
 // Soak is the current unbroken stretch of passing health runs in safe mode.
@@ -104,54 +75,23 @@ func CurrentSoak(runs []HealthRun, maxGap time.Duration) Soak {
 }
 
 // SmokeResult is one smoke test's outcome.
-type SmokeResult struct {
-	Name     string `json:"name"`
-	Passed   bool   `json:"passed"`
-	Expected string `json:"expected"`
-	Seen     string `json:"seen"`
-}
+type SmokeResult = store.SmokeResult
 
 // SmokeRun is one `embodied smoke` run.
-type SmokeRun struct {
-	StartedAt  time.Time     `db:"started_at"`
-	FinishedAt time.Time     `db:"finished_at"`
-	Passed     bool          `db:"passed"`
-	Total      int           `db:"total"`
-	Failed     int           `db:"failed"`
-	Results    []SmokeResult `db:"results"`
-}
+type SmokeRun = store.SmokeRun
 
 // RecordSmoke stores a smoke run.
+// It remains for callers holding a pool; new code calls
+// store.(*Store).RecordSmokeRun.
 func RecordSmoke(ctx context.Context, pool *pgxpool.Pool, r SmokeRun) error {
-	results, err := json.Marshal(r.Results)
-	if err != nil {
-		return fmt.Errorf("encode smoke results: %w", err)
-	}
-	_, err = pool.Exec(ctx, `
-		INSERT INTO smoke_runs (started_at, finished_at, passed, total, failed, results)
-		VALUES ($1, $2, $3, $4, $5, $6)`, r.StartedAt, r.FinishedAt, r.Passed, r.Total, r.Failed, results)
-	if err != nil {
-		return fmt.Errorf("record smoke run: %w", err)
-	}
-	return nil
+	return store.New(pool).RecordSmokeRun(ctx, r)
 }
 
 // LastSmoke returns the newest smoke run, or store.ErrNotFound.
+// It remains for callers holding a pool; new code calls
+// store.(*Store).LastSmokeRun.
 func LastSmoke(ctx context.Context, pool *pgxpool.Pool) (SmokeRun, error) {
-	rows, err := pool.Query(ctx, `
-		SELECT started_at, finished_at, passed, total, failed, results
-		FROM smoke_runs ORDER BY finished_at DESC, id DESC LIMIT 1`)
-	if err != nil {
-		return SmokeRun{}, fmt.Errorf("read the last smoke run: %w", err)
-	}
-	run, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[SmokeRun])
-	if errors.Is(err, pgx.ErrNoRows) {
-		return SmokeRun{}, store.ErrNotFound
-	}
-	if err != nil {
-		return SmokeRun{}, fmt.Errorf("read the last smoke run: %w", err)
-	}
-	return run, nil
+	return store.New(pool).LastSmokeRun(ctx)
 }
 
 // RecorderOptions configures a Recorder.
@@ -167,7 +107,7 @@ type RecorderOptions struct {
 // Recorder stores every new periodic health report. It polls the checker's
 // Snapshot, so the health package needs no hook.
 type Recorder struct {
-	pool     *pgxpool.Pool
+	db       *store.Store
 	snapshot func() *health.Report
 	o        RecorderOptions
 
@@ -178,14 +118,14 @@ type Recorder struct {
 }
 
 // NewRecorder returns a Recorder of snapshot's reports; call Start.
-func NewRecorder(pool *pgxpool.Pool, snapshot func() *health.Report, o RecorderOptions) *Recorder {
+func NewRecorder(db *store.Store, snapshot func() *health.Report, o RecorderOptions) *Recorder {
 	if o.Interval <= 0 {
 		o.Interval = 5 * time.Minute
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Recorder{pool: pool, snapshot: snapshot, o: o}
+	return &Recorder{db: db, snapshot: snapshot, o: o}
 }
 
 // Start polls until ctx ends or Stop is called.
@@ -243,7 +183,7 @@ func (r *Recorder) runOnce(ctx context.Context) error {
 	if err := rep.Err(); err != nil {
 		run.Err = err.Error()
 	}
-	if err := RecordHealth(ctx, r.pool, run); err != nil {
+	if err := r.db.RecordHealthRun(ctx, run); err != nil {
 		return err
 	}
 	r.mu.Lock()

@@ -99,7 +99,7 @@ func record(ctx context.Context, cfg *config.Config, run rollout.SmokeRun) error
 		return err
 	}
 	defer pool.Close()
-	return rollout.RecordSmoke(ctx, pool, run)
+	return store.New(pool).RecordSmokeRun(ctx, run)
 }
 
 // runTest starts a fresh sandbox with the test's environment and runs it.
