@@ -170,7 +170,7 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 	}
 	reg := bot.NewRegistry()
 	signer := bot.NewSigner(key)
-	a.Privacy = privacy.New(pool, privacy.Options{Dir: cfg.ExportDir, Retention: cfg.ExportRetention, Now: opts.Now,
+	a.Privacy = privacy.New(a.Store, privacy.Options{Dir: cfg.ExportDir, Retention: cfg.ExportRetention, Now: opts.Now,
 		Logger: logging.Component(logger, "Privacy")})
 	if _, err := a.Privacy.Prune(); err != nil {
 		log.Warn("Could not delete expired data exports", "error", err)

@@ -44,7 +44,7 @@ func BenchmarkExport(b *testing.B) {
 	}
 	subj := Subject{UserID: m.UserID, GuildID: m.GuildID}
 	dir := b.TempDir()
-	svc := New(db.App, Options{Dir: dir})
+	svc := New(db.Store, Options{Dir: dir})
 
 	b.Run("ours", func(b *testing.B) {
 		measure(b, func() int64 {

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/embodied-community/embodied/internal/store"
 )
 
 // DefaultRetention is how long an export too large to attach is kept in the
@@ -38,13 +40,14 @@ type Options struct {
 
 // Service exports and erases members' data.
 type Service struct {
-	pool *pgxpool.Pool
+	db   *store.Store
+	pool *pgxpool.Pool // the export's snapshot; see export.go
 	opts Options
 	log  *slog.Logger
 }
 
-// New returns a Service reading and writing through pool.
-func New(pool *pgxpool.Pool, opts Options) *Service {
+// New returns a Service reading and writing through db.
+func New(db *store.Store, opts Options) *Service {
 	if opts.Dir == "" {
 		opts.Dir = "exports"
 	}
@@ -57,7 +60,11 @@ func New(pool *pgxpool.Pool, opts Options) *Service {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{pool: pool, opts: opts, log: opts.Logger}
+	s := &Service{db: db, opts: opts, log: opts.Logger}
+	if db != nil {
+		s.pool = db.Pool()
+	}
+	return s
 }
 
 // Retention is how long kept exports stay.
