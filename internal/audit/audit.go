@@ -1,10 +1,10 @@
 // Package audit records who did what: the append-only, hash-chained
 // audit_log of moderator and admin actions, and security_audit_logs of
 // refused attempts. Records are never dropped: actions that only change the
-// database write their record in the same transaction (Insert); everything
-// else goes through a batching Writer that falls back to an fsync'd local
-// file while the database is unreachable and replays it, in order and
-// exactly once, when it returns. A record the database refuses (a bad value
+// database write their record in the same transaction (store.Tx.Audit);
+// everything else goes through a batching Writer that falls back to an
+// fsync'd local file while the database is unreachable and replays it, in
+// order and exactly once, when it returns. A record the database refuses (a bad value
 // or a constraint) is set aside alone, never taking its batch with it: kept
 // beside the fallback file, counted and reported (ReadSetAside); so is a
 // fallback line a crash tore.

@@ -6,15 +6,14 @@
 // (warnings, moderation actions, flags, without the reasons and words), and
 // whole, the audit records of the staff actions they took.
 //
-// It knows SQL and files, not Discord: the command layer turns its results
-// into replies and attachments.
+// It knows files, not Discord nor SQL: the command layer turns its results
+// into replies and attachments, and the statements it runs are in package
+// store (store/export.go, store/erasure.go).
 package privacy
 
 import (
 	"log/slog"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/embodied-community/embodied/internal/store"
 )
@@ -41,7 +40,6 @@ type Options struct {
 // Service exports and erases members' data.
 type Service struct {
 	db   *store.Store
-	pool *pgxpool.Pool // the export's snapshot; see export.go
 	opts Options
 	log  *slog.Logger
 }
@@ -60,11 +58,7 @@ func New(db *store.Store, opts Options) *Service {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{db: db, opts: opts, log: opts.Logger}
-	if db != nil {
-		s.pool = db.Pool()
-	}
-	return s
+	return &Service{db: db, opts: opts, log: opts.Logger}
 }
 
 // Retention is how long kept exports stay.
