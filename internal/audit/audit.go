@@ -26,14 +26,14 @@ import (
 type Entry = store.AuditEntry
 
 // Severity of a security event, as the table's CHECK allows.
-type Severity = store.Severity
+type Severity = store.SecuritySeverity
 
 // Severities.
 const (
-	Low      = store.SeverityLow
-	Medium   = store.SeverityMedium
-	High     = store.SeverityHigh
-	Critical = store.SeverityCritical
+	Low      = store.SecuritySeverityLow
+	Medium   = store.SecuritySeverityMedium
+	High     = store.SecuritySeverityHigh
+	Critical = store.SecuritySeverityCritical
 )
 
 // SecurityEvent is one security_audit_logs record: an attempt that was

@@ -51,7 +51,7 @@ func ParseAnchor(s string) (Anchor, error) {
 
 // Queryer runs one query: a pool, a connection or a transaction (a backup
 // reads the head in the snapshot it dumps).
-type Queryer = store.Queryer
+type Queryer = store.HeadQueryer
 
 // Head returns the newest link of the chain: its last row, or the newest
 // checkpoint when every row was archived, as the chain trigger sees it. An

@@ -120,8 +120,8 @@ func detailsWithoutNUL(v any) any {
 	}
 }
 
-// nullable maps "" to SQL NULL.
-func nullable(s string) *string {
+// nullText maps "" to SQL NULL.
+func nullText(s string) *string {
 	if s == "" {
 		return nil
 	}
@@ -145,7 +145,7 @@ func InsertAudit(ctx context.Context, tx pgx.Tx, e AuditEntry) error {
 	if _, err := tx.Exec(ctx, `
 		INSERT INTO audit_log (event_id, guild_id, action_type, actor_id, target_id, reason, details, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		e.EventID, e.GuildID, e.ActionType, e.ActorID, nullable(e.TargetID), nullable(e.Reason), details, e.CreatedAt); err != nil {
+		e.EventID, e.GuildID, e.ActionType, e.ActorID, nullText(e.TargetID), nullText(e.Reason), details, e.CreatedAt); err != nil {
 		return fmt.Errorf("audit %s: %w", e.ActionType, err)
 	}
 	return nil
@@ -165,7 +165,7 @@ func (t Tx) InsertAuditEntries(ctx context.Context, entries []AuditEntry) error 
 			return fmt.Errorf("audit %s: encode details: %w", e.ActionType, err)
 		}
 		ids[i], guilds[i], actions[i], actors[i] = e.EventID, e.GuildID, e.ActionType, e.ActorID
-		targets[i], reasons[i], details[i], times[i] = nullable(e.TargetID), nullable(e.Reason), string(d), e.CreatedAt
+		targets[i], reasons[i], details[i], times[i] = nullText(e.TargetID), nullText(e.Reason), string(d), e.CreatedAt
 	}
 	_, err := t.tx.Exec(ctx, `
 		INSERT INTO audit_log (event_id, guild_id, action_type, actor_id, target_id, reason, details, created_at)
@@ -192,16 +192,16 @@ func (s *Store) RecentAudit(ctx context.Context, guildID string, limit, offset i
 	return list, nil
 }
 
-// Queryer runs one query: a pool, a connection or a transaction (a backup
+// HeadQueryer runs one query: a pool, a connection or a transaction (a backup
 // reads the audit chain's head in the snapshot it dumps).
-type Queryer interface {
+type HeadQueryer interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
 // AuditHead returns the seq and row_hash of the audit chain's newest link:
 // its last row, or the newest checkpoint when every row was archived, as
 // the chain trigger sees it. An empty chain is ErrNotFound.
-func AuditHead(ctx context.Context, q Queryer) (seq int64, hash []byte, err error) {
+func AuditHead(ctx context.Context, q HeadQueryer) (seq int64, hash []byte, err error) {
 	err = q.QueryRow(ctx, `
 		SELECT seq, row_hash FROM (
 			(SELECT seq, row_hash FROM audit_log ORDER BY seq DESC LIMIT 1)

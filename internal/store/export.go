@@ -16,14 +16,14 @@ import (
 // depend on the session's time zone and stays byte for byte what format
 // version 1 has always written.
 
-// ts renders a timestamptz column as RFC 3339 in UTC with microseconds, so
+// exportTS renders a timestamptz column as RFC 3339 in UTC with microseconds, so
 // that the JSON does not depend on the session's time zone.
-func ts(col string) string {
+func exportTS(col string) string {
 	return `to_char(` + col + ` AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
 }
 
-// date renders a date column as RFC 3339 full-date.
-func date(col string) string { return `to_char(` + col + `, 'YYYY-MM-DD')` }
+// exportDate renders a date column as RFC 3339 full-date.
+func exportDate(col string) string { return `to_char(` + col + `, 'YYYY-MM-DD')` }
 
 // ExportProfile is the member's profile in one guild.
 type ExportProfile struct {
@@ -196,8 +196,8 @@ type section struct {
 	emit  func(rows pgx.Rows, fn func(any)) error
 }
 
-// each streams rows scanned by position into T.
-func each[T any](rows pgx.Rows, fn func(any)) error {
+// exportEach streams rows scanned by position into T.
+func exportEach[T any](rows pgx.Rows, fn func(any)) error {
 	for rows.Next() {
 		v, err := pgx.RowToStructByPos[T](rows)
 		if err != nil {
@@ -211,40 +211,40 @@ func each[T any](rows pgx.Rows, fn func(any)) error {
 // sections lists the arrays after "profile", in Keys order. The %s is
 // replaced by the guild condition on the table's guild column.
 var sections = []section{
-	{"stats", `SELECT id, guild_id, ` + date("day") + `, approaches, contacts, dates, xp_awarded, ` + ts("created_at") + `
-		FROM stats_submissions WHERE user_id = $1 %s ORDER BY guild_id, day, id`, each[ExportStats]},
-	{"dailyRecords", `SELECT id, guild_id, ` + date("day") + `, note, ` + ts("created_at") + `
-		FROM daily_records WHERE user_id = $1 %s ORDER BY guild_id, day, id`, each[ExportDailyRecord]},
-	{"tenseys", `SELECT id, guild_id, description, ` + ts("created_at") + `
-		FROM tenseys WHERE user_id = $1 %s ORDER BY guild_id, created_at, id`, each[ExportTensey]},
-	{"barbieList", `SELECT id, guild_id, name, notes, ` + ts("created_at") + `, ` + ts("updated_at") + `
-		FROM barbie_list WHERE user_id = $1 %s ORDER BY guild_id, created_at, id`, each[ExportBarbieContact]},
-	{"journalEntries", `SELECT id, guild_id, content, ` + ts("created_at") + `
-		FROM journal_entries WHERE user_id = $1 %s ORDER BY guild_id, created_at, id`, each[ExportJournalEntry]},
-	{"courseProgress", `SELECT guild_id, module, ` + ts("completed_at") + `
-		FROM course_progress WHERE user_id = $1 %s ORDER BY guild_id, completed_at, module`, each[ExportCourseProgress]},
-	{"duels", `SELECT id, guild_id, challenger_id, opponent_id, stake_xp, status, winner_id, ` + ts("created_at") + `, ` + ts("resolved_at") + `
-		FROM duels WHERE (challenger_id = $1 OR opponent_id = $1) %s ORDER BY guild_id, created_at, id`, each[ExportDuel]},
-	{"warnings", `SELECT id, guild_id, case_number, moderator_id, reason, severity, ` + ts("created_at") + `, ` + ts("expires_at") + `,
-		` + ts("pardoned_at") + `, pardoned_by, pardon_reason, dm_status
-		FROM user_warnings WHERE user_id = $1 %s ORDER BY guild_id, created_at, id`, each[ExportWarning]},
-	{"auditLog", `SELECT id, guild_id, action_type, actor_id, target_id, reason, details, ` + ts("created_at") + `, ` + ts("erased_at") + `
-		FROM audit_log WHERE (actor_id = $1 OR target_id = $1) %s ORDER BY seq`, each[ExportAuditRecord]},
-	{"contentFlags", `SELECT id, guild_id, content_type, flag_reason, category, severity, excerpt, status, reviewed_by, ` + ts("reviewed_at") + `, ` + ts("created_at") + `
-		FROM content_flags WHERE user_id = $1 %s ORDER BY guild_id, created_at, id`, each[ExportContentFlag]},
-	{"rateLimitViolations", `SELECT id, guild_id, command_name, ` + ts("window_start") + `, count, ` + ts("first_at") + `, ` + ts("last_at") + `
-		FROM rate_limit_violations WHERE user_id = $1 %s ORDER BY guild_id, window_start, id`, each[ExportRateLimitViolation]},
-	{"moderationActions", `SELECT id, guild_id, action, moderator_id, reason, enforced, status, error, warning_id, ` + ts("expires_at") + `, ` + ts("created_at") + `
-		FROM user_moderation WHERE user_id = $1 %s ORDER BY guild_id, created_at, id`, each[ExportModerationAction]},
-	{"securityEvents", `SELECT id, guild_id, event_type, severity, actor_id, target_id, attempted, details, ` + ts("created_at") + `
-		FROM security_audit_logs WHERE (actor_id = $1 OR target_id = $1) %s ORDER BY guild_id, created_at, id`, each[ExportSecurityEvent]},
+	{"stats", `SELECT id, guild_id, ` + exportDate("day") + `, approaches, contacts, dates, xp_awarded, ` + exportTS("created_at") + `
+		FROM stats_submissions WHERE user_id = $1 %s ORDER BY guild_id, day, id`, exportEach[ExportStats]},
+	{"dailyRecords", `SELECT id, guild_id, ` + exportDate("day") + `, note, ` + exportTS("created_at") + `
+		FROM daily_records WHERE user_id = $1 %s ORDER BY guild_id, day, id`, exportEach[ExportDailyRecord]},
+	{"tenseys", `SELECT id, guild_id, description, ` + exportTS("created_at") + `
+		FROM tenseys WHERE user_id = $1 %s ORDER BY guild_id, created_at, id`, exportEach[ExportTensey]},
+	{"barbieList", `SELECT id, guild_id, name, notes, ` + exportTS("created_at") + `, ` + exportTS("updated_at") + `
+		FROM barbie_list WHERE user_id = $1 %s ORDER BY guild_id, created_at, id`, exportEach[ExportBarbieContact]},
+	{"journalEntries", `SELECT id, guild_id, content, ` + exportTS("created_at") + `
+		FROM journal_entries WHERE user_id = $1 %s ORDER BY guild_id, created_at, id`, exportEach[ExportJournalEntry]},
+	{"courseProgress", `SELECT guild_id, module, ` + exportTS("completed_at") + `
+		FROM course_progress WHERE user_id = $1 %s ORDER BY guild_id, completed_at, module`, exportEach[ExportCourseProgress]},
+	{"duels", `SELECT id, guild_id, challenger_id, opponent_id, stake_xp, status, winner_id, ` + exportTS("created_at") + `, ` + exportTS("resolved_at") + `
+		FROM duels WHERE (challenger_id = $1 OR opponent_id = $1) %s ORDER BY guild_id, created_at, id`, exportEach[ExportDuel]},
+	{"warnings", `SELECT id, guild_id, case_number, moderator_id, reason, severity, ` + exportTS("created_at") + `, ` + exportTS("expires_at") + `,
+		` + exportTS("pardoned_at") + `, pardoned_by, pardon_reason, dm_status
+		FROM user_warnings WHERE user_id = $1 %s ORDER BY guild_id, created_at, id`, exportEach[ExportWarning]},
+	{"auditLog", `SELECT id, guild_id, action_type, actor_id, target_id, reason, details, ` + exportTS("created_at") + `, ` + exportTS("erased_at") + `
+		FROM audit_log WHERE (actor_id = $1 OR target_id = $1) %s ORDER BY seq`, exportEach[ExportAuditRecord]},
+	{"contentFlags", `SELECT id, guild_id, content_type, flag_reason, category, severity, excerpt, status, reviewed_by, ` + exportTS("reviewed_at") + `, ` + exportTS("created_at") + `
+		FROM content_flags WHERE user_id = $1 %s ORDER BY guild_id, created_at, id`, exportEach[ExportContentFlag]},
+	{"rateLimitViolations", `SELECT id, guild_id, command_name, ` + exportTS("window_start") + `, count, ` + exportTS("first_at") + `, ` + exportTS("last_at") + `
+		FROM rate_limit_violations WHERE user_id = $1 %s ORDER BY guild_id, window_start, id`, exportEach[ExportRateLimitViolation]},
+	{"moderationActions", `SELECT id, guild_id, action, moderator_id, reason, enforced, status, error, warning_id, ` + exportTS("expires_at") + `, ` + exportTS("created_at") + `
+		FROM user_moderation WHERE user_id = $1 %s ORDER BY guild_id, created_at, id`, exportEach[ExportModerationAction]},
+	{"securityEvents", `SELECT id, guild_id, event_type, severity, actor_id, target_id, attempted, details, ` + exportTS("created_at") + `
+		FROM security_audit_logs WHERE (actor_id = $1 OR target_id = $1) %s ORDER BY guild_id, created_at, id`, exportEach[ExportSecurityEvent]},
 }
 
-var profileQuery = `SELECT guild_id, xp, level, streak_days, ` + date("last_active_day") + `, ` + ts("created_at") + `, ` + ts("updated_at") + `
+var profileQuery = `SELECT guild_id, xp, level, streak_days, ` + exportDate("last_active_day") + `, ` + exportTS("created_at") + `, ` + exportTS("updated_at") + `
 	FROM member_profiles WHERE user_id = $1 %s ORDER BY guild_id`
 
-// scoped fills a section query's guild condition.
-func scoped(query, userID, guildID string) (string, []any) {
+// exportScoped fills a section query's guild condition.
+func exportScoped(query, userID, guildID string) (string, []any) {
 	if guildID == "" {
 		return fmt.Sprintf(query, ""), []any{userID}
 	}
@@ -267,11 +267,11 @@ var ExportSectionKeys = func() []string {
 // them as they are.
 func ExportQuery(key, userID, guildID string) (string, []any) {
 	if key == "profile" {
-		return scoped(profileQuery, userID, guildID)
+		return exportScoped(profileQuery, userID, guildID)
 	}
 	for _, sec := range sections {
 		if sec.key == key {
-			return scoped(sec.query, userID, guildID)
+			return exportScoped(sec.query, userID, guildID)
 		}
 	}
 	return "", nil
@@ -291,7 +291,7 @@ func (s *Store) InExportSnapshot(ctx context.Context, fn func(ExportReader) erro
 // Profiles calls fn with each of userID's profiles (one per guild, ordered
 // by guild) in guildID, or in every guild when guildID is "".
 func (r ExportReader) Profiles(ctx context.Context, userID, guildID string, fn func(ExportProfile)) error {
-	sql, args := scoped(profileQuery, userID, guildID)
+	sql, args := exportScoped(profileQuery, userID, guildID)
 	rows, err := r.tx.Query(ctx, sql, args...)
 	if err != nil {
 		return err
@@ -315,7 +315,7 @@ func (r ExportReader) Section(ctx context.Context, key, userID, guildID string, 
 		if sec.key != key {
 			continue
 		}
-		sql, args := scoped(sec.query, userID, guildID)
+		sql, args := exportScoped(sec.query, userID, guildID)
 		rows, err := r.tx.Query(ctx, sql, args...)
 		if err != nil {
 			return err

@@ -11,31 +11,32 @@ import (
 	"github.com/embodied-community/embodied/internal/textcut"
 )
 
-// Severity of a security event, as the table's CHECK allows.
-type Severity string
+// SecuritySeverity is a security event's severity, as the table's CHECK
+// allows.
+type SecuritySeverity string
 
 // Severities.
 const (
-	SeverityLow      Severity = "low"
-	SeverityMedium   Severity = "medium"
-	SeverityHigh     Severity = "high"
-	SeverityCritical Severity = "critical"
+	SecuritySeverityLow      SecuritySeverity = "low"
+	SecuritySeverityMedium   SecuritySeverity = "medium"
+	SecuritySeverityHigh     SecuritySeverity = "high"
+	SecuritySeverityCritical SecuritySeverity = "critical"
 )
 
 // SecurityEvent is a security_audit_logs row: an attempt that was refused.
 // It is also the "security" line of the audit writer's fallback file, so its
 // JSON keys never change. GuildID, ActorID and TargetID are "" for NULL.
 type SecurityEvent struct {
-	ID        int64          `db:"id" json:"id,omitempty"` // set when read back
-	EventID   string         `db:"event_id" json:"eventId"`
-	EventType string         `db:"event_type" json:"eventType"`
-	Severity  Severity       `db:"severity" json:"severity"`
-	GuildID   string         `db:"guild_id" json:"guildId,omitempty"`
-	ActorID   string         `db:"actor_id" json:"actorId,omitempty"`
-	TargetID  string         `db:"target_id" json:"targetId,omitempty"`
-	Attempted string         `db:"attempted" json:"attempted"`
-	Details   map[string]any `db:"details" json:"details,omitempty"`
-	CreatedAt time.Time      `db:"created_at" json:"createdAt"`
+	ID        int64            `db:"id" json:"id,omitempty"` // set when read back
+	EventID   string           `db:"event_id" json:"eventId"`
+	EventType string           `db:"event_type" json:"eventType"`
+	Severity  SecuritySeverity `db:"severity" json:"severity"`
+	GuildID   string           `db:"guild_id" json:"guildId,omitempty"`
+	ActorID   string           `db:"actor_id" json:"actorId,omitempty"`
+	TargetID  string           `db:"target_id" json:"targetId,omitempty"`
+	Attempted string           `db:"attempted" json:"attempted"`
+	Details   map[string]any   `db:"details" json:"details,omitempty"`
+	CreatedAt time.Time        `db:"created_at" json:"createdAt"`
 }
 
 // Fill makes e storable, like AuditEntry.Fill; a missing severity is
@@ -43,7 +44,7 @@ type SecurityEvent struct {
 func (e *SecurityEvent) Fill(now time.Time) {
 	fillCommon(&e.EventID, &e.CreatedAt, &e.Details, now)
 	if e.Severity == "" {
-		e.Severity = SeverityMedium
+		e.Severity = SecuritySeverityMedium
 	}
 	e.Attempted = textcut.Bytes(withoutNUL(e.Attempted), maxAttemptedBytes)
 	e.Details = storableDetails(e.Details)
@@ -62,7 +63,7 @@ func (t Tx) InsertSecurityEvents(ctx context.Context, events []SecurityEvent) er
 			return fmt.Errorf("security event %s: encode details: %w", e.EventType, err)
 		}
 		ids[i], types[i], sev[i] = e.EventID, e.EventType, string(e.Severity)
-		guilds[i], actors[i], targets[i] = nullable(e.GuildID), nullable(e.ActorID), nullable(e.TargetID)
+		guilds[i], actors[i], targets[i] = nullText(e.GuildID), nullText(e.ActorID), nullText(e.TargetID)
 		attempted[i], details[i], times[i] = e.Attempted, string(d), e.CreatedAt
 	}
 	_, err := t.tx.Exec(ctx, `
