@@ -30,7 +30,7 @@ func TestAuditRejectedListsSetAsideRecords(t *testing.T) {
 	if err := os.WriteFile(path, []byte(`{"audit":{"eventId":"0f`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	w, err := audit.NewWriter(db.App, path, slog.New(slog.DiscardHandler), audit.Options{})
+	w, err := audit.NewWriter(db.Store, path, slog.New(slog.DiscardHandler), audit.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,8 +8,6 @@ import (
 	"os/user"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/embodied-community/embodied/internal/audit"
 	"github.com/embodied-community/embodied/internal/config"
 	"github.com/embodied-community/embodied/internal/privacy"
@@ -76,10 +74,11 @@ func exportUser(userID, guildID string, stdout, stderr io.Writer) error {
 	if subj.AllGuilds() {
 		entry.GuildID = allGuildsAudit
 	}
-	if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return audit.Insert(ctx, tx, entry) }); err != nil {
+	db := store.New(pool)
+	if err := db.InTx(ctx, func(tx store.Tx) error { return tx.Audit(ctx, entry) }); err != nil {
 		return fmt.Errorf("record the export in the audit log: %w", err)
 	}
-	counts, err := privacy.New(pool, privacy.Options{Dir: cfg.ExportDir, Retention: cfg.ExportRetention}).WriteJSON(ctx, stdout, subj)
+	counts, err := privacy.New(db, privacy.Options{Dir: cfg.ExportDir, Retention: cfg.ExportRetention}).WriteJSON(ctx, stdout, subj)
 	if err != nil {
 		return err
 	}

@@ -113,7 +113,7 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 	if err := schema.CheckCurrent(startCtx, pool); err != nil {
 		return fail(err)
 	}
-	key, err := bot.LoadKey(startCtx, pool, bot.KeySource{Configured: cfg.ComponentSigningKey.Reveal(),
+	key, err := bot.LoadKey(startCtx, a.Store, bot.KeySource{Configured: cfg.ComponentSigningKey.Reveal(),
 		File: cfg.ComponentSigningKeyFile, Logger: log})
 	if err != nil {
 		return fail(err)
@@ -128,7 +128,7 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 	a.background(func() { moderation.Default() })
 	a.Metrics = metrics.New()
 	a.setAside = newSetAsideAlerts(a.Metrics)
-	a.Audit, err = audit.NewWriter(pool, cfg.AuditFallbackFile, logging.Component(logger, "Audit"), audit.Options{Now: opts.Now,
+	a.Audit, err = audit.NewWriter(a.Store, cfg.AuditFallbackFile, logging.Component(logger, "Audit"), audit.Options{Now: opts.Now,
 		OnFallback: a.Metrics.FallbackWrite, OnSetAside: a.setAside.add})
 	if err != nil {
 		bgCancel()
@@ -170,7 +170,7 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 	}
 	reg := bot.NewRegistry()
 	signer := bot.NewSigner(key)
-	a.Privacy = privacy.New(pool, privacy.Options{Dir: cfg.ExportDir, Retention: cfg.ExportRetention, Now: opts.Now,
+	a.Privacy = privacy.New(a.Store, privacy.Options{Dir: cfg.ExportDir, Retention: cfg.ExportRetention, Now: opts.Now,
 		Logger: logging.Component(logger, "Privacy")})
 	if _, err := a.Privacy.Prune(); err != nil {
 		log.Warn("Could not delete expired data exports", "error", err)

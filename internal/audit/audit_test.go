@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/embodied-community/embodied/internal/audit"
+	"github.com/embodied-community/embodied/internal/store"
 	"github.com/embodied-community/embodied/internal/storetest"
 )
 
@@ -157,7 +158,7 @@ func TestWriterBatchesAndFallsBackWithoutLossOrDuplicates(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer down.Close()
-	w, err := audit.NewWriter(down, path, logger, audit.Options{FlushInterval: time.Millisecond})
+	w, err := audit.NewWriter(store.New(down), path, logger, audit.Options{FlushInterval: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +180,7 @@ func TestWriterBatchesAndFallsBackWithoutLossOrDuplicates(t *testing.T) {
 	}
 
 	// The database is back: a new process replays the file.
-	w2, err := audit.NewWriter(db.App, path, logger, audit.Options{})
+	w2, err := audit.NewWriter(db.Store, path, logger, audit.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +196,7 @@ func TestWriterBatchesAndFallsBackWithoutLossOrDuplicates(t *testing.T) {
 	if err := os.WriteFile(path, saved, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	w3, _ := audit.NewWriter(db.App, path, logger, audit.Options{})
+	w3, _ := audit.NewWriter(db.Store, path, logger, audit.Options{})
 	if _, err := w3.Replay(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -228,7 +229,7 @@ func TestWriterBatchesAndFallsBackWithoutLossOrDuplicates(t *testing.T) {
 func TestWriterBatchesInFewStatements(t *testing.T) {
 	t.Parallel()
 	db := storetest.New(t)
-	w, err := audit.NewWriter(db.App, filepath.Join(t.TempDir(), "f.jsonl"), slog.New(slog.DiscardHandler),
+	w, err := audit.NewWriter(db.Store, filepath.Join(t.TempDir(), "f.jsonl"), slog.New(slog.DiscardHandler),
 		audit.Options{FlushInterval: time.Hour, BatchSize: 1000})
 	if err != nil {
 		t.Fatal(err)

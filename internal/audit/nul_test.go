@@ -22,7 +22,7 @@ import (
 func TestUnstorableTextIsStored(t *testing.T) {
 	t.Parallel()
 	db := storetest.New(t)
-	w, err := audit.NewWriter(db.App, filepath.Join(t.TempDir(), "f.jsonl"), slog.New(slog.DiscardHandler),
+	w, err := audit.NewWriter(db.Store, filepath.Join(t.TempDir(), "f.jsonl"), slog.New(slog.DiscardHandler),
 		audit.Options{FlushInterval: time.Hour})
 	if err != nil {
 		t.Fatal(err)

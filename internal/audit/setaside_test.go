@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/embodied-community/embodied/internal/audit"
+	"github.com/embodied-community/embodied/internal/store"
 	"github.com/embodied-community/embodied/internal/storetest"
 )
 
@@ -54,7 +55,7 @@ func TestWriterSetsAsideOnlyTheBadRecord(t *testing.T) {
 			db := storetest.New(t)
 			path := filepath.Join(t.TempDir(), "audit-fallback.jsonl")
 			var reported []int
-			w, err := audit.NewWriter(db.App, path, slog.New(slog.DiscardHandler), audit.Options{
+			w, err := audit.NewWriter(db.Store, path, slog.New(slog.DiscardHandler), audit.Options{
 				FlushInterval: time.Hour, OnSetAside: func(n int) { reported = append(reported, n) }})
 			if err != nil {
 				t.Fatal(err)
@@ -106,7 +107,7 @@ func TestWriterSetsAsideOnlyTheBadRecord(t *testing.T) {
 			}
 			// A restarted writer still counts it: set-aside records are never
 			// deleted.
-			w2, err := audit.NewWriter(db.App, path, slog.New(slog.DiscardHandler), audit.Options{})
+			w2, err := audit.NewWriter(db.Store, path, slog.New(slog.DiscardHandler), audit.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -139,7 +140,7 @@ func TestFallbackSurvivesATornLine(t *testing.T) {
 
 	// First process: one record reaches the file, then the process dies in
 	// the middle of appending the next one.
-	w1, err := audit.NewWriter(down, path, logger, audit.Options{FlushInterval: time.Millisecond})
+	w1, err := audit.NewWriter(store.New(down), path, logger, audit.Options{FlushInterval: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +156,7 @@ func TestFallbackSurvivesATornLine(t *testing.T) {
 	appendBytes(t, path, torn)
 
 	// Second process, still without the database: two more records.
-	w2, err := audit.NewWriter(down, path, logger, audit.Options{FlushInterval: time.Millisecond})
+	w2, err := audit.NewWriter(store.New(down), path, logger, audit.Options{FlushInterval: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +168,7 @@ func TestFallbackSurvivesATornLine(t *testing.T) {
 
 	// Third process: the database is back.
 	var quarantined []int
-	w3, err := audit.NewWriter(db.App, path, logger, audit.Options{OnSetAside: func(n int) { quarantined = append(quarantined, n) }})
+	w3, err := audit.NewWriter(db.Store, path, logger, audit.Options{OnSetAside: func(n int) { quarantined = append(quarantined, n) }})
 	if err != nil {
 		t.Fatal(err)
 	}

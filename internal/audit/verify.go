@@ -9,8 +9,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/embodied-community/embodied/internal/store"
 )
 
 // Anchor is one point of the audit chain kept outside PostgreSQL: a row's
@@ -50,30 +51,20 @@ func ParseAnchor(s string) (Anchor, error) {
 
 // Queryer runs one query: a pool, a connection or a transaction (a backup
 // reads the head in the snapshot it dumps).
-type Queryer interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
+type Queryer = store.HeadQueryer
 
 // Head returns the newest link of the chain: its last row, or the newest
 // checkpoint when every row was archived, as the chain trigger sees it. An
 // empty chain has the zero Anchor.
 func Head(ctx context.Context, q Queryer) (Anchor, error) {
-	var a Anchor
-	var hash []byte
-	err := q.QueryRow(ctx, `
-		SELECT seq, row_hash FROM (
-			(SELECT seq, row_hash FROM audit_log ORDER BY seq DESC LIMIT 1)
-			UNION ALL
-			(SELECT seq, row_hash FROM audit_checkpoints ORDER BY seq DESC LIMIT 1)
-		) head ORDER BY seq DESC LIMIT 1`).Scan(&a.Seq, &hash)
-	if errors.Is(err, pgx.ErrNoRows) {
+	seq, hash, err := store.AuditHead(ctx, q)
+	if errors.Is(err, store.ErrNotFound) {
 		return Anchor{}, nil
 	}
 	if err != nil {
-		return Anchor{}, fmt.Errorf("read audit chain head: %w", err)
+		return Anchor{}, err
 	}
-	a.Hash = hex.EncodeToString(hash)
-	return a, nil
+	return Anchor{Seq: seq, Hash: hex.EncodeToString(hash)}, nil
 }
 
 // Break describes the first row where the audit chain does not hold.
@@ -107,12 +98,11 @@ func (r VerifyResult) OK() bool { return r.FirstBreak == nil && len(r.AnchorBrea
 // cannot be confirmed and counts as broken: archiving must not hide a
 // rewrite.
 func Verify(ctx context.Context, pool *pgxpool.Pool, anchors ...Anchor) (VerifyResult, error) {
+	db := store.New(pool)
 	var res VerifyResult
-	var prevHash []byte
-	var prevSeq int64
-	err := pool.QueryRow(ctx, `SELECT seq, row_hash FROM audit_checkpoints ORDER BY seq DESC LIMIT 1`).Scan(&prevSeq, &prevHash)
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return res, fmt.Errorf("read audit checkpoint: %w", err)
+	prevSeq, prevHash, err := db.AuditCheckpoint(ctx)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return res, err
 	}
 	if prevHash == nil {
 		prevHash = []byte{}
@@ -130,52 +120,35 @@ func Verify(ctx context.Context, pool *pgxpool.Pool, anchors ...Anchor) (VerifyR
 			pending[a.Seq] = append(pending[a.Seq], a)
 		}
 	}
-	rows, err := pool.Query(ctx, `
-		SELECT id, seq, prev_hash, row_hash, content_digest, erased_at IS NOT NULL,
-		       audit_content_digest(salt, actor_id, target_id, reason, details),
-		       audit_row_hash(prev_hash, seq, guild_id, action_type, created_at, content_digest)
-		FROM audit_log WHERE seq > $1 ORDER BY seq`, prevSeq)
-	if err != nil {
-		return res, fmt.Errorf("read audit log: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			id, seq                                   int64
-			stored, rowHash, digest, recomputedDigest []byte
-			recomputedHash                            []byte
-			erased                                    bool
-		)
-		if err := rows.Scan(&id, &seq, &stored, &rowHash, &digest, &erased, &recomputedDigest, &recomputedHash); err != nil {
-			return res, fmt.Errorf("read audit row: %w", err)
-		}
+	err = db.EachAuditLink(ctx, prevSeq, func(l store.AuditLink) error {
 		res.Rows++
-		res.LastSeq = seq
-		for _, a := range pending[seq] {
-			res.checkAnchor(a, id, rowHash)
+		res.LastSeq = l.Seq
+		for _, a := range pending[l.Seq] {
+			res.checkAnchor(a, l.ID, l.RowHash)
 		}
-		delete(pending, seq)
+		delete(pending, l.Seq)
 		if res.FirstBreak != nil {
-			continue
+			return nil
 		}
 		var reason string
 		switch {
-		case seq != prevSeq+1:
-			reason = fmt.Sprintf("sequence jumps from %d to %d: rows were deleted", prevSeq, seq)
-		case !bytes.Equal(stored, prevHash):
+		case l.Seq != prevSeq+1:
+			reason = fmt.Sprintf("sequence jumps from %d to %d: rows were deleted", prevSeq, l.Seq)
+		case !bytes.Equal(l.PrevHash, prevHash):
 			reason = "prev_hash does not match the previous row: a row was removed, inserted or changed"
-		case !erased && !bytes.Equal(digest, recomputedDigest):
+		case !l.Erased && !bytes.Equal(l.Digest, l.RecomputedDigest):
 			reason = "actor, target, reason or details were changed"
-		case !bytes.Equal(rowHash, recomputedHash):
+		case !bytes.Equal(l.RowHash, l.RecomputedHash):
 			reason = "guild, action, time or hash were changed"
 		}
 		if reason != "" {
-			res.FirstBreak = &Break{Seq: seq, ID: id, Reason: reason}
+			res.FirstBreak = &Break{Seq: l.Seq, ID: l.ID, Reason: reason}
 		}
-		prevSeq, prevHash = seq, rowHash
-	}
-	if err := rows.Err(); err != nil {
-		return res, fmt.Errorf("read audit log: %w", err)
+		prevSeq, prevHash = l.Seq, l.RowHash
+		return nil
+	})
+	if err != nil {
+		return res, err
 	}
 	for _, a := range anchors {
 		if _, missing := pending[a.Seq]; !missing {

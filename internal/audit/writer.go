@@ -15,9 +15,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/embodied-community/embodied/internal/store"
 )
 
 // record is one queued event; exactly one of Audit and Security is set. It
@@ -72,7 +72,7 @@ type Options struct {
 // events go to the fallback file; they are replayed in order when it
 // returns. Safe for concurrent use.
 type Writer struct {
-	pool     *pgxpool.Pool
+	db       *store.Store
 	fallback *fallback
 	log      *slog.Logger
 	opts     Options
@@ -85,8 +85,9 @@ type Writer struct {
 	stopOnce sync.Once
 }
 
-// NewWriter returns a Writer for pool with its fallback file at path.
-func NewWriter(pool *pgxpool.Pool, path string, logger *slog.Logger, opts Options) (*Writer, error) {
+// NewWriter returns a Writer writing through st with its fallback file at
+// path.
+func NewWriter(st *store.Store, path string, logger *slog.Logger, opts Options) (*Writer, error) {
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 500
 	}
@@ -113,7 +114,7 @@ func NewWriter(pool *pgxpool.Pool, path string, logger *slog.Logger, opts Option
 		return nil, err
 	}
 	return &Writer{
-		pool: pool, fallback: fb, log: logger, opts: opts,
+		db: st, fallback: fb, log: logger, opts: opts,
 		in:       make(chan record, opts.QueueSize),
 		flushReq: make(chan chan error),
 		stop:     make(chan struct{}),
@@ -124,13 +125,13 @@ func NewWriter(pool *pgxpool.Pool, path string, logger *slog.Logger, opts Option
 // Audit queues an audit entry. It never blocks on the database and never
 // drops the entry: when the queue is full it goes to the fallback file.
 func (w *Writer) Audit(e Entry) {
-	e.fill(w.opts.Now())
+	e.Fill(w.opts.Now())
 	w.enqueue(record{Audit: &e})
 }
 
 // Security queues a security event, like Audit.
 func (w *Writer) Security(e SecurityEvent) {
-	e.fill(w.opts.Now())
+	e.Fill(w.opts.Now())
 	w.enqueue(record{Security: &e})
 }
 
@@ -284,7 +285,7 @@ func (w *Writer) write(batch []record) error {
 // aside and, if the database became unreachable on the way, the records not
 // yet written (in order) with the error.
 func (w *Writer) store(ctx context.Context, recs []record) (rest []record, aside int, err error) {
-	err = insertTx(ctx, w.pool, recs)
+	err = insertTx(ctx, w.db, recs)
 	if err == nil {
 		return nil, 0, nil
 	}
@@ -308,7 +309,7 @@ func (w *Writer) store(ctx context.Context, recs []record) (rest []record, aside
 		aside = len(refused)
 	}()
 	for i, r := range recs {
-		err := insertTx(ctx, w.pool, []record{r})
+		err := insertTx(ctx, w.db, []record{r})
 		switch {
 		case err == nil:
 		case rejected(err):
@@ -323,8 +324,8 @@ func (w *Writer) store(ctx context.Context, recs []record) (rest []record, aside
 }
 
 // insertTx writes recs in one transaction.
-func insertTx(ctx context.Context, pool *pgxpool.Pool, recs []record) error {
-	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return insertRecords(ctx, tx, recs) })
+func insertTx(ctx context.Context, st *store.Store, recs []record) error {
+	return st.InTx(ctx, func(tx store.Tx) error { return insertRecords(ctx, tx, recs) })
 }
 
 // rejected reports whether the server refused the data (a bad value or a
@@ -340,7 +341,7 @@ func rejected(err error) bool {
 
 // insertRecords writes records in order, batching consecutive ones of the
 // same kind.
-func insertRecords(ctx context.Context, tx pgx.Tx, recs []record) error {
+func insertRecords(ctx context.Context, tx store.Tx, recs []record) error {
 	for i := 0; i < len(recs); {
 		j := i
 		if recs[i].Audit != nil {
@@ -348,7 +349,7 @@ func insertRecords(ctx context.Context, tx pgx.Tx, recs []record) error {
 			for ; j < len(recs) && recs[j].Audit != nil; j++ {
 				entries = append(entries, *recs[j].Audit)
 			}
-			if err := insertEntries(ctx, tx, entries); err != nil {
+			if err := tx.InsertAuditEntries(ctx, entries); err != nil {
 				return err
 			}
 		} else {
@@ -356,7 +357,7 @@ func insertRecords(ctx context.Context, tx pgx.Tx, recs []record) error {
 			for ; j < len(recs) && recs[j].Security != nil; j++ {
 				events = append(events, *recs[j].Security)
 			}
-			if err := insertSecurityEvents(ctx, tx, events); err != nil {
+			if err := tx.InsertSecurityEvents(ctx, events); err != nil {
 				return err
 			}
 		}

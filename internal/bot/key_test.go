@@ -68,7 +68,7 @@ func TestLoadKey(t *testing.T) {
 			if tt.configured != "" {
 				src.File = ""
 			}
-			key, err := bot.LoadKey(ctx, db.App, src)
+			key, err := bot.LoadKey(ctx, db.Store, src)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("LoadKey error %v, want %q", err, tt.wantErr)
@@ -128,7 +128,7 @@ func TestLoadKeyConcurrentFirstStart(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			k, err := bot.LoadKey(context.Background(), db.App, bot.KeySource{File: path})
+			k, err := bot.LoadKey(context.Background(), db.Store, bot.KeySource{File: path})
 			if err != nil {
 				t.Error(err)
 			}

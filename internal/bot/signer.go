@@ -16,8 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/embodied-community/embodied/internal/store"
 )
 
 // Signer signs component custom ids so that a click can only carry ids the
@@ -81,6 +80,14 @@ type KeySource struct {
 	Logger *slog.Logger
 }
 
+// Settings reads and deletes bot_settings keys (a *store.Store).
+type Settings interface {
+	Setting(ctx context.Context, key string) (string, error)
+	DeleteSetting(ctx context.Context, key string) error
+}
+
+var _ Settings = (*store.Store)(nil)
+
 // keyRow is where versions before migration 065 kept the key.
 const keyRow = "component_signing_key"
 
@@ -90,14 +97,13 @@ const keyRow = "component_signing_key"
 // stored in bot_settings is moved to the key file when there is none yet
 // (so buttons already posted keep working), then deleted from the
 // database.
-func LoadKey(ctx context.Context, pool *pgxpool.Pool, src KeySource) ([]byte, error) {
+func LoadKey(ctx context.Context, settings Settings, src KeySource) ([]byte, error) {
 	log := src.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	var stored string
-	err := pool.QueryRow(ctx, `SELECT value FROM bot_settings WHERE key = $1`, keyRow).Scan(&stored)
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+	stored, err := settings.Setting(ctx, keyRow)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("read the signing key left in the database: %w", err)
 	}
 	key, err := resolveKey(src, stored, log)
@@ -105,7 +111,7 @@ func LoadKey(ctx context.Context, pool *pgxpool.Pool, src KeySource) ([]byte, er
 		return nil, err
 	}
 	if stored != "" {
-		if _, err := pool.Exec(ctx, `DELETE FROM bot_settings WHERE key = $1`, keyRow); err != nil {
+		if err := settings.DeleteSetting(ctx, keyRow); err != nil {
 			return nil, fmt.Errorf("delete the signing key from the database: %w", err)
 		}
 		log.Info("Component signing key deleted from the database (bot_settings)", "keyFile", src.File)

@@ -99,11 +99,11 @@ func registerSecurity(reg *bot.Registry, d Deps) {
 			e := &discordgo.MessageEmbed{Title: "Security events", Color: colorDanger, Description: "Newest first"}
 			for _, ev := range events {
 				var v strings.Builder
-				if ev.ActorID != nil {
-					fmt.Fprintf(&v, "Actor: <@%s>\n", *ev.ActorID)
+				if ev.ActorID != "" {
+					fmt.Fprintf(&v, "Actor: <@%s>\n", ev.ActorID)
 				}
-				if ev.TargetID != nil {
-					fmt.Fprintf(&v, "Target: <@%s>\n", *ev.TargetID)
+				if ev.TargetID != "" {
+					fmt.Fprintf(&v, "Target: <@%s>\n", ev.TargetID)
 				}
 				fmt.Fprintf(&v, "Attempted: %s\nSeverity: %s", clip(ev.Attempted, 300), ev.Severity)
 				e.Fields = append(e.Fields, &discordgo.MessageEmbedField{
@@ -179,14 +179,14 @@ func auditPage(ctx context.Context, d Deps, guildID string, offset, end int) (mi
 
 // auditField renders one record as the seed shows it:
 // "adjust-xp - 2025-10-07 14:30:15", "Admin: <@id>", "Target: <@id>".
-func auditField(r store.AuditRecord) *discordgo.MessageEmbedField {
+func auditField(r store.AuditEntry) *discordgo.MessageEmbedField {
 	var v strings.Builder
 	fmt.Fprintf(&v, "Admin: <@%s>", r.ActorID)
-	if r.TargetID != nil {
-		fmt.Fprintf(&v, "\nTarget: <@%s>", *r.TargetID)
+	if r.TargetID != "" {
+		fmt.Fprintf(&v, "\nTarget: <@%s>", r.TargetID)
 	}
-	if r.Reason != nil && *r.Reason != "" {
-		fmt.Fprintf(&v, "\nReason: %s", clip(*r.Reason, 200))
+	if r.Reason != "" {
+		fmt.Fprintf(&v, "\nReason: %s", clip(r.Reason, 200))
 	}
 	if phase, ok := r.Details["phase"].(string); ok {
 		fmt.Fprintf(&v, "\nPhase: %s", phase)

@@ -269,7 +269,7 @@ func (c *Checker) Check(ctx context.Context) *Report {
 		if err == nil {
 			r.Tables = sizes
 		}
-		if head, err := c.store.AuditHead(ctx); err != nil {
+		if head, err := audit.Head(ctx, c.o.Pool); err != nil {
 			r.AuditHeadErr = err.Error()
 		} else {
 			r.AuditHead = &head

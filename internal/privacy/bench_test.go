@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/embodied-community/embodied/internal/privacy/privacytest"
+	"github.com/embodied-community/embodied/internal/store"
 	"github.com/embodied-community/embodied/internal/storetest"
 )
 
@@ -44,7 +45,7 @@ func BenchmarkExport(b *testing.B) {
 	}
 	subj := Subject{UserID: m.UserID, GuildID: m.GuildID}
 	dir := b.TempDir()
-	svc := New(db.App, Options{Dir: dir})
+	svc := New(db.Store, Options{Dir: dir})
 
 	b.Run("ours", func(b *testing.B) {
 		measure(b, func() int64 {
@@ -133,7 +134,7 @@ func collectInMemory(ctx context.Context, pool interface {
 	Query(context.Context, string, ...any) (pgx.Rows, error)
 }, subj Subject, path string) (int64, error) {
 	doc := map[string]any{"userId": subj.UserID, "guildId": subj.GuildID}
-	sql, args := scoped(profileQuery, subj)
+	sql, args := store.ExportQuery("profile", subj.UserID, subj.GuildID)
 	rows, err := pool.Query(ctx, sql, args...)
 	if err != nil {
 		return 0, err
@@ -141,14 +142,14 @@ func collectInMemory(ctx context.Context, pool interface {
 	if doc["profile"], err = collect[Profile](rows); err != nil {
 		return 0, err
 	}
-	for _, sec := range sections {
-		sql, args := scoped(sec.query, subj)
+	for _, key := range store.ExportSectionKeys {
+		sql, args := store.ExportQuery(key, subj.UserID, subj.GuildID)
 		rows, err := pool.Query(ctx, sql, args...)
 		if err != nil {
 			return 0, err
 		}
-		if doc[sec.key], err = collectors[sec.key](rows); err != nil {
-			return 0, fmt.Errorf("%s: %w", sec.key, err)
+		if doc[key], err = collectors[key](rows); err != nil {
+			return 0, fmt.Errorf("%s: %w", key, err)
 		}
 	}
 	data, err := json.MarshalIndent(doc, "", "  ")

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/embodied-community/embodied/internal/store"
 )
 
 // FormatVersion is the export's "formatVersion"; it changes only when a key
@@ -24,240 +24,37 @@ var Keys = []string{
 	"contentFlags", "rateLimitViolations", "moderationActions", "securityEvents",
 }
 
-// ts renders a timestamptz column as RFC 3339 in UTC with microseconds, so
-// that the JSON does not depend on the session's time zone.
-func ts(col string) string {
-	return `to_char(` + col + ` AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
-}
-
-// date renders a date column as RFC 3339 full-date.
-func date(col string) string { return `to_char(` + col + `, 'YYYY-MM-DD')` }
-
-// Profile is the member's profile in one guild.
-type Profile struct {
-	GuildID       string  `json:"guildId"`
-	XP            int64   `json:"xp"`
-	Level         int     `json:"level"`
-	StreakDays    int     `json:"streakDays"`
-	LastActiveDay *string `json:"lastActiveDay"`
-	CreatedAt     string  `json:"createdAt"`
-	UpdatedAt     string  `json:"updatedAt"`
-}
-
-// Stats is one stats submission.
-type Stats struct {
-	ID         int64  `json:"id"`
-	GuildID    string `json:"guildId"`
-	Day        string `json:"day"`
-	Approaches int    `json:"approaches"`
-	Contacts   int    `json:"contacts"`
-	Dates      int    `json:"dates"`
-	XPAwarded  int    `json:"xpAwarded"`
-	CreatedAt  string `json:"createdAt"`
-}
-
-// DailyRecord is one day's note.
-type DailyRecord struct {
-	ID        int64  `json:"id"`
-	GuildID   string `json:"guildId"`
-	Day       string `json:"day"`
-	Note      string `json:"note"`
-	CreatedAt string `json:"createdAt"`
-}
-
-// Tensey is one completed comfort-zone challenge.
-type Tensey struct {
-	ID          int64  `json:"id"`
-	GuildID     string `json:"guildId"`
-	Description string `json:"description"`
-	CreatedAt   string `json:"createdAt"`
-}
-
-// BarbieContact is one contact on the member's list.
-type BarbieContact struct {
-	ID        int64  `json:"id"`
-	GuildID   string `json:"guildId"`
-	Name      string `json:"name"`
-	Notes     string `json:"notes"`
-	CreatedAt string `json:"createdAt"`
-	UpdatedAt string `json:"updatedAt"`
-}
-
-// JournalEntry is one journal entry.
-type JournalEntry struct {
-	ID        int64  `json:"id"`
-	GuildID   string `json:"guildId"`
-	Content   string `json:"content"`
-	CreatedAt string `json:"createdAt"`
-}
-
-// CourseProgress is one completed course module.
-type CourseProgress struct {
-	GuildID     string `json:"guildId"`
-	Module      string `json:"module"`
-	CompletedAt string `json:"completedAt"`
-}
-
-// Duel is a duel the member challenged or was challenged to.
-type Duel struct {
-	ID           int64   `json:"id"`
-	GuildID      string  `json:"guildId"`
-	ChallengerID string  `json:"challengerId"`
-	OpponentID   string  `json:"opponentId"`
-	StakeXP      int     `json:"stakeXp"`
-	Status       string  `json:"status"`
-	WinnerID     *string `json:"winnerId"`
-	CreatedAt    string  `json:"createdAt"`
-	ResolvedAt   *string `json:"resolvedAt"`
-}
-
-// Warning is one strike given to the member.
-type Warning struct {
-	ID           int64   `json:"id"`
-	GuildID      string  `json:"guildId"`
-	CaseNumber   *int64  `json:"caseNumber"`
-	ModeratorID  string  `json:"moderatorId"`
-	Reason       string  `json:"reason"`
-	Severity     string  `json:"severity"`
-	CreatedAt    string  `json:"createdAt"`
-	ExpiresAt    string  `json:"expiresAt"`
-	PardonedAt   *string `json:"pardonedAt"`
-	PardonedBy   *string `json:"pardonedBy"`
-	PardonReason *string `json:"pardonReason"`
-	DMStatus     string  `json:"dmStatus"`
-}
-
-// AuditRecord is one audit_log record naming the member as actor or target.
-type AuditRecord struct {
-	ID         int64           `json:"id"`
-	GuildID    string          `json:"guildId"`
-	ActionType string          `json:"actionType"`
-	ActorID    string          `json:"actorId"`
-	TargetID   *string         `json:"targetId"`
-	Reason     *string         `json:"reason"`
-	Details    json.RawMessage `json:"details"`
-	CreatedAt  string          `json:"createdAt"`
-	ErasedAt   *string         `json:"erasedAt"`
-}
-
-// ContentFlag is one piece of the member's text the moderator flagged.
-type ContentFlag struct {
-	ID          int64   `json:"id"`
-	GuildID     string  `json:"guildId"`
-	ContentType string  `json:"contentType"`
-	FlagReason  string  `json:"flagReason"`
-	Category    *string `json:"category"`
-	Severity    string  `json:"severity"`
-	Excerpt     string  `json:"excerpt"`
-	Status      string  `json:"status"`
-	ReviewedBy  *string `json:"reviewedBy"`
-	ReviewedAt  *string `json:"reviewedAt"`
-	CreatedAt   string  `json:"createdAt"`
-}
-
-// RateLimitViolation counts the member's refused calls of one command in
-// one hour.
-type RateLimitViolation struct {
-	ID          int64  `json:"id"`
-	GuildID     string `json:"guildId"`
-	CommandName string `json:"commandName"`
-	WindowStart string `json:"windowStart"`
-	Count       int    `json:"count"`
-	FirstAt     string `json:"firstAt"`
-	LastAt      string `json:"lastAt"`
-}
-
-// ModerationAction is a timeout or ban (enforced or, in safe mode, only
-// recorded).
-type ModerationAction struct {
-	ID          int64   `json:"id"`
-	GuildID     string  `json:"guildId"`
-	Action      string  `json:"action"`
-	ModeratorID string  `json:"moderatorId"`
-	Reason      string  `json:"reason"`
-	Enforced    bool    `json:"enforced"`
-	Status      string  `json:"status"`
-	Error       *string `json:"error"`
-	WarningID   *int64  `json:"warningId"`
-	ExpiresAt   *string `json:"expiresAt"`
-	CreatedAt   string  `json:"createdAt"`
-}
-
-// SecurityEvent is a refused attempt by (or against) the member.
-type SecurityEvent struct {
-	ID        int64           `json:"id"`
-	GuildID   *string         `json:"guildId"`
-	EventType string          `json:"eventType"`
-	Severity  string          `json:"severity"`
-	ActorID   *string         `json:"actorId"`
-	TargetID  *string         `json:"targetId"`
-	Attempted string          `json:"attempted"`
-	Details   json.RawMessage `json:"details"`
-	CreatedAt string          `json:"createdAt"`
-}
-
-// section is one array of the export: its key, and the query that returns
-// its rows for $1 (the user), scoped by guild where %s stands.
-type section struct {
-	key   string
-	query string
-	emit  func(rows pgx.Rows, out *docWriter) error
-}
-
-// each streams rows scanned by position into T.
-func each[T any](rows pgx.Rows, out *docWriter) error {
-	for rows.Next() {
-		v, err := pgx.RowToStructByPos[T](rows)
-		if err != nil {
-			return err
-		}
-		out.item(v)
-	}
-	return rows.Err()
-}
-
-// sections lists the arrays after "profile", in Keys order. The %s is
-// replaced by the guild condition on the table's guild column.
-var sections = []section{
-	{"stats", `SELECT id, guild_id, ` + date("day") + `, approaches, contacts, dates, xp_awarded, ` + ts("created_at") + `
-		FROM stats_submissions WHERE user_id = $1 %s ORDER BY guild_id, day, id`, each[Stats]},
-	{"dailyRecords", `SELECT id, guild_id, ` + date("day") + `, note, ` + ts("created_at") + `
-		FROM daily_records WHERE user_id = $1 %s ORDER BY guild_id, day, id`, each[DailyRecord]},
-	{"tenseys", `SELECT id, guild_id, description, ` + ts("created_at") + `
-		FROM tenseys WHERE user_id = $1 %s ORDER BY guild_id, created_at, id`, each[Tensey]},
-	{"barbieList", `SELECT id, guild_id, name, notes, ` + ts("created_at") + `, ` + ts("updated_at") + `
-		FROM barbie_list WHERE user_id = $1 %s ORDER BY guild_id, created_at, id`, each[BarbieContact]},
-	{"journalEntries", `SELECT id, guild_id, content, ` + ts("created_at") + `
-		FROM journal_entries WHERE user_id = $1 %s ORDER BY guild_id, created_at, id`, each[JournalEntry]},
-	{"courseProgress", `SELECT guild_id, module, ` + ts("completed_at") + `
-		FROM course_progress WHERE user_id = $1 %s ORDER BY guild_id, completed_at, module`, each[CourseProgress]},
-	{"duels", `SELECT id, guild_id, challenger_id, opponent_id, stake_xp, status, winner_id, ` + ts("created_at") + `, ` + ts("resolved_at") + `
-		FROM duels WHERE (challenger_id = $1 OR opponent_id = $1) %s ORDER BY guild_id, created_at, id`, each[Duel]},
-	{"warnings", `SELECT id, guild_id, case_number, moderator_id, reason, severity, ` + ts("created_at") + `, ` + ts("expires_at") + `,
-		` + ts("pardoned_at") + `, pardoned_by, pardon_reason, dm_status
-		FROM user_warnings WHERE user_id = $1 %s ORDER BY guild_id, created_at, id`, each[Warning]},
-	{"auditLog", `SELECT id, guild_id, action_type, actor_id, target_id, reason, details, ` + ts("created_at") + `, ` + ts("erased_at") + `
-		FROM audit_log WHERE (actor_id = $1 OR target_id = $1) %s ORDER BY seq`, each[AuditRecord]},
-	{"contentFlags", `SELECT id, guild_id, content_type, flag_reason, category, severity, excerpt, status, reviewed_by, ` + ts("reviewed_at") + `, ` + ts("created_at") + `
-		FROM content_flags WHERE user_id = $1 %s ORDER BY guild_id, created_at, id`, each[ContentFlag]},
-	{"rateLimitViolations", `SELECT id, guild_id, command_name, ` + ts("window_start") + `, count, ` + ts("first_at") + `, ` + ts("last_at") + `
-		FROM rate_limit_violations WHERE user_id = $1 %s ORDER BY guild_id, window_start, id`, each[RateLimitViolation]},
-	{"moderationActions", `SELECT id, guild_id, action, moderator_id, reason, enforced, status, error, warning_id, ` + ts("expires_at") + `, ` + ts("created_at") + `
-		FROM user_moderation WHERE user_id = $1 %s ORDER BY guild_id, created_at, id`, each[ModerationAction]},
-	{"securityEvents", `SELECT id, guild_id, event_type, severity, actor_id, target_id, attempted, details, ` + ts("created_at") + `
-		FROM security_audit_logs WHERE (actor_id = $1 OR target_id = $1) %s ORDER BY guild_id, created_at, id`, each[SecurityEvent]},
-}
-
-var profileQuery = `SELECT guild_id, xp, level, streak_days, ` + date("last_active_day") + `, ` + ts("created_at") + `, ` + ts("updated_at") + `
-	FROM member_profiles WHERE user_id = $1 %s ORDER BY guild_id`
-
-// scoped fills a section query's guild condition.
-func scoped(query string, subj Subject) (string, []any) {
-	if subj.AllGuilds() {
-		return fmt.Sprintf(query, ""), []any{subj.UserID}
-	}
-	return fmt.Sprintf(query, "AND guild_id = $2"), []any{subj.UserID, subj.GuildID}
-}
+// The export's parts are store's Export* types (store/export.go).
+type (
+	// Profile is the member's profile in one guild.
+	Profile = store.ExportProfile
+	// Stats is one stats submission.
+	Stats = store.ExportStats
+	// DailyRecord is one day's note.
+	DailyRecord = store.ExportDailyRecord
+	// Tensey is one completed comfort-zone challenge.
+	Tensey = store.ExportTensey
+	// BarbieContact is one contact on the member's list.
+	BarbieContact = store.ExportBarbieContact
+	// JournalEntry is one journal entry.
+	JournalEntry = store.ExportJournalEntry
+	// CourseProgress is one completed course module.
+	CourseProgress = store.ExportCourseProgress
+	// Duel is a duel the member challenged or was challenged to.
+	Duel = store.ExportDuel
+	// Warning is one strike given to the member.
+	Warning = store.ExportWarning
+	// AuditRecord is one audit_log record naming the member as actor or target.
+	AuditRecord = store.ExportAuditRecord
+	// ContentFlag is one piece of the member's text the moderator flagged.
+	ContentFlag = store.ExportContentFlag
+	// RateLimitViolation is the member's refused calls of one command in one hour.
+	RateLimitViolation = store.ExportRateLimitViolation
+	// ModerationAction is a timeout or ban.
+	ModerationAction = store.ExportModerationAction
+	// SecurityEvent is a refused attempt by (or against) the member.
+	SecurityEvent = store.ExportSecurityEvent
+)
 
 // Counts is the number of rows exported per key, in Keys order.
 type Counts []Count
@@ -294,9 +91,9 @@ func (s *Service) WriteJSON(ctx context.Context, w io.Writer, subj Subject) (Cou
 		return nil, fmt.Errorf("export: no user id")
 	}
 	var counts Counts
-	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+	err := s.db.InExportSnapshot(ctx, func(r store.ExportReader) error {
 		var err error
-		counts, err = writeDoc(ctx, tx, w, subj, s.opts.Now())
+		counts, err = writeDoc(ctx, r, w, subj, s.opts.Now())
 		return err
 	})
 	if err != nil {
@@ -305,13 +102,8 @@ func (s *Service) WriteJSON(ctx context.Context, w io.Writer, subj Subject) (Cou
 	return counts, nil
 }
 
-// querier is what writeDoc reads through (a transaction).
-type querier interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-}
-
-// writeDoc writes the document for subj, reading through q.
-func writeDoc(ctx context.Context, q querier, w io.Writer, subj Subject, now time.Time) (Counts, error) {
+// writeDoc writes the document for subj, reading through r.
+func writeDoc(ctx context.Context, r store.ExportReader, w io.Writer, subj Subject, now time.Time) (Counts, error) {
 	out := &docWriter{w: bufio.NewWriterSize(w, 64<<10)}
 	out.raw("{\n  \"exportDate\": ")
 	out.value(now.UTC().Format(time.RFC3339))
@@ -324,23 +116,13 @@ func writeDoc(ctx context.Context, q querier, w io.Writer, subj Subject, now tim
 	} else {
 		out.value(subj.GuildID)
 	}
-	counts := make(Counts, 0, len(sections)+1)
+	counts := make(Counts, 0, len(store.ExportSectionKeys)+1)
 
 	// profile: the object itself for one guild (null when there is none);
 	// an object keyed by guild id for every guild.
 	out.raw(",\n  \"profile\": ")
-	sql, args := scoped(profileQuery, subj)
-	rows, err := q.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, fmt.Errorf("profile: %w", err)
-	}
 	n := int64(0)
-	for rows.Next() {
-		p, err := pgx.RowToStructByPos[Profile](rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("profile: %w", err)
-		}
+	err := r.Profiles(ctx, subj.UserID, subj.GuildID, func(p Profile) {
 		if subj.AllGuilds() {
 			if n == 0 {
 				out.raw("{\n    ")
@@ -352,9 +134,8 @@ func writeDoc(ctx context.Context, q querier, w io.Writer, subj Subject, now tim
 		}
 		out.value(p)
 		n++
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	})
+	if err != nil {
 		return nil, fmt.Errorf("profile: %w", err)
 	}
 	switch {
@@ -367,26 +148,19 @@ func writeDoc(ctx context.Context, q querier, w io.Writer, subj Subject, now tim
 	}
 	counts = append(counts, Count{Key: "profile", Rows: n})
 
-	for _, sec := range sections {
+	for _, key := range store.ExportSectionKeys {
 		out.raw(",\n  ")
-		out.value(sec.key)
+		out.value(key)
 		out.raw(": [")
 		out.items = 0
-		sql, args := scoped(sec.query, subj)
-		rows, err := q.Query(ctx, sql, args...)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", sec.key, err)
-		}
-		err = sec.emit(rows, out)
-		rows.Close()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", sec.key, err)
+		if err := r.Section(ctx, key, subj.UserID, subj.GuildID, out.item); err != nil {
+			return nil, fmt.Errorf("%s: %w", key, err)
 		}
 		if out.items > 0 {
 			out.raw("\n  ")
 		}
 		out.raw("]")
-		counts = append(counts, Count{Key: sec.key, Rows: out.items})
+		counts = append(counts, Count{Key: key, Rows: out.items})
 		if out.err != nil {
 			return nil, out.err
 		}

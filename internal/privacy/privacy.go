@@ -6,15 +6,16 @@
 // (warnings, moderation actions, flags, without the reasons and words), and
 // whole, the audit records of the staff actions they took.
 //
-// It knows SQL and files, not Discord: the command layer turns its results
-// into replies and attachments.
+// It knows files, not Discord nor SQL: the command layer turns its results
+// into replies and attachments, and the statements it runs are in package
+// store (store/export.go, store/erasure.go).
 package privacy
 
 import (
 	"log/slog"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/embodied-community/embodied/internal/store"
 )
 
 // DefaultRetention is how long an export too large to attach is kept in the
@@ -38,13 +39,13 @@ type Options struct {
 
 // Service exports and erases members' data.
 type Service struct {
-	pool *pgxpool.Pool
+	db   *store.Store
 	opts Options
 	log  *slog.Logger
 }
 
-// New returns a Service reading and writing through pool.
-func New(pool *pgxpool.Pool, opts Options) *Service {
+// New returns a Service reading and writing through db.
+func New(db *store.Store, opts Options) *Service {
 	if opts.Dir == "" {
 		opts.Dir = "exports"
 	}
@@ -57,7 +58,7 @@ func New(pool *pgxpool.Pool, opts Options) *Service {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{pool: pool, opts: opts, log: opts.Logger}
+	return &Service{db: db, opts: opts, log: opts.Logger}
 }
 
 // Retention is how long kept exports stay.

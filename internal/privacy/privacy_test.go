@@ -51,7 +51,7 @@ func newWorld(t *testing.T, n int) *world {
 	t.Helper()
 	ctx := context.Background()
 	w := &world{db: storetest.New(t)}
-	w.svc = privacy.New(w.db.App, privacy.Options{Dir: filepath.Join(t.TempDir(), "exports"), Now: func() time.Time { return now }})
+	w.svc = privacy.New(w.db.Store, privacy.Options{Dir: filepath.Join(t.TempDir(), "exports"), Now: func() time.Time { return now }})
 	var err error
 	if w.alice1, err = privacytest.Seed(ctx, w.db.App, privacytest.Member{GuildID: guild1, UserID: alice, OtherID: mod, Marker: "alice-g1"}, n); err != nil {
 		t.Fatal(err)
@@ -123,7 +123,7 @@ func TestWriteJSON(t *testing.T) {
 func TestKeyOrder(t *testing.T) {
 	t.Parallel()
 	db := storetest.New(t)
-	svc := privacy.New(db.App, privacy.Options{Dir: t.TempDir(), Now: func() time.Time { return now }})
+	svc := privacy.New(db.Store, privacy.Options{Dir: t.TempDir(), Now: func() time.Time { return now }})
 	var buf bytes.Buffer
 	if _, err := svc.WriteJSON(context.Background(), &buf, privacy.Subject{UserID: alice, GuildID: guild1}); err != nil {
 		t.Fatal(err)

@@ -83,7 +83,7 @@ func Start(ctx context.Context, cfg *config.Config, opts Options) (*World, error
 	}
 	// Mark the emulated guild, so that health counts and the enforcement
 	// gate leave what happens in it out.
-	if _, err := w.App.Store.Pool().Exec(ctx, `INSERT INTO sandbox_guilds (guild_id) VALUES ($1) ON CONFLICT DO NOTHING`, g.ID); err != nil {
+	if err := w.App.Store.MarkSandboxGuild(ctx, g.ID); err != nil {
 		_ = w.Stop(context.Background())
 		return nil, fmt.Errorf("record the sandbox guild: %w", err)
 	}

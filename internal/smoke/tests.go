@@ -13,6 +13,7 @@ import (
 	"github.com/embodied-community/embodied/internal/config"
 	"github.com/embodied-community/embodied/internal/discordsim"
 	"github.com/embodied-community/embodied/internal/sandbox"
+	"github.com/embodied-community/embodied/internal/store"
 )
 
 // runner is what a test uses: the world, and the notes of what it saw.
@@ -37,11 +38,9 @@ func (r *runner) run(ctx context.Context, who, command string, opts ...discordsi
 	return ix, nil
 }
 
-// count runs a count(*) query on the bot's pool.
-func (r *runner) count(ctx context.Context, query string, args ...any) (int, error) {
-	var n int
-	err := r.w.App.Store.Pool().QueryRow(ctx, query, args...).Scan(&n)
-	return n, err
+// count runs one of the store's smoke checks on the bot's database.
+func (r *runner) count(ctx context.Context, check store.SmokeCheck, args ...any) (int, error) {
+	return r.w.App.Store.SmokeCount(ctx, check, args...)
 }
 
 // logLine waits up to d for a log line containing every part.
@@ -155,8 +154,7 @@ func contentModeration(ctx context.Context, r *runner) error {
 		return err
 	}
 	r.sawf("reply %q", strings.ReplaceAll(ix.Content(), "\n", " "))
-	n, err := r.count(ctx, `SELECT count(*) FROM content_flags WHERE guild_id = $1 AND user_id = $2 AND content_type = 'barbie_note'
-		AND flag_reason = 'toxic_language' AND created_at >= $3`, r.w.Guild.ID, alice.ID(), start)
+	n, err := r.count(ctx, store.SmokeToxicNoteFlags, r.w.Guild.ID, alice.ID(), start)
 	if err != nil {
 		return err
 	}
@@ -191,7 +189,7 @@ func auditLogging(ctx context.Context, r *runner) error {
 	if err := r.w.App.Audit.Flush(ctx); err != nil {
 		return fmt.Errorf("flush the audit log: %w", err)
 	}
-	n, err := r.count(ctx, `SELECT count(*) FROM audit_log WHERE action_type = 'adjust-xp' AND actor_id = $1 AND target_id = $2`, admin.ID(), alice.ID())
+	n, err := r.count(ctx, store.SmokeXPAdjustAudit, admin.ID(), alice.ID())
 	if err != nil {
 		return err
 	}
@@ -217,7 +215,7 @@ func auditLogging(ctx context.Context, r *runner) error {
 
 func warningSystem(ctx context.Context, r *runner) error {
 	bob := r.member("bob")
-	before, err := r.count(ctx, `SELECT count(*) FROM user_warnings WHERE guild_id = $1 AND user_id = $2`, r.w.Guild.ID, bob.ID())
+	before, err := r.count(ctx, store.SmokeWarnings, r.w.Guild.ID, bob.ID())
 	if err != nil {
 		return err
 	}
@@ -331,7 +329,7 @@ func gdprExport(ctx context.Context, r *runner) error {
 	}
 	r.sawf("%s (%d bytes) with every key", f.Name, len(f.Data))
 	ok := eventually(10*time.Second, func() bool {
-		n, err := r.count(ctx, `SELECT count(*) FROM audit_log WHERE action_type = 'gdpr_export' AND target_id = $1`, alice.ID())
+		n, err := r.count(ctx, store.SmokeExportAudit, alice.ID())
 		return err == nil && n > 0
 	})
 	if !ok {

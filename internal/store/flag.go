@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/embodied-community/embodied/internal/audit"
 )
 
 // ContentFlag is a content_flags row: a member's text the content moderator
@@ -79,7 +77,7 @@ func (s *Store) FlagAuthor(ctx context.Context, guildID string, id int64) (strin
 // ReviewFlag sets a guild's unreviewed flag to status ("dismissed" or
 // "confirmed") and writes the audit record in the same transaction. A flag
 // of another guild, or one already reviewed, is ErrNotFound.
-func (s *Store) ReviewFlag(ctx context.Context, guildID string, id int64, status, reviewer string, entry audit.Entry) (ContentFlag, error) {
+func (s *Store) ReviewFlag(ctx context.Context, guildID string, id int64, status, reviewer string, entry AuditEntry) (ContentFlag, error) {
 	var f ContentFlag
 	if entry.Details == nil {
 		entry.Details = map[string]any{}

@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/embodied-community/embodied/internal/audit"
 )
 
 // SecurityCounts are the security table figures the health alert
@@ -95,10 +93,4 @@ func (s *Store) TableSizes(ctx context.Context) ([]TableSize, error) {
 		return nil, fmt.Errorf("read table sizes: %w", err)
 	}
 	return sizes, nil
-}
-
-// AuditHead returns the audit chain's head (seq 0 while empty), the anchor
-// the health checks log for `embodied audit verify --anchor`.
-func (s *Store) AuditHead(ctx context.Context) (audit.Anchor, error) {
-	return audit.Head(ctx, s.pool)
 }

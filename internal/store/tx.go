@@ -6,8 +6,6 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/embodied-community/embodied/internal/audit"
 )
 
 // Tx is a transaction begun by InTx. Store methods that must commit together
@@ -33,10 +31,4 @@ func (t Tx) Lock(ctx context.Context, parts ...string) error {
 		return fmt.Errorf("lock %s: %w", name, err)
 	}
 	return nil
-}
-
-// Audit writes e to audit_log in the transaction, so an action and its record
-// commit together or not at all.
-func (t Tx) Audit(ctx context.Context, e audit.Entry) error {
-	return audit.Insert(ctx, t.tx, e)
 }

@@ -1,6 +1,7 @@
 // Package privacytest builds members with data in every category the GDPR
 // export covers, for the privacy package's and the end-to-end tests and
-// the export benchmark.
+// the export benchmark. As a test fixture it writes its rows with plain SQL,
+// the one exception to SQL living in package store.
 package privacytest
 
 import (
