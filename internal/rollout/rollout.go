@@ -18,6 +18,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/embodied-community/embodied/internal/health"
+	"github.com/embodied-community/embodied/internal/logging"
+	"github.com/embodied-community/embodied/internal/service"
 	"github.com/embodied-community/embodied/internal/store"
 	"github.com/embodied-community/embodied/internal/textcut"
 )
@@ -161,7 +163,8 @@ type RecorderOptions struct {
 	Interval time.Duration
 	Enforce  bool
 	Env      string
-	Logger   *slog.Logger
+	// Logger is tagged with the HealthCheck component here.
+	Logger *slog.Logger
 }
 
 // Recorder stores every new periodic health report. It polls the checker's
@@ -171,10 +174,12 @@ type Recorder struct {
 	snapshot func() *health.Report
 	o        RecorderOptions
 
-	mu     sync.Mutex
-	last   time.Time
-	cancel context.CancelFunc
-	done   chan struct{}
+	// StartStop gives the recorder its Stop, which ends the polling and
+	// waits for it.
+	service.StartStop
+
+	mu   sync.Mutex
+	last time.Time
 }
 
 // NewRecorder returns a Recorder of snapshot's reports; call Start.
@@ -185,19 +190,19 @@ func NewRecorder(pool *pgxpool.Pool, snapshot func() *health.Report, o RecorderO
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	o.Logger = logging.Component(o.Logger, "HealthCheck")
 	return &Recorder{pool: pool, snapshot: snapshot, o: o}
 }
 
 // Start polls until ctx ends or Stop is called.
-func (r *Recorder) Start(ctx context.Context) {
-	ctx, cancel := context.WithCancel(ctx)
-	r.mu.Lock()
-	r.cancel, r.done = cancel, make(chan struct{})
-	done := r.done
-	r.mu.Unlock()
+func (r *Recorder) Start(ctx context.Context) error {
+	ctx, stopped, err := r.StartInit(ctx)
+	if err != nil {
+		return fmt.Errorf("health run recorder: %w", err)
+	}
 	every := min(max(r.o.Interval/4, 100*time.Millisecond), time.Minute)
 	go func() {
-		defer close(done)
+		defer stopped()
 		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
@@ -211,18 +216,7 @@ func (r *Recorder) Start(ctx context.Context) {
 			}
 		}
 	}()
-}
-
-// Stop ends the polling and waits for it.
-func (r *Recorder) Stop() {
-	r.mu.Lock()
-	cancel, done := r.cancel, r.done
-	r.mu.Unlock()
-	if cancel == nil {
-		return
-	}
-	cancel()
-	<-done
+	return nil
 }
 
 // runOnce records the latest report if it is new.
