@@ -103,12 +103,20 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 	if err := a.openDatabase(startCtx); err != nil {
 		return nil, err
 	}
-	if err := a.build(); err != nil {
-		a.pool.Close()
-		return nil, err
-	}
 	// The services outlive ctx, which only bounds the start: Stop ends them.
-	if err := a.services.Start(context.WithoutCancel(ctx), a.lifecycle(startCtx)...); err != nil {
+	runCtx := context.WithoutCancel(ctx)
+	// Compiling the built-in word lists takes a second or more (several
+	// under the race detector); start it first, beside the construction and
+	// the gateway start-up, rather than on the first moderated command, which
+	// would otherwise be deferred and answered late.
+	err := a.services.Start(runCtx, service.Go(func(context.Context) { moderation.Default() }))
+	if err == nil {
+		err = a.build()
+	}
+	if err == nil {
+		err = a.services.Start(runCtx, a.lifecycle(startCtx)...)
+	}
+	if err != nil {
 		_ = a.services.Stop(context.Background())
 		a.pool.Close()
 		return nil, err
@@ -229,7 +237,8 @@ func (a *App) build() error {
 	return nil
 }
 
-// lifecycle lists the bot's services in start order; Stop runs them down
+// lifecycle lists the bot's services in start order, after the word-list
+// warm-up that Start begins before construction; Stop runs them down
 // in reverse, so the gateway drains in-flight interactions before the
 // listeners, loops and the audit writer behind them stop. startCtx bounds
 // the command registration.
@@ -237,11 +246,6 @@ func (a *App) lifecycle(startCtx context.Context) []service.Service {
 	log := logging.Component(a.log, "Bot")
 	a.gateway = &gatewayService{bot: a.Bot, s: a.Session, registerCtx: startCtx, log: log}
 	services := []service.Service{
-		// Compiling the built-in word lists takes a second or more (several
-		// under the race detector); do it now, beside the gateway start-up,
-		// rather than on the first moderated command, which would otherwise
-		// be deferred and answered late.
-		service.Go(func(context.Context) { moderation.Default() }),
 		service.Funcs{
 			OnStart: func(ctx context.Context) error { a.Audit.Start(ctx); return nil },
 			OnStop:  func(context.Context) error { a.Audit.Stop(); return nil },
