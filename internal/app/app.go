@@ -335,15 +335,15 @@ func (a *App) newScheduler() (*backup.Scheduler, error) {
 // "strike 2 applies a real 24h timeout, strike 3 a real permanent ban".
 func enforcementSummary(cfg *config.Config) string {
 	var parts []string
-	for i, rung := range strings.Split(cfg.StrikeLadder, ",") {
+	for i, rung := range cfg.StrikeLadder {
 		switch rung {
-		case "timeout":
+		case config.RungTimeout:
 			length := cfg.StrikeTimeout.String()
 			if cfg.StrikeTimeout%time.Hour == 0 {
 				length = fmt.Sprintf("%dh", cfg.StrikeTimeout/time.Hour)
 			}
 			parts = append(parts, fmt.Sprintf("strike %d applies a real %s timeout", i+1, length))
-		case "ban":
+		case config.RungBan:
 			parts = append(parts, fmt.Sprintf("strike %d a real permanent ban", i+1))
 		}
 	}
