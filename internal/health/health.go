@@ -137,16 +137,7 @@ func (c *Checker) Start(ctx context.Context) error {
 
 	go func() {
 		defer stopped()
-		t := time.NewTicker(c.o.Interval)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				c.runOnce(ctx)
-			}
-		}
+		service.Every(ctx, c.o.Interval, func(ctx context.Context) { c.runOnce(ctx) })
 	}()
 	return nil
 }

@@ -203,18 +203,11 @@ func (r *Recorder) Start(ctx context.Context) error {
 	every := min(max(r.o.Interval/4, 100*time.Millisecond), time.Minute)
 	go func() {
 		defer stopped()
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if err := r.runOnce(ctx); err != nil && ctx.Err() == nil {
-					r.o.Logger.Warn("Health run not recorded", "error", err)
-				}
+		service.Every(ctx, every, func(ctx context.Context) {
+			if err := r.runOnce(ctx); err != nil && ctx.Err() == nil {
+				r.o.Logger.Warn("Health run not recorded", "error", err)
 			}
-		}
+		})
 	}()
 	return nil
 }

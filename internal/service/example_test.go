@@ -9,7 +9,8 @@ import (
 )
 
 // sweeper is a background job in the bot's shape: StartStop embedded, a
-// loop that ends on ctx.Done, and the work in runOnce with its own timeout.
+// loop that ends with ctx (service.Every), and the work in runOnce with its
+// own timeout.
 type sweeper struct {
 	service.StartStop
 	every time.Duration
@@ -22,16 +23,7 @@ func (s *sweeper) Start(ctx context.Context) error {
 	}
 	go func() {
 		defer stopped()
-		t := time.NewTicker(s.every)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				s.runOnce(ctx)
-			}
-		}
+		service.Every(ctx, s.every, s.runOnce)
 	}()
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // Service is a background part of the bot.
@@ -80,6 +81,21 @@ func (s *StartStop) Stop(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		return fmt.Errorf("wait for the service to stop: %w", context.Cause(ctx))
+	}
+}
+
+// Every calls f every interval until ctx ends: the loop of a periodic
+// service, the first call one interval after the start.
+func Every(ctx context.Context, interval time.Duration, f func(ctx context.Context)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			f(ctx)
+		}
 	}
 }
 

@@ -14,7 +14,7 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // ticker is a service written the way the bot's are: StartStop embedded, a
-// loop that ends on ctx.Done, and runOnce for the work.
+// loop that ends with ctx (Every), and runOnce for the work.
 type ticker struct {
 	StartStop
 	mu   sync.Mutex
@@ -28,16 +28,7 @@ func (t *ticker) Start(ctx context.Context) error {
 	}
 	go func() {
 		defer stopped()
-		tick := time.NewTicker(time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-				t.runOnce()
-			}
-		}
+		Every(ctx, time.Millisecond, func(context.Context) { t.runOnce() })
 	}()
 	return nil
 }
