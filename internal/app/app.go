@@ -255,11 +255,13 @@ func (a *App) lifecycle(startCtx context.Context) []service.Service {
 		service.Go(func(ctx context.Context) {
 			a.setAside.run(ctx, a.alerts.Notify, a.Audit.SetAside, logging.Component(a.log, "Audit"))
 		}),
+		// A port already taken stops the start-up; a slow scrape at
+		// shutdown gets 5 s and a warning, never a failed shutdown.
 		service.Funcs{OnStart: a.Ops.Start, OnStop: func(context.Context) error {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			if err := a.Ops.Stop(ctx); err != nil {
-				log.Warn("Ops listener shutdown", "error", err)
+				a.log.Warn("Ops listener shutdown", "error", err)
 			}
 			return nil
 		}},
@@ -272,6 +274,8 @@ func (a *App) lifecycle(startCtx context.Context) []service.Service {
 	if a.scheduler != nil {
 		services = append(services, a.scheduler)
 	}
+	// systemd's watchdog settings unreadable is worth a warning, not a bot
+	// that stays down.
 	services = append(services, service.Funcs{
 		OnStart: func(ctx context.Context) error {
 			if err := a.watchdog.Start(ctx); err != nil {
