@@ -14,7 +14,6 @@ import (
 	"github.com/embodied-community/embodied/internal/app"
 	"github.com/embodied-community/embodied/internal/config"
 	"github.com/embodied-community/embodied/internal/logging"
-	"github.com/embodied-community/embodied/internal/rollout"
 )
 
 func init() {
@@ -66,20 +65,11 @@ func sandboxFallback(err error) bool {
 // runBot runs the bot until ctx ends, recording every periodic health run
 // for `embodied doctor --enforcement`.
 func runBot(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
-	a, err := app.Start(ctx, cfg, logger, app.Options{})
+	a, err := app.Start(ctx, cfg, logger, app.Options{RecordHealthRuns: true})
 	if err != nil {
 		return err
 	}
-	var rec *rollout.Recorder
-	if cfg.EnableHealthchecks {
-		rec = rollout.NewRecorder(a.Store, a.Health.Snapshot, rollout.RecorderOptions{Interval: cfg.HealthcheckInterval,
-			Enforce: cfg.EnforceModeration, Env: string(cfg.Env), Logger: logging.Component(logger, "HealthCheck")})
-		rec.Start(ctx)
-	}
 	<-ctx.Done()
-	if rec != nil {
-		rec.Stop()
-	}
 	stopCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	return a.Stop(stopCtx)

@@ -1,6 +1,7 @@
 // Package app wires the bot together: database pool, Discord session,
 // command pipeline and background services. It is the only package that
-// knows both Discord and SQL; cmd/embodied just calls Run.
+// knows both Discord and SQL; cmd/embodied calls Start and, on a signal,
+// Stop.
 package app
 
 import (
@@ -9,10 +10,10 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/embodied-community/embodied/internal/audit"
 	"github.com/embodied-community/embodied/internal/backup"
@@ -33,14 +34,23 @@ import (
 	"github.com/embodied-community/embodied/internal/modrules"
 	"github.com/embodied-community/embodied/internal/ops"
 	"github.com/embodied-community/embodied/internal/privacy"
+	"github.com/embodied-community/embodied/internal/rollout"
 	"github.com/embodied-community/embodied/internal/schema"
+	"github.com/embodied-community/embodied/internal/service"
 	"github.com/embodied-community/embodied/internal/store"
 	"github.com/embodied-community/embodied/internal/strike"
 )
 
-// Options are for tests: an injected clock.
+// Options adjust the wiring for its callers: the real bot, the sandbox and
+// the tests.
 type Options struct {
+	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// RecordHealthRuns stores every periodic health run (when health checks
+	// are on) for `embodied doctor --enforcement`. The real bot sets it; the
+	// sandbox and the tests leave it off, so that they never count towards
+	// the enforcement soak.
+	RecordHealthRuns bool
 }
 
 // App is the running bot.
@@ -60,29 +70,21 @@ type App struct {
 	Health  *health.Checker
 	Ops     *ops.Server
 
+	pool      *pgxpool.Pool
+	key       []byte // the button signing key
 	recorder  *ratelimit.Recorder
 	alerts    *notifier // owners' DMs and the alert channel
 	setAside  *setAsideAlerts
-	scheduler *backup.Scheduler
+	scheduler *backup.Scheduler // nil without SECOPS_ENABLE_AUTOBACKUP
+	runs      *rollout.Recorder // nil unless health runs are recorded
 	watchdog  *ops.Watchdog
-	cancel    context.CancelFunc
-	bg        sync.WaitGroup
+	gateway   *gatewayService
+	services  service.Group
 }
 
-// Run starts the bot and blocks until ctx is cancelled, then shuts down
-// within cfg.ShutdownTimeout.
-func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
-	a, err := Start(ctx, cfg, logger, Options{})
-	if err != nil {
-		return err
-	}
-	<-ctx.Done()
-	stopCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
-	defer cancel()
-	return a.Stop(stopCtx)
-}
-
-// Start connects everything and returns once the bot is online.
+// Start builds the bot, starts its services in order and returns once the
+// bot is online. If a service fails to start, those already started are
+// stopped again.
 func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Options) (*App, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -98,78 +100,105 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 
 	startCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	pool, err := store.Open(startCtx, cfg.DatabaseURL, cfg.DBPassword.Reveal())
-	if err != nil {
+	if err := a.openDatabase(startCtx); err != nil {
 		return nil, err
 	}
-	a.Store = store.New(pool)
-	fail := func(err error) (*App, error) {
-		pool.Close()
+	// The services outlive ctx, which only bounds the start: Stop ends them.
+	runCtx := context.WithoutCancel(ctx)
+	// Compiling the built-in word lists takes a second or more (several
+	// under the race detector); start it first, beside the construction and
+	// the gateway start-up, rather than on the first moderated command, which
+	// would otherwise be deferred and answered late.
+	err := a.services.Start(runCtx, service.Go(func(context.Context) { moderation.Default() }))
+	if err == nil {
+		err = a.build()
+	}
+	if err == nil {
+		err = a.services.Start(runCtx, a.lifecycle(startCtx)...)
+	}
+	if err != nil {
+		_ = a.services.Stop(context.Background())
+		a.pool.Close()
 		return nil, err
 	}
-	if err := a.Store.Ping(startCtx); err != nil {
-		return fail(err)
+	if err := ops.NotifyReady(); err != nil {
+		log.Warn("systemd readiness notification failed", "error", err)
 	}
-	if err := schema.CheckCurrent(startCtx, pool); err != nil {
-		return fail(err)
-	}
-	key, err := bot.LoadKey(startCtx, a.Store, bot.KeySource{Configured: cfg.ComponentSigningKey.Reveal(),
-		File: cfg.ComponentSigningKeyFile, Logger: log})
-	if err != nil {
-		return fail(err)
-	}
+	return a, nil
+}
 
-	bgCtx, bgCancel := context.WithCancel(context.Background())
-	a.cancel = bgCancel
-	// Compiling the built-in word lists takes a second or more (several under
-	// the race detector); do it now, beside the database and gateway start-up,
-	// rather than on the first moderated command, which would otherwise be
-	// deferred and answered late.
-	a.background(func() { moderation.Default() })
+// openDatabase connects, checks that the schema is current and loads the
+// button signing key.
+func (a *App) openDatabase(ctx context.Context) error {
+	pool, err := store.Open(ctx, a.cfg.DatabaseURL, a.cfg.DBPassword.Reveal())
+	if err != nil {
+		return err
+	}
+	a.pool = pool
+	a.Store = store.New(pool)
+	err = a.Store.Ping(ctx)
+	if err == nil {
+		err = schema.CheckCurrent(ctx, pool)
+	}
+	if err == nil {
+		a.key, err = bot.LoadKey(ctx, a.Store, bot.KeySource{Configured: a.cfg.ComponentSigningKey.Reveal(),
+			File: a.cfg.ComponentSigningKeyFile, Logger: logging.Component(a.log, "Bot")})
+	}
+	if err != nil {
+		pool.Close()
+		return err
+	}
+	return nil
+}
+
+// build constructs every part of the bot without starting any.
+func (a *App) build() error {
+	cfg, logger, opts, pool := a.cfg, a.log, a.opts, a.pool
+	log := logging.Component(logger, "Bot")
+	var err error
 	a.Metrics = metrics.New()
 	a.setAside = newSetAsideAlerts(a.Metrics)
 	a.Audit, err = audit.NewWriter(a.Store, cfg.AuditFallbackFile, logging.Component(logger, "Audit"), audit.Options{Now: opts.Now,
 		OnFallback: a.Metrics.FallbackWrite, OnSetAside: a.setAside.add})
 	if err != nil {
-		bgCancel()
-		return fail(err)
+		return err
 	}
-	a.Audit.Start(bgCtx)
 	a.recorder = ratelimit.NewRecorder(a.Store, logging.Component(logger, "RateLimiter"))
 	a.Limiter = ratelimit.New(logging.Component(logger, "RateLimiter"), ratelimit.Options{Now: opts.Now, Recorder: a.recorder,
 		OnLimited: a.Metrics.RateLimited})
-	a.background(func() { a.recorder.Run(bgCtx, time.Second) })
-	a.background(func() { a.Limiter.Run(bgCtx, time.Minute) })
 
 	a.Session, err = discordhttp.NewSession(cfg.DiscordToken.Reveal(), cfg.DiscordAPIURL, logging.Component(logger, "Discord"))
 	if err != nil {
-		a.stopBackground()
-		return fail(err)
+		return err
 	}
 	gw := newGateway(a.Session)
 	a.alerts = &notifier{s: a.Session, owners: cfg.Owners, channel: cfg.AlertChannelID}
-	a.background(func() { a.setAside.run(bgCtx, a.alerts.Notify, a.Audit.SetAside, logging.Component(logger, "Audit")) })
 	a.Health = health.New(health.Options{
-		Pool: pool, Gateway: gw, Logger: logging.Component(logger, "HealthCheck"), Metrics: a.Metrics,
+		Pool: pool, Gateway: gw, Logger: logger, Metrics: a.Metrics,
 		Notifier: health.NotifierFunc(func(ctx context.Context, al health.Alert) error {
 			return a.alerts.Notify(ctx, al.Text())
 		}),
 		Interval: cfg.HealthcheckInterval, Autobackup: cfg.EnableAutobackup, BackupDir: cfg.BackupDir,
 		FallbackBacklog: a.Audit.Backlog, Now: opts.Now, Thresholds: thresholds(cfg),
 	})
-	a.Ops = ops.New(ops.Options{Addr: cfg.HTTPAddr, Logger: logging.Component(logger, "Ops"), Ready: a.Health.Ready, Metrics: a.Metrics.Handler()})
-	if err := a.Ops.Start(bgCtx); err != nil {
-		a.stopBackground()
-		return fail(err)
+	a.Ops = ops.New(ops.Options{Addr: cfg.HTTPAddr, Logger: logger, Ready: a.Health.Ready, Metrics: a.Metrics.Handler()})
+	a.watchdog = ops.NewWatchdog(logger, a.Health.Healthy)
+	if cfg.EnableHealthchecks && opts.RecordHealthRuns {
+		a.runs = rollout.NewRecorder(a.Store, a.Health.Snapshot, rollout.RecorderOptions{Interval: cfg.HealthcheckInterval,
+			Enforce: cfg.EnforceModeration, Env: string(cfg.Env), Logger: logger})
 	}
 
-	a.Backup, err = backup.New(backup.OptionsFromConfig(cfg), logging.Component(logger, "Backup"))
+	a.Backup, err = backup.New(backup.OptionsFromConfig(cfg), logger)
 	if err != nil {
-		a.stopBackground()
-		return fail(err)
+		return err
+	}
+	if cfg.EnableAutobackup {
+		if a.scheduler, err = a.newScheduler(); err != nil {
+			return err
+		}
 	}
 	reg := bot.NewRegistry()
-	signer := bot.NewSigner(key)
+	signer := bot.NewSigner(a.key)
 	a.Privacy = privacy.New(a.Store, privacy.Options{Dir: cfg.ExportDir, Retention: cfg.ExportRetention, Now: opts.Now,
 		Logger: logging.Component(logger, "Privacy")})
 	if _, err := a.Privacy.Prune(); err != nil {
@@ -177,8 +206,7 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 	}
 	ladder, err := strike.NewLadder(cfg.StrikeLadder, cfg.StrikeWindow, cfg.StrikeTimeout)
 	if err != nil {
-		a.stopBackground()
-		return fail(err)
+		return err
 	}
 	discord := discordact.New(a.Session, signer)
 	a.Strikes = strike.New(a.Store, discord, discord, strike.Options{Ladder: ladder, Enforce: cfg.EnforceModeration,
@@ -206,116 +234,101 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 		OnInteraction:     a.Metrics.Interaction,
 		Now:               opts.Now,
 	})
-	a.Bot.Start()
-	a.background(func() { a.Bot.Forget(bgCtx, 20*time.Minute, time.Minute) })
-	if err := a.Session.Open(); err != nil {
-		a.stopBackground()
-		return fail(fmt.Errorf("connect to the Discord gateway: %w", err))
-	}
-	if err := a.Bot.Register(startCtx); err != nil {
-		a.Session.Close()
-		a.stopBackground()
-		return fail(err)
-	}
-	log.Info("Connected to Discord", "user", a.Session.State.User.Username)
-	if cfg.EnableHealthchecks {
-		if err := a.Health.Start(bgCtx); err != nil {
-			log.Error("Health checks could not start", "error", err)
-		}
-	}
-	if cfg.EnableAutobackup {
-		if err := a.startBackups(bgCtx); err != nil {
-			log.Error("Scheduled backups could not start", "error", err)
-		}
-	}
-	a.watchdog = ops.NewWatchdog(logging.Component(logger, "Ops"), a.Health.Healthy)
-	if err := a.watchdog.Start(bgCtx); err != nil {
-		log.Warn("systemd watchdog not started", "error", err)
-	}
-	if err := ops.NotifyReady(); err != nil {
-		log.Warn("systemd readiness notification failed", "error", err)
-	}
-	return a, nil
+	return nil
 }
 
-func (a *App) background(f func()) {
-	a.bg.Add(1)
-	go func() {
-		defer a.bg.Done()
-		f()
-	}()
-}
-
-func (a *App) stopBackground() {
+// lifecycle lists the bot's services in start order, after the word-list
+// warm-up that Start begins before construction; Stop runs them down
+// in reverse, so the gateway drains in-flight interactions before the
+// listeners, loops and the audit writer behind them stop. startCtx bounds
+// the command registration.
+func (a *App) lifecycle(startCtx context.Context) []service.Service {
+	log := logging.Component(a.log, "Bot")
+	a.gateway = &gatewayService{bot: a.Bot, s: a.Session, registerCtx: startCtx, log: log}
+	services := []service.Service{
+		service.Funcs{
+			OnStart: func(ctx context.Context) error { a.Audit.Start(ctx); return nil },
+			OnStop:  func(context.Context) error { a.Audit.Stop(); return nil },
+		},
+		service.Go(func(ctx context.Context) { a.recorder.Run(ctx, time.Second) }),
+		service.Go(func(ctx context.Context) { a.Limiter.Run(ctx, time.Minute) }),
+		service.Go(func(ctx context.Context) {
+			a.setAside.run(ctx, a.alerts.Notify, a.Audit.SetAside, logging.Component(a.log, "Audit"))
+		}),
+		// A port already taken stops the start-up; a slow scrape at
+		// shutdown gets 5 s and a warning, never a failed shutdown.
+		service.Funcs{OnStart: a.Ops.Start, OnStop: func(context.Context) error {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := a.Ops.Stop(ctx); err != nil {
+				a.log.Warn("Ops listener shutdown", "error", err)
+			}
+			return nil
+		}},
+		service.Go(func(ctx context.Context) { a.Bot.Forget(ctx, 20*time.Minute, time.Minute) }),
+		a.gateway,
+	}
+	if a.cfg.EnableHealthchecks {
+		services = append(services, a.Health)
+	}
 	if a.scheduler != nil {
-		a.scheduler.Stop()
+		services = append(services, a.scheduler)
 	}
-	if a.watchdog != nil {
-		a.watchdog.Stop()
+	// systemd's watchdog settings unreadable is worth a warning, not a bot
+	// that stays down.
+	services = append(services, service.Funcs{
+		OnStart: func(ctx context.Context) error {
+			if err := a.watchdog.Start(ctx); err != nil {
+				log.Warn("systemd watchdog not started", "error", err)
+			}
+			return nil
+		},
+		OnStop: a.watchdog.Stop,
+	})
+	if a.runs != nil {
+		services = append(services, a.runs)
 	}
-	if a.Health != nil {
-		a.Health.Stop()
-	}
-	if a.Ops != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := a.Ops.Shutdown(ctx); err != nil {
-			a.log.Warn("Ops listener shutdown", "error", err)
-		}
-	}
-	a.cancel()
-	a.bg.Wait()
-	a.Audit.Stop()
+	return services
 }
 
-// Stop lets in-flight interactions finish (bounded by ctx), flushes the
-// audit and rate-limit records, and closes the connections.
+// Stop lets in-flight interactions finish (bounded by ctx), then stops the
+// services in reverse order without a bound, so that the audit and
+// rate-limit records behind them are written before the database pool
+// closes.
 func (a *App) Stop(ctx context.Context) error {
 	log := logging.Component(a.log, "Bot")
 	log.Info("Shutting down")
 	_ = ops.NotifyStopping()
-	var errs []error
-	if err := a.Bot.Stop(ctx); err != nil {
-		errs = append(errs, err)
-	}
-	if err := a.Session.Close(); err != nil {
-		errs = append(errs, fmt.Errorf("close Discord session: %w", err))
-	}
-	a.stopBackground()
-	a.Store.Pool().Close()
+	err := errors.Join(a.gateway.drain(ctx), a.services.Stop(context.WithoutCancel(ctx)))
+	a.pool.Close()
 	log.Info("Stopped")
-	return errors.Join(errs...)
+	return err
 }
 
-// startBackups runs the daily backup (SECOPS_BACKUP_CRON). Every run is
+// newScheduler builds the daily backup (SECOPS_BACKUP_CRON). Every run is
 // audited; a failure or an oversized backup alerts the owners.
-func (a *App) startBackups(ctx context.Context) error {
+func (a *App) newScheduler() (*backup.Scheduler, error) {
 	log := logging.Component(a.log, "Backup")
-	var err error
-	a.scheduler, err = backup.NewScheduler(a.Backup, backup.SchedulerOptions{
+	return backup.NewScheduler(a.Backup, backup.SchedulerOptions{
 		Spec: a.cfg.BackupCron,
 		Report: &backup.Reporter{Metrics: a.Metrics, Actor: audit.SystemActor, Alert: a.alerts.Notify, Logger: log, Now: a.opts.Now,
 			Audit: func(_ context.Context, e audit.Entry) error { a.Audit.Audit(e); return nil }},
-	}, log)
-	if err != nil {
-		return err
-	}
-	return a.scheduler.Start(ctx)
+	}, a.log)
 }
 
 // enforcementSummary says what the strike ladder does for real, e.g.
 // "strike 2 applies a real 24h timeout, strike 3 a real permanent ban".
 func enforcementSummary(cfg *config.Config) string {
 	var parts []string
-	for i, rung := range strings.Split(cfg.StrikeLadder, ",") {
+	for i, rung := range cfg.StrikeLadder {
 		switch rung {
-		case "timeout":
+		case config.RungTimeout:
 			length := cfg.StrikeTimeout.String()
 			if cfg.StrikeTimeout%time.Hour == 0 {
 				length = fmt.Sprintf("%dh", cfg.StrikeTimeout/time.Hour)
 			}
 			parts = append(parts, fmt.Sprintf("strike %d applies a real %s timeout", i+1, length))
-		case "ban":
+		case config.RungBan:
 			parts = append(parts, fmt.Sprintf("strike %d a real permanent ban", i+1))
 		}
 	}

@@ -4,11 +4,60 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/embodied-community/embodied/internal/bot"
 )
+
+// gatewayService connects the bot to Discord. Start adds the interaction
+// handler, opens the gateway session and registers the commands; Stop lets
+// the interactions in flight finish (unless drain already has), then closes
+// the session they reply through.
+type gatewayService struct {
+	bot *bot.Bot
+	s   *discordgo.Session
+	// registerCtx bounds the command registration: the start-up's context.
+	registerCtx context.Context
+	log         *slog.Logger
+	drained     sync.Once
+}
+
+func (g *gatewayService) Start(context.Context) error {
+	g.bot.Start()
+	if err := g.s.Open(); err != nil {
+		return fmt.Errorf("connect to the Discord gateway: %w", err)
+	}
+	if err := g.bot.Register(g.registerCtx); err != nil {
+		g.s.Close()
+		return err
+	}
+	g.log.Info("Connected to Discord", "user", g.s.State.User.Username)
+	return nil
+}
+
+// drain stops taking interactions and waits for those in flight, at most
+// until ctx ends. Only the first call waits and reports.
+func (g *gatewayService) drain(ctx context.Context) error {
+	var err error
+	g.drained.Do(func() { err = g.bot.Stop(ctx) })
+	return err
+}
+
+func (g *gatewayService) Stop(ctx context.Context) error {
+	var errs []error
+	if err := g.drain(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	if err := g.s.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close Discord session: %w", err))
+	}
+	return errors.Join(errs...)
+}
 
 // gateway reports the Discord connection's state to the health checks.
 type gateway struct {

@@ -19,7 +19,11 @@ func TestEnforcementSummary(t *testing.T) {
 		{"warning", time.Hour, "the strike ladder has no timeout or ban"},
 	}
 	for _, tt := range tests {
-		if got := enforcementSummary(&config.Config{StrikeLadder: tt.ladder, StrikeTimeout: tt.timeout}); got != tt.want {
+		ladder, err := config.ParseLadder(tt.ladder)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := enforcementSummary(&config.Config{StrikeLadder: ladder, StrikeTimeout: tt.timeout}); got != tt.want {
 			t.Errorf("%s: %q, want %q", tt.ladder, got, tt.want)
 		}
 	}

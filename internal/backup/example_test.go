@@ -65,5 +65,5 @@ func ExampleScheduler() {
 	if err := s.Start(context.Background()); err != nil {
 		panic(err)
 	}
-	defer s.Stop()
+	defer s.Stop(context.Background())
 }

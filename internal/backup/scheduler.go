@@ -2,17 +2,16 @@ package backup
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
 
 	"github.com/embodied-community/embodied/internal/logging"
+	"github.com/embodied-community/embodied/internal/service"
 )
 
 // SchedulerOptions configures a Scheduler.
@@ -45,10 +44,11 @@ type Scheduler struct {
 	backup func(ctx context.Context) (Result, error)
 
 	running atomic.Bool
-	mu      sync.Mutex
-	cron    *cron.Cron
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
+
+	// StartStop gives the scheduler its Stop, which stops the schedule,
+	// cancels a running backup (which then leaves nothing behind) and waits
+	// for it to end.
+	service.StartStop
 }
 
 // NewScheduler checks the spec and returns a stopped Scheduler.
@@ -73,36 +73,20 @@ func (s *Scheduler) Next(t time.Time) time.Time { return s.schedule.Next(t) }
 
 // Start runs backups on the schedule until ctx ends or Stop is called.
 func (s *Scheduler) Start(ctx context.Context) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cron != nil {
-		return errors.New("backup scheduler already started")
+	ctx, stopped, err := s.StartInit(ctx)
+	if err != nil {
+		return fmt.Errorf("backup scheduler: %w", err)
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	s.cancel = cancel
-	s.cron = cron.New()
-	s.cron.Schedule(s.schedule, cron.FuncJob(func() { s.runOnce(ctx) }))
-	s.cron.Start()
-	s.wg.Add(1)
+	c := cron.New()
+	c.Schedule(s.schedule, cron.FuncJob(func() { s.runOnce(ctx) }))
+	c.Start()
 	go func() {
-		defer s.wg.Done()
+		defer stopped()
 		<-ctx.Done()
-		<-s.cron.Stop().Done()
+		<-c.Stop().Done()
 	}()
 	s.logger.Info("Backups scheduled", "cron", s.opts.Spec, "next", s.Next(time.Now()).Format(time.RFC3339))
 	return nil
-}
-
-// Stop stops the schedule, cancels a running backup (which then leaves
-// nothing behind) and waits for it to end.
-func (s *Scheduler) Stop() {
-	s.mu.Lock()
-	cancel := s.cancel
-	s.mu.Unlock()
-	if cancel != nil {
-		cancel()
-	}
-	s.wg.Wait()
 }
 
 // runOnce makes one scheduled backup (and drill) and reports it through

@@ -147,6 +147,6 @@ func TestSchedulerStartStop(t *testing.T) {
 	if err := s.Start(context.Background()); err == nil || !strings.Contains(err.Error(), "already started") {
 		t.Errorf("second Start = %v", err)
 	}
-	s.Stop()
-	s.Stop() // idempotent
+	s.Stop(context.Background())
+	s.Stop(context.Background()) // idempotent
 }

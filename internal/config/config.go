@@ -119,7 +119,7 @@ type Config struct {
 	EnforceModeration   bool
 	StrikeWindow        time.Duration // how long a strike stays active
 	StrikeTimeout       time.Duration // how long a timeout rung lasts
-	StrikeLadder        string        // action per active strike count, e.g. "warning,timeout,ban"
+	StrikeLadder        []Rung        // action per active strike count, from e.g. "warning,timeout,ban"
 	HTTPAddr            string
 	ShutdownTimeout     time.Duration
 	AuditFallbackFile   string
@@ -162,6 +162,33 @@ type Config struct {
 	LogFile       string
 	LogMaxSizeMB  int
 	LogMaxBackups int
+}
+
+// Rung is what one step of the strike ladder does besides recording the
+// warning: the first rung applies at one active strike, the second at two,
+// and past the top the top rung applies again.
+type Rung string
+
+// Rungs.
+const (
+	RungWarning Rung = "warning"
+	RungTimeout Rung = "timeout"
+	RungBan     Rung = "ban"
+)
+
+// ParseLadder reads a strike ladder such as "warning,timeout,ban"; spaces
+// and case do not matter.
+func ParseLadder(s string) ([]Rung, error) {
+	var ladder []Rung
+	for _, f := range strings.Split(strings.ToLower(strings.ReplaceAll(s, " ", "")), ",") {
+		switch rung := Rung(f); rung {
+		case RungWarning, RungTimeout, RungBan:
+			ladder = append(ladder, rung)
+		default:
+			return nil, fmt.Errorf("%q is not a list of warning, timeout and ban (e.g. warning,timeout,ban)", s)
+		}
+	}
+	return ladder, nil
 }
 
 // Problem is one invalid variable and what is wrong with its value.
@@ -334,12 +361,10 @@ func (r raw) parse(needToken bool) (*Config, error) {
 	if c.StrikeTimeout > 28*24*time.Hour {
 		p.add("SECOPS_STRIKE_TIMEOUT_HOURS", "%s is above Discord's limit of 672 hours (28 days)", r.StrikeTimeoutHours)
 	}
-	c.StrikeLadder = strings.ToLower(strings.ReplaceAll(r.StrikeLadder, " ", ""))
-	for _, rung := range strings.Split(c.StrikeLadder, ",") {
-		if rung != "warning" && rung != "timeout" && rung != "ban" {
-			p.add("SECOPS_STRIKE_LADDER", "%q is not a list of warning, timeout and ban (e.g. warning,timeout,ban)", r.StrikeLadder)
-			break
-		}
+	if ladder, err := ParseLadder(r.StrikeLadder); err != nil {
+		p.add("SECOPS_STRIKE_LADDER", "%v", err)
+	} else {
+		c.StrikeLadder = ladder
 	}
 	c.HTTPAddr = r.HTTPAddr
 	if c.HTTPAddr != "" && c.HTTPAddr != "off" {

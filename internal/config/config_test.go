@@ -246,3 +246,54 @@ func TestSecretFormatting(t *testing.T) {
 		}
 	}
 }
+
+func TestParseLadder(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    []Rung
+		wantErr bool
+	}{
+		{in: "warning,timeout,ban", want: []Rung{RungWarning, RungTimeout, RungBan}},
+		{in: " Warning, warning ,timeout,BAN", want: []Rung{RungWarning, RungWarning, RungTimeout, RungBan}},
+		{in: "warning,kick", wantErr: true},
+		{in: "warning,,ban", wantErr: true},
+		{in: "", wantErr: true},
+	}
+	for _, tt := range tests {
+		got, err := ParseLadder(tt.in)
+		if (err != nil) != tt.wantErr {
+			t.Errorf("ParseLadder(%q): err = %v, want error %v", tt.in, err, tt.wantErr)
+			continue
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("ParseLadder(%q) mismatch (-want +got):\n%s", tt.in, diff)
+		}
+	}
+}
+
+// The ladder is parsed once, here: Load returns typed rungs, and a bad
+// ladder is reported with the other problems.
+func TestLoadLadder(t *testing.T) {
+	setEnv(t, map[string]string{"SECOPS_STRIKE_LADDER": "warning, Ban"})
+	c, err := Load(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]Rung{RungWarning, RungBan}, c.StrikeLadder); diff != "" {
+		t.Errorf("ladder mismatch (-want +got):\n%s", diff)
+	}
+
+	setEnv(t, map[string]string{"SECOPS_STRIKE_LADDER": "warning,kick", "LOG_FORMAT": "xml"})
+	_, err = Load(false)
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("Load() error = %v, want a ValidationError", err)
+	}
+	want := []Problem{
+		{"SECOPS_STRIKE_LADDER", `"warning,kick" is not a list of warning, timeout and ban (e.g. warning,timeout,ban)`},
+		{"LOG_FORMAT", `"xml" is not text or json`},
+	}
+	if diff := cmp.Diff(want, ve.Problems); diff != "" {
+		t.Errorf("problems mismatch (-want +got):\n%s", diff)
+	}
+}

@@ -34,6 +34,7 @@ import (
 	"github.com/embodied-community/embodied/internal/logging"
 	"github.com/embodied-community/embodied/internal/metrics"
 	"github.com/embodied-community/embodied/internal/schema"
+	"github.com/embodied-community/embodied/internal/service"
 	"github.com/embodied-community/embodied/internal/store"
 )
 
@@ -92,13 +93,16 @@ type Checker struct {
 	log   *slog.Logger
 	store *store.Store
 
-	mu        sync.Mutex
-	last      *Report
-	failures  int
-	levels    map[string]Level
-	started   bool
-	cancel    context.CancelFunc
-	done      chan struct{}
+	// StartStop gives the checker its Stop, which ends the runs and waits
+	// for a run in progress to finish.
+	service.StartStop
+
+	mu       sync.Mutex
+	last     *Report
+	failures int
+	levels   map[string]Level
+	// scheduled is set with lastAlive, under mu, when the runs start.
+	scheduled bool
 	lastAlive time.Time
 	created   time.Time
 }
@@ -132,15 +136,14 @@ func New(o Options) *Checker {
 // or Stop is called. The first run comes one interval after start, as in the
 // rollout guide. Call it only when SECOPS_ENABLE_HEALTHCHECKS is on.
 func (c *Checker) Start(ctx context.Context) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.started {
-		return errors.New("health checks already started")
+	ctx, stopped, err := c.StartInit(ctx)
+	if err != nil {
+		return fmt.Errorf("health checks: %w", err)
 	}
-	c.started = true
+	c.mu.Lock()
+	c.scheduled = true
 	c.lastAlive = c.o.Now()
-	ctx, c.cancel = context.WithCancel(ctx)
-	c.done = make(chan struct{})
+	c.mu.Unlock()
 
 	attrs := []any{"intervalMinutes", int(c.o.Interval / time.Minute)}
 	if c.o.Interval%time.Minute != 0 {
@@ -149,31 +152,10 @@ func (c *Checker) Start(ctx context.Context) error {
 	c.log.Info("Health checks scheduled", attrs...)
 
 	go func() {
-		defer close(c.done)
-		t := time.NewTicker(c.o.Interval)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				c.runOnce(ctx)
-			}
-		}
+		defer stopped()
+		service.Every(ctx, c.o.Interval, func(ctx context.Context) { c.runOnce(ctx) })
 	}()
 	return nil
-}
-
-// Stop ends the runs and waits for a run in progress to finish.
-func (c *Checker) Stop() {
-	c.mu.Lock()
-	cancel, done := c.cancel, c.done
-	c.mu.Unlock()
-	if cancel == nil {
-		return
-	}
-	cancel()
-	<-done
 }
 
 // Snapshot returns the last periodic report, or nil before the first run.
@@ -190,7 +172,7 @@ func (c *Checker) Snapshot() *Report {
 // now.
 func (c *Checker) Healthy(ctx context.Context) error {
 	c.mu.Lock()
-	started, last, alive := c.started, c.last, c.lastAlive
+	started, last, alive := c.scheduled, c.last, c.lastAlive
 	c.mu.Unlock()
 	if !started || last == nil {
 		if started && c.o.Now().Sub(alive) > 3*c.o.Interval {

@@ -218,7 +218,7 @@ func TestScheduledLog(t *testing.T) {
 			if err := c.Start(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			c.Stop()
+			c.Stop(context.Background())
 			got := regexp.MustCompile(`^\S+ `).ReplaceAllString(logs.String(), "")
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("start log mismatch (-want +got):\n%s", diff)
@@ -244,7 +244,7 @@ func TestLoopRunsAtInterval(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	e.checker.Stop()
+	e.checker.Stop(ctx)
 	if err := e.checker.Start(ctx); err == nil {
 		t.Error("second Start succeeded")
 	}

@@ -126,9 +126,9 @@ func (s *Server) Addr() string {
 	return s.ln.Addr().String()
 }
 
-// Shutdown stops accepting requests and waits for those in flight until ctx
+// Stop stops accepting requests and waits for those in flight until ctx
 // ends.
-func (s *Server) Shutdown(ctx context.Context) error {
+func (s *Server) Stop(ctx context.Context) error {
 	if s.srv == nil {
 		return nil
 	}

@@ -50,7 +50,7 @@ func TestEndpoints(t *testing.T) {
 	if err := s.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	defer s.Shutdown(context.Background()) //nolint:errcheck
+	defer s.Stop(context.Background()) //nolint:errcheck
 	base := "http://" + s.Addr()
 
 	m.Interaction("submit-stats", metrics.OutcomeOK, 30*time.Millisecond)
@@ -107,7 +107,7 @@ func TestDisabledAndBindError(t *testing.T) {
 		if err := s.Start(context.Background()); err != nil || s.Addr() != "" {
 			t.Errorf("Addr %q: Start() = %v, listening on %q", addr, err, s.Addr())
 		}
-		if err := s.Shutdown(context.Background()); err != nil {
+		if err := s.Stop(context.Background()); err != nil {
 			t.Error(err)
 		}
 	}
@@ -145,7 +145,7 @@ func TestGracefulShutdown(t *testing.T) {
 	<-started
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := s.Shutdown(ctx); err != nil {
+	if err := s.Stop(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if code := <-done; code != 200 {
@@ -227,7 +227,7 @@ func TestWatchdogFedOnlyWhileHealthy(t *testing.T) {
 	if err := w.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	defer w.Stop()
+	defer w.Stop(context.Background())
 	if got := next(t, msgs); got != "WATCHDOG=1" {
 		t.Fatalf("first notification %q", got)
 	}
@@ -253,5 +253,5 @@ func TestWatchdogOffOutsideSystemd(t *testing.T) {
 	if err := w.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	w.Stop()
+	w.Stop(context.Background())
 }

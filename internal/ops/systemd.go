@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/coreos/go-systemd/v22/daemon"
 
 	"github.com/embodied-community/embodied/internal/logging"
+	"github.com/embodied-community/embodied/internal/service"
 )
 
 // NotifyReady tells systemd (Type=notify) that the bot is up: call it once
@@ -39,9 +39,9 @@ type Watchdog struct {
 	// interval overrides the period systemd asks for (WATCHDOG_USEC / 2).
 	interval time.Duration
 
-	mu     sync.Mutex
-	cancel context.CancelFunc
-	done   chan struct{}
+	// StartStop gives the watchdog its Stop, which ends the feeding and
+	// waits for the loop.
+	service.StartStop
 }
 
 // NewWatchdog returns a watchdog asking healthy before each feed;
@@ -67,17 +67,19 @@ func (w *Watchdog) Start(ctx context.Context) error {
 	if period == 0 || interval <= 0 {
 		return nil
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	ctx, w.cancel = context.WithCancel(ctx)
-	w.done = make(chan struct{})
+	ctx, stopped, err := w.StartInit(ctx)
+	if err != nil {
+		return fmt.Errorf("systemd watchdog: %w", err)
+	}
 	w.log.Info("Systemd watchdog enabled", "periodSeconds", period.Seconds())
-	go w.loop(ctx, interval)
+	go func() {
+		defer stopped()
+		w.loop(ctx, interval)
+	}()
 	return nil
 }
 
 func (w *Watchdog) loop(ctx context.Context, interval time.Duration) {
-	defer close(w.done)
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	failing := false
@@ -109,16 +111,4 @@ func (w *Watchdog) tick(ctx context.Context, failing *bool, timeout time.Duratio
 	if err := notify(daemon.SdNotifyWatchdog); err != nil {
 		w.log.Warn("Feeding the systemd watchdog failed", "error", err)
 	}
-}
-
-// Stop ends the feeding and waits for the loop.
-func (w *Watchdog) Stop() {
-	w.mu.Lock()
-	cancel, done := w.cancel, w.done
-	w.mu.Unlock()
-	if cancel == nil {
-		return
-	}
-	cancel()
-	<-done
 }

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/embodied-community/embodied/internal/health"
+	"github.com/embodied-community/embodied/internal/logging"
+	"github.com/embodied-community/embodied/internal/service"
 	"github.com/embodied-community/embodied/internal/store"
 )
 
@@ -71,7 +73,8 @@ type RecorderOptions struct {
 	Interval time.Duration
 	Enforce  bool
 	Env      string
-	Logger   *slog.Logger
+	// Logger is tagged with the HealthCheck component here.
+	Logger *slog.Logger
 }
 
 // Recorder stores every new periodic health report. It polls the checker's
@@ -81,10 +84,12 @@ type Recorder struct {
 	snapshot func() *health.Report
 	o        RecorderOptions
 
-	mu     sync.Mutex
-	last   time.Time
-	cancel context.CancelFunc
-	done   chan struct{}
+	// StartStop gives the recorder its Stop, which ends the polling and
+	// waits for it.
+	service.StartStop
+
+	mu   sync.Mutex
+	last time.Time
 }
 
 // NewRecorder returns a Recorder of snapshot's reports; call Start.
@@ -95,44 +100,26 @@ func NewRecorder(st *store.Store, snapshot func() *health.Report, o RecorderOpti
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	o.Logger = logging.Component(o.Logger, "HealthCheck")
 	return &Recorder{store: st, snapshot: snapshot, o: o}
 }
 
 // Start polls until ctx ends or Stop is called.
-func (r *Recorder) Start(ctx context.Context) {
-	ctx, cancel := context.WithCancel(ctx)
-	r.mu.Lock()
-	r.cancel, r.done = cancel, make(chan struct{})
-	done := r.done
-	r.mu.Unlock()
+func (r *Recorder) Start(ctx context.Context) error {
+	ctx, stopped, err := r.StartInit(ctx)
+	if err != nil {
+		return fmt.Errorf("health run recorder: %w", err)
+	}
 	every := min(max(r.o.Interval/4, 100*time.Millisecond), time.Minute)
 	go func() {
-		defer close(done)
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if err := r.runOnce(ctx); err != nil && ctx.Err() == nil {
-					r.o.Logger.Warn("Health run not recorded", "error", err)
-				}
+		defer stopped()
+		service.Every(ctx, every, func(ctx context.Context) {
+			if err := r.runOnce(ctx); err != nil && ctx.Err() == nil {
+				r.o.Logger.Warn("Health run not recorded", "error", err)
 			}
-		}
+		})
 	}()
-}
-
-// Stop ends the polling and waits for it.
-func (r *Recorder) Stop() {
-	r.mu.Lock()
-	cancel, done := r.cancel, r.done
-	r.mu.Unlock()
-	if cancel == nil {
-		return
-	}
-	cancel()
-	<-done
+	return nil
 }
 
 // runOnce records the latest report if it is new.

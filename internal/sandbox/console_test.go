@@ -33,7 +33,7 @@ func start(t *testing.T) *sandbox.World {
 		BackupDir: filepath.Join(t.TempDir(), "backups"), BackupRetention: 30 * 24 * time.Hour,
 		ShutdownTimeout: 10 * time.Second, AuditFallbackFile: filepath.Join(t.TempDir(), "fallback.jsonl"),
 		ExportDir: filepath.Join(t.TempDir(), "exports"), ExportRetention: 24 * time.Hour,
-		StrikeWindow: 30 * 24 * time.Hour, StrikeTimeout: 24 * time.Hour, StrikeLadder: "warning,timeout,ban",
+		StrikeWindow: 30 * 24 * time.Hour, StrikeTimeout: 24 * time.Hour, StrikeLadder: []config.Rung{config.RungWarning, config.RungTimeout, config.RungBan},
 		DatabaseURL: db.AppURL, MigrationURL: db.OwnerURL, LogLevel: "info", LogFormat: "text",
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -12,9 +12,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
+	"github.com/embodied-community/embodied/internal/config"
 	"github.com/embodied-community/embodied/internal/textcut"
 )
 
@@ -35,11 +35,12 @@ var Severities = []string{string(Low), string(Medium), string(High), string(Crit
 // Action is what a rung of the ladder does besides recording the warning.
 type Action string
 
-// Actions. ActionUntimeout and ActionUnban are reversals, never rungs.
+// Actions. The first three are the ladder's rungs (config.Rung);
+// ActionUntimeout and ActionUnban are reversals, never rungs.
 const (
-	ActionWarning   Action = "warning"
-	ActionTimeout   Action = "timeout"
-	ActionBan       Action = "ban"
+	ActionWarning   Action = Action(config.RungWarning)
+	ActionTimeout   Action = Action(config.RungTimeout)
+	ActionBan       Action = Action(config.RungBan)
 	ActionUntimeout Action = "untimeout"
 	ActionUnban     Action = "unban"
 )
@@ -74,32 +75,13 @@ func DefaultLadder() Ladder {
 	return Ladder{Rungs: []Action{ActionWarning, ActionTimeout, ActionBan}, Window: DefaultWindow, Timeout: DefaultTimeout}
 }
 
-// ParseRungs reads a ladder such as "warning,timeout,ban".
-func ParseRungs(s string) ([]Action, error) {
-	var out []Action
-	for _, f := range strings.Split(s, ",") {
-		a := Action(strings.ToLower(strings.TrimSpace(f)))
-		switch a {
-		case ActionWarning, ActionTimeout, ActionBan:
-			out = append(out, a)
-		default:
-			return nil, fmt.Errorf("%q is not a rung (use warning, timeout or ban)", f)
-		}
-	}
-	return out, nil
-}
-
-// NewLadder builds a ladder from configuration: rungs such as
-// "warning,timeout,ban" ("" for the default), the window and the timeout
-// length (zero for the defaults).
-func NewLadder(rungs string, window, timeout time.Duration) (Ladder, error) {
+// NewLadder builds a ladder from configuration: the rungs config parsed
+// (none for the default), the window and the timeout length (zero for the
+// defaults).
+func NewLadder(rungs []config.Rung, window, timeout time.Duration) (Ladder, error) {
 	l := Ladder{Window: window, Timeout: timeout}
-	if strings.TrimSpace(rungs) != "" {
-		r, err := ParseRungs(rungs)
-		if err != nil {
-			return Ladder{}, fmt.Errorf("strike ladder: %w", err)
-		}
-		l.Rungs = r
+	for _, r := range rungs {
+		l.Rungs = append(l.Rungs, Action(r))
 	}
 	if l.Timeout > MaxTimeout {
 		return Ladder{}, fmt.Errorf("strike ladder: a %s timeout is longer than Discord's 28 days", l.Timeout)
