@@ -25,7 +25,7 @@ const DefaultAttachmentLimit = 10 << 20
 // Messages shown for interactions refused before the middleware.
 const (
 	MsgGuildOnly   = permission.GuildOnlyMessage // refused by the permission guard, after the rate limiter
-	MsgForged      = "❌ This button is not valid. Run the command again."
+	MsgForged      = middleware.MsgForged
 	MsgOtherGuild  = "❌ This button belongs to another server."
 	MsgUnknown     = "❌ This command is not available any more."
 	MsgAlreadyDone = "This interaction was already handled."
@@ -265,6 +265,7 @@ func (b *Bot) handle(ctx context.Context, ic *discordgo.Interaction, sizeLimit i
 	// after the rate limiter: a DM flood writes few security events.
 
 	r := newResponder(b.s, ic, ephemeral)
+	r.signer = b.signer
 	defer r.stop()
 	in.Reply = r
 	outcome := "ok"

@@ -5,7 +5,6 @@
 package bot
 
 import (
-	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -15,64 +14,29 @@ import (
 	"github.com/embodied-community/embodied/internal/middleware"
 )
 
-// OptionType is the type of a command option.
-type OptionType int
+// Declaration types, defined in middleware so that the command package and
+// the option validation need not import the bot.
+type (
+	// OptionType is middleware.OptionType.
+	OptionType = middleware.OptionType
+	// Option is middleware.Option.
+	Option = middleware.Option
+	// Spec is middleware.Spec.
+	Spec = middleware.Spec
+	// Component is middleware.Component.
+	Component = middleware.Component
+	// Group is middleware.Group.
+	Group = middleware.Group
+)
 
 // Option types.
 const (
-	String OptionType = iota
-	Integer
-	Boolean
-	UserOption
-	// Role is a role option; its value is the role id.
-	Role
+	String     = middleware.String
+	Integer    = middleware.Integer
+	Boolean    = middleware.Boolean
+	UserOption = middleware.UserOption
+	Role       = middleware.Role
 )
-
-// Option declares one command option and its limits.
-type Option struct {
-	Name, Description string
-	Type              OptionType
-	Required          bool
-	MinLength         int // strings
-	MaxLength         int // strings; 0 means Discord's 6000
-	Min, Max          int64
-	HasRange          bool // Min and Max apply (integers)
-	Choices           []string
-	// AllowNonMember lets a user option name someone outside the guild;
-	// AllowBot lets it name a bot.
-	AllowNonMember, AllowBot bool
-}
-
-// Spec declares one command (or subcommand, "barbie add"): its options,
-// policy and handler. One declaration drives registration, routing, option
-// validation and the middleware.
-type Spec struct {
-	Name        string
-	Description string
-	Options     []Option
-	Policy      middleware.Policy
-	// Check refuses a call before any effect or audit record, for rules
-	// beyond the options' own limits (e.g. "only the owner may use this
-	// flag"); it runs right after option validation. Optional.
-	Check func(ctx context.Context, in *middleware.Interaction) error
-	// Defer acknowledges at once: for handlers that may take longer than
-	// about 2 s (they are deferred automatically at 2 s anyway).
-	Defer  bool
-	Handle middleware.Handler
-}
-
-// Component declares a button or select handler, routed by the action named
-// in its signed custom id.
-type Component struct {
-	Action string
-	Policy middleware.Policy
-	Handle middleware.Handler
-}
-
-// Group describes a top-level command whose subcommands are Specs.
-type Group struct {
-	Name, Description string
-}
 
 // Registry holds every declaration.
 type Registry struct {

@@ -8,20 +8,19 @@ import (
 	"time"
 
 	"github.com/embodied-community/embodied/internal/backup"
-	"github.com/embodied-community/embodied/internal/bot"
 	"github.com/embodied-community/embodied/internal/middleware"
 )
 
 // progressEvery is how often a long dump's progress is shown.
 const progressEvery = 3 * time.Second
 
-func registerBackup(reg *bot.Registry, d Deps) {
+func registerBackup(reg Registry, d Deps) {
 	if d.Backup == nil {
 		return
 	}
-	reg.Add(bot.Spec{
+	reg.Add(middleware.Spec{
 		Name: "security backup", Description: "Back up the database now (bot owner only)",
-		Options: []bot.Option{{Name: "label", Description: "Keep-forever label, e.g. pre-phase11-prod", Type: bot.String, MaxLength: 40}},
+		Options: []middleware.Option{{Name: "label", Description: "Keep-forever label, e.g. pre-phase11-prod", Type: middleware.String, MaxLength: 40}},
 		// A dump holds every guild's data: bot owners only. It works
 		// whether or not automatic backups are on.
 		Policy: middleware.Policy{Level: middleware.Owner, Ephemeral: true, ActionType: "backup", Effect: middleware.External},

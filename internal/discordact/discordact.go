@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -40,27 +39,10 @@ type Discord struct {
 // buttons of mod-log posts.
 func New(s *discordgo.Session, signer *bot.Signer) *Discord { return &Discord{s: s, signer: signer} }
 
-// ConfirmBanAction is the component action of the Confirm ban button.
-const ConfirmBanAction = "strike-confirm-ban"
-
 // ConfirmBanID returns the Confirm ban button's custom id, signed for c's
 // guild and bound to its member, case and strike count.
 func (d *Discord) ConfirmBanID(c strike.BanConfirmation) (string, error) {
-	return d.signer.Sign(ConfirmBanAction, c.GuildID, c.UserID, strconv.FormatInt(c.Case, 10), strconv.Itoa(c.Total))
-}
-
-// ParseConfirmBan reads the arguments of a verified Confirm ban custom id
-// (the member, the case and the strike count).
-func ParseConfirmBan(guildID string, args []string) (strike.BanConfirmation, bool) {
-	if len(args) != 3 {
-		return strike.BanConfirmation{}, false
-	}
-	n, err1 := strconv.ParseInt(args[1], 10, 64)
-	total, err2 := strconv.Atoi(args[2])
-	if err1 != nil || err2 != nil || args[0] == "" {
-		return strike.BanConfirmation{}, false
-	}
-	return strike.BanConfirmation{GuildID: guildID, UserID: args[0], Case: n, Total: total}, true
+	return d.signer.Sign(strike.ConfirmBanAction, c.GuildID, c.Args()...)
 }
 
 var (

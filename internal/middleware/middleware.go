@@ -16,10 +16,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bwmarrin/discordgo"
-
 	"github.com/embodied-community/embodied/internal/audit"
 	"github.com/embodied-community/embodied/internal/textcut"
+	"github.com/embodied-community/embodied/internal/view"
 )
 
 // Level is who may run a command.
@@ -182,12 +181,15 @@ func (in *Interaction) Target(name string) (User, bool) {
 	return u, true
 }
 
-// Response is what the bot shows the caller.
+// Response is what the bot shows the caller, in plain view types that the
+// bot package renders. On an update, an empty (non-nil) Embeds or
+// Components clears the message's embeds or buttons, where nil leaves them
+// to Discord's default.
 type Response struct {
 	Content    string
-	Embeds     []*discordgo.MessageEmbed
-	Components []discordgo.MessageComponent
-	Files      []*discordgo.File
+	Embeds     []view.Embed
+	Components []view.Row
+	Files      []view.File
 	Ephemeral  bool
 	// Update edits the message a component was clicked on instead of
 	// sending a new one.
