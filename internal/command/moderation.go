@@ -411,7 +411,7 @@ func confirmWarnButton(d Deps) middleware.Component {
 			var refused *strike.RefusalError
 			switch {
 			case errors.As(err, &refused):
-				status += " ⚠️ No warning given: " + refused.Message
+				status += " ⚠️ No warning given: " + refusalText(refused)
 			case err != nil:
 				in.Log.Error("Warning after a confirmed flag failed", "userId", f.UserID, "flagId", f.ID, "error", err)
 				status += " ⚠️ The warning failed; use /security warn."

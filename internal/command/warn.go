@@ -110,9 +110,49 @@ func registerWarn(reg Registry, d Deps) {
 func userError(err error) error {
 	var r *strike.RefusalError
 	if errors.As(err, &r) {
-		return middleware.Refuse("moderation_refused", audit.Medium, r.TargetID, "%s", r.Message)
+		return middleware.Refuse("moderation_refused", audit.Medium, r.TargetID, "%s", refusalText(r))
 	}
 	return err
+}
+
+// refusalText words a strike refusal for the moderator.
+func refusalText(r *strike.RefusalError) string {
+	switch r.Reason {
+	case strike.RefusedSelf:
+		return "❌ You cannot warn yourself."
+	case strike.RefusedBot:
+		return "❌ Bots cannot be warned."
+	case strike.RefusedBotOwner:
+		return fmt.Sprintf("❌ <@%s> is the bot owner and cannot be warned.", r.TargetID)
+	case strike.RefusedGuildOwner:
+		return fmt.Sprintf("❌ <@%s> owns this server and cannot be warned.", r.TargetID)
+	case strike.RefusedAdministrator:
+		return fmt.Sprintf("❌ <@%s> is an Administrator and cannot be warned.", r.TargetID)
+	case strike.RefusedNotMember:
+		return fmt.Sprintf("❌ <@%s> is not a member of this server.", r.TargetID)
+	case strike.RefusedNotBanned:
+		return fmt.Sprintf("❌ <@%s> is not banned from this server.", r.TargetID)
+	case strike.RefusedSeverity:
+		return fmt.Sprintf("❌ `severity` must be one of: %s.", strings.Join(strike.Severities, ", "))
+	case strike.RefusedOwnerTarget:
+		return fmt.Sprintf("❌ <@%s> owns this server, so you cannot %s.", r.TargetID, r.Doing)
+	case strike.RefusedAboveActor:
+		return fmt.Sprintf("❌ <@%s>'s highest role is not below yours, so you cannot %s.", r.TargetID, r.Doing)
+	case strike.RefusedAboveBot:
+		return fmt.Sprintf("❌ <@%s>'s highest role is not below the bot's, so the bot could not %s. Move the bot's role above theirs first.",
+			r.TargetID, r.Doing)
+	case strike.RefusedPermission:
+		return fmt.Sprintf("❌ You need the %s permission to %s.", r.Permission, r.Doing)
+	case strike.RefusedNoCase:
+		return fmt.Sprintf("❌ There is no case #%d in this server.", r.Case)
+	case strike.RefusedPardoned:
+		return fmt.Sprintf("❌ Case #%d was already pardoned by <@%s> on %s.", r.Case, r.By, r.On)
+	case strike.RefusedNoBanAwaiting:
+		return fmt.Sprintf("❌ Case #%d has no ban awaiting confirmation: it was already handled, or the strike was pardoned.", r.Case)
+	case strike.RefusedFailed:
+		return "❌ " + r.Detail
+	}
+	return "❌ The warning system refused this action."
 }
 
 func warn(ctx context.Context, d Deps, in *middleware.Interaction) error {

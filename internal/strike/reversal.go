@@ -41,7 +41,7 @@ func (s *Service) Pardon(ctx context.Context, req PardonRequest) (PardonResult, 
 		err := tx.QueryRow(ctx, `SELECT user_id FROM user_warnings WHERE guild_id = $1 AND case_number = $2`,
 			req.GuildID, req.Case).Scan(&userID)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return refuse("❌ There is no case #%d in this server.", req.Case)
+			return &RefusalError{Reason: RefusedNoCase, Case: req.Case}
 		}
 		if err != nil {
 			return fmt.Errorf("look up case %d: %w", req.Case, err)
@@ -54,8 +54,8 @@ func (s *Service) Pardon(ctx context.Context, req PardonRequest) (PardonResult, 
 			return fmt.Errorf("lock case %d: %w", req.Case, err)
 		}
 		if w.PardonedAt != nil {
-			return refuse("❌ Case #%d was already pardoned by <@%s> on %s.", req.Case, *w.PardonedBy,
-				w.PardonedAt.UTC().Format("2006-01-02"))
+			return &RefusalError{Reason: RefusedPardoned, Case: req.Case, By: *w.PardonedBy,
+				On: w.PardonedAt.UTC().Format("2006-01-02")}
 		}
 		rows, _ := tx.Query(ctx, `UPDATE user_warnings SET pardoned_at = $3, pardoned_by = $4, pardon_reason = $5
 			WHERE guild_id = $1 AND id = $2 RETURNING `+warningColumns, req.GuildID, w.ID, now, req.ModeratorID, req.Reason)
@@ -128,9 +128,9 @@ func (s *Service) Lift(ctx context.Context, req LiftRequest) error {
 	switch {
 	case err == nil:
 	case errors.Is(err, ErrUnknown) && req.Action == ActionUnban:
-		return refuseOn(req.UserID, "❌ <@%s> is not banned from this server.", req.UserID)
+		return &RefusalError{Reason: RefusedNotBanned, TargetID: req.UserID}
 	case errors.Is(err, ErrUnknown):
-		return refuseOn(req.UserID, "❌ <@%s> is not a member of this server.", req.UserID)
+		return &RefusalError{Reason: RefusedNotMember, TargetID: req.UserID}
 	default:
 		status, msg = "failed", enforceFailure(req.Action, err)
 		s.log.Warn("Moderation enforcement failed", "userId", req.UserID, "guildId", req.GuildID,
@@ -143,7 +143,7 @@ func (s *Service) Lift(ctx context.Context, req LiftRequest) error {
 		return fmt.Errorf("record %s of %s: %w", req.Action, req.UserID, dbErr)
 	}
 	if err != nil {
-		return refuseOn(req.UserID, "❌ %s", msg)
+		return &RefusalError{Reason: RefusedFailed, TargetID: req.UserID, Detail: msg}
 	}
 	s.log.Info("Moderation action lifted", "userId", req.UserID, "guildId", req.GuildID, "action", string(req.Action),
 		"moderatorId", req.ModeratorID)

@@ -238,25 +238,6 @@ type Effects interface {
 	PostModLog(ctx context.Context, e LogEntry) error
 }
 
-// RefusalError is an action the system will not take, with a message for
-// the moderator.
-type RefusalError struct {
-	Message string
-	// TargetID is the member the refused action was aimed at, when known.
-	TargetID string
-}
-
-func (e *RefusalError) Error() string { return e.Message }
-
-func refuse(format string, args ...any) error {
-	return &RefusalError{Message: fmt.Sprintf(format, args...)}
-}
-
-// refuseOn is refuse naming the member the action was aimed at.
-func refuseOn(targetID, format string, args ...any) error {
-	return &RefusalError{Message: fmt.Sprintf(format, args...), TargetID: targetID}
-}
-
 // AuditReason builds an X-Audit-Log-Reason naming the moderator, the reason
 // and the strike count, cut to MaxAuditReason bytes on a rune boundary.
 func AuditReason(moderator, moderatorID string, strikes, top int, reason string) string {
