@@ -193,13 +193,15 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 		Checker: func(ctx context.Context, guildID string) moderator.Checker { return modRules.Checker(ctx, guildID) }})
 	a.Bot = bot.New(a.Session, reg, signer, bot.Options{
 		Logger: logger,
-		Middleware: []middleware.Middleware{
+		// The pipeline, outermost first (README, "How a command runs").
+		Handler: middleware.Chain(middleware.Dispatch,
+			middleware.Recover(logging.Component(logger, "Bot"), a.Audit),
 			a.Limiter.Middleware(),
 			guard.Middleware(),
-			bot.Validate(reg),
+			middleware.Validate(),
 			mod.Middleware(),
 			auditlog.Middleware(a.Audit, logging.Component(logger, "Audit")),
-		},
+		),
 		Events:            a.Audit,
 		GuildID:           cfg.DiscordGuildID,
 		HideAdminCommands: cfg.HideAdminCommands,

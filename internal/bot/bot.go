@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -27,7 +26,7 @@ const (
 	MsgGuildOnly   = permission.GuildOnlyMessage // refused by the permission guard, after the rate limiter
 	MsgForged      = middleware.MsgForged
 	MsgOtherGuild  = "❌ This button belongs to another server."
-	MsgUnknown     = "❌ This command is not available any more."
+	MsgUnknown     = middleware.MsgUnknown
 	MsgAlreadyDone = "This interaction was already handled."
 )
 
@@ -37,11 +36,11 @@ type EventSink = middleware.EventSink
 // Options configures a Bot.
 type Options struct {
 	Logger *slog.Logger
-	// Middleware runs in order between recovery and the handler: the
-	// rate limiter, permission guard, option validation (Validate), content
-	// moderator and audit logger.
-	Middleware []middleware.Middleware
-	Events     EventSink
+	// Handler serves every interaction that reaches the pipeline: the whole
+	// chain, built with one middleware.Chain around middleware.Dispatch.
+	// Nil means Dispatch behind Recover alone.
+	Handler middleware.Handler
+	Events  EventSink
 	// GuildID scopes command registration to one guild (dev, staging).
 	GuildID string
 	// HideAdminCommands sets default_member_permissions on staff commands.
@@ -75,8 +74,10 @@ func New(s *discordgo.Session, reg *Registry, signer *Signer, opts Options) *Bot
 		opts.Now = time.Now
 	}
 	b := &Bot{s: s, reg: reg, signer: signer, opts: opts, log: logging.Component(opts.Logger, "Bot")}
-	mws := append([]middleware.Middleware{middleware.Recover(b.log, opts.Events)}, opts.Middleware...)
-	b.chain = middleware.Chain(b.dispatch, mws...)
+	b.chain = opts.Handler
+	if b.chain == nil {
+		b.chain = middleware.Chain(middleware.Dispatch, middleware.Recover(b.log, opts.Events))
+	}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	return b
 }
@@ -206,7 +207,6 @@ func (b *Bot) handle(ctx context.Context, ic *discordgo.Interaction, sizeLimit i
 		ID: ic.ID, Token: ic.Token, GuildID: ic.GuildID, ChannelID: ic.ChannelID,
 		AppPermissions: ic.AppPermissions, Locale: string(ic.Locale), Received: start,
 		AttachmentSizeLimit: sizeLimit, Resolved: map[string]middleware.User{}, Options: map[string]any{},
-		Details: map[string]any{},
 	}
 	if in.AttachmentSizeLimit <= 0 {
 		in.AttachmentSizeLimit = DefaultAttachmentLimit
@@ -233,7 +233,7 @@ func (b *Bot) handle(ctx context.Context, ic *discordgo.Interaction, sizeLimit i
 		flatten(data.Options, in.Options)
 		resolve(data.Resolved, in.Resolved)
 		if spec, ok := b.reg.Spec(in.Command); ok {
-			in.Policy = spec.Policy
+			in.Spec, in.Policy = spec, spec.Policy
 			ephemeral = spec.Policy.Ephemeral
 			handler = b.chain
 		} else {
@@ -277,7 +277,7 @@ func (b *Bot) handle(ctx context.Context, ic *discordgo.Interaction, sizeLimit i
 	} else {
 		err := handler(ctx, in)
 		if in.Outcome != "" {
-			outcome = in.Outcome
+			outcome = string(in.Outcome)
 		}
 		if err != nil {
 			outcome = "error"
@@ -314,7 +314,7 @@ func (b *Bot) component(in *middleware.Interaction) string {
 		return MsgUnknown
 	}
 	in.Command = "component " + action
-	in.Policy = c.Policy
+	in.Component, in.Policy = c, c.Policy
 	in.Values = append(args, in.Values...)
 	return ""
 }
@@ -325,21 +325,6 @@ func (b *Bot) security(in *middleware.Interaction, eventType string, sev audit.S
 		b.opts.Events.Security(audit.SecurityEvent{EventType: eventType, Severity: sev, GuildID: in.GuildID,
 			ActorID: in.User.ID, Attempted: attempted})
 	}
-}
-
-// dispatch runs the declared handler.
-func (b *Bot) dispatch(ctx context.Context, in *middleware.Interaction) error {
-	if in.Kind == middleware.KindCommand {
-		spec, _ := b.reg.Spec(in.Command)
-		if spec.Defer {
-			if err := in.Reply.Defer(ctx, in.Policy.Ephemeral); err != nil {
-				return fmt.Errorf("defer: %w", err)
-			}
-		}
-		return spec.Handle(ctx, in)
-	}
-	action, _, _ := strings.Cut(strings.TrimPrefix(in.Command, "component "), " ")
-	return b.reg.components[action].Handle(ctx, in)
 }
 
 // commandPath joins the command and its subcommand group and subcommand.

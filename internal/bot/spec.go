@@ -1,7 +1,9 @@
-// Package bot is the Discord edge of the pipeline: command declarations and
-// their registration, routing of interactions into the middleware chain,
-// signed component ids, and a Responder over discordgo that defers before
-// Discord's 3-second limit. Handlers below it see plain middleware types.
+// Package bot is the Discord edge of the pipeline: the registry of command
+// declarations (middleware.Spec) and their registration with Discord,
+// routing of interactions into the middleware chain, signed component ids,
+// and a Responder over discordgo that renders view types and defers before
+// Discord's 3-second limit. Handlers below it see plain middleware and view
+// types.
 package bot
 
 import (
@@ -14,49 +16,25 @@ import (
 	"github.com/embodied-community/embodied/internal/middleware"
 )
 
-// Declaration types, defined in middleware so that the command package and
-// the option validation need not import the bot.
-type (
-	// OptionType is middleware.OptionType.
-	OptionType = middleware.OptionType
-	// Option is middleware.Option.
-	Option = middleware.Option
-	// Spec is middleware.Spec.
-	Spec = middleware.Spec
-	// Component is middleware.Component.
-	Component = middleware.Component
-	// Group is middleware.Group.
-	Group = middleware.Group
-)
-
-// Option types.
-const (
-	String     = middleware.String
-	Integer    = middleware.Integer
-	Boolean    = middleware.Boolean
-	UserOption = middleware.UserOption
-	Role       = middleware.Role
-)
-
 // Registry holds every declaration.
 type Registry struct {
-	groups     map[string]Group
-	specs      map[string]*Spec
-	components map[string]*Component
+	groups     map[string]middleware.Group
+	specs      map[string]*middleware.Spec
+	components map[string]*middleware.Component
 	order      []string
 }
 
 // NewRegistry returns an empty Registry.
 func NewRegistry() *Registry {
-	return &Registry{groups: map[string]Group{}, specs: map[string]*Spec{}, components: map[string]*Component{}}
+	return &Registry{groups: map[string]middleware.Group{}, specs: map[string]*middleware.Spec{}, components: map[string]*middleware.Component{}}
 }
 
 // Group declares a top-level command with subcommands.
-func (r *Registry) Group(g Group) { r.groups[g.Name] = g }
+func (r *Registry) Group(g middleware.Group) { r.groups[g.Name] = g }
 
 // Add declares commands. It panics on a duplicate or malformed declaration:
 // declarations are static, so this is a programming error caught by tests.
-func (r *Registry) Add(specs ...Spec) {
+func (r *Registry) Add(specs ...middleware.Spec) {
 	for i := range specs {
 		s := specs[i]
 		parts := strings.Fields(s.Name)
@@ -77,7 +55,7 @@ func (r *Registry) Add(specs ...Spec) {
 }
 
 // AddComponent declares component handlers.
-func (r *Registry) AddComponent(cs ...Component) {
+func (r *Registry) AddComponent(cs ...middleware.Component) {
 	for i := range cs {
 		c := cs[i]
 		if strings.ContainsAny(c.Action, "|") || c.Handle == nil {
@@ -88,7 +66,7 @@ func (r *Registry) AddComponent(cs ...Component) {
 }
 
 // Spec returns the declaration of a command path.
-func (r *Registry) Spec(name string) (*Spec, bool) {
+func (r *Registry) Spec(name string) (*middleware.Spec, bool) {
 	s, ok := r.specs[name]
 	return s, ok
 }
@@ -173,12 +151,12 @@ func (r *Registry) ApplicationCommands(hide bool) []*discordgo.ApplicationComman
 	return out
 }
 
-func appOptions(opts []Option) []*discordgo.ApplicationCommandOption {
+func appOptions(opts []middleware.Option) []*discordgo.ApplicationCommandOption {
 	var out []*discordgo.ApplicationCommandOption
 	for _, o := range opts {
 		ao := &discordgo.ApplicationCommandOption{Name: o.Name, Description: o.Description, Required: o.Required}
 		switch o.Type {
-		case String:
+		case middleware.String:
 			ao.Type = discordgo.ApplicationCommandOptionString
 			if o.MinLength > 0 {
 				n := o.MinLength
@@ -190,17 +168,17 @@ func appOptions(opts []Option) []*discordgo.ApplicationCommandOption {
 			for _, c := range o.Choices {
 				ao.Choices = append(ao.Choices, &discordgo.ApplicationCommandOptionChoice{Name: c, Value: c})
 			}
-		case Integer:
+		case middleware.Integer:
 			ao.Type = discordgo.ApplicationCommandOptionInteger
 			if o.HasRange {
 				lo, hi := float64(o.Min), float64(o.Max)
 				ao.MinValue, ao.MaxValue = &lo, hi
 			}
-		case Boolean:
+		case middleware.Boolean:
 			ao.Type = discordgo.ApplicationCommandOptionBoolean
-		case UserOption:
+		case middleware.UserOption:
 			ao.Type = discordgo.ApplicationCommandOptionUser
-		case Role:
+		case middleware.Role:
 			ao.Type = discordgo.ApplicationCommandOptionRole
 		}
 		out = append(out, ao)

@@ -49,7 +49,7 @@ func registerBackup(reg Registry, d Deps) {
 			var running *backup.RunningError
 			switch {
 			case errors.As(err, &running):
-				in.Details["refused"] = running.Error()
+				in.Detail("refused", running.Error())
 				return in.Reply.Edit(ctx, middleware.Response{Content: running.Error()})
 			case err != nil:
 				d.Metrics.Backup(false, 0, res.Duration, d.Now())
@@ -59,7 +59,9 @@ func registerBackup(reg Registry, d Deps) {
 				return err
 			}
 			d.Metrics.Backup(true, res.Size, res.Duration, d.Now())
-			in.Details["file"], in.Details["size"], in.Details["sha256"] = res.File, res.Size, res.SHA256
+			in.Detail("file", res.File)
+			in.Detail("size", res.Size)
+			in.Detail("sha256", res.SHA256)
 			text := res.Summary()
 			if lvl := backup.SizeLevel(res.Size); lvl != backup.LevelOK {
 				text += fmt.Sprintf("\n⚠️ Backup size is at the %s level (warning > 100 MB, critical > 500 MB): consider the retention policy.", lvl)

@@ -89,7 +89,7 @@ func registerPrivacy(reg Registry, d Deps) {
 			// recorded now; the admin's click carries it out.
 			Handle: func(ctx context.Context, in *middleware.Interaction) error {
 				u, _ := in.Target("user")
-				in.Details = withDetail(in.Details, "source", "staff")
+				in.Detail("source", "staff")
 				id, err := d.Privacy.RecordRequest(ctx, auditlog.Entry(in, u.ID, in.String("reason")))
 				if err != nil {
 					return err
@@ -128,7 +128,7 @@ func registerPrivacy(reg Registry, d Deps) {
 				if err := checkConfirmation(d, in, 2, "member", "/privacy delete"); err != nil {
 					return err
 				}
-				in.Details = withDetail(in.Details, "source", "self")
+				in.Detail("source", "self")
 				res, err := d.Privacy.Erase(ctx, in.GuildID, in.User.ID, auditlog.Entry(in, in.User.ID, "requested by the member"))
 				if err != nil {
 					return err
@@ -153,8 +153,8 @@ func registerPrivacy(reg Registry, d Deps) {
 				if err != nil {
 					return err
 				}
-				in.Details = withDetail(in.Details, "source", "staff")
-				in.Details["requestId"] = req.ID
+				in.Detail("source", "staff")
+				in.Detail("requestId", req.ID)
 				res, err := d.Privacy.Erase(ctx, in.GuildID, req.TargetID, auditlog.Entry(in, req.TargetID, req.Reason))
 				if err != nil {
 					return err
@@ -249,15 +249,6 @@ func levelOf(d Deps, u middleware.User) middleware.Level {
 	return permission.New(d.Owners, nil, nil, nil).Level(u.ID, perms)
 }
 
-// withDetail adds an audit detail, creating the map when needed.
-func withDetail(m map[string]any, k string, v any) map[string]any {
-	if m == nil {
-		m = map[string]any{}
-	}
-	m[k] = v
-	return m
-}
-
 // deliverExport exports subj and attaches the file, gzip'd when over the
 // interaction's upload limit, or says where it is kept when even that is
 // too large. staffView says whether the caller may be told the server path.
@@ -267,12 +258,12 @@ func deliverExport(ctx context.Context, d Deps, in *middleware.Interaction, subj
 	if err != nil {
 		return err
 	}
-	in.Details = withDetail(in.Details, "rows", f.Counts.Total())
-	in.Details["bytes"] = f.Size
-	in.Details["gzipped"] = f.Gzipped
-	in.Details["kept"] = f.Kept
-	in.Details["allGuilds"] = subj.AllGuilds()
-	in.Details["subject"] = subj.UserID
+	in.Detail("rows", f.Counts.Total())
+	in.Detail("bytes", f.Size)
+	in.Detail("gzipped", f.Gzipped)
+	in.Detail("kept", f.Kept)
+	in.Detail("allGuilds", subj.AllGuilds())
+	in.Detail("subject", subj.UserID)
 	scope := "this server"
 	if subj.AllGuilds() {
 		scope = "every server"

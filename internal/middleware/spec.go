@@ -62,6 +62,10 @@ type Group struct {
 	Name, Description string
 }
 
+// MsgUnknown refuses an interaction for a command or component that is not
+// declared (any more).
+const MsgUnknown = "❌ This command is not available any more."
+
 // MsgForged refuses a component whose custom id the bot did not sign, or
 // whose arguments are not what the bot signed.
 const MsgForged = "❌ This button is not valid. Run the command again."
