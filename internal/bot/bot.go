@@ -203,9 +203,39 @@ func (b *Bot) ForgetBefore(t time.Time) {
 
 func (b *Bot) handle(ctx context.Context, ic *discordgo.Interaction, sizeLimit int64) {
 	start := b.opts.Now()
+	in := newInteraction(ic, sizeLimit, start)
+	// Each layer adds its component and the keys it reports.
+	in.Log = b.opts.Logger
+	refusal, ephemeral, ok := b.route(ic, in)
+	if !ok {
+		return
+	}
+	// A guild-only command in a DM is refused by the permission guard,
+	// after the rate limiter: a DM flood writes few security events.
+	r := newResponder(b.s, ic, ephemeral)
+	r.signer = b.signer
+	defer r.stop()
+	in.Reply = r
+	outcome := b.run(ctx, in, refusal)
+	if r.err != nil {
+		outcome = "error"
+		b.log.Error("Automatic deferral failed", "userId", in.User.ID, "commandName", in.Command, "error", r.err)
+	}
+	if b.opts.OnInteraction != nil {
+		name := in.Command
+		if name == "" {
+			name = "component"
+		}
+		b.opts.OnInteraction(name, outcome, b.opts.Now().Sub(start))
+	}
+}
+
+// newInteraction translates what every kind of interaction carries: ids,
+// the caller and their permissions, the upload limit.
+func newInteraction(ic *discordgo.Interaction, sizeLimit int64, received time.Time) *middleware.Interaction {
 	in := &middleware.Interaction{
 		ID: ic.ID, Token: ic.Token, GuildID: ic.GuildID, ChannelID: ic.ChannelID,
-		AppPermissions: ic.AppPermissions, Locale: string(ic.Locale), Received: start,
+		AppPermissions: ic.AppPermissions, Locale: string(ic.Locale), Received: received,
 		AttachmentSizeLimit: sizeLimit, Resolved: map[string]middleware.User{}, Options: map[string]any{},
 	}
 	if in.AttachmentSizeLimit <= 0 {
@@ -219,12 +249,14 @@ func (b *Bot) handle(ctx context.Context, ic *discordgo.Interaction, sizeLimit i
 	case ic.User != nil:
 		in.User = middleware.User{ID: ic.User.ID, Username: ic.User.Username, Bot: ic.User.Bot}
 	}
-	// Each layer adds its component and the keys it reports.
-	in.Log = b.opts.Logger
+	return in
+}
 
-	ephemeral := false
-	var handler middleware.Handler
-	var refusal string
+// route reads the interaction's data and resolves its declaration, once:
+// it returns the refusal for an unknown command or an invalid component
+// ("" to run the pipeline), whether the reply is ephemeral, and false for
+// interaction types the bot ignores.
+func (b *Bot) route(ic *discordgo.Interaction, in *middleware.Interaction) (refusal string, ephemeral, ok bool) {
 	switch ic.Type {
 	case discordgo.InteractionApplicationCommand:
 		in.Kind = middleware.KindCommand
@@ -232,69 +264,49 @@ func (b *Bot) handle(ctx context.Context, ic *discordgo.Interaction, sizeLimit i
 		in.Command = commandPath(data)
 		flatten(data.Options, in.Options)
 		resolve(data.Resolved, in.Resolved)
-		if spec, ok := b.reg.Spec(in.Command); ok {
-			in.Spec, in.Policy = spec, spec.Policy
-			ephemeral = spec.Policy.Ephemeral
-			handler = b.chain
-		} else {
-			refusal = MsgUnknown
+		spec, found := b.reg.Spec(in.Command)
+		if !found {
+			return MsgUnknown, false, true
 		}
+		in.Spec, in.Policy = spec, spec.Policy
+		return "", spec.Policy.Ephemeral, true
 	case discordgo.InteractionMessageComponent:
 		in.Kind = middleware.KindComponent
 		data := ic.MessageComponentData()
 		in.CustomID, in.Values = data.CustomID, data.Values
-		refusal = b.component(in)
-		if refusal == "" {
-			ephemeral = in.Policy.Ephemeral
-			handler = b.chain
-		}
 	case discordgo.InteractionModalSubmit:
 		in.Kind = middleware.KindModal
 		data := ic.ModalSubmitData()
 		in.CustomID = data.CustomID
 		in.ModalValues = modalValues(data.Components)
-		refusal = b.component(in)
-		if refusal == "" {
-			ephemeral = in.Policy.Ephemeral
-			handler = b.chain
-		}
 	default:
-		return
+		return "", false, false
 	}
-	// A guild-only command in a DM is refused by the permission guard,
-	// after the rate limiter: a DM flood writes few security events.
+	if refusal := b.component(in); refusal != "" {
+		return refusal, false, true
+	}
+	return "", in.Policy.Ephemeral, true
+}
 
-	r := newResponder(b.s, ic, ephemeral)
-	r.signer = b.signer
-	defer r.stop()
-	in.Reply = r
-	outcome := "ok"
+// run answers a refused interaction, or runs it through the pipeline; it
+// returns the outcome the metrics count.
+func (b *Bot) run(ctx context.Context, in *middleware.Interaction, refusal string) string {
 	if refusal != "" {
-		outcome = "refused"
-		if err := r.Respond(ctx, middleware.Response{Content: refusal, Ephemeral: true}); err != nil {
+		if err := in.Reply.Respond(ctx, middleware.Response{Content: refusal, Ephemeral: true}); err != nil {
 			b.log.Warn("Could not send a refusal", "userId", in.User.ID, "error", err)
 		}
-	} else {
-		err := handler(ctx, in)
-		if in.Outcome != "" {
-			outcome = string(in.Outcome)
-		}
-		if err != nil {
-			outcome = "error"
-			b.log.Error("Interaction failed", "userId", in.User.ID, "commandName", in.Command, "error", err)
-		}
+		return "refused"
 	}
-	if r.err != nil {
+	outcome := "ok"
+	err := b.chain(ctx, in)
+	if in.Outcome != "" {
+		outcome = string(in.Outcome)
+	}
+	if err != nil {
 		outcome = "error"
-		b.log.Error("Automatic deferral failed", "userId", in.User.ID, "commandName", in.Command, "error", r.err)
+		b.log.Error("Interaction failed", "userId", in.User.ID, "commandName", in.Command, "error", err)
 	}
-	if b.opts.OnInteraction != nil {
-		name := in.Command
-		if name == "" {
-			name = "component"
-		}
-		b.opts.OnInteraction(name, outcome, b.opts.Now().Sub(start))
-	}
+	return outcome
 }
 
 // component verifies a component's signed id and prepares its policy; it
