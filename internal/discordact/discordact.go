@@ -3,7 +3,8 @@
 // Session, translating Discord's error codes into the strike package's
 // errors. Member and role lookups use REST (GET guild, GET guild member) so
 // that hierarchy and permission checks see Discord's current state, never a
-// stale cache. It also renders the mod log's signed Confirm ban button.
+// stale cache. It also renders mod-log posts: their lines, with members as
+// mentions, and the signed Confirm ban button.
 package discordact
 
 import (
@@ -163,7 +164,15 @@ func (d *Discord) PostModLog(ctx context.Context, e strike.LogEntry) error {
 	if e.Severe {
 		color = 0xED4245
 	}
-	desc := strings.Join(e.Lines, "\n")
+	lines := make([]string, len(e.Lines))
+	for i, l := range e.Lines {
+		lines[i] = l.Before
+		if l.UserID != "" {
+			lines[i] += "<@" + l.UserID + ">"
+		}
+		lines[i] += l.After
+	}
+	desc := strings.Join(lines, "\n")
 	if r := []rune(desc); len(r) > 4000 { // Discord's embed description limit is 4096
 		desc = string(r[:4000])
 	}

@@ -88,11 +88,11 @@ func (s *Service) Pardon(ctx context.Context, req PardonRequest) (PardonResult, 
 	}
 	s.log.Info("Strike pardoned", "userId", res.Warning.UserID, "totalWarnings", res.Total, "guildId", req.GuildID,
 		"caseNumber", req.Case, "moderatorId", req.ModeratorID)
-	s.post(ctx, req.GuildID, LogEntry{Title: fmt.Sprintf("Case #%d pardoned", req.Case), Lines: []string{
-		fmt.Sprintf("Member: <@%s>", res.Warning.UserID),
-		fmt.Sprintf("Pardoned by: <@%s>", req.ModeratorID),
-		"Reason: " + req.Reason,
-		fmt.Sprintf("Active strikes: %d/%d", res.Total, s.ladder.Top()),
+	s.post(ctx, req.GuildID, LogEntry{Title: fmt.Sprintf("Case #%d pardoned", req.Case), Lines: []Line{
+		{Before: "Member: ", UserID: res.Warning.UserID},
+		{Before: "Pardoned by: ", UserID: req.ModeratorID},
+		textLine("Reason: " + req.Reason),
+		textLine(fmt.Sprintf("Active strikes: %d/%d", res.Total, s.ladder.Top())),
 	}})
 	return res, nil
 }
@@ -148,8 +148,8 @@ func (s *Service) Lift(ctx context.Context, req LiftRequest) error {
 	s.log.Info("Moderation action lifted", "userId", req.UserID, "guildId", req.GuildID, "action", string(req.Action),
 		"moderatorId", req.ModeratorID)
 	title := map[Action]string{ActionUntimeout: "Timeout lifted", ActionUnban: "Ban lifted"}[req.Action]
-	s.post(ctx, req.GuildID, LogEntry{Title: title, Lines: []string{
-		fmt.Sprintf("Member: <@%s>", req.UserID), fmt.Sprintf("By: <@%s>", req.ModeratorID), "Reason: " + req.Reason,
+	s.post(ctx, req.GuildID, LogEntry{Title: title, Lines: []Line{
+		{Before: "Member: ", UserID: req.UserID}, {Before: "By: ", UserID: req.ModeratorID}, textLine("Reason: " + req.Reason),
 	}})
 	return nil
 }
@@ -228,26 +228,28 @@ func (s *Service) post(ctx context.Context, guildID string, e LogEntry) bool {
 // for a ban the moderator could not give. It reports whether the post was
 // made.
 func (s *Service) postWarning(ctx context.Context, req WarnRequest, res WarnResult) bool {
-	action := string(res.Action)
+	action := textLine(fmt.Sprintf("Strike %d/%d · Action: %s", res.Total, s.ladder.Top(), res.Action))
 	var confirm *BanConfirmation
 	switch {
 	case res.SafeMode:
-		action += " (safe mode: not applied)"
+		action.Before += " (safe mode: not applied)"
 	case res.MissingPermission != "" && res.Action == ActionBan:
-		action += fmt.Sprintf(" (%s: <@%s> does not have it)", awaitingConfirmation, req.ModeratorID)
+		action.Before += " (" + awaitingConfirmation + ": "
+		action.UserID, action.After = req.ModeratorID, " does not have it)"
 		confirm = &BanConfirmation{GuildID: req.GuildID, UserID: req.UserID, Case: res.Warning.CaseNumber, Total: res.Total}
 	case res.MissingPermission != "":
-		action += fmt.Sprintf(" (not applied: <@%s> does not have %s)", req.ModeratorID, res.MissingPermission)
+		action.Before += " (not applied: "
+		action.UserID, action.After = req.ModeratorID, " does not have "+res.MissingPermission+")"
 	case res.EnforceError != "":
-		action += " (failed: " + res.EnforceError + ")"
+		action.Before += " (failed: " + res.EnforceError + ")"
 	}
 	e := LogEntry{Title: fmt.Sprintf("Case #%d: warning", res.Warning.CaseNumber),
-		Severe: res.Action != ActionWarning, Lines: []string{
-			fmt.Sprintf("Member: <@%s>", req.UserID),
-			fmt.Sprintf("Moderator: <@%s>", req.ModeratorID),
-			fmt.Sprintf("Reason: %s (%s)", req.Reason, req.Severity),
-			fmt.Sprintf("Strike %d/%d · Action: %s", res.Total, s.ladder.Top(), action),
-			fmt.Sprintf("DM: %s", res.DMStatus),
+		Severe: res.Action != ActionWarning, Lines: []Line{
+			{Before: "Member: ", UserID: req.UserID},
+			{Before: "Moderator: ", UserID: req.ModeratorID},
+			textLine(fmt.Sprintf("Reason: %s (%s)", req.Reason, req.Severity)),
+			action,
+			textLine(fmt.Sprintf("DM: %s", res.DMStatus)),
 		}}
 	e.ConfirmBan = confirm
 	return s.post(ctx, req.GuildID, e)

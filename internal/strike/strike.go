@@ -208,7 +208,7 @@ type DM struct {
 type LogEntry struct {
 	ChannelID string
 	Title     string
-	Lines     []string
+	Lines     []Line
 	// Severe colours the post as a timeout or ban.
 	Severe bool
 	// ConfirmBan, when set, adds a Confirm ban button for a ban the strike's
