@@ -213,7 +213,7 @@ func (a *App) build() error {
 		Owners: cfg.Owners, Now: opts.Now, Logger: logging.Component(logger, "WarningSystem")})
 	guildAlerts := &guildAlerter{s: a.Session, modLog: a.Strikes.ModLog}
 	modRules := modrules.New(a.Store, modrules.Options{Logger: logging.Component(logger, "ContentModerator"), Alert: guildAlerts.Alert})
-	command.Register(reg, command.Deps{ModRules: modRules, Store: a.Store, Signer: signer, Now: opts.Now, Privacy: a.Privacy, Owners: cfg.Owners, Health: a.Health,
+	command.Register(reg, command.Deps{ModRules: modRules, Store: a.Store, Now: opts.Now, Privacy: a.Privacy, Owners: cfg.Owners, Health: a.Health,
 		HealthSummary: func() string { return command.GuildHealthSummary(a.Health.Snapshot()) }, Backup: a.Backup, Metrics: a.Metrics, FlaggedThreshold: cfg.FlaggedThreshold, Strikes: a.Strikes,
 		AuditSetAside: a.Audit.SetAside})
 	guard := permission.New(cfg.Owners, a.Audit, logging.Component(logger, "PermissionGuard"), a.Metrics.PermissionDenied)
@@ -221,13 +221,15 @@ func (a *App) build() error {
 		Checker: func(ctx context.Context, guildID string) moderator.Checker { return modRules.Checker(ctx, guildID) }})
 	a.Bot = bot.New(a.Session, reg, signer, bot.Options{
 		Logger: logger,
-		Middleware: []middleware.Middleware{
+		// The pipeline, outermost first (README, "How a command runs").
+		Handler: middleware.Chain(middleware.Dispatch,
+			middleware.Recover(logging.Component(logger, "Bot"), a.Audit),
 			a.Limiter.Middleware(),
 			guard.Middleware(),
-			bot.Validate(reg),
+			middleware.Validate(),
 			mod.Middleware(),
 			auditlog.Middleware(a.Audit, logging.Component(logger, "Audit")),
-		},
+		),
 		Events:            a.Audit,
 		GuildID:           cfg.DiscordGuildID,
 		HideAdminCommands: cfg.HideAdminCommands,

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -25,9 +24,9 @@ const DefaultAttachmentLimit = 10 << 20
 // Messages shown for interactions refused before the middleware.
 const (
 	MsgGuildOnly   = permission.GuildOnlyMessage // refused by the permission guard, after the rate limiter
-	MsgForged      = "❌ This button is not valid. Run the command again."
+	MsgForged      = middleware.MsgForged
 	MsgOtherGuild  = "❌ This button belongs to another server."
-	MsgUnknown     = "❌ This command is not available any more."
+	MsgUnknown     = middleware.MsgUnknown
 	MsgAlreadyDone = "This interaction was already handled."
 )
 
@@ -37,11 +36,11 @@ type EventSink = middleware.EventSink
 // Options configures a Bot.
 type Options struct {
 	Logger *slog.Logger
-	// Middleware runs in order between recovery and the handler: the
-	// rate limiter, permission guard, option validation (Validate), content
-	// moderator and audit logger.
-	Middleware []middleware.Middleware
-	Events     EventSink
+	// Handler serves every interaction that reaches the pipeline: the whole
+	// chain, built with one middleware.Chain around middleware.Dispatch.
+	// Nil means Dispatch behind Recover alone.
+	Handler middleware.Handler
+	Events  EventSink
 	// GuildID scopes command registration to one guild (dev, staging).
 	GuildID string
 	// HideAdminCommands sets default_member_permissions on staff commands.
@@ -75,8 +74,10 @@ func New(s *discordgo.Session, reg *Registry, signer *Signer, opts Options) *Bot
 		opts.Now = time.Now
 	}
 	b := &Bot{s: s, reg: reg, signer: signer, opts: opts, log: logging.Component(opts.Logger, "Bot")}
-	mws := append([]middleware.Middleware{middleware.Recover(b.log, opts.Events)}, opts.Middleware...)
-	b.chain = middleware.Chain(b.dispatch, mws...)
+	b.chain = opts.Handler
+	if b.chain == nil {
+		b.chain = middleware.Chain(middleware.Dispatch, middleware.Recover(b.log, opts.Events))
+	}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	return b
 }
@@ -202,11 +203,40 @@ func (b *Bot) ForgetBefore(t time.Time) {
 
 func (b *Bot) handle(ctx context.Context, ic *discordgo.Interaction, sizeLimit int64) {
 	start := b.opts.Now()
+	in := newInteraction(ic, sizeLimit, start)
+	// Each layer adds its component and the keys it reports.
+	in.Log = b.opts.Logger
+	refusal, ephemeral, ok := b.route(ic, in)
+	if !ok {
+		return
+	}
+	// A guild-only command in a DM is refused by the permission guard,
+	// after the rate limiter: a DM flood writes few security events.
+	r := newResponder(b.s, ic, ephemeral)
+	r.signer = b.signer
+	defer r.stop()
+	in.Reply = r
+	outcome := b.run(ctx, in, refusal)
+	if r.err != nil {
+		outcome = "error"
+		b.log.Error("Automatic deferral failed", "userId", in.User.ID, "commandName", in.Command, "error", r.err)
+	}
+	if b.opts.OnInteraction != nil {
+		name := in.Command
+		if name == "" {
+			name = "component"
+		}
+		b.opts.OnInteraction(name, outcome, b.opts.Now().Sub(start))
+	}
+}
+
+// newInteraction translates what every kind of interaction carries: ids,
+// the caller and their permissions, the upload limit.
+func newInteraction(ic *discordgo.Interaction, sizeLimit int64, received time.Time) *middleware.Interaction {
 	in := &middleware.Interaction{
 		ID: ic.ID, Token: ic.Token, GuildID: ic.GuildID, ChannelID: ic.ChannelID,
-		AppPermissions: ic.AppPermissions, Locale: string(ic.Locale), Received: start,
+		AppPermissions: ic.AppPermissions, Locale: string(ic.Locale), Received: received,
 		AttachmentSizeLimit: sizeLimit, Resolved: map[string]middleware.User{}, Options: map[string]any{},
-		Details: map[string]any{},
 	}
 	if in.AttachmentSizeLimit <= 0 {
 		in.AttachmentSizeLimit = DefaultAttachmentLimit
@@ -219,12 +249,14 @@ func (b *Bot) handle(ctx context.Context, ic *discordgo.Interaction, sizeLimit i
 	case ic.User != nil:
 		in.User = middleware.User{ID: ic.User.ID, Username: ic.User.Username, Bot: ic.User.Bot}
 	}
-	// Each layer adds its component and the keys it reports.
-	in.Log = b.opts.Logger
+	return in
+}
 
-	ephemeral := false
-	var handler middleware.Handler
-	var refusal string
+// route reads the interaction's data and resolves its declaration, once:
+// it returns the refusal for an unknown command or an invalid component
+// ("" to run the pipeline), whether the reply is ephemeral, and false for
+// interaction types the bot ignores.
+func (b *Bot) route(ic *discordgo.Interaction, in *middleware.Interaction) (refusal string, ephemeral, ok bool) {
 	switch ic.Type {
 	case discordgo.InteractionApplicationCommand:
 		in.Kind = middleware.KindCommand
@@ -232,68 +264,49 @@ func (b *Bot) handle(ctx context.Context, ic *discordgo.Interaction, sizeLimit i
 		in.Command = commandPath(data)
 		flatten(data.Options, in.Options)
 		resolve(data.Resolved, in.Resolved)
-		if spec, ok := b.reg.Spec(in.Command); ok {
-			in.Policy = spec.Policy
-			ephemeral = spec.Policy.Ephemeral
-			handler = b.chain
-		} else {
-			refusal = MsgUnknown
+		spec, found := b.reg.Spec(in.Command)
+		if !found {
+			return MsgUnknown, false, true
 		}
+		in.Spec, in.Policy = spec, spec.Policy
+		return "", spec.Policy.Ephemeral, true
 	case discordgo.InteractionMessageComponent:
 		in.Kind = middleware.KindComponent
 		data := ic.MessageComponentData()
 		in.CustomID, in.Values = data.CustomID, data.Values
-		refusal = b.component(in)
-		if refusal == "" {
-			ephemeral = in.Policy.Ephemeral
-			handler = b.chain
-		}
 	case discordgo.InteractionModalSubmit:
 		in.Kind = middleware.KindModal
 		data := ic.ModalSubmitData()
 		in.CustomID = data.CustomID
 		in.ModalValues = modalValues(data.Components)
-		refusal = b.component(in)
-		if refusal == "" {
-			ephemeral = in.Policy.Ephemeral
-			handler = b.chain
-		}
 	default:
-		return
+		return "", false, false
 	}
-	// A guild-only command in a DM is refused by the permission guard,
-	// after the rate limiter: a DM flood writes few security events.
+	if refusal := b.component(in); refusal != "" {
+		return refusal, false, true
+	}
+	return "", in.Policy.Ephemeral, true
+}
 
-	r := newResponder(b.s, ic, ephemeral)
-	defer r.stop()
-	in.Reply = r
-	outcome := "ok"
+// run answers a refused interaction, or runs it through the pipeline; it
+// returns the outcome the metrics count.
+func (b *Bot) run(ctx context.Context, in *middleware.Interaction, refusal string) string {
 	if refusal != "" {
-		outcome = "refused"
-		if err := r.Respond(ctx, middleware.Response{Content: refusal, Ephemeral: true}); err != nil {
+		if err := in.Reply.Respond(ctx, middleware.Response{Content: refusal, Ephemeral: true}); err != nil {
 			b.log.Warn("Could not send a refusal", "userId", in.User.ID, "error", err)
 		}
-	} else {
-		err := handler(ctx, in)
-		if in.Outcome != "" {
-			outcome = in.Outcome
-		}
-		if err != nil {
-			outcome = "error"
-			b.log.Error("Interaction failed", "userId", in.User.ID, "commandName", in.Command, "error", err)
-		}
+		return "refused"
 	}
-	if r.err != nil {
+	outcome := "ok"
+	err := b.chain(ctx, in)
+	if in.Outcome != "" {
+		outcome = string(in.Outcome)
+	}
+	if err != nil {
 		outcome = "error"
-		b.log.Error("Automatic deferral failed", "userId", in.User.ID, "commandName", in.Command, "error", r.err)
+		b.log.Error("Interaction failed", "userId", in.User.ID, "commandName", in.Command, "error", err)
 	}
-	if b.opts.OnInteraction != nil {
-		name := in.Command
-		if name == "" {
-			name = "component"
-		}
-		b.opts.OnInteraction(name, outcome, b.opts.Now().Sub(start))
-	}
+	return outcome
 }
 
 // component verifies a component's signed id and prepares its policy; it
@@ -313,7 +326,7 @@ func (b *Bot) component(in *middleware.Interaction) string {
 		return MsgUnknown
 	}
 	in.Command = "component " + action
-	in.Policy = c.Policy
+	in.Component, in.Policy = c, c.Policy
 	in.Values = append(args, in.Values...)
 	return ""
 }
@@ -324,21 +337,6 @@ func (b *Bot) security(in *middleware.Interaction, eventType string, sev audit.S
 		b.opts.Events.Security(audit.SecurityEvent{EventType: eventType, Severity: sev, GuildID: in.GuildID,
 			ActorID: in.User.ID, Attempted: attempted})
 	}
-}
-
-// dispatch runs the declared handler.
-func (b *Bot) dispatch(ctx context.Context, in *middleware.Interaction) error {
-	if in.Kind == middleware.KindCommand {
-		spec, _ := b.reg.Spec(in.Command)
-		if spec.Defer {
-			if err := in.Reply.Defer(ctx, in.Policy.Ephemeral); err != nil {
-				return fmt.Errorf("defer: %w", err)
-			}
-		}
-		return spec.Handle(ctx, in)
-	}
-	action, _, _ := strings.Cut(strings.TrimPrefix(in.Command, "component "), " ")
-	return b.reg.components[action].Handle(ctx, in)
 }
 
 // commandPath joins the command and its subcommand group and subcommand.

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/embodied-community/embodied/internal/audit"
-	"github.com/embodied-community/embodied/internal/bot"
 	"github.com/embodied-community/embodied/internal/middleware"
 	"github.com/embodied-community/embodied/internal/middleware/auditlog"
 	"github.com/embodied-community/embodied/internal/middleware/moderator"
@@ -36,29 +35,26 @@ func BenchmarkChain(b *testing.B) {
 	handler := func(ctx context.Context, in *middleware.Interaction) error {
 		return in.Reply.Respond(ctx, middleware.Response{Content: "📓 Journal entry #1 saved."})
 	}
-	spec := bot.Spec{
+	spec := middleware.Spec{
 		Name: "journal add", Description: "Write a journal entry",
-		Options: []bot.Option{{Name: "entry", Description: "entry", Type: bot.String, Required: true, MinLength: 1, MaxLength: 4000}},
+		Options: []middleware.Option{{Name: "entry", Description: "entry", Type: middleware.String, Required: true, MinLength: 1, MaxLength: 4000}},
 		Policy: middleware.Policy{Level: middleware.Member, GuildOnly: true, Ephemeral: true,
 			Limit:     middleware.Limit{Burst: 1 << 30, Per: time.Second},
 			Moderated: []middleware.Moderated{{Option: "entry", ContentType: "journal_entry"}}},
 		Handle: handler,
 	}
-	reg := bot.NewRegistry()
-	reg.Group(bot.Group{Name: "journal", Description: "journal"})
-	reg.Add(spec)
 	limiter := ratelimit.New(logger, ratelimit.Options{})
 	guard := permission.New([]string{"100000000000000001"}, nopSink{}, logger, nil)
 	mod := moderator.New(nil, logger, moderator.Options{})
-	chain := middleware.Chain(handler,
-		middleware.Recover(logger, nopSink{}), limiter.Middleware(), guard.Middleware(), bot.Validate(reg), mod.Middleware(),
+	chain := middleware.Chain(middleware.Dispatch,
+		middleware.Recover(logger, nopSink{}), limiter.Middleware(), guard.Middleware(), middleware.Validate(), mod.Middleware(),
 		auditlog.Middleware(nopSink{}, logger))
 	text := "Talked to three people at the climbing gym today, felt nervous at first but it went well."
 	newInteraction := func(i int) *middleware.Interaction {
 		return &middleware.Interaction{
 			ID: "1", Kind: middleware.KindCommand, GuildID: "111111111111111111", ChannelID: "222222222222222222",
 			User:    middleware.User{ID: "333333333333333333", Username: "alice", Member: &middleware.Membership{}},
-			Command: "journal add", Options: map[string]any{"entry": text}, Policy: spec.Policy,
+			Command: "journal add", Options: map[string]any{"entry": text}, Spec: &spec, Policy: spec.Policy,
 			Log: logger, Reply: nopResponder{},
 		}
 	}

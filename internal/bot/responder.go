@@ -30,6 +30,8 @@ type responder struct {
 	ic        *discordgo.Interaction
 	component bool
 	ephemeral bool
+	// signer signs the buttons of replies for the interaction's guild.
+	signer *Signer
 
 	mu    sync.Mutex
 	state ackState
@@ -102,12 +104,16 @@ func (r *responder) Respond(ctx context.Context, m middleware.Response) error {
 	defer r.mu.Unlock()
 	switch r.state {
 	case unanswered:
+		out, err := render(m, r.signer, r.ic.GuildID)
+		if err != nil {
+			return err
+		}
 		typ := discordgo.InteractionResponseChannelMessageWithSource
 		if r.component && m.Update {
 			typ = discordgo.InteractionResponseUpdateMessage
 		}
-		err := r.s.InteractionRespond(r.ic, &discordgo.InteractionResponse{Type: typ, Data: &discordgo.InteractionResponseData{
-			Content: m.Content, Embeds: m.Embeds, Components: m.Components, Files: m.Files, Flags: flags(m.Ephemeral),
+		err = r.s.InteractionRespond(r.ic, &discordgo.InteractionResponse{Type: typ, Data: &discordgo.InteractionResponseData{
+			Content: m.Content, Embeds: out.embeds, Components: out.components, Files: out.files, Flags: flags(m.Ephemeral),
 			AllowedMentions: &discordgo.MessageAllowedMentions{},
 		}}, discordgo.WithContext(ctx))
 		if err != nil {
@@ -140,11 +146,15 @@ func (r *responder) resolveDeferralLocked(ctx context.Context, m middleware.Resp
 	if !m.Ephemeral || r.deferredEphemeral {
 		return r.editLocked(ctx, m)
 	}
+	params, err := r.webhookParams(m)
+	if err != nil {
+		return err
+	}
 	if err := r.s.InteractionResponseDelete(r.ic, discordgo.WithContext(ctx)); err != nil {
 		return err
 	}
 	r.state = answered
-	msg, err := r.s.FollowupMessageCreate(r.ic, true, webhookParams(m), discordgo.WithContext(ctx))
+	msg, err := r.s.FollowupMessageCreate(r.ic, true, params, discordgo.WithContext(ctx))
 	if err != nil {
 		return err
 	}
@@ -169,17 +179,20 @@ func (r *responder) Edit(ctx context.Context, m middleware.Response) error {
 }
 
 func (r *responder) editLocked(ctx context.Context, m middleware.Response) error {
-	edit := &discordgo.WebhookEdit{Content: &m.Content, Embeds: &m.Embeds, Files: m.Files,
+	out, err := render(m, r.signer, r.ic.GuildID)
+	if err != nil {
+		return err
+	}
+	edit := &discordgo.WebhookEdit{Content: &m.Content, Embeds: &out.embeds, Files: out.files,
 		AllowedMentions: &discordgo.MessageAllowedMentions{}}
-	if m.Embeds == nil {
+	if out.embeds == nil {
 		edit.Embeds = &[]*discordgo.MessageEmbed{}
 	}
-	comps := m.Components
+	comps := out.components
 	if comps == nil {
 		comps = []discordgo.MessageComponent{}
 	}
 	edit.Components = &comps
-	var err error
 	if r.replyID != "" {
 		_, err = r.s.FollowupMessageEdit(r.ic, r.replyID, edit, discordgo.WithContext(ctx))
 	} else {
@@ -215,14 +228,22 @@ func (r *responder) Followup(ctx context.Context, m middleware.Response) error {
 	return r.followupLocked(ctx, m)
 }
 
-func webhookParams(m middleware.Response) *discordgo.WebhookParams {
-	return &discordgo.WebhookParams{
-		Content: m.Content, Embeds: m.Embeds, Components: m.Components, Files: m.Files, Flags: flags(m.Ephemeral),
-		AllowedMentions: &discordgo.MessageAllowedMentions{},
+func (r *responder) webhookParams(m middleware.Response) (*discordgo.WebhookParams, error) {
+	out, err := render(m, r.signer, r.ic.GuildID)
+	if err != nil {
+		return nil, err
 	}
+	return &discordgo.WebhookParams{
+		Content: m.Content, Embeds: out.embeds, Components: out.components, Files: out.files, Flags: flags(m.Ephemeral),
+		AllowedMentions: &discordgo.MessageAllowedMentions{},
+	}, nil
 }
 
 func (r *responder) followupLocked(ctx context.Context, m middleware.Response) error {
-	_, err := r.s.FollowupMessageCreate(r.ic, true, webhookParams(m), discordgo.WithContext(ctx))
+	params, err := r.webhookParams(m)
+	if err != nil {
+		return err
+	}
+	_, err = r.s.FollowupMessageCreate(r.ic, true, params, discordgo.WithContext(ctx))
 	return err
 }

@@ -1,11 +1,12 @@
-// Package bot is the Discord edge of the pipeline: command declarations and
-// their registration, routing of interactions into the middleware chain,
-// signed component ids, and a Responder over discordgo that defers before
-// Discord's 3-second limit. Handlers below it see plain middleware types.
+// Package bot is the Discord edge of the pipeline: the registry of command
+// declarations (middleware.Spec) and their registration with Discord,
+// routing of interactions into the middleware chain, signed component ids,
+// and a Responder over discordgo that renders view types and defers before
+// Discord's 3-second limit. Handlers below it see plain middleware and view
+// types.
 package bot
 
 import (
-	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -15,84 +16,25 @@ import (
 	"github.com/embodied-community/embodied/internal/middleware"
 )
 
-// OptionType is the type of a command option.
-type OptionType int
-
-// Option types.
-const (
-	String OptionType = iota
-	Integer
-	Boolean
-	UserOption
-	// Role is a role option; its value is the role id.
-	Role
-)
-
-// Option declares one command option and its limits.
-type Option struct {
-	Name, Description string
-	Type              OptionType
-	Required          bool
-	MinLength         int // strings
-	MaxLength         int // strings; 0 means Discord's 6000
-	Min, Max          int64
-	HasRange          bool // Min and Max apply (integers)
-	Choices           []string
-	// AllowNonMember lets a user option name someone outside the guild;
-	// AllowBot lets it name a bot.
-	AllowNonMember, AllowBot bool
-}
-
-// Spec declares one command (or subcommand, "barbie add"): its options,
-// policy and handler. One declaration drives registration, routing, option
-// validation and the middleware.
-type Spec struct {
-	Name        string
-	Description string
-	Options     []Option
-	Policy      middleware.Policy
-	// Check refuses a call before any effect or audit record, for rules
-	// beyond the options' own limits (e.g. "only the owner may use this
-	// flag"); it runs right after option validation. Optional.
-	Check func(ctx context.Context, in *middleware.Interaction) error
-	// Defer acknowledges at once: for handlers that may take longer than
-	// about 2 s (they are deferred automatically at 2 s anyway).
-	Defer  bool
-	Handle middleware.Handler
-}
-
-// Component declares a button or select handler, routed by the action named
-// in its signed custom id.
-type Component struct {
-	Action string
-	Policy middleware.Policy
-	Handle middleware.Handler
-}
-
-// Group describes a top-level command whose subcommands are Specs.
-type Group struct {
-	Name, Description string
-}
-
 // Registry holds every declaration.
 type Registry struct {
-	groups     map[string]Group
-	specs      map[string]*Spec
-	components map[string]*Component
+	groups     map[string]middleware.Group
+	specs      map[string]*middleware.Spec
+	components map[string]*middleware.Component
 	order      []string
 }
 
 // NewRegistry returns an empty Registry.
 func NewRegistry() *Registry {
-	return &Registry{groups: map[string]Group{}, specs: map[string]*Spec{}, components: map[string]*Component{}}
+	return &Registry{groups: map[string]middleware.Group{}, specs: map[string]*middleware.Spec{}, components: map[string]*middleware.Component{}}
 }
 
 // Group declares a top-level command with subcommands.
-func (r *Registry) Group(g Group) { r.groups[g.Name] = g }
+func (r *Registry) Group(g middleware.Group) { r.groups[g.Name] = g }
 
 // Add declares commands. It panics on a duplicate or malformed declaration:
 // declarations are static, so this is a programming error caught by tests.
-func (r *Registry) Add(specs ...Spec) {
+func (r *Registry) Add(specs ...middleware.Spec) {
 	for i := range specs {
 		s := specs[i]
 		parts := strings.Fields(s.Name)
@@ -113,7 +55,7 @@ func (r *Registry) Add(specs ...Spec) {
 }
 
 // AddComponent declares component handlers.
-func (r *Registry) AddComponent(cs ...Component) {
+func (r *Registry) AddComponent(cs ...middleware.Component) {
 	for i := range cs {
 		c := cs[i]
 		if strings.ContainsAny(c.Action, "|") || c.Handle == nil {
@@ -124,7 +66,7 @@ func (r *Registry) AddComponent(cs ...Component) {
 }
 
 // Spec returns the declaration of a command path.
-func (r *Registry) Spec(name string) (*Spec, bool) {
+func (r *Registry) Spec(name string) (*middleware.Spec, bool) {
 	s, ok := r.specs[name]
 	return s, ok
 }
@@ -209,12 +151,12 @@ func (r *Registry) ApplicationCommands(hide bool) []*discordgo.ApplicationComman
 	return out
 }
 
-func appOptions(opts []Option) []*discordgo.ApplicationCommandOption {
+func appOptions(opts []middleware.Option) []*discordgo.ApplicationCommandOption {
 	var out []*discordgo.ApplicationCommandOption
 	for _, o := range opts {
 		ao := &discordgo.ApplicationCommandOption{Name: o.Name, Description: o.Description, Required: o.Required}
 		switch o.Type {
-		case String:
+		case middleware.String:
 			ao.Type = discordgo.ApplicationCommandOptionString
 			if o.MinLength > 0 {
 				n := o.MinLength
@@ -226,17 +168,17 @@ func appOptions(opts []Option) []*discordgo.ApplicationCommandOption {
 			for _, c := range o.Choices {
 				ao.Choices = append(ao.Choices, &discordgo.ApplicationCommandOptionChoice{Name: c, Value: c})
 			}
-		case Integer:
+		case middleware.Integer:
 			ao.Type = discordgo.ApplicationCommandOptionInteger
 			if o.HasRange {
 				lo, hi := float64(o.Min), float64(o.Max)
 				ao.MinValue, ao.MaxValue = &lo, hi
 			}
-		case Boolean:
+		case middleware.Boolean:
 			ao.Type = discordgo.ApplicationCommandOptionBoolean
-		case UserOption:
+		case middleware.UserOption:
 			ao.Type = discordgo.ApplicationCommandOptionUser
-		case Role:
+		case middleware.Role:
 			ao.Type = discordgo.ApplicationCommandOptionRole
 		}
 		out = append(out, ao)

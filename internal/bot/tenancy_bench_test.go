@@ -18,14 +18,15 @@ func BenchmarkTenancy(b *testing.B) {
 	const guild = "111111111111111111"
 	customID := signer.MustSign("flag-dismiss", guild, "42")
 	reg := bot.NewRegistry()
-	reg.Group(bot.Group{Name: "admin", Description: "admin"})
+	reg.Group(middleware.Group{Name: "admin", Description: "admin"})
 	handler := func(context.Context, *middleware.Interaction) error { return nil }
-	reg.Add(bot.Spec{Name: "admin adjust-xp", Description: "x", Handle: handler,
-		Options: []bot.Option{{Name: "user", Description: "u", Type: bot.UserOption, Required: true},
-			{Name: "amount", Description: "a", Type: bot.Integer, Required: true, HasRange: true, Min: -100, Max: 100}}})
-	validate := bot.Validate(reg)(handler)
+	reg.Add(middleware.Spec{Name: "admin adjust-xp", Description: "x", Handle: handler,
+		Options: []middleware.Option{{Name: "user", Description: "u", Type: middleware.UserOption, Required: true},
+			{Name: "amount", Description: "a", Type: middleware.Integer, Required: true, HasRange: true, Min: -100, Max: 100}}})
+	spec, _ := reg.Spec("admin adjust-xp")
+	validate := middleware.Validate()(handler)
 	target := "333333333333333333"
-	in := &middleware.Interaction{Kind: middleware.KindCommand, GuildID: guild, Command: "admin adjust-xp",
+	in := &middleware.Interaction{Kind: middleware.KindCommand, GuildID: guild, Command: "admin adjust-xp", Spec: spec,
 		Options:  map[string]any{"user": target, "amount": int64(5)},
 		Resolved: map[string]middleware.User{target: {ID: target, Member: &middleware.Membership{}}}}
 	ctx := context.Background()

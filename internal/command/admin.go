@@ -3,20 +3,19 @@ package command
 import (
 	"context"
 
-	"github.com/embodied-community/embodied/internal/bot"
 	"github.com/embodied-community/embodied/internal/middleware"
 	"github.com/embodied-community/embodied/internal/middleware/auditlog"
 )
 
-func registerAdmin(reg *bot.Registry, d Deps) {
-	reg.Group(bot.Group{Name: "admin", Description: "Admin tools"})
-	reg.Add(bot.Spec{
+func registerAdmin(reg Registry, d Deps) {
+	reg.Group(middleware.Group{Name: "admin", Description: "Admin tools"})
+	reg.Add(middleware.Spec{
 		Name: "admin adjust-xp", Description: "Add or remove a member's XP",
-		Options: []bot.Option{
-			{Name: "user", Description: "Member", Type: bot.UserOption, Required: true},
-			{Name: "amount", Description: "XP to add (negative to remove)", Type: bot.Integer, Required: true,
+		Options: []middleware.Option{
+			{Name: "user", Description: "Member", Type: middleware.UserOption, Required: true},
+			{Name: "amount", Description: "XP to add (negative to remove)", Type: middleware.Integer, Required: true,
 				HasRange: true, Min: -100000, Max: 100000},
-			{Name: "reason", Description: "Why", Type: bot.String, MaxLength: 500},
+			{Name: "reason", Description: "Why", Type: middleware.String, MaxLength: 500},
 		},
 		Policy: middleware.Policy{Level: middleware.Admin, GuildOnly: true, Ephemeral: true,
 			ActionType: "adjust-xp", Effect: middleware.DatabaseOnly},

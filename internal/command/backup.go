@@ -8,20 +8,19 @@ import (
 	"time"
 
 	"github.com/embodied-community/embodied/internal/backup"
-	"github.com/embodied-community/embodied/internal/bot"
 	"github.com/embodied-community/embodied/internal/middleware"
 )
 
 // progressEvery is how often a long dump's progress is shown.
 const progressEvery = 3 * time.Second
 
-func registerBackup(reg *bot.Registry, d Deps) {
+func registerBackup(reg Registry, d Deps) {
 	if d.Backup == nil {
 		return
 	}
-	reg.Add(bot.Spec{
+	reg.Add(middleware.Spec{
 		Name: "security backup", Description: "Back up the database now (bot owner only)",
-		Options: []bot.Option{{Name: "label", Description: "Keep-forever label, e.g. pre-phase11-prod", Type: bot.String, MaxLength: 40}},
+		Options: []middleware.Option{{Name: "label", Description: "Keep-forever label, e.g. pre-phase11-prod", Type: middleware.String, MaxLength: 40}},
 		// A dump holds every guild's data: bot owners only. It works
 		// whether or not automatic backups are on.
 		Policy: middleware.Policy{Level: middleware.Owner, Ephemeral: true, ActionType: "backup", Effect: middleware.External},
@@ -49,7 +48,7 @@ func registerBackup(reg *bot.Registry, d Deps) {
 			defer mu.Unlock()
 			var running *backup.RunningError
 			if errors.As(err, &running) {
-				in.Details["refused"] = running.Error()
+				in.Detail("refused", running.Error())
 				return in.Reply.Edit(ctx, middleware.Response{Content: running.Error()})
 			}
 			// The audit middleware writes the record, with the details added here.
@@ -61,7 +60,9 @@ func registerBackup(reg *bot.Registry, d Deps) {
 				}
 				return err
 			}
-			res.AddDetails(in.Details)
+			in.Detail("file", res.File)
+			in.Detail("size", res.Size)
+			in.Detail("sha256", res.SHA256)
 			text := res.Summary()
 			if lvl := out.SizeLevel(); lvl != backup.LevelOK {
 				text += fmt.Sprintf("\n⚠️ Backup size is at the %s level (%s): consider the retention policy.", lvl, backup.Thresholds())

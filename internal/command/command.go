@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/embodied-community/embodied/internal/backup"
-	"github.com/embodied-community/embodied/internal/bot"
 	"github.com/embodied-community/embodied/internal/health"
 	"github.com/embodied-community/embodied/internal/metrics"
+	"github.com/embodied-community/embodied/internal/middleware"
 	"github.com/embodied-community/embodied/internal/modrules"
 	"github.com/embodied-community/embodied/internal/privacy"
 	"github.com/embodied-community/embodied/internal/store"
@@ -21,9 +21,8 @@ import (
 
 // Deps are what the handlers use.
 type Deps struct {
-	Store  *store.Store
-	Signer *bot.Signer
-	Now    func() time.Time
+	Store *store.Store
+	Now   func() time.Time
 	// HealthSummary returns a one-line health summary for embed footers
 	// (optional).
 	HealthSummary func() string
@@ -53,8 +52,16 @@ type Deps struct {
 	AuditSetAside func() int
 }
 
+// Registry is where commands and components are declared (bot.Registry,
+// which routes interactions to them and registers them with Discord).
+type Registry interface {
+	Group(middleware.Group)
+	Add(specs ...middleware.Spec)
+	AddComponent(cs ...middleware.Component)
+}
+
 // Register declares every command and component in reg.
-func Register(reg *bot.Registry, d Deps) {
+func Register(reg Registry, d Deps) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}

@@ -7,12 +7,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bwmarrin/discordgo"
-
 	"github.com/embodied-community/embodied/internal/audit"
-	"github.com/embodied-community/embodied/internal/bot"
 	"github.com/embodied-community/embodied/internal/middleware"
 	"github.com/embodied-community/embodied/internal/store"
+	"github.com/embodied-community/embodied/internal/view"
 )
 
 // memberPolicy is the policy of ordinary member commands.
@@ -28,21 +26,21 @@ func flagNotice(in *middleware.Interaction) string {
 	return "\n⚠️ Your submission was flagged for moderator review."
 }
 
-func registerMember(reg *bot.Registry, d Deps) {
-	reg.Group(bot.Group{Name: "barbie", Description: "Your private list of contacts"})
-	reg.Group(bot.Group{Name: "journal", Description: "Your private journal"})
-	reg.Group(bot.Group{Name: "course", Description: "Course progress"})
-	reg.Group(bot.Group{Name: "duel", Description: "Friendly XP duels"})
+func registerMember(reg Registry, d Deps) {
+	reg.Group(middleware.Group{Name: "barbie", Description: "Your private list of contacts"})
+	reg.Group(middleware.Group{Name: "journal", Description: "Your private journal"})
+	reg.Group(middleware.Group{Name: "course", Description: "Course progress"})
+	reg.Group(middleware.Group{Name: "duel", Description: "Friendly XP duels"})
 
-	count := func(name, desc string) bot.Option {
-		return bot.Option{Name: name, Description: desc, Type: bot.Integer, HasRange: true, Min: 0, Max: 1000}
+	count := func(name, desc string) middleware.Option {
+		return middleware.Option{Name: name, Description: desc, Type: middleware.Integer, HasRange: true, Min: 0, Max: 1000}
 	}
 	statsPolicy := memberPolicy(false)
 	statsPolicy.Limit = middleware.Limit{Burst: 3, Per: time.Hour}
 	reg.Add(
-		bot.Spec{
+		middleware.Spec{
 			Name: "submit-stats", Description: "Log today's numbers and earn XP",
-			Options: []bot.Option{count("approaches", "Approaches today"), count("contacts", "Contacts made"), count("dates", "Dates")},
+			Options: []middleware.Option{count("approaches", "Approaches today"), count("contacts", "Contacts made"), count("dates", "Dates")},
 			Policy:  statsPolicy,
 			Handle: func(ctx context.Context, in *middleware.Interaction) error {
 				a, _ := in.Int("approaches")
@@ -57,11 +55,11 @@ func registerMember(reg *bot.Registry, d Deps) {
 					st.Day.Format("2006-01-02"), st.Approaches, st.Contacts, st.Dates, st.XPAwarded, p.XP, p.Level, p.StreakDays, plural(p.StreakDays, "day"))
 			},
 		},
-		bot.Spec{
+		middleware.Spec{
 			Name: "barbie add", Description: "Add a contact to your list",
-			Options: []bot.Option{
-				{Name: "name", Description: "Their name", Type: bot.String, Required: true, MinLength: 1, MaxLength: 100},
-				{Name: "notes", Description: "Notes (private)", Type: bot.String, MaxLength: 1000},
+			Options: []middleware.Option{
+				{Name: "name", Description: "Their name", Type: middleware.String, Required: true, MinLength: 1, MaxLength: 100},
+				{Name: "notes", Description: "Notes (private)", Type: middleware.String, MaxLength: 1000},
 			},
 			Policy: memberPolicy(true, middleware.Moderated{Option: "name", ContentType: "barbie_name"},
 				middleware.Moderated{Option: "notes", ContentType: "barbie_note"}),
@@ -73,7 +71,7 @@ func registerMember(reg *bot.Registry, d Deps) {
 				return in.Say(ctx, "✅ Added **%s** to your list (#%d).%s", escape(c.Name), c.ID, flagNotice(in))
 			},
 		},
-		bot.Spec{
+		middleware.Spec{
 			Name: "barbie list", Description: "Show your list", Policy: memberPolicy(true),
 			Handle: func(ctx context.Context, in *middleware.Interaction) error {
 				list, err := d.Store.BarbieList(ctx, in.GuildID, in.User.ID, 25)
@@ -83,21 +81,21 @@ func registerMember(reg *bot.Registry, d Deps) {
 				if len(list) == 0 {
 					return in.Say(ctx, "Your list is empty. Add someone with `/barbie add`.")
 				}
-				e := &discordgo.MessageEmbed{Title: "Your list", Color: colorInfo}
+				e := &view.Embed{Title: "Your list", Color: colorInfo}
 				for _, c := range list {
 					notes := c.Notes
 					if notes == "" {
 						notes = "—"
 					}
-					e.Fields = append(e.Fields, &discordgo.MessageEmbedField{
+					e.Fields = append(e.Fields, view.Field{
 						Name: fmt.Sprintf("#%d %s", c.ID, clip(c.Name, 200)), Value: clip(notes, 300)})
 				}
-				return in.Send(ctx, middleware.Response{Embeds: []*discordgo.MessageEmbed{e}})
+				return in.Send(ctx, middleware.Response{Embeds: []view.Embed{*e}})
 			},
 		},
-		bot.Spec{
+		middleware.Spec{
 			Name: "barbie remove", Description: "Remove a contact from your list",
-			Options: []bot.Option{{Name: "id", Description: "The contact's number (see /barbie list)", Type: bot.Integer,
+			Options: []middleware.Option{{Name: "id", Description: "The contact's number (see /barbie list)", Type: middleware.Integer,
 				Required: true, HasRange: true, Min: 1, Max: 1<<53 - 1}},
 			Policy: memberPolicy(true),
 			Handle: func(ctx context.Context, in *middleware.Interaction) error {
@@ -115,9 +113,9 @@ func registerMember(reg *bot.Registry, d Deps) {
 				return in.Say(ctx, "🗑️ Removed **%s** from your list.", escape(name))
 			},
 		},
-		bot.Spec{
+		middleware.Spec{
 			Name: "journal add", Description: "Write a journal entry",
-			Options: []bot.Option{{Name: "entry", Description: "What happened, what you learned", Type: bot.String,
+			Options: []middleware.Option{{Name: "entry", Description: "What happened, what you learned", Type: middleware.String,
 				Required: true, MinLength: 1, MaxLength: 4000}},
 			Policy: memberPolicy(true, middleware.Moderated{Option: "entry", ContentType: "journal_entry"}),
 			Handle: func(ctx context.Context, in *middleware.Interaction) error {
@@ -128,7 +126,7 @@ func registerMember(reg *bot.Registry, d Deps) {
 				return in.Say(ctx, "📓 Journal entry #%d saved.%s", e.ID, flagNotice(in))
 			},
 		},
-		bot.Spec{
+		middleware.Spec{
 			Name: "journal list", Description: "Read your recent entries", Policy: memberPolicy(true),
 			Handle: func(ctx context.Context, in *middleware.Interaction) error {
 				list, err := d.Store.Journal(ctx, in.GuildID, in.User.ID, 10)
@@ -138,17 +136,17 @@ func registerMember(reg *bot.Registry, d Deps) {
 				if len(list) == 0 {
 					return in.Say(ctx, "Your journal is empty. Write with `/journal add`.")
 				}
-				e := &discordgo.MessageEmbed{Title: "Your journal", Color: colorInfo}
+				e := &view.Embed{Title: "Your journal", Color: colorInfo}
 				for _, j := range list {
-					e.Fields = append(e.Fields, &discordgo.MessageEmbedField{
+					e.Fields = append(e.Fields, view.Field{
 						Name: fmt.Sprintf("#%d — %s", j.ID, j.CreatedAt.UTC().Format("2006-01-02 15:04")), Value: clip(j.Content, 400)})
 				}
-				return in.Send(ctx, middleware.Response{Embeds: []*discordgo.MessageEmbed{e}})
+				return in.Send(ctx, middleware.Response{Embeds: []view.Embed{*e}})
 			},
 		},
-		bot.Spec{
+		middleware.Spec{
 			Name: "profile", Description: "XP, level and streak",
-			Options: []bot.Option{{Name: "user", Description: "Whose profile (default: yours)", Type: bot.UserOption}},
+			Options: []middleware.Option{{Name: "user", Description: "Whose profile (default: yours)", Type: middleware.UserOption}},
 			Policy:  memberPolicy(false),
 			Handle: func(ctx context.Context, in *middleware.Interaction) error {
 				who := in.User.ID
@@ -162,9 +160,9 @@ func registerMember(reg *bot.Registry, d Deps) {
 				if err != nil {
 					return err
 				}
-				return in.Send(ctx, middleware.Response{Embeds: []*discordgo.MessageEmbed{{
+				return in.Send(ctx, middleware.Response{Embeds: []view.Embed{{
 					Title: "Profile", Description: fmt.Sprintf("<@%s>", who), Color: colorInfo,
-					Fields: []*discordgo.MessageEmbedField{
+					Fields: []view.Field{
 						{Name: "XP", Value: fmt.Sprint(p.XP), Inline: true},
 						{Name: "Level", Value: fmt.Sprint(p.Level), Inline: true},
 						{Name: "Streak", Value: fmt.Sprintf("%d %s", p.StreakDays, plural(p.StreakDays, "day")), Inline: true},
@@ -172,9 +170,9 @@ func registerMember(reg *bot.Registry, d Deps) {
 				}}})
 			},
 		},
-		bot.Spec{
+		middleware.Spec{
 			Name: "daily", Description: "Write today's record",
-			Options: []bot.Option{{Name: "note", Description: "How today went", Type: bot.String, Required: true, MinLength: 1, MaxLength: 2000}},
+			Options: []middleware.Option{{Name: "note", Description: "How today went", Type: middleware.String, Required: true, MinLength: 1, MaxLength: 2000}},
 			Policy:  memberPolicy(true, middleware.Moderated{Option: "note", ContentType: "daily_record"}),
 			Handle: func(ctx context.Context, in *middleware.Interaction) error {
 				today := day(d.Now())
@@ -184,9 +182,9 @@ func registerMember(reg *bot.Registry, d Deps) {
 				return in.Say(ctx, "🗓️ Record for %s saved.%s", today.Format("2006-01-02"), flagNotice(in))
 			},
 		},
-		bot.Spec{
+		middleware.Spec{
 			Name: "tensey", Description: "Log a completed comfort-zone challenge",
-			Options: []bot.Option{{Name: "challenge", Description: "What you did", Type: bot.String, Required: true, MinLength: 1, MaxLength: 1000}},
+			Options: []middleware.Option{{Name: "challenge", Description: "What you did", Type: middleware.String, Required: true, MinLength: 1, MaxLength: 1000}},
 			Policy:  memberPolicy(false, middleware.Moderated{Option: "challenge", ContentType: "tensey"}),
 			Handle: func(ctx context.Context, in *middleware.Interaction) error {
 				n, err := d.Store.AddTensey(ctx, in.GuildID, in.User.ID, in.String("challenge"))
@@ -196,9 +194,9 @@ func registerMember(reg *bot.Registry, d Deps) {
 				return in.Say(ctx, "💪 Tensey logged. That makes %d.%s", n, flagNotice(in))
 			},
 		},
-		bot.Spec{
+		middleware.Spec{
 			Name: "course complete", Description: "Mark a course module as done",
-			Options: []bot.Option{{Name: "module", Description: "Module name", Type: bot.String, Required: true, MinLength: 1, MaxLength: 100}},
+			Options: []middleware.Option{{Name: "module", Description: "Module name", Type: middleware.String, Required: true, MinLength: 1, MaxLength: 100}},
 			Policy:  memberPolicy(true),
 			Handle: func(ctx context.Context, in *middleware.Interaction) error {
 				module := strings.TrimSpace(in.String("module"))
@@ -212,11 +210,11 @@ func registerMember(reg *bot.Registry, d Deps) {
 				return in.Say(ctx, "🎓 Module **%s** completed.", escape(module))
 			},
 		},
-		bot.Spec{
+		middleware.Spec{
 			Name: "duel challenge", Description: "Challenge a member to an XP duel",
-			Options: []bot.Option{
-				{Name: "user", Description: "Your opponent", Type: bot.UserOption, Required: true},
-				{Name: "stake", Description: "XP at stake", Type: bot.Integer, HasRange: true, Min: 0, Max: 10000},
+			Options: []middleware.Option{
+				{Name: "user", Description: "Your opponent", Type: middleware.UserOption, Required: true},
+				{Name: "stake", Description: "XP at stake", Type: middleware.Integer, HasRange: true, Min: 0, Max: 10000},
 			},
 			Policy: memberPolicy(false),
 			Handle: func(ctx context.Context, in *middleware.Interaction) error {

@@ -7,22 +7,20 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/bwmarrin/discordgo"
-
 	"github.com/embodied-community/embodied/internal/audit"
-	"github.com/embodied-community/embodied/internal/bot"
 	"github.com/embodied-community/embodied/internal/middleware"
 	"github.com/embodied-community/embodied/internal/middleware/auditlog"
 	"github.com/embodied-community/embodied/internal/moderation"
 	"github.com/embodied-community/embodied/internal/modrules"
 	"github.com/embodied-community/embodied/internal/store"
 	"github.com/embodied-community/embodied/internal/strike"
+	"github.com/embodied-community/embodied/internal/view"
 )
 
 // registerModeration declares /security moderation … (a guild's content
 // rules, for admins) and the review buttons that go beyond dismiss and
 // confirm. It needs Deps.ModRules.
-func registerModeration(reg *bot.Registry, d Deps) {
+func registerModeration(reg Registry, d Deps) {
 	if d.ModRules == nil {
 		return
 	}
@@ -31,66 +29,66 @@ func registerModeration(reg *bot.Registry, d Deps) {
 		categories[i] = string(c)
 	}
 	severities := []string{"low", "medium", "high", "critical"}
-	pattern := func(desc string, maxLen int) bot.Option {
-		return bot.Option{Name: "pattern", Description: desc, Type: bot.String, Required: true, MaxLength: maxLen}
+	pattern := func(desc string, maxLen int) middleware.Option {
+		return middleware.Option{Name: "pattern", Description: desc, Type: middleware.String, Required: true, MaxLength: maxLen}
 	}
-	term := bot.Option{Name: "term", Description: "Word or phrase; * at the start or end as in AutoMod", Type: bot.String,
+	term := middleware.Option{Name: "term", Description: "Word or phrase; * at the start or end as in AutoMod", Type: middleware.String,
 		Required: true, MaxLength: moderation.MaxKeywordLen}
-	category := func(required bool) bot.Option {
-		return bot.Option{Name: "category", Description: "Category", Type: bot.String, Required: required, Choices: categories}
+	category := func(required bool) middleware.Option {
+		return middleware.Option{Name: "category", Description: "Category", Type: middleware.String, Required: required, Choices: categories}
 	}
-	severity := func(required bool) bot.Option {
-		return bot.Option{Name: "severity", Description: "Severity (default medium)", Type: bot.String, Required: required, Choices: severities}
+	severity := func(required bool) middleware.Option {
+		return middleware.Option{Name: "severity", Description: "Severity (default medium)", Type: middleware.String, Required: required, Choices: severities}
 	}
-	role := bot.Option{Name: "role", Description: "Role", Type: bot.Role, Required: true}
+	role := middleware.Option{Name: "role", Description: "Role", Type: middleware.Role, Required: true}
 	keywordHelp := fmt.Sprintf("Keyword, AutoMod syntax: cat, cat*, *cat, *cat* (at most %d characters)", moderation.MaxKeywordLen)
 
 	reg.Add(
 		ruleSpec(d, "keyword-add", "Block a keyword (or change its category and severity)", "Added",
-			[]bot.Option{pattern(keywordHelp, moderation.MaxKeywordLen), category(false), severity(false)},
+			[]middleware.Option{pattern(keywordHelp, moderation.MaxKeywordLen), category(false), severity(false)},
 			func(in *middleware.Interaction) *modrules.Change {
 				sev, _ := moderation.ParseSeverity(in.String("severity"))
 				return modrules.AddKeyword(in.String("pattern"), moderation.Category(in.String("category")), sev)
 			}),
 		ruleSpec(d, "keyword-remove", "Unblock a keyword", "Removed",
-			[]bot.Option{pattern("The keyword as added", moderation.MaxKeywordLen)},
+			[]middleware.Option{pattern("The keyword as added", moderation.MaxKeywordLen)},
 			func(in *middleware.Interaction) *modrules.Change { return modrules.RemoveKeyword(in.String("pattern")) }),
-		ruleSpec(d, "allow-add", "Allow a term that the rules would otherwise flag", "Added", []bot.Option{term},
+		ruleSpec(d, "allow-add", "Allow a term that the rules would otherwise flag", "Added", []middleware.Option{term},
 			func(in *middleware.Interaction) *modrules.Change { return modrules.AddAllow(in.String("term")) }),
-		ruleSpec(d, "allow-remove", "Remove a term from the allow list", "Removed", []bot.Option{term},
+		ruleSpec(d, "allow-remove", "Remove a term from the allow list", "Removed", []middleware.Option{term},
 			func(in *middleware.Interaction) *modrules.Change { return modrules.RemoveAllow(in.String("term")) }),
 		ruleSpec(d, "category", "Switch a category on or off and choose its action", "Set",
-			[]bot.Option{category(true),
-				{Name: "enabled", Description: "Check this category", Type: bot.Boolean, Required: true},
-				{Name: "action", Description: "flag for review, or refuse the text (default: refuse only critical)", Type: bot.String,
+			[]middleware.Option{category(true),
+				{Name: "enabled", Description: "Check this category", Type: middleware.Boolean, Required: true},
+				{Name: "action", Description: "flag for review, or refuse the text (default: refuse only critical)", Type: middleware.String,
 					Choices: []string{string(modrules.ActionFlag), string(modrules.ActionRefuse), string(modrules.ActionDefault)}}},
 			func(in *middleware.Interaction) *modrules.Change {
 				return modrules.SetCategory(moderation.Category(in.String("category")), in.Bool("enabled", true),
 					modrules.Action(in.String("action")))
 			}),
-		ruleSpec(d, "exempt-role", "Exempt members with a role from content moderation", "Added", []bot.Option{role},
+		ruleSpec(d, "exempt-role", "Exempt members with a role from content moderation", "Added", []middleware.Option{role},
 			func(in *middleware.Interaction) *modrules.Change { return modrules.ExemptRole(in.String("role")) }),
-		ruleSpec(d, "unexempt-role", "End a role's exemption from content moderation", "Removed", []bot.Option{role},
+		ruleSpec(d, "unexempt-role", "End a role's exemption from content moderation", "Removed", []middleware.Option{role},
 			func(in *middleware.Interaction) *modrules.Change { return modrules.UnexemptRole(in.String("role")) }),
 		ruleSpec(d, "regex-add", "Flag text matching a regular expression (Go RE2 syntax)", "Added",
-			[]bot.Option{pattern(fmt.Sprintf("RE2 expression, at most %d bytes, e.g. (?i)\\bfoo\\d+", moderation.MaxRegexLen), moderation.MaxRegexLen)},
+			[]middleware.Option{pattern(fmt.Sprintf("RE2 expression, at most %d bytes, e.g. (?i)\\bfoo\\d+", moderation.MaxRegexLen), moderation.MaxRegexLen)},
 			func(in *middleware.Interaction) *modrules.Change { return modrules.AddRegex(in.String("pattern")) }),
 		ruleSpec(d, "regex-remove", "Remove a regular expression", "Removed",
-			[]bot.Option{pattern("The expression as added", moderation.MaxRegexLen)},
+			[]middleware.Option{pattern("The expression as added", moderation.MaxRegexLen)},
 			func(in *middleware.Interaction) *modrules.Change { return modrules.RemoveRegex(in.String("pattern")) }),
 		ruleSpec(d, "regex-label", "Set the category and severity regex matches count as", "Set",
-			[]bot.Option{category(true), severity(true)},
+			[]middleware.Option{category(true), severity(true)},
 			func(in *middleware.Interaction) *modrules.Change {
 				sev, _ := moderation.ParseSeverity(in.String("severity"))
 				return modrules.LabelRegexes(moderation.Category(in.String("category")), sev)
 			}),
 		ruleSpec(d, "overrun", "What happens to a text the regexes cannot check within their time budget", "Set",
-			[]bot.Option{{Name: "action", Description: "flag for review (default), refuse it, or allow it", Type: bot.String, Required: true,
+			[]middleware.Option{{Name: "action", Description: "flag for review (default), refuse it, or allow it", Type: middleware.String, Required: true,
 				Choices: []string{string(modrules.OverrunFlag), string(modrules.OverrunRefuse), string(modrules.OverrunAllow)}}},
 			func(in *middleware.Interaction) *modrules.Change {
 				return modrules.SetOverrun(modrules.Overrun(in.String("action")))
 			}),
-		bot.Spec{
+		middleware.Spec{
 			Name: "security moderation rules", Description: "This server's content-moderation rules",
 			Policy: staff(middleware.Admin, "", middleware.NoAudit),
 			Handle: func(ctx context.Context, in *middleware.Interaction) error {
@@ -98,12 +96,12 @@ func registerModeration(reg *bot.Registry, d Deps) {
 				if err != nil {
 					return err
 				}
-				return in.Send(ctx, middleware.Response{Embeds: []*discordgo.MessageEmbed{rulesEmbed(r)}})
+				return in.Send(ctx, middleware.Response{Embeds: []view.Embed{*rulesEmbed(r)}})
 			},
 		},
-		bot.Spec{
+		middleware.Spec{
 			Name: "security moderation test", Description: "Check a text against this server's rules (nothing is stored)",
-			Options: []bot.Option{{Name: "text", Description: "Text to check", Type: bot.String, Required: true, MaxLength: 4000}},
+			Options: []middleware.Option{{Name: "text", Description: "Text to check", Type: middleware.String, Required: true, MaxLength: 4000}},
 			Policy:  staff(middleware.Admin, "", middleware.NoAudit),
 			Handle: func(ctx context.Context, in *middleware.Interaction) error {
 				g, err := d.ModRules.Guild(ctx, in.GuildID)
@@ -118,8 +116,8 @@ func registerModeration(reg *bot.Registry, d Deps) {
 }
 
 // ruleSpec declares one audited rule change.
-func ruleSpec(d Deps, sub, desc, verb string, opts []bot.Option, change func(*middleware.Interaction) *modrules.Change) bot.Spec {
-	return bot.Spec{
+func ruleSpec(d Deps, sub, desc, verb string, opts []middleware.Option, change func(*middleware.Interaction) *modrules.Change) middleware.Spec {
+	return middleware.Spec{
 		Name: "security moderation " + sub, Description: desc, Options: opts,
 		Policy: staff(middleware.Admin, "moderation-"+sub, middleware.DatabaseOnly),
 		Handle: func(ctx context.Context, in *middleware.Interaction) error {
@@ -138,15 +136,15 @@ func ruleSpec(d Deps, sub, desc, verb string, opts []bot.Option, change func(*mi
 }
 
 // rulesEmbed shows a guild's rules within Discord's field limits.
-func rulesEmbed(r modrules.Rules) *discordgo.MessageEmbed {
-	e := &discordgo.MessageEmbed{Title: "Content-moderation rules", Color: colorInfo,
+func rulesEmbed(r modrules.Rules) *view.Embed {
+	e := &view.Embed{Title: "Content-moderation rules", Color: colorInfo,
 		Description: fmt.Sprintf("Version %d. The built-in lists always apply to categories that are on.", r.Version)}
 	field := func(name string, items []string) {
 		v := strings.Join(items, "\n")
 		if v == "" {
 			v = "none"
 		}
-		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: fmt.Sprintf("%s (%d)", name, len(items)), Value: clip(v, 1000)})
+		e.Fields = append(e.Fields, view.Field{Name: fmt.Sprintf("%s (%d)", name, len(items)), Value: clip(v, 1000)})
 	}
 	var cats []string
 	for _, c := range moderation.Categories {
@@ -157,7 +155,7 @@ func rulesEmbed(r modrules.Rules) *discordgo.MessageEmbed {
 		}
 		cats = append(cats, fmt.Sprintf("%s: %s", c, state))
 	}
-	e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: "Categories", Value: strings.Join(cats, "\n")})
+	e.Fields = append(e.Fields, view.Field{Name: "Categories", Value: strings.Join(cats, "\n")})
 	var kws []string
 	for _, k := range r.Keywords {
 		kws = append(kws, fmt.Sprintf("`%s` %s, %s", k.Pattern, k.Category, k.Severity))
@@ -182,7 +180,7 @@ func rulesEmbed(r modrules.Rules) *discordgo.MessageEmbed {
 	}
 	field("Regexes"+label, regexes)
 	overrun := orDefault(string(r.Overrun), string(modrules.OverrunFlag))
-	e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: "Texts the regexes cannot check in time",
+	e.Fields = append(e.Fields, view.Field{Name: "Texts the regexes cannot check in time",
 		Value: fmt.Sprintf("%s (budget %v a text)", overrun, moderation.DefaultRegexBudget)})
 	return e
 }
@@ -244,40 +242,37 @@ func flagQueue(ctx context.Context, d Deps, guildID string, caller middleware.Le
 	if total == 0 {
 		return middleware.Response{Content: "✅ No content waiting for review."}, nil
 	}
-	e := &discordgo.MessageEmbed{Title: "Content flags", Color: colorWarning,
+	e := &view.Embed{Title: "Content flags", Color: colorWarning,
 		Description: fmt.Sprintf("%d unreviewed, oldest first", total)}
-	var rows []discordgo.MessageComponent
+	var rows []view.Row
 	for _, f := range flags {
 		category := f.FlagReason
 		if f.Category != nil {
 			category += " / " + *f.Category
 		}
-		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{
+		e.Fields = append(e.Fields, view.Field{
 			Name: fmt.Sprintf("#%d %s - %s", f.ID, f.ContentType, f.CreatedAt.UTC().Format("2006-01-02 15:04:05")),
 			Value: fmt.Sprintf("User: <@%s>\nReason: %s (%s)\n> %s", f.UserID, category, f.Severity,
 				clip(strings.ReplaceAll(f.Excerpt, "\n", " "), 300)),
 		})
-		rows = append(rows, discordgo.ActionsRow{Components: reviewButtons(d, guildID, f, caller)})
+		rows = append(rows, reviewButtons(d, f, caller))
 	}
-	return middleware.Response{Embeds: []*discordgo.MessageEmbed{e}, Components: rows}, nil
+	return middleware.Response{Embeds: []view.Embed{*e}, Components: rows}, nil
 }
 
 // reviewButtons are one flag's row in the review queue: dismiss, dismiss
 // and allow the matched term (for admins, when there is a term: it changes
 // the guild's rules), confirm, confirm and warn.
-func reviewButtons(d Deps, guildID string, f store.ContentFlag, caller middleware.Level) []discordgo.MessageComponent {
+func reviewButtons(d Deps, f store.ContentFlag, caller middleware.Level) view.Row {
 	id := strconv.FormatInt(f.ID, 10)
-	row := []discordgo.MessageComponent{discordgo.Button{Label: "Dismiss #" + id, Style: discordgo.SecondaryButton,
-		CustomID: d.Signer.MustSign("flag-dismiss", guildID, id)}}
+	row := view.Row{{Label: "Dismiss #" + id, Style: view.Secondary, Action: "flag-dismiss", Args: []string{id}}}
 	if d.ModRules != nil && caller >= middleware.Admin && f.MatchedTerm != nil && *f.MatchedTerm != "" {
-		row = append(row, discordgo.Button{Label: clip(fmt.Sprintf("Dismiss, allow “%s”", *f.MatchedTerm), 80), Style: discordgo.SecondaryButton,
-			CustomID: d.Signer.MustSign("flag-dismiss-allow", guildID, id)})
+		row = append(row, view.Button{Label: clip(fmt.Sprintf("Dismiss, allow “%s”", *f.MatchedTerm), 80), Style: view.Secondary,
+			Action: "flag-dismiss-allow", Args: []string{id}})
 	}
-	row = append(row, discordgo.Button{Label: "Confirm #" + id, Style: discordgo.DangerButton,
-		CustomID: d.Signer.MustSign("flag-confirm", guildID, id)})
+	row = append(row, view.Button{Label: "Confirm #" + id, Style: view.Danger, Action: "flag-confirm", Args: []string{id}})
 	if d.ModRules != nil {
-		row = append(row, discordgo.Button{Label: "Confirm + warn #" + id, Style: discordgo.DangerButton,
-			CustomID: d.Signer.MustSign("flag-confirm-warn", guildID, id)})
+		row = append(row, view.Button{Label: "Confirm + warn #" + id, Style: view.Danger, Action: "flag-confirm-warn", Args: []string{id}})
 	}
 	return row
 }
@@ -289,11 +284,11 @@ const MsgSelfReview = "❌ You cannot review a flag on your own content: another
 // security event, a review of the reviewer's own content.
 func reviewable(ctx context.Context, d Deps, in *middleware.Interaction) (int64, error) {
 	if len(in.Values) < 1 {
-		return 0, middleware.Errorf(bot.MsgForged)
+		return 0, middleware.Errorf(middleware.MsgForged)
 	}
 	id, err := strconv.ParseInt(in.Values[0], 10, 64)
 	if err != nil {
-		return 0, middleware.Errorf(bot.MsgForged)
+		return 0, middleware.Errorf(middleware.MsgForged)
 	}
 	author, err := d.Store.FlagAuthor(ctx, in.GuildID, id)
 	if errors.Is(err, store.ErrNotFound) {
@@ -322,8 +317,8 @@ func refreshQueue(ctx context.Context, d Deps, in *middleware.Interaction, statu
 		// update clears the old embed and its buttons instead of leaving
 		// them in place.
 		status += "\n" + r.Content
-		r.Embeds = []*discordgo.MessageEmbed{}
-		r.Components = []discordgo.MessageComponent{}
+		r.Embeds = []view.Embed{}
+		r.Components = []view.Row{}
 	}
 	r.Content = status
 	r.Update = true
@@ -331,8 +326,8 @@ func refreshQueue(ctx context.Context, d Deps, in *middleware.Interaction, statu
 }
 
 // reviewButton reviews one flag (dismiss or confirm) and redraws the queue.
-func reviewButton(d Deps, action, status string) bot.Component {
-	return bot.Component{Action: action, Policy: staff(middleware.Moderator, action, middleware.DatabaseOnly),
+func reviewButton(d Deps, action, status string) middleware.Component {
+	return middleware.Component{Action: action, Policy: staff(middleware.Moderator, action, middleware.DatabaseOnly),
 		Handle: func(ctx context.Context, in *middleware.Interaction) error {
 			id, err := reviewable(ctx, d, in)
 			if err != nil {
@@ -354,8 +349,8 @@ func reviewButton(d Deps, action, status string) bot.Component {
 // so it needs the admin level, as allow-add does: the permission guard
 // refuses anyone else's click, a replayed button included, as a security
 // event.
-func dismissAllowButton(d Deps) bot.Component {
-	return bot.Component{Action: "flag-dismiss-allow", Policy: staff(middleware.Admin, "flag-dismiss-allow", middleware.DatabaseOnly),
+func dismissAllowButton(d Deps) middleware.Component {
+	return middleware.Component{Action: "flag-dismiss-allow", Policy: staff(middleware.Admin, "flag-dismiss-allow", middleware.DatabaseOnly),
 		Handle: func(ctx context.Context, in *middleware.Interaction) error {
 			id, err := reviewable(ctx, d, in)
 			if err != nil {
@@ -383,8 +378,8 @@ func dismissAllowButton(d Deps) bot.Component {
 // are separate transactions (a warning may time out or ban through
 // Discord): if the warning is refused or fails, the flag stays confirmed
 // and the reply says so.
-func confirmWarnButton(d Deps) bot.Component {
-	return bot.Component{Action: "flag-confirm-warn", Policy: staff(middleware.Moderator, "flag-confirm-warn", middleware.DatabaseOnly),
+func confirmWarnButton(d Deps) middleware.Component {
+	return middleware.Component{Action: "flag-confirm-warn", Policy: staff(middleware.Moderator, "flag-confirm-warn", middleware.DatabaseOnly),
 		Handle: func(ctx context.Context, in *middleware.Interaction) error {
 			id, err := reviewable(ctx, d, in)
 			if err != nil {
@@ -416,7 +411,7 @@ func confirmWarnButton(d Deps) bot.Component {
 			var refused *strike.RefusalError
 			switch {
 			case errors.As(err, &refused):
-				status += " ⚠️ No warning given: " + refused.Message
+				status += " ⚠️ No warning given: " + refusalText(refused)
 			case err != nil:
 				in.Log.Error("Warning after a confirmed flag failed", "userId", f.UserID, "flagId", f.ID, "error", err)
 				status += " ⚠️ The warning failed; use /security warn."

@@ -7,14 +7,12 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/bwmarrin/discordgo"
-
 	"github.com/embodied-community/embodied/internal/audit"
-	"github.com/embodied-community/embodied/internal/bot"
 	"github.com/embodied-community/embodied/internal/middleware"
 	"github.com/embodied-community/embodied/internal/middleware/auditlog"
 	"github.com/embodied-community/embodied/internal/middleware/permission"
 	"github.com/embodied-community/embodied/internal/privacy"
+	"github.com/embodied-community/embodied/internal/view"
 )
 
 // Audit action types of the data rights.
@@ -36,19 +34,19 @@ const MaxAttachment = 24 << 20
 // ExportLimit is how often a member may export their own data.
 var ExportLimit = middleware.Limit{Burst: 1, Per: 24 * time.Hour}
 
-func registerPrivacy(reg *bot.Registry, d Deps) {
+func registerPrivacy(reg Registry, d Deps) {
 	if d.Privacy == nil {
 		return
 	}
-	reg.Group(bot.Group{Name: "privacy", Description: "Your data: get a copy or delete it"})
+	reg.Group(middleware.Group{Name: "privacy", Description: "Your data: get a copy or delete it"})
 	selfExport := middleware.Policy{Level: middleware.Member, GuildOnly: true, Ephemeral: true,
 		ActionType: actionExport, Effect: middleware.External, Limit: ExportLimit}
 	reg.Add(
-		bot.Spec{
+		middleware.Spec{
 			Name: "security export-data", Description: "Export everything the bot stores about a member (GDPR)",
-			Options: []bot.Option{
-				{Name: "user", Description: "Whose data", Type: bot.UserOption, Required: true, AllowNonMember: true},
-				{Name: "all_guilds", Description: "Every server the bot is in (bot owner only)", Type: bot.Boolean},
+			Options: []middleware.Option{
+				{Name: "user", Description: "Whose data", Type: middleware.UserOption, Required: true, AllowNonMember: true},
+				{Name: "all_guilds", Description: "Every server the bot is in (bot owner only)", Type: middleware.Boolean},
 			},
 			Policy: staff(middleware.Admin, actionExport, middleware.External),
 			Defer:  true,
@@ -70,11 +68,11 @@ func registerPrivacy(reg *bot.Registry, d Deps) {
 				return deliverExport(ctx, d, in, subj, true)
 			},
 		},
-		bot.Spec{
+		middleware.Spec{
 			Name: "security erase-data", Description: "Erase a member's personal content on their request (GDPR; asks to confirm)",
-			Options: []bot.Option{
-				{Name: "user", Description: "Whose data", Type: bot.UserOption, Required: true, AllowNonMember: true},
-				{Name: "reason", Description: "How the request arrived (e.g. email of 2025-10-07)", Type: bot.String,
+			Options: []middleware.Option{
+				{Name: "user", Description: "Whose data", Type: middleware.UserOption, Required: true, AllowNonMember: true},
+				{Name: "reason", Description: "How the request arrived (e.g. email of 2025-10-07)", Type: middleware.String,
 					Required: true, MinLength: 3, MaxLength: 500},
 			},
 			Policy: staff(middleware.Admin, actionErasure, middleware.DatabaseOnly),
@@ -91,22 +89,19 @@ func registerPrivacy(reg *bot.Registry, d Deps) {
 			// recorded now; the admin's click carries it out.
 			Handle: func(ctx context.Context, in *middleware.Interaction) error {
 				u, _ := in.Target("user")
-				in.Details = withDetail(in.Details, "source", "staff")
+				in.Detail("source", "staff")
 				id, err := d.Privacy.RecordRequest(ctx, auditlog.Entry(in, u.ID, in.String("reason")))
 				if err != nil {
 					return err
 				}
-				buttons, err := confirmButtons(d, in, "erase-data", "Erase their data", strconv.FormatInt(id, 10))
-				if err != nil {
-					return err
-				}
+				buttons := confirmButtons(d, in, "erase-data", "Erase their data", strconv.FormatInt(id, 10))
 				return in.Send(ctx, middleware.Response{Components: buttons, Content: fmt.Sprintf(
 					"⚠️ This deletes the profile, XP, stats, daily records, tenseys, contact list, journal and course progress of <@%s> in this server, "+
 						"their name in duels and the reasons written about them. It cannot be undone.\n%s\nThe button works for 10 minutes, for you only.",
 					u.ID, keptNotice(false))})
 			},
 		},
-		bot.Spec{
+		middleware.Spec{
 			Name: "privacy export", Description: "Get a copy of everything the bot stores about you here",
 			Policy: selfExport,
 			Defer:  true,
@@ -114,14 +109,11 @@ func registerPrivacy(reg *bot.Registry, d Deps) {
 				return deliverExport(ctx, d, in, privacy.Subject{UserID: in.User.ID, GuildID: in.GuildID}, false)
 			},
 		},
-		bot.Spec{
+		middleware.Spec{
 			Name: "privacy delete", Description: "Delete your personal content in this server (asks to confirm)",
 			Policy: memberPolicy(true),
 			Handle: func(ctx context.Context, in *middleware.Interaction) error {
-				buttons, err := confirmButtons(d, in, "privacy-erase", "Delete my data")
-				if err != nil {
-					return err
-				}
+				buttons := confirmButtons(d, in, "privacy-erase", "Delete my data")
 				return in.Send(ctx, middleware.Response{Components: buttons, Content: "⚠️ This deletes your profile, XP, stats, daily records, tenseys, " +
 					"contact list, journal, course progress, your name in duels and the reasons written about you in this server. It cannot be undone.\n" +
 					keptNotice(true) + "\nTip: `/privacy export` first if you want a copy. The button works for 10 minutes."})
@@ -129,30 +121,30 @@ func registerPrivacy(reg *bot.Registry, d Deps) {
 		},
 	)
 	reg.AddComponent(
-		bot.Component{Action: "privacy-erase",
+		middleware.Component{Action: "privacy-erase",
 			Policy: middleware.Policy{Level: middleware.Member, GuildOnly: true, Ephemeral: true,
 				ActionType: actionErasure, Effect: middleware.DatabaseOnly},
 			Handle: func(ctx context.Context, in *middleware.Interaction) error {
 				if err := checkConfirmation(d, in, 2, "member", "/privacy delete"); err != nil {
 					return err
 				}
-				in.Details = withDetail(in.Details, "source", "self")
+				in.Detail("source", "self")
 				res, err := d.Privacy.Erase(ctx, in.GuildID, in.User.ID, auditlog.Entry(in, in.User.ID, "requested by the member"))
 				if err != nil {
 					return err
 				}
-				return in.Send(ctx, middleware.Response{Update: true, Components: []discordgo.MessageComponent{},
+				return in.Send(ctx, middleware.Response{Update: true, Components: []view.Row{},
 					Content: fmt.Sprintf("🗑️ Done: your personal content in this server is erased (%d %s).", res.Rows(), plural(int(res.Rows()), "record")) +
 						erasureReport(res, true)})
 			}},
-		bot.Component{Action: "erase-data", Policy: staff(middleware.Admin, actionErasure, middleware.DatabaseOnly),
+		middleware.Component{Action: "erase-data", Policy: staff(middleware.Admin, actionErasure, middleware.DatabaseOnly),
 			Handle: func(ctx context.Context, in *middleware.Interaction) error {
 				if err := checkConfirmation(d, in, 3, "admin", "/security erase-data"); err != nil {
 					return err
 				}
 				id, err := strconv.ParseInt(in.Values[1], 10, 64)
 				if err != nil {
-					return middleware.Refuse("forged_component", audit.High, "", bot.MsgForged)
+					return middleware.Refuse("forged_component", audit.High, "", middleware.MsgForged)
 				}
 				req, err := d.Privacy.Request(ctx, in.GuildID, in.User.ID, id)
 				if errors.Is(err, privacy.ErrNoRequest) {
@@ -161,19 +153,19 @@ func registerPrivacy(reg *bot.Registry, d Deps) {
 				if err != nil {
 					return err
 				}
-				in.Details = withDetail(in.Details, "source", "staff")
-				in.Details["requestId"] = req.ID
+				in.Detail("source", "staff")
+				in.Detail("requestId", req.ID)
 				res, err := d.Privacy.Erase(ctx, in.GuildID, req.TargetID, auditlog.Entry(in, req.TargetID, req.Reason))
 				if err != nil {
 					return err
 				}
-				return in.Send(ctx, middleware.Response{Update: true, Components: []discordgo.MessageComponent{},
+				return in.Send(ctx, middleware.Response{Update: true, Components: []view.Row{},
 					Content: fmt.Sprintf("🗑️ Erased the personal content of <@%s> in this server (%d %s changed).",
 						req.TargetID, res.Rows(), plural(int(res.Rows()), "record")) + erasureReport(res, false)})
 			}},
-		bot.Component{Action: "privacy-cancel", Policy: memberPolicy(true),
+		middleware.Component{Action: "privacy-cancel", Policy: memberPolicy(true),
 			Handle: func(ctx context.Context, in *middleware.Interaction) error {
-				return in.Send(ctx, middleware.Response{Update: true, Components: []discordgo.MessageComponent{},
+				return in.Send(ctx, middleware.Response{Update: true, Components: []view.Row{},
 					Content: "Cancelled: nothing was deleted."})
 			}},
 	)
@@ -218,17 +210,12 @@ func erasureReport(res privacy.Erasure, self bool) string {
 // confirmButtons returns a dangerous action's confirm and cancel buttons,
 // signed for the caller: the confirmation carries the caller's id, args and
 // the time it was issued (see checkConfirmation).
-func confirmButtons(d Deps, in *middleware.Interaction, action, label string, args ...string) ([]discordgo.MessageComponent, error) {
+func confirmButtons(d Deps, in *middleware.Interaction, action, label string, args ...string) []view.Row {
 	args = append(append([]string{in.User.ID}, args...), strconv.FormatInt(d.Now().Unix(), 10))
-	confirm, err := d.Signer.Sign(action, in.GuildID, args...)
-	if err != nil {
-		return nil, err
-	}
-	return []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
-		discordgo.Button{Label: label, Style: discordgo.DangerButton, CustomID: confirm},
-		discordgo.Button{Label: "Cancel", Style: discordgo.SecondaryButton,
-			CustomID: d.Signer.MustSign("privacy-cancel", in.GuildID, in.User.ID)},
-	}}}, nil
+	return []view.Row{{
+		{Label: label, Style: view.Danger, Action: action, Args: args},
+		{Label: "Cancel", Style: view.Secondary, Action: "privacy-cancel", Args: []string{in.User.ID}},
+	}}
 }
 
 // checkConfirmation refuses a confirmation click whose n signed values
@@ -237,14 +224,14 @@ func confirmButtons(d Deps, in *middleware.Interaction, action, label string, ar
 // names the command to run again).
 func checkConfirmation(d Deps, in *middleware.Interaction, n int, who, again string) error {
 	if len(in.Values) != n {
-		return middleware.Refuse("forged_component", audit.High, "", bot.MsgForged)
+		return middleware.Refuse("forged_component", audit.High, "", middleware.MsgForged)
 	}
 	if in.Values[0] != in.User.ID {
 		return middleware.Refuse("foreign_confirmation", audit.High, in.Values[0], "❌ Only the %s who asked can confirm this.", who)
 	}
 	issued, err := strconv.ParseInt(in.Values[n-1], 10, 64)
 	if err != nil {
-		return middleware.Refuse("forged_component", audit.High, "", bot.MsgForged)
+		return middleware.Refuse("forged_component", audit.High, "", middleware.MsgForged)
 	}
 	if d.Now().Sub(time.Unix(issued, 0)) > EraseConfirmWindow {
 		return middleware.Errorf("⌛ This confirmation has expired: run `%s` again.", again)
@@ -262,15 +249,6 @@ func levelOf(d Deps, u middleware.User) middleware.Level {
 	return permission.New(d.Owners, nil, nil, nil).Level(u.ID, perms)
 }
 
-// withDetail adds an audit detail, creating the map when needed.
-func withDetail(m map[string]any, k string, v any) map[string]any {
-	if m == nil {
-		m = map[string]any{}
-	}
-	m[k] = v
-	return m
-}
-
 // deliverExport exports subj and attaches the file, gzip'd when over the
 // interaction's upload limit, or says where it is kept when even that is
 // too large. staffView says whether the caller may be told the server path.
@@ -280,12 +258,12 @@ func deliverExport(ctx context.Context, d Deps, in *middleware.Interaction, subj
 	if err != nil {
 		return err
 	}
-	in.Details = withDetail(in.Details, "rows", f.Counts.Total())
-	in.Details["bytes"] = f.Size
-	in.Details["gzipped"] = f.Gzipped
-	in.Details["kept"] = f.Kept
-	in.Details["allGuilds"] = subj.AllGuilds()
-	in.Details["subject"] = subj.UserID
+	in.Detail("rows", f.Counts.Total())
+	in.Detail("bytes", f.Size)
+	in.Detail("gzipped", f.Gzipped)
+	in.Detail("kept", f.Kept)
+	in.Detail("allGuilds", subj.AllGuilds())
+	in.Detail("subject", subj.UserID)
 	scope := "this server"
 	if subj.AllGuilds() {
 		scope = "every server"
@@ -321,7 +299,7 @@ func deliverExport(ctx context.Context, d Deps, in *middleware.Interaction, subj
 		summary += fmt.Sprintf(" Compressed with gzip (%s of JSON).", mib(f.RawSize))
 	}
 	return in.Send(ctx, middleware.Response{Content: summary,
-		Files: []*discordgo.File{{Name: f.Name, ContentType: contentType, Reader: r}}})
+		Files: []view.File{{Name: f.Name, ContentType: contentType, Reader: r}}})
 }
 
 // mib renders a byte count in MiB.

@@ -7,11 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bwmarrin/discordgo"
-
-	"github.com/embodied-community/embodied/internal/bot"
 	"github.com/embodied-community/embodied/internal/middleware"
 	"github.com/embodied-community/embodied/internal/store"
+	"github.com/embodied-community/embodied/internal/view"
 )
 
 // DefaultFlaggedThreshold is how many rate-limit violations in 24 hours
@@ -22,12 +20,12 @@ func staff(level middleware.Level, action string, effect middleware.Effect) midd
 	return middleware.Policy{Level: level, GuildOnly: true, Ephemeral: true, ActionType: action, Effect: effect}
 }
 
-func registerSecurity(reg *bot.Registry, d Deps) {
-	reg.Group(bot.Group{Name: "security", Description: "Security and moderation tools"})
+func registerSecurity(reg Registry, d Deps) {
+	reg.Group(middleware.Group{Name: "security", Description: "Security and moderation tools"})
 	reg.Add(
-		bot.Spec{
+		middleware.Spec{
 			Name: "security audit", Description: "Recent admin and moderator actions",
-			Options: []bot.Option{{Name: "limit", Description: "How many (1-100, default 10)", Type: bot.Integer,
+			Options: []middleware.Option{{Name: "limit", Description: "How many (1-100, default 10)", Type: middleware.Integer,
 				HasRange: true, Min: 1, Max: 100}},
 			Policy: staff(middleware.Admin, "", middleware.NoAudit),
 			Handle: func(ctx context.Context, in *middleware.Interaction) error {
@@ -42,7 +40,7 @@ func registerSecurity(reg *bot.Registry, d Deps) {
 				return in.Send(ctx, r)
 			},
 		},
-		bot.Spec{
+		middleware.Spec{
 			Name: "security flags", Description: "The content review queue",
 			Policy: staff(middleware.Moderator, "", middleware.NoAudit),
 			Handle: func(ctx context.Context, in *middleware.Interaction) error {
@@ -53,7 +51,7 @@ func registerSecurity(reg *bot.Registry, d Deps) {
 				return in.Send(ctx, r)
 			},
 		},
-		bot.Spec{
+		middleware.Spec{
 			Name: "security violations", Description: "Members flagged for rate-limit violations (24 h)",
 			Policy: staff(middleware.Admin, "", middleware.NoAudit),
 			Handle: func(ctx context.Context, in *middleware.Interaction) error {
@@ -68,20 +66,20 @@ func registerSecurity(reg *bot.Registry, d Deps) {
 				if len(users) == 0 {
 					return in.Say(ctx, "✅ No member has more than %d rate-limit violations in the last 24 hours.", threshold)
 				}
-				e := &discordgo.MessageEmbed{Title: "Rate-limit violations (24 h)", Color: colorWarning,
+				e := &view.Embed{Title: "Rate-limit violations (24 h)", Color: colorWarning,
 					Description: fmt.Sprintf("%d flagged %s (more than %d violations)", len(users), plural(len(users), "member"), threshold)}
 				for _, u := range users {
-					e.Fields = append(e.Fields, &discordgo.MessageEmbedField{
+					e.Fields = append(e.Fields, view.Field{
 						Name:  fmt.Sprintf("%d violations", u.Violations),
 						Value: fmt.Sprintf("<@%s>\nCommands: %s\nLast: %s", u.UserID, strings.Join(u.Commands, ", "), u.LastAt.UTC().Format("2006-01-02 15:04:05"))})
 				}
-				return in.Send(ctx, middleware.Response{Embeds: []*discordgo.MessageEmbed{e}})
+				return in.Send(ctx, middleware.Response{Embeds: []view.Embed{*e}})
 			},
 		},
 	)
-	reg.Add(bot.Spec{
+	reg.Add(middleware.Spec{
 		Name: "security events", Description: "Refused attempts recorded in this server (security events)",
-		Options: []bot.Option{{Name: "limit", Description: "How many (1-25, default 10)", Type: bot.Integer,
+		Options: []middleware.Option{{Name: "limit", Description: "How many (1-25, default 10)", Type: middleware.Integer,
 			HasRange: true, Min: 1, Max: 25}},
 		Policy: staff(middleware.Admin, "", middleware.NoAudit),
 		Handle: func(ctx context.Context, in *middleware.Interaction) error {
@@ -96,7 +94,7 @@ func registerSecurity(reg *bot.Registry, d Deps) {
 			if len(events) == 0 {
 				return in.Say(ctx, "✅ No security events recorded in this server.")
 			}
-			e := &discordgo.MessageEmbed{Title: "Security events", Color: colorDanger, Description: "Newest first"}
+			e := &view.Embed{Title: "Security events", Color: colorDanger, Description: "Newest first"}
 			for _, ev := range events {
 				var v strings.Builder
 				if ev.ActorID != "" {
@@ -106,21 +104,21 @@ func registerSecurity(reg *bot.Registry, d Deps) {
 					fmt.Fprintf(&v, "Target: <@%s>\n", ev.TargetID)
 				}
 				fmt.Fprintf(&v, "Attempted: %s\nSeverity: %s", clip(ev.Attempted, 300), ev.Severity)
-				e.Fields = append(e.Fields, &discordgo.MessageEmbedField{
+				e.Fields = append(e.Fields, view.Field{
 					Name: fmt.Sprintf("%s - %s", ev.EventType, ev.CreatedAt.UTC().Format("2006-01-02 15:04:05")), Value: v.String()})
 			}
-			return in.Send(ctx, middleware.Response{Embeds: []*discordgo.MessageEmbed{e}})
+			return in.Send(ctx, middleware.Response{Embeds: []view.Embed{*e}})
 		},
 	})
-	page := bot.Component{Action: "audit-page", Policy: staff(middleware.Admin, "", middleware.NoAudit),
+	page := middleware.Component{Action: "audit-page", Policy: staff(middleware.Admin, "", middleware.NoAudit),
 		Handle: func(ctx context.Context, in *middleware.Interaction) error {
 			if len(in.Values) < 2 {
-				return middleware.Errorf(bot.MsgForged)
+				return middleware.Errorf(middleware.MsgForged)
 			}
 			offset, err1 := strconv.Atoi(in.Values[0])
 			end, err2 := strconv.Atoi(in.Values[1])
 			if err1 != nil || err2 != nil || offset < 0 || end <= offset || end > 100 {
-				return middleware.Errorf(bot.MsgForged)
+				return middleware.Errorf(middleware.MsgForged)
 			}
 			r, err := auditPage(ctx, d, in.GuildID, offset, end)
 			if err != nil {
@@ -139,13 +137,13 @@ func auditPage(ctx context.Context, d Deps, guildID string, offset, end int) (mi
 	if err != nil {
 		return middleware.Response{}, err
 	}
-	e := &discordgo.MessageEmbed{Title: "Audit log", Color: colorInfo}
+	e := &view.Embed{Title: "Audit log", Color: colorInfo}
 	if d.HealthSummary != nil {
-		e.Footer = &discordgo.MessageEmbedFooter{Text: clip(d.HealthSummary(), 200)}
+		e.Footer = clip(d.HealthSummary(), 200)
 	}
 	if len(records) == 0 {
 		e.Description = "No audited actions yet."
-		return middleware.Response{Embeds: []*discordgo.MessageEmbed{e}}, nil
+		return middleware.Response{Embeds: []view.Embed{*e}}, nil
 	}
 	size := len(e.Title) + 250 // title, footer and description allowance
 	shown := 0
@@ -159,27 +157,27 @@ func auditPage(ctx context.Context, d Deps, guildID string, offset, end int) (mi
 		shown++
 	}
 	e.Description = fmt.Sprintf("Entries %d–%d, newest first", offset+1, offset+shown)
-	var buttons []discordgo.MessageComponent
+	var buttons view.Row
 	if offset > 0 {
 		prev := max(0, offset-shown)
-		buttons = append(buttons, discordgo.Button{Label: "◀ Newer", Style: discordgo.SecondaryButton,
-			CustomID: d.Signer.MustSign("audit-page", guildID, strconv.Itoa(prev), strconv.Itoa(end))})
+		buttons = append(buttons, view.Button{Label: "◀ Newer", Style: view.Secondary,
+			Action: "audit-page", Args: []string{strconv.Itoa(prev), strconv.Itoa(end)}})
 	}
 	if shown < len(records) {
 		next := offset + shown
-		buttons = append(buttons, discordgo.Button{Label: "Older ▶", Style: discordgo.SecondaryButton,
-			CustomID: d.Signer.MustSign("audit-page", guildID, strconv.Itoa(next), strconv.Itoa(end))})
+		buttons = append(buttons, view.Button{Label: "Older ▶", Style: view.Secondary,
+			Action: "audit-page", Args: []string{strconv.Itoa(next), strconv.Itoa(end)}})
 	}
-	r := middleware.Response{Embeds: []*discordgo.MessageEmbed{e}}
+	r := middleware.Response{Embeds: []view.Embed{*e}}
 	if len(buttons) > 0 {
-		r.Components = []discordgo.MessageComponent{discordgo.ActionsRow{Components: buttons}}
+		r.Components = []view.Row{buttons}
 	}
 	return r, nil
 }
 
 // auditField renders one record as the seed shows it:
 // "adjust-xp - 2025-10-07 14:30:15", "Admin: <@id>", "Target: <@id>".
-func auditField(r store.AuditEntry) *discordgo.MessageEmbedField {
+func auditField(r store.AuditEntry) view.Field {
 	var v strings.Builder
 	fmt.Fprintf(&v, "Admin: <@%s>", r.ActorID)
 	if r.TargetID != "" {
@@ -194,7 +192,7 @@ func auditField(r store.AuditEntry) *discordgo.MessageEmbedField {
 			v.WriteString(" (failed)")
 		}
 	}
-	return &discordgo.MessageEmbedField{
+	return view.Field{
 		Name:  fmt.Sprintf("%s - %s", r.ActionType, r.CreatedAt.UTC().Format("2006-01-02 15:04:05")),
 		Value: v.String(),
 	}

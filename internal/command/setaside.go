@@ -3,15 +3,14 @@ package command
 import (
 	"fmt"
 
-	"github.com/bwmarrin/discordgo"
-
 	"github.com/embodied-community/embodied/internal/middleware"
+	"github.com/embodied-community/embodied/internal/view"
 )
 
 // addSetAside shows owners the audit records set aside for a human (refused
 // by the database or unreadable in the fallback file). They may come from
 // any guild, so only owners see the figure.
-func addSetAside(e *discordgo.MessageEmbed, d Deps, in *middleware.Interaction) {
+func addSetAside(e *view.Embed, d Deps, in *middleware.Interaction) {
 	if d.AuditSetAside == nil || in.Caller < middleware.Owner {
 		return
 	}
@@ -21,5 +20,5 @@ func addSetAside(e *discordgo.MessageEmbed, d Deps, in *middleware.Interaction) 
 		v = fmt.Sprintf("%d — run `embodied audit rejected`", n)
 		e.Color = colorDanger
 	}
-	e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: "Audit records set aside", Value: v, Inline: true})
+	e.Fields = append(e.Fields, view.Field{Name: "Audit records set aside", Value: v, Inline: true})
 }

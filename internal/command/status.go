@@ -6,19 +6,17 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bwmarrin/discordgo"
-
-	"github.com/embodied-community/embodied/internal/bot"
 	"github.com/embodied-community/embodied/internal/health"
 	"github.com/embodied-community/embodied/internal/middleware"
+	"github.com/embodied-community/embodied/internal/view"
 )
 
 // registerStatus declares /security status. A guild admin sees whether the
 // bot is up and that guild's figures; the figures of every guild, the
 // memory, the backup files and the table sizes say something about the
 // other guilds and the host, so only bot owners see them.
-func registerStatus(reg *bot.Registry, d Deps) {
-	reg.Add(bot.Spec{
+func registerStatus(reg Registry, d Deps) {
+	reg.Add(middleware.Spec{
 		Name: "security status", Description: "Health checks, this server's security figures (owners: every server's)",
 		Policy: staff(middleware.Admin, "", middleware.NoAudit),
 		Defer:  true,
@@ -58,7 +56,7 @@ func registerStatus(reg *bot.Registry, d Deps) {
 				addOwnerStatus(e, r, tables)
 			}
 			addSetAside(e, d, in)
-			return in.Send(ctx, middleware.Response{Embeds: []*discordgo.MessageEmbed{e}})
+			return in.Send(ctx, middleware.Response{Embeds: []view.Embed{*e}})
 		},
 	})
 }
@@ -70,18 +68,18 @@ func passFail(ok bool) string {
 	return "FAIL"
 }
 
-func addField(e *discordgo.MessageEmbed, name, value string, inline bool) {
-	e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: name, Value: value, Inline: inline})
+func addField(e *view.Embed, name, value string, inline bool) {
+	e.Fields = append(e.Fields, view.Field{Name: name, Value: value, Inline: inline})
 }
 
 // guildStatusEmbed is what any admin sees of the bot's health: whether
 // Discord and the database answer.
-func guildStatusEmbed(r *health.Report) *discordgo.MessageEmbed {
+func guildStatusEmbed(r *health.Report) *view.Embed {
 	color := colorOK
 	if !r.Passed() {
 		color = colorDanger
 	}
-	e := &discordgo.MessageEmbed{Title: "System status", Color: color, Footer: &discordgo.MessageEmbedFooter{Text: GuildHealthSummary(r)}}
+	e := &view.Embed{Title: "System status", Color: color, Footer: GuildHealthSummary(r)}
 	addField(e, "Discord connection", fmt.Sprintf("%s (%s)", passFail(r.Discord.OK), r.Discord.Latency.Round(1e6)), true)
 	addField(e, "Database connection", fmt.Sprintf("%s (%s)", passFail(r.Database.OK), r.Database.Latency.Round(1e6)), true)
 	return e
@@ -108,8 +106,8 @@ func latency(r health.Result) string {
 // addOwnerStatus adds what only bot owners see: the host's memory, the
 // figures of every guild, the backup files, the alert levels and the
 // table sizes.
-func addOwnerStatus(e *discordgo.MessageEmbed, r *health.Report, tables []health.TableSize) {
-	e.Footer.Text = clip(r.Summary(), 200)
+func addOwnerStatus(e *view.Embed, r *health.Report, tables []health.TableSize) {
+	e.Footer = clip(r.Summary(), 200)
 	addField(e, "Memory", fmt.Sprintf("heapUsed %s\nheapTotal %s\nrss %s", health.MB(r.Memory.HeapUsed), health.MB(r.Memory.HeapTotal), health.MB(r.Memory.RSS)), true)
 	if r.Counts != nil {
 		addField(e, "All servers", fmt.Sprintf("Audit log rows: %d\nUnreviewed flags: %d\nRate-limit flagged users: %d",

@@ -7,14 +7,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bwmarrin/discordgo"
-
 	"github.com/embodied-community/embodied/internal/audit"
-	"github.com/embodied-community/embodied/internal/bot"
-	"github.com/embodied-community/embodied/internal/discordact"
 	"github.com/embodied-community/embodied/internal/middleware"
 	"github.com/embodied-community/embodied/internal/middleware/auditlog"
 	"github.com/embodied-community/embodied/internal/strike"
+	"github.com/embodied-community/embodied/internal/view"
 )
 
 // Replies of the warning system that tests and the runbook quote.
@@ -28,58 +25,58 @@ const (
 
 // registerWarn declares the warning system's commands: warn, warnings,
 // pardon, untimeout, unban and modlog, and the mod log's Confirm ban button.
-func registerWarn(reg *bot.Registry, d Deps) {
-	reason := bot.Option{Name: "reason", Description: "Why (shown to the member and in Discord's audit log)",
-		Type: bot.String, Required: true, MaxLength: 400}
+func registerWarn(reg Registry, d Deps) {
+	reason := middleware.Option{Name: "reason", Description: "Why (shown to the member and in Discord's audit log)",
+		Type: middleware.String, Required: true, MaxLength: 400}
 	reg.Add(
-		bot.Spec{
+		middleware.Spec{
 			Name: "security warn", Description: "Warn a member: strike 2 = 24 h timeout, strike 3 = ban",
-			Options: []bot.Option{
-				{Name: "user", Description: "Member to warn", Type: bot.UserOption, Required: true},
+			Options: []middleware.Option{
+				{Name: "user", Description: "Member to warn", Type: middleware.UserOption, Required: true},
 				reason,
-				{Name: "severity", Description: "low, medium (default), high or critical", Type: bot.String,
+				{Name: "severity", Description: "low, medium (default), high or critical", Type: middleware.String,
 					Choices: strike.Severities},
 			},
 			Policy: staff(middleware.Moderator, "warn", middleware.DatabaseOnly),
 			Handle: func(ctx context.Context, in *middleware.Interaction) error { return warn(ctx, d, in) },
 		},
-		bot.Spec{
+		middleware.Spec{
 			Name: "security warnings", Description: "A member's warnings, newest first",
-			Options: []bot.Option{{Name: "user", Description: "Member", Type: bot.UserOption, Required: true,
+			Options: []middleware.Option{{Name: "user", Description: "Member", Type: middleware.UserOption, Required: true,
 				AllowNonMember: true}},
 			Policy: staff(middleware.Moderator, "", middleware.NoAudit),
 			Handle: func(ctx context.Context, in *middleware.Interaction) error { return warnings(ctx, d, in) },
 		},
-		bot.Spec{
+		middleware.Spec{
 			Name: "security pardon", Description: "Pardon one strike by case number",
-			Options: []bot.Option{
-				{Name: "case", Description: "Case number", Type: bot.Integer, Required: true, HasRange: true, Min: 1, Max: 1 << 50},
+			Options: []middleware.Option{
+				{Name: "case", Description: "Case number", Type: middleware.Integer, Required: true, HasRange: true, Min: 1, Max: 1 << 50},
 				reason,
 			},
 			Policy: staff(middleware.Admin, "pardon", middleware.DatabaseOnly),
 			Handle: func(ctx context.Context, in *middleware.Interaction) error { return pardon(ctx, d, in) },
 		},
-		bot.Spec{
+		middleware.Spec{
 			Name: "security untimeout", Description: "Lift a member's timeout",
-			Options: []bot.Option{{Name: "user", Description: "Member", Type: bot.UserOption, Required: true}, reason},
+			Options: []middleware.Option{{Name: "user", Description: "Member", Type: middleware.UserOption, Required: true}, reason},
 			Policy:  staff(middleware.Moderator, "untimeout", middleware.External),
 			Handle: func(ctx context.Context, in *middleware.Interaction) error {
 				return lift(ctx, d, in, strike.ActionUntimeout, "✅ Timeout lifted for <@%s>.")
 			},
 		},
-		bot.Spec{
+		middleware.Spec{
 			Name: "security unban", Description: "Lift a ban (the user need not be a member)",
-			Options: []bot.Option{{Name: "user", Description: "User (or user id)", Type: bot.UserOption, Required: true,
+			Options: []middleware.Option{{Name: "user", Description: "User (or user id)", Type: middleware.UserOption, Required: true,
 				AllowNonMember: true}, reason},
 			Policy: staff(middleware.Admin, "unban", middleware.External),
 			Handle: func(ctx context.Context, in *middleware.Interaction) error {
 				return lift(ctx, d, in, strike.ActionUnban, "✅ <@%s> is no longer banned.")
 			},
 		},
-		bot.Spec{
+		middleware.Spec{
 			Name: "security modlog", Description: "Post warnings, pardons and actions in this channel (or stop)",
-			Options: []bot.Option{{Name: "enabled", Description: "true: post here; false: stop posting",
-				Type: bot.Boolean, Required: true}},
+			Options: []middleware.Option{{Name: "enabled", Description: "true: post here; false: stop posting",
+				Type: middleware.Boolean, Required: true}},
 			Policy: staff(middleware.Admin, "modlog", middleware.DatabaseOnly),
 			Handle: func(ctx context.Context, in *middleware.Interaction) error {
 				if d.Strikes == nil {
@@ -101,7 +98,7 @@ func registerWarn(reg *bot.Registry, d Deps) {
 	)
 	// Moderator level lets staff without Ban Members reach the handler,
 	// which refuses them with a reason and a security event.
-	reg.AddComponent(bot.Component{Action: discordact.ConfirmBanAction,
+	reg.AddComponent(middleware.Component{Action: strike.ConfirmBanAction,
 		Policy: staff(middleware.Moderator, "confirm-ban", middleware.External),
 		Handle: func(ctx context.Context, in *middleware.Interaction) error { return confirmBan(ctx, d, in) }})
 }
@@ -113,9 +110,49 @@ func registerWarn(reg *bot.Registry, d Deps) {
 func userError(err error) error {
 	var r *strike.RefusalError
 	if errors.As(err, &r) {
-		return middleware.Refuse("moderation_refused", audit.Medium, r.TargetID, "%s", r.Message)
+		return middleware.Refuse("moderation_refused", audit.Medium, r.TargetID, "%s", refusalText(r))
 	}
 	return err
+}
+
+// refusalText words a strike refusal for the moderator.
+func refusalText(r *strike.RefusalError) string {
+	switch r.Reason {
+	case strike.RefusedSelf:
+		return "❌ You cannot warn yourself."
+	case strike.RefusedBot:
+		return "❌ Bots cannot be warned."
+	case strike.RefusedBotOwner:
+		return fmt.Sprintf("❌ <@%s> is the bot owner and cannot be warned.", r.TargetID)
+	case strike.RefusedGuildOwner:
+		return fmt.Sprintf("❌ <@%s> owns this server and cannot be warned.", r.TargetID)
+	case strike.RefusedAdministrator:
+		return fmt.Sprintf("❌ <@%s> is an Administrator and cannot be warned.", r.TargetID)
+	case strike.RefusedNotMember:
+		return fmt.Sprintf("❌ <@%s> is not a member of this server.", r.TargetID)
+	case strike.RefusedNotBanned:
+		return fmt.Sprintf("❌ <@%s> is not banned from this server.", r.TargetID)
+	case strike.RefusedSeverity:
+		return fmt.Sprintf("❌ `severity` must be one of: %s.", strings.Join(strike.Severities, ", "))
+	case strike.RefusedOwnerTarget:
+		return fmt.Sprintf("❌ <@%s> owns this server, so you cannot %s.", r.TargetID, r.Doing)
+	case strike.RefusedAboveActor:
+		return fmt.Sprintf("❌ <@%s>'s highest role is not below yours, so you cannot %s.", r.TargetID, r.Doing)
+	case strike.RefusedAboveBot:
+		return fmt.Sprintf("❌ <@%s>'s highest role is not below the bot's, so the bot could not %s. Move the bot's role above theirs first.",
+			r.TargetID, r.Doing)
+	case strike.RefusedPermission:
+		return fmt.Sprintf("❌ You need the %s permission to %s.", r.Permission, r.Doing)
+	case strike.RefusedNoCase:
+		return fmt.Sprintf("❌ There is no case #%d in this server.", r.Case)
+	case strike.RefusedPardoned:
+		return fmt.Sprintf("❌ Case #%d was already pardoned by <@%s> on %s.", r.Case, r.By, r.On)
+	case strike.RefusedNoBanAwaiting:
+		return fmt.Sprintf("❌ Case #%d has no ban awaiting confirmation: it was already handled, or the strike was pardoned.", r.Case)
+	case strike.RefusedFailed:
+		return "❌ " + r.Detail
+	}
+	return "❌ The warning system refused this action."
 }
 
 func warn(ctx context.Context, d Deps, in *middleware.Interaction) error {
@@ -194,7 +231,7 @@ func warnings(ctx context.Context, d Deps, in *middleware.Interaction) error {
 		name = target.ID
 	}
 	l := d.Strikes.Ladder()
-	e := &discordgo.MessageEmbed{Title: clip("Warnings for "+name, 256), Color: colorWarning,
+	e := &view.Embed{Title: clip("Warnings for "+name, 256), Color: colorWarning,
 		Description: fmt.Sprintf("<@%s> · active strikes: %d/%d (each expires after %d days) · newest first",
 			target.ID, active, l.Top(), int(l.Window.Hours()/24))}
 	now := d.Now()
@@ -207,12 +244,12 @@ func warnings(ctx context.Context, d Deps, in *middleware.Interaction) error {
 		size += len(f.Name) + len(f.Value)
 		e.Fields = append(e.Fields, f)
 	}
-	return in.Send(ctx, middleware.Response{Embeds: []*discordgo.MessageEmbed{e}})
+	return in.Send(ctx, middleware.Response{Embeds: []view.Embed{*e}})
 }
 
 // warningField renders one warning as the seed shows it: "MEDIUM -
 // 2025-10-07", "Reason: …", then its case, state and pardon.
-func warningField(w strike.Warning, now time.Time) *discordgo.MessageEmbedField {
+func warningField(w strike.Warning, now time.Time) view.Field {
 	var v strings.Builder
 	fmt.Fprintf(&v, "Reason: %s\nCase #%d · by <@%s> · ", clip(escape(w.Reason), 600), w.CaseNumber, w.ModeratorID)
 	switch {
@@ -224,7 +261,7 @@ func warningField(w strike.Warning, now time.Time) *discordgo.MessageEmbedField 
 	default:
 		fmt.Fprintf(&v, "Expired on %s", w.ExpiresAt.UTC().Format("2006-01-02"))
 	}
-	return &discordgo.MessageEmbedField{
+	return view.Field{
 		Name:  fmt.Sprintf("%s - %s", strings.ToUpper(string(w.Severity)), w.CreatedAt.UTC().Format("2006-01-02")),
 		Value: v.String(),
 	}
@@ -279,9 +316,9 @@ func confirmBan(ctx context.Context, d Deps, in *middleware.Interaction) error {
 	if d.Strikes == nil {
 		return middleware.Errorf(msgStrikesOff)
 	}
-	c, ok := discordact.ParseConfirmBan(in.GuildID, in.Values)
+	c, ok := strike.ParseConfirmBan(in.GuildID, in.Values)
 	if !ok {
-		return middleware.Errorf(bot.MsgForged)
+		return middleware.Errorf(middleware.MsgForged)
 	}
 	res, err := d.Strikes.ConfirmBan(ctx, strike.ConfirmBanRequest{GuildID: in.GuildID, UserID: c.UserID, Case: c.Case,
 		Total: c.Total, ActorID: in.User.ID, ActorName: in.User.Username, Audit: auditlog.Entry(in, c.UserID, "")})
@@ -298,5 +335,5 @@ func confirmBan(ctx context.Context, d Deps, in *middleware.Interaction) error {
 	}
 	// The post is public in the mod log: the update keeps it so (not the
 	// command's ephemeral policy).
-	return in.Reply.Respond(ctx, middleware.Response{Update: true, Content: msg, Components: []discordgo.MessageComponent{}})
+	return in.Reply.Respond(ctx, middleware.Response{Update: true, Content: msg, Components: []view.Row{}})
 }

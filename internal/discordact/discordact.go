@@ -3,7 +3,8 @@
 // Session, translating Discord's error codes into the strike package's
 // errors. Member and role lookups use REST (GET guild, GET guild member) so
 // that hierarchy and permission checks see Discord's current state, never a
-// stale cache. It also renders the mod log's signed Confirm ban button.
+// stale cache. It also renders mod-log posts: their lines, with members as
+// mentions, and the signed Confirm ban button.
 package discordact
 
 import (
@@ -11,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -40,27 +40,10 @@ type Discord struct {
 // buttons of mod-log posts.
 func New(s *discordgo.Session, signer *bot.Signer) *Discord { return &Discord{s: s, signer: signer} }
 
-// ConfirmBanAction is the component action of the Confirm ban button.
-const ConfirmBanAction = "strike-confirm-ban"
-
 // ConfirmBanID returns the Confirm ban button's custom id, signed for c's
 // guild and bound to its member, case and strike count.
 func (d *Discord) ConfirmBanID(c strike.BanConfirmation) (string, error) {
-	return d.signer.Sign(ConfirmBanAction, c.GuildID, c.UserID, strconv.FormatInt(c.Case, 10), strconv.Itoa(c.Total))
-}
-
-// ParseConfirmBan reads the arguments of a verified Confirm ban custom id
-// (the member, the case and the strike count).
-func ParseConfirmBan(guildID string, args []string) (strike.BanConfirmation, bool) {
-	if len(args) != 3 {
-		return strike.BanConfirmation{}, false
-	}
-	n, err1 := strconv.ParseInt(args[1], 10, 64)
-	total, err2 := strconv.Atoi(args[2])
-	if err1 != nil || err2 != nil || args[0] == "" {
-		return strike.BanConfirmation{}, false
-	}
-	return strike.BanConfirmation{GuildID: guildID, UserID: args[0], Case: n, Total: total}, true
+	return d.signer.Sign(strike.ConfirmBanAction, c.GuildID, c.Args()...)
 }
 
 var (
@@ -181,7 +164,15 @@ func (d *Discord) PostModLog(ctx context.Context, e strike.LogEntry) error {
 	if e.Severe {
 		color = 0xED4245
 	}
-	desc := strings.Join(e.Lines, "\n")
+	lines := make([]string, len(e.Lines))
+	for i, l := range e.Lines {
+		lines[i] = l.Before
+		if l.UserID != "" {
+			lines[i] += "<@" + l.UserID + ">"
+		}
+		lines[i] += l.After
+	}
+	desc := strings.Join(lines, "\n")
 	if r := []rune(desc); len(r) > 4000 { // Discord's embed description limit is 4096
 		desc = string(r[:4000])
 	}

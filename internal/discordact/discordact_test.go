@@ -24,10 +24,10 @@ func TestConfirmBanID(t *testing.T) {
 			t.Fatalf("ConfirmBanID(%+v): %v", want, err)
 		}
 		action, guildID, args, err := signer.Verify(id)
-		if err != nil || action != ConfirmBanAction {
+		if err != nil || action != strike.ConfirmBanAction {
 			t.Fatalf("Verify(%q) = %q, %v", id, action, err)
 		}
-		got, ok := ParseConfirmBan(guildID, args)
+		got, ok := strike.ParseConfirmBan(guildID, args)
 		if !ok {
 			t.Fatalf("ParseConfirmBan(%q) failed", args)
 		}
@@ -46,7 +46,7 @@ func TestParseConfirmBanRejects(t *testing.T) {
 		{"1", "3", "3", "extra"},
 	}
 	for _, args := range tests {
-		if got, ok := ParseConfirmBan("9", args); ok {
+		if got, ok := strike.ParseConfirmBan("9", args); ok {
 			t.Errorf("ParseConfirmBan(%q) = %+v, want a refusal", args, got)
 		}
 	}

@@ -1,7 +1,11 @@
 // Package middleware is the command pipeline's core, shaped like net/http:
 // a Handler serves one Interaction, a Middleware wraps a Handler, and Chain
-// composes them. The SecOps layers (rate limiter, permission guard, content
-// moderator, audit logger) live in sub-packages, one each.
+// composes them. Commands are declared here (Spec, Component), resolved once
+// per interaction by the bot and carried on it; option validation
+// (Validate), recovery (Recover) and the innermost handler (Dispatch) live
+// here too. The SecOps layers (rate limiter, permission guard, content
+// moderator, audit logger) live in sub-packages, one each. Nothing here
+// imports discordgo: replies are view types the bot renders.
 package middleware
 
 import (
@@ -16,10 +20,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bwmarrin/discordgo"
-
 	"github.com/embodied-community/embodied/internal/audit"
 	"github.com/embodied-community/embodied/internal/textcut"
+	"github.com/embodied-community/embodied/internal/view"
 )
 
 // Level is who may run a command.
@@ -130,17 +133,57 @@ type Interaction struct {
 	ModalValues         map[string]string
 	AttachmentSizeLimit int64
 	Locale              string
-	Policy              Policy
 	Received            time.Time
 
-	// Set by the middleware.
-	Outcome string         // why the pipeline stopped early: "rate_limited", "denied", "flagged"
-	Caller  Level          // the caller's effective level
-	Flags   []Flag         // what the content moderator flagged
-	Log     *slog.Logger   // the bot's logger, for handlers
-	Details map[string]any // extra audit details a handler adds (never nil)
+	// Spec is the command's declaration, resolved once by the bot; nil for
+	// a component, whose declaration is Component.
+	Spec      *Spec
+	Component *Component
+	// Policy is the declaration's policy.
+	Policy Policy
 
+	// What a layer hands on to later ones, each in its typed place.
+	// Caller is the caller's effective level, set by the permission guard.
+	Caller Level
+	// Flags is what the content moderator flagged.
+	Flags []Flag
+	// Outcome is set by a layer that answered and stopped the pipeline;
+	// the bot counts it.
+	Outcome Outcome
+	// details are the audit details handlers add (Detail), read by the
+	// audit logger (AuditDetails).
+	details map[string]any
+
+	Log   *slog.Logger // the bot's logger, for handlers
 	Reply Responder
+}
+
+// Outcome is why the pipeline stopped before the handler.
+type Outcome string
+
+// Outcomes, as the interaction metrics name them.
+const (
+	OutcomeRateLimited Outcome = "rate_limited"
+	OutcomeDenied      Outcome = "denied"
+	OutcomeRefused     Outcome = "refused"
+	OutcomeFlagged     Outcome = "flagged"
+)
+
+// Detail adds key to the audit record of the interaction's action.
+func (in *Interaction) Detail(key string, value any) {
+	if in.details == nil {
+		in.details = map[string]any{}
+	}
+	in.details[key] = value
+}
+
+// AuditDetails returns a copy of the details handlers added with Detail.
+func (in *Interaction) AuditDetails() map[string]any {
+	out := make(map[string]any, len(in.details))
+	for k, v := range in.details {
+		out[k] = v
+	}
+	return out
 }
 
 // Flag is one piece of flagged text.
@@ -182,12 +225,15 @@ func (in *Interaction) Target(name string) (User, bool) {
 	return u, true
 }
 
-// Response is what the bot shows the caller.
+// Response is what the bot shows the caller, in plain view types that the
+// bot package renders. On an update, an empty (non-nil) Embeds or
+// Components clears the message's embeds or buttons, where nil leaves them
+// to Discord's default.
 type Response struct {
 	Content    string
-	Embeds     []*discordgo.MessageEmbed
-	Components []discordgo.MessageComponent
-	Files      []*discordgo.File
+	Embeds     []view.Embed
+	Components []view.Row
+	Files      []view.File
 	Ephemeral  bool
 	// Update edits the message a component was clicked on instead of
 	// sending a new one.
@@ -209,6 +255,24 @@ type Responder interface {
 
 // Handler serves one interaction.
 type Handler func(ctx context.Context, in *Interaction) error
+
+// Dispatch runs the interaction's declared handler: the command's, after
+// acknowledging at once when its Spec says Defer, or the component's. It is
+// the innermost handler of the chain.
+func Dispatch(ctx context.Context, in *Interaction) error {
+	switch {
+	case in.Spec != nil:
+		if in.Spec.Defer {
+			if err := in.Reply.Defer(ctx, in.Policy.Ephemeral); err != nil {
+				return fmt.Errorf("defer: %w", err)
+			}
+		}
+		return in.Spec.Handle(ctx, in)
+	case in.Component != nil:
+		return in.Component.Handle(ctx, in)
+	}
+	return Errorf(MsgUnknown)
+}
 
 // Middleware wraps a Handler.
 type Middleware func(Handler) Handler

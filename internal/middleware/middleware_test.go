@@ -76,3 +76,56 @@ func TestRecover(t *testing.T) {
 		})
 	}
 }
+
+type deferrals struct {
+	replies
+	deferred []bool
+}
+
+func (d *deferrals) Defer(_ context.Context, ephemeral bool) error {
+	d.deferred = append(d.deferred, ephemeral)
+	return nil
+}
+
+// Dispatch runs the declaration the bot resolved: a command's handler,
+// acknowledged first when its Spec says Defer, or a component's.
+func TestDispatch(t *testing.T) {
+	t.Parallel()
+	var ran []string
+	handler := func(name string) Handler {
+		return func(context.Context, *Interaction) error { ran = append(ran, name); return nil }
+	}
+	tests := []struct {
+		name      string
+		in        Interaction
+		wantRan   []string
+		wantDefer []bool
+		wantErr   string
+	}{
+		{"command", Interaction{Spec: &Spec{Handle: handler("command")}}, []string{"command"}, nil, ""},
+		{"deferred command", Interaction{Spec: &Spec{Defer: true, Handle: handler("slow")}, Policy: Policy{Ephemeral: true}},
+			[]string{"slow"}, []bool{true}, ""},
+		{"component", Interaction{Kind: KindComponent, Component: &Component{Handle: handler("button")}}, []string{"button"}, nil, ""},
+		{"undeclared", Interaction{}, nil, nil, MsgUnknown},
+	}
+	for _, tt := range tests {
+		ran = nil
+		d := &deferrals{}
+		in := tt.in
+		in.Reply = d
+		err := Dispatch(context.Background(), &in)
+		gotErr := ""
+		if err != nil {
+			gotErr = err.Error()
+		}
+		if diff := cmp.Diff(tt.wantErr, gotErr); diff != "" {
+			t.Errorf("%s: error mismatch (-want +got):\n%s", tt.name, diff)
+		}
+		if diff := cmp.Diff(tt.wantRan, ran); diff != "" {
+			t.Errorf("%s: handlers mismatch (-want +got):\n%s", tt.name, diff)
+		}
+		if diff := cmp.Diff(tt.wantDefer, d.deferred); diff != "" {
+			t.Errorf("%s: deferrals mismatch (-want +got):\n%s", tt.name, diff)
+		}
+	}
+}

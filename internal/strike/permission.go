@@ -56,18 +56,17 @@ func (s *Service) member(ctx context.Context, g Guild, userID string) (Member, e
 // you and bot complete "you cannot …" and "the bot could not …".
 func (s *Service) outranks(ctx context.Context, g Guild, actor, target Member, you, bot string) error {
 	if target.UserID == g.OwnerID {
-		return refuseOn(target.UserID, "❌ <@%s> owns this server, so you cannot %s.", target.UserID, you)
+		return &RefusalError{Reason: RefusedOwnerTarget, TargetID: target.UserID, Doing: you}
 	}
 	if actor.UserID != g.OwnerID && !slices.Contains(s.owners, actor.UserID) && target.TopPosition >= actor.TopPosition {
-		return refuseOn(target.UserID, "❌ <@%s>'s highest role is not below yours, so you cannot %s.", target.UserID, you)
+		return &RefusalError{Reason: RefusedAboveActor, TargetID: target.UserID, Doing: you}
 	}
 	b, err := s.dir.Member(ctx, g.ID, g.BotID)
 	if err != nil {
 		return fmt.Errorf("look up the bot's member: %w", err)
 	}
 	if target.TopPosition >= b.TopPosition {
-		return refuseOn(target.UserID, "❌ <@%s>'s highest role is not below the bot's, so the bot could not %s. Move the bot's role above theirs first.",
-			target.UserID, bot)
+		return &RefusalError{Reason: RefusedAboveBot, TargetID: target.UserID, Doing: bot}
 	}
 	return nil
 }
@@ -111,16 +110,16 @@ func (s *Service) mayLift(ctx context.Context, req LiftRequest) error {
 	}
 	if req.Action == ActionUnban {
 		if !actor.BanMembers {
-			return refuseOn(req.UserID, "❌ You need the %s permission to lift a ban.", permBan)
+			return &RefusalError{Reason: RefusedPermission, TargetID: req.UserID, Permission: permBan, Doing: "lift a ban"}
 		}
 		return nil
 	}
 	if !actor.ModerateMembers {
-		return refuseOn(req.UserID, "❌ You need the %s permission to lift a timeout.", permModerate)
+		return &RefusalError{Reason: RefusedPermission, TargetID: req.UserID, Permission: permModerate, Doing: "lift a timeout"}
 	}
 	target, err := s.dir.Member(ctx, g.ID, req.UserID)
 	if errors.Is(err, ErrNotMember) {
-		return refuseOn(req.UserID, "❌ <@%s> is not a member of this server.", req.UserID)
+		return &RefusalError{Reason: RefusedNotMember, TargetID: req.UserID}
 	}
 	if err != nil {
 		return fmt.Errorf("look up member %s: %w", req.UserID, err)
@@ -164,7 +163,7 @@ func (s *Service) ConfirmBan(ctx context.Context, req ConfirmBanRequest) (Confir
 		return ConfirmBanResult{}, fmt.Errorf("look up member %s: %w", req.ActorID, err)
 	}
 	if !actor.BanMembers {
-		return ConfirmBanResult{}, refuseOn(req.UserID, "❌ You need the %s permission to confirm a ban.", permBan)
+		return ConfirmBanResult{}, &RefusalError{Reason: RefusedPermission, TargetID: req.UserID, Permission: permBan, Doing: "confirm a ban"}
 	}
 	target, err := s.dir.Member(ctx, g.ID, req.UserID)
 	switch {
@@ -184,7 +183,7 @@ func (s *Service) ConfirmBan(ctx context.Context, req ConfirmBanRequest) (Confir
 		var err error
 		claim, err = tx.ClaimBan(ctx, req.GuildID, req.UserID, req.Case, req.ActorID, awaitingConfirmation)
 		if errors.Is(err, store.ErrNotFound) {
-			return refuseOn(req.UserID, "❌ Case #%d has no ban awaiting confirmation: it was already handled, or the strike was pardoned.", req.Case)
+			return &RefusalError{Reason: RefusedNoBanAwaiting, TargetID: req.UserID, Case: req.Case}
 		}
 		return err
 	})

@@ -38,7 +38,7 @@ func (s *Service) Pardon(ctx context.Context, req PardonRequest) (PardonResult, 
 	err := s.db.InTx(ctx, func(tx store.Tx) error {
 		userID, err := tx.WarnedByCase(ctx, req.GuildID, req.Case)
 		if errors.Is(err, store.ErrNotFound) {
-			return refuse("❌ There is no case #%d in this server.", req.Case)
+			return &RefusalError{Reason: RefusedNoCase, Case: req.Case}
 		}
 		if err != nil {
 			return err
@@ -51,8 +51,8 @@ func (s *Service) Pardon(ctx context.Context, req PardonRequest) (PardonResult, 
 			return err
 		}
 		if w.PardonedAt != nil {
-			return refuse("❌ Case #%d was already pardoned by <@%s> on %s.", req.Case, *w.PardonedBy,
-				w.PardonedAt.UTC().Format("2006-01-02"))
+			return &RefusalError{Reason: RefusedPardoned, Case: req.Case, By: *w.PardonedBy,
+				On: w.PardonedAt.UTC().Format("2006-01-02")}
 		}
 		if res.Warning, err = tx.PardonWarning(ctx, req.GuildID, w.ID, now, req.ModeratorID, req.Reason); err != nil {
 			return err
@@ -82,11 +82,11 @@ func (s *Service) Pardon(ctx context.Context, req PardonRequest) (PardonResult, 
 	}
 	s.log.Info("Strike pardoned", "userId", res.Warning.UserID, "totalWarnings", res.Total, "guildId", req.GuildID,
 		"caseNumber", req.Case, "moderatorId", req.ModeratorID)
-	s.post(ctx, req.GuildID, LogEntry{Title: fmt.Sprintf("Case #%d pardoned", req.Case), Lines: []string{
-		fmt.Sprintf("Member: <@%s>", res.Warning.UserID),
-		fmt.Sprintf("Pardoned by: <@%s>", req.ModeratorID),
-		"Reason: " + req.Reason,
-		fmt.Sprintf("Active strikes: %d/%d", res.Total, s.ladder.Top()),
+	s.post(ctx, req.GuildID, LogEntry{Title: fmt.Sprintf("Case #%d pardoned", req.Case), Lines: []Line{
+		{Before: "Member: ", UserID: res.Warning.UserID},
+		{Before: "Pardoned by: ", UserID: req.ModeratorID},
+		textLine("Reason: " + req.Reason),
+		textLine(fmt.Sprintf("Active strikes: %d/%d", res.Total, s.ladder.Top())),
 	}})
 	return res, nil
 }
@@ -122,9 +122,9 @@ func (s *Service) Lift(ctx context.Context, req LiftRequest) error {
 	switch {
 	case err == nil:
 	case errors.Is(err, ErrUnknown) && req.Action == ActionUnban:
-		return refuseOn(req.UserID, "❌ <@%s> is not banned from this server.", req.UserID)
+		return &RefusalError{Reason: RefusedNotBanned, TargetID: req.UserID}
 	case errors.Is(err, ErrUnknown):
-		return refuseOn(req.UserID, "❌ <@%s> is not a member of this server.", req.UserID)
+		return &RefusalError{Reason: RefusedNotMember, TargetID: req.UserID}
 	default:
 		status, msg = "failed", enforceFailure(req.Action, err)
 		s.log.Warn("Moderation enforcement failed", "userId", req.UserID, "guildId", req.GuildID,
@@ -136,13 +136,13 @@ func (s *Service) Lift(ctx context.Context, req LiftRequest) error {
 		return dbErr
 	}
 	if err != nil {
-		return refuseOn(req.UserID, "❌ %s", msg)
+		return &RefusalError{Reason: RefusedFailed, TargetID: req.UserID, Detail: msg}
 	}
 	s.log.Info("Moderation action lifted", "userId", req.UserID, "guildId", req.GuildID, "action", string(req.Action),
 		"moderatorId", req.ModeratorID)
 	title := map[Action]string{ActionUntimeout: "Timeout lifted", ActionUnban: "Ban lifted"}[req.Action]
-	s.post(ctx, req.GuildID, LogEntry{Title: title, Lines: []string{
-		fmt.Sprintf("Member: <@%s>", req.UserID), fmt.Sprintf("By: <@%s>", req.ModeratorID), "Reason: " + req.Reason,
+	s.post(ctx, req.GuildID, LogEntry{Title: title, Lines: []Line{
+		{Before: "Member: ", UserID: req.UserID}, {Before: "By: ", UserID: req.ModeratorID}, textLine("Reason: " + req.Reason),
 	}})
 	return nil
 }
@@ -211,26 +211,28 @@ func (s *Service) post(ctx context.Context, guildID string, e LogEntry) bool {
 // for a ban the moderator could not give. It reports whether the post was
 // made.
 func (s *Service) postWarning(ctx context.Context, req WarnRequest, res WarnResult) bool {
-	action := string(res.Action)
+	action := textLine(fmt.Sprintf("Strike %d/%d · Action: %s", res.Total, s.ladder.Top(), res.Action))
 	var confirm *BanConfirmation
 	switch {
 	case res.SafeMode:
-		action += " (safe mode: not applied)"
+		action.Before += " (safe mode: not applied)"
 	case res.MissingPermission != "" && res.Action == ActionBan:
-		action += fmt.Sprintf(" (%s: <@%s> does not have it)", awaitingConfirmation, req.ModeratorID)
+		action.Before += " (" + awaitingConfirmation + ": "
+		action.UserID, action.After = req.ModeratorID, " does not have it)"
 		confirm = &BanConfirmation{GuildID: req.GuildID, UserID: req.UserID, Case: res.Warning.CaseNumber, Total: res.Total}
 	case res.MissingPermission != "":
-		action += fmt.Sprintf(" (not applied: <@%s> does not have %s)", req.ModeratorID, res.MissingPermission)
+		action.Before += " (not applied: "
+		action.UserID, action.After = req.ModeratorID, " does not have "+res.MissingPermission+")"
 	case res.EnforceError != "":
-		action += " (failed: " + res.EnforceError + ")"
+		action.Before += " (failed: " + res.EnforceError + ")"
 	}
 	e := LogEntry{Title: fmt.Sprintf("Case #%d: warning", res.Warning.CaseNumber),
-		Severe: res.Action != ActionWarning, Lines: []string{
-			fmt.Sprintf("Member: <@%s>", req.UserID),
-			fmt.Sprintf("Moderator: <@%s>", req.ModeratorID),
-			fmt.Sprintf("Reason: %s (%s)", req.Reason, req.Severity),
-			fmt.Sprintf("Strike %d/%d · Action: %s", res.Total, s.ladder.Top(), action),
-			fmt.Sprintf("DM: %s", res.DMStatus),
+		Severe: res.Action != ActionWarning, Lines: []Line{
+			{Before: "Member: ", UserID: req.UserID},
+			{Before: "Moderator: ", UserID: req.ModeratorID},
+			textLine(fmt.Sprintf("Reason: %s (%s)", req.Reason, req.Severity)),
+			action,
+			textLine(fmt.Sprintf("DM: %s", res.DMStatus)),
 		}}
 	e.ConfirmBan = confirm
 	return s.post(ctx, req.GuildID, e)

@@ -141,7 +141,7 @@ func (s *Service) Warn(ctx context.Context, req WarnRequest) (WarnResult, error)
 		req.Severity = Medium
 	}
 	if !slices.Contains(Severities, string(req.Severity)) {
-		return WarnResult{}, refuse("❌ `severity` must be one of: %s.", strings.Join(Severities, ", "))
+		return WarnResult{}, &RefusalError{Reason: RefusedSeverity}
 	}
 	g, mod, err := s.check(ctx, req)
 	if err != nil {
@@ -283,7 +283,7 @@ func (s *Service) recordAction(ctx context.Context, tx store.Tx, req WarnRequest
 // action may be applied.
 func (s *Service) check(ctx context.Context, req WarnRequest) (Guild, Member, error) {
 	if req.UserID == req.ModeratorID {
-		return Guild{}, Member{}, refuse("❌ You cannot warn yourself.")
+		return Guild{}, Member{}, &RefusalError{Reason: RefusedSelf}
 	}
 	g, err := s.dir.Guild(ctx, req.GuildID)
 	if err != nil {
@@ -291,24 +291,24 @@ func (s *Service) check(ctx context.Context, req WarnRequest) (Guild, Member, er
 	}
 	switch {
 	case req.UserID == g.BotID:
-		return g, Member{}, refuseOn(req.UserID, "❌ Bots cannot be warned.")
+		return g, Member{}, &RefusalError{Reason: RefusedBot, TargetID: req.UserID}
 	case slices.Contains(s.owners, req.UserID):
-		return g, Member{}, refuseOn(req.UserID, "❌ <@%s> is the bot owner and cannot be warned.", req.UserID)
+		return g, Member{}, &RefusalError{Reason: RefusedBotOwner, TargetID: req.UserID}
 	case req.UserID == g.OwnerID:
-		return g, Member{}, refuseOn(req.UserID, "❌ <@%s> owns this server and cannot be warned.", req.UserID)
+		return g, Member{}, &RefusalError{Reason: RefusedGuildOwner, TargetID: req.UserID}
 	}
 	target, err := s.dir.Member(ctx, req.GuildID, req.UserID)
 	if errors.Is(err, ErrNotMember) {
-		return g, Member{}, refuseOn(req.UserID, "❌ <@%s> is not a member of this server.", req.UserID)
+		return g, Member{}, &RefusalError{Reason: RefusedNotMember, TargetID: req.UserID}
 	}
 	if err != nil {
 		return g, Member{}, fmt.Errorf("look up member %s: %w", req.UserID, err)
 	}
 	switch {
 	case target.Bot:
-		return g, Member{}, refuseOn(req.UserID, "❌ Bots cannot be warned.")
+		return g, Member{}, &RefusalError{Reason: RefusedBot, TargetID: req.UserID}
 	case target.Administrator:
-		return g, Member{}, refuseOn(req.UserID, "❌ <@%s> is an Administrator and cannot be warned.", req.UserID)
+		return g, Member{}, &RefusalError{Reason: RefusedAdministrator, TargetID: req.UserID}
 	}
 	mod, err := s.member(ctx, g, req.ModeratorID)
 	if err != nil {

@@ -191,7 +191,7 @@ type DM struct {
 type LogEntry struct {
 	ChannelID string
 	Title     string
-	Lines     []string
+	Lines     []Line
 	// Severe colours the post as a timeout or ban.
 	Severe bool
 	// ConfirmBan, when set, adds a Confirm ban button for a ban the strike's
@@ -219,25 +219,6 @@ type Effects interface {
 	Ban(ctx context.Context, guildID, userID, auditReason string) error
 	Unban(ctx context.Context, guildID, userID, auditReason string) error
 	PostModLog(ctx context.Context, e LogEntry) error
-}
-
-// RefusalError is an action the system will not take, with a message for
-// the moderator.
-type RefusalError struct {
-	Message string
-	// TargetID is the member the refused action was aimed at, when known.
-	TargetID string
-}
-
-func (e *RefusalError) Error() string { return e.Message }
-
-func refuse(format string, args ...any) error {
-	return &RefusalError{Message: fmt.Sprintf(format, args...)}
-}
-
-// refuseOn is refuse naming the member the action was aimed at.
-func refuseOn(targetID, format string, args ...any) error {
-	return &RefusalError{Message: fmt.Sprintf(format, args...), TargetID: targetID}
 }
 
 // AuditReason builds an X-Audit-Log-Reason naming the moderator, the reason

@@ -29,7 +29,7 @@ type Sink interface {
 // of database-only actions to write with audit.Insert in their transaction.
 func Entry(in *middleware.Interaction, targetID, reason string) audit.Entry {
 	details := map[string]any{"command": "/" + in.Command, "interactionId": in.ID}
-	for k, v := range in.Details {
+	for k, v := range in.AuditDetails() {
 		details[k] = v
 	}
 	return audit.Entry{

@@ -46,12 +46,12 @@ func TestIntentBeforeEffectOutcomeAfter(t *testing.T) {
 			s := &sink{}
 			h := Middleware(s, slog.New(slog.DiscardHandler))(func(ctx context.Context, in *middleware.Interaction) error {
 				s.events = append(s.events, "handler")
-				in.Details["bans"] = 1
+				in.Detail("bans", 1)
 				return tt.handler
 			})
 			in := &middleware.Interaction{ID: "9", GuildID: "1", User: middleware.User{ID: "2"}, Command: "security ban",
-				Options: map[string]any{"user": "3", "reason": "spam"}, Details: map[string]any{},
-				Policy: middleware.Policy{ActionType: "ban", Effect: tt.effect}}
+				Options: map[string]any{"user": "3", "reason": "spam"},
+				Policy:  middleware.Policy{ActionType: "ban", Effect: tt.effect}}
 			err := h(context.Background(), in)
 			if !errors.Is(err, tt.handler) {
 				t.Errorf("error %v, want %v", err, tt.handler)
@@ -67,7 +67,8 @@ func TestIntentBeforeEffectOutcomeAfter(t *testing.T) {
 
 func TestEntry(t *testing.T) {
 	in := &middleware.Interaction{ID: "9", GuildID: "1", User: middleware.User{ID: "2"}, Command: "admin adjust-xp",
-		Details: map[string]any{"delta": 5}, Policy: middleware.Policy{ActionType: "adjust-xp"}}
+		Policy: middleware.Policy{ActionType: "adjust-xp"}}
+	in.Detail("delta", 5)
 	got := Entry(in, "3", "why")
 	want := audit.Entry{GuildID: "1", ActionType: "adjust-xp", ActorID: "2", TargetID: "3", Reason: "why",
 		Details: map[string]any{"command": "/admin adjust-xp", "interactionId": "9", "delta": 5}}

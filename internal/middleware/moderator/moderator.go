@@ -148,7 +148,7 @@ func (m *Moderator) Middleware() middleware.Middleware {
 				}
 			}
 			if refuse != "" {
-				in.Outcome = "flagged"
+				in.Outcome = middleware.OutcomeFlagged
 				return in.Reply.Respond(ctx, middleware.Response{Content: RefusedMessage(refuse), Ephemeral: true})
 			}
 			return next(ctx, in)

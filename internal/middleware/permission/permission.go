@@ -60,7 +60,7 @@ func (g *Guard) Middleware() middleware.Middleware {
 		return func(ctx context.Context, in *middleware.Interaction) error {
 			if in.Policy.GuildOnly && in.GuildID == "" {
 				g.refuseDM(in)
-				in.Outcome = "refused"
+				in.Outcome = middleware.OutcomeRefused
 				return in.Reply.Respond(ctx, middleware.Response{Content: GuildOnlyMessage, Ephemeral: true})
 			}
 			in.Caller = g.Level(in.User.ID, in.Permissions)
@@ -68,7 +68,7 @@ func (g *Guard) Middleware() middleware.Middleware {
 				return next(ctx, in)
 			}
 			g.Deny(in, "permission_denied", in.Policy.Level.String()+" required")
-			in.Outcome = "denied"
+			in.Outcome = middleware.OutcomeDenied
 			return in.Reply.Respond(ctx, middleware.Response{Content: DeniedMessage, Ephemeral: true})
 		}
 	}

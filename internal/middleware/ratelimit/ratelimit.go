@@ -188,7 +188,7 @@ func (l *Limiter) Middleware() middleware.Middleware {
 			if l.onLimit != nil {
 				l.onLimit(commandName)
 			}
-			in.Outcome = "rate_limited"
+			in.Outcome = middleware.OutcomeRateLimited
 			return in.Reply.Respond(ctx, middleware.Response{Content: Message(wait), Ephemeral: true})
 		}
 	}
