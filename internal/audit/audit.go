@@ -15,10 +15,6 @@
 package audit
 
 import (
-	"context"
-
-	"github.com/jackc/pgx/v5"
-
 	"github.com/embodied-community/embodied/internal/store"
 )
 
@@ -43,15 +39,6 @@ type SecurityEvent = store.SecurityEvent
 // NewID returns a random UUID (version 4) identifying an event, so that a
 // replayed event is recognised and never written twice.
 func NewID() string { return store.NewEventID() }
-
-// Insert writes e inside tx, so that a database-only action and its record
-// commit or roll back together.
-// New code runs the action in store.InTx and writes the record with
-// store.Tx.Audit; Insert remains for callers that begin their own pgx
-// transaction.
-func Insert(ctx context.Context, tx pgx.Tx, e Entry) error {
-	return store.InsertAudit(ctx, tx, e)
-}
 
 // Guild and actor of actions the bot takes on its own (scheduled backups),
 // which belong to no guild and no person.

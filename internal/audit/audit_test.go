@@ -29,7 +29,7 @@ func entry(i int) audit.Entry {
 
 func insert(t *testing.T, pool *pgxpool.Pool, e audit.Entry) {
 	t.Helper()
-	if err := pgx.BeginFunc(context.Background(), pool, func(tx pgx.Tx) error { return audit.Insert(context.Background(), tx, e) }); err != nil {
+	if err := pgx.BeginFunc(context.Background(), pool, func(tx pgx.Tx) error { return store.InsertAudit(context.Background(), tx, e) }); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -130,7 +130,7 @@ func TestChainValidWithConcurrentPools(t *testing.T) {
 				defer wg.Done()
 				for i := 0; i < 25; i++ {
 					if err := pgx.BeginFunc(context.Background(), pool, func(tx pgx.Tx) error {
-						return audit.Insert(context.Background(), tx, entry(i))
+						return store.InsertAudit(context.Background(), tx, entry(i))
 					}); err != nil {
 						t.Error(err)
 						return

@@ -72,7 +72,7 @@ const (
 	// NoAudit: not an audited action.
 	NoAudit Effect = iota
 	// DatabaseOnly: the handler writes the record in its own transaction
-	// (audit.Insert with In.AuditEntry()).
+	// (store.Tx.Audit with In.AuditEntry()).
 	DatabaseOnly
 	// External: the action reaches outside the database (Discord, files),
 	// so its intent is recorded before and its outcome after.

@@ -395,7 +395,7 @@ func insertAudit(t *testing.T, w *world, entries ...audit.Entry) []int64 {
 	var ids []int64
 	for _, e := range entries {
 		err := pgx.BeginFunc(ctx, w.db.App, func(tx pgx.Tx) error {
-			if err := audit.Insert(ctx, tx, e); err != nil {
+			if err := store.InsertAudit(ctx, tx, e); err != nil {
 				return err
 			}
 			var id int64

@@ -134,8 +134,8 @@ func (t Tx) Audit(ctx context.Context, e AuditEntry) error {
 	return InsertAudit(ctx, t.tx, e)
 }
 
-// InsertAudit writes e inside tx, like Tx.Audit, for code that still begins
-// its own pgx transaction; new code uses InTx and Tx.Audit.
+// InsertAudit writes e inside tx, like Tx.Audit, for test fixtures that
+// build rows in their own pgx transaction; the bot uses InTx and Tx.Audit.
 func InsertAudit(ctx context.Context, tx pgx.Tx, e AuditEntry) error {
 	e.Fill(time.Now())
 	details, err := json.Marshal(e.Details)

@@ -25,10 +25,6 @@ type Store struct {
 // New returns a Store using pool.
 func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
-// Pool exposes the pool for components that run their own SQL (health
-// checks, migrations verification).
-func (s *Store) Pool() *pgxpool.Pool { return s.pool }
-
 // Open creates a pool for connURL (without password) authenticating with
 // password. Errors never contain the password.
 func Open(ctx context.Context, connURL, password string) (*pgxpool.Pool, error) {

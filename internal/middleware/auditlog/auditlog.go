@@ -26,7 +26,7 @@ type Sink interface {
 }
 
 // Entry returns the audit record of the interaction's action, for handlers
-// of database-only actions to write with audit.Insert in their transaction.
+// of database-only actions to write with store.Tx.Audit in their transaction.
 func Entry(in *middleware.Interaction, targetID, reason string) audit.Entry {
 	details := map[string]any{"command": "/" + in.Command, "interactionId": in.ID}
 	for k, v := range in.AuditDetails() {

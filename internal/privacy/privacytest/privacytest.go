@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/embodied-community/embodied/internal/audit"
+	"github.com/embodied-community/embodied/internal/store"
 )
 
 // Member says whose rows to create.
@@ -115,7 +116,7 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, m Member, n int) (Expected, e
 				func() error {
 					e := audit.Entry{GuildID: m.GuildID, ActionType: "adjust-xp", ActorID: m.OtherID, TargetID: m.UserID,
 						Reason: text, Details: map[string]any{"note": text, "command": "/admin adjust-xp"}, CreatedAt: at}
-					if err := audit.Insert(ctx, tx, e); err != nil {
+					if err := store.InsertAudit(ctx, tx, e); err != nil {
 						return err
 					}
 					var id int64
