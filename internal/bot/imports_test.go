@@ -15,7 +15,7 @@ import (
 func TestDomainPackagesImportNoDiscordgo(t *testing.T) {
 	t.Parallel()
 	if _, err := exec.LookPath("go"); err != nil {
-		t.Skip("no go command")
+		t.Fatal("the go command is not on PATH: this test runs go list")
 	}
 	domain := []string{"middleware", "middleware/auditlog", "middleware/moderator", "middleware/permission",
 		"middleware/ratelimit", "command", "view", "strike", "backup", "privacy", "health", "moderation", "modrules",
