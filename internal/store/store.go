@@ -2,6 +2,14 @@
 // sits next to the method that runs it, one file per table or area. Every
 // method that touches guild data takes the guild id and scopes its query by
 // it, so no caller can forget to.
+//
+// All the SQL the bot runs is here, with one Go type per table. The
+// exceptions, each explained in its own package comment: the migrations and
+// the schema verifier (internal/schema), the backup engine's snapshot
+// session, which must run on the connection whose snapshot pg_dump imports
+// (internal/backup), and test fixtures (storetest, privacytest). Services
+// take the narrow interface they use (strike.Store, modrules.Store, …), each
+// with a compile-time check that *Store satisfies it.
 package store
 
 import (
