@@ -125,21 +125,6 @@ func (b *Bot) Start() {
 	})
 }
 
-// Forget drops remembered interaction ids older than maxAge every interval
-// until ctx ends, so the replay guard's memory stays bounded.
-func (b *Bot) Forget(ctx context.Context, maxAge, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			b.ForgetBefore(b.opts.Now().Add(-maxAge))
-		}
-	}
-}
-
 // Stop stops taking interactions and waits up to ctx for those in flight.
 func (b *Bot) Stop(ctx context.Context) error {
 	b.mu.Lock()
