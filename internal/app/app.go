@@ -142,7 +142,7 @@ func (a *App) openDatabase(ctx context.Context) error {
 	}
 	if err == nil {
 		a.key, err = bot.LoadKey(ctx, a.Store, bot.KeySource{Configured: a.cfg.ComponentSigningKey.Reveal(),
-			File: a.cfg.ComponentSigningKeyFile, Logger: logging.Component(a.log, "Bot")})
+			File: a.cfg.ComponentSigningKeyFile, Logger: a.log})
 	}
 	if err != nil {
 		pool.Close()
@@ -223,7 +223,7 @@ func (a *App) build() error {
 		Logger: logger,
 		// The pipeline, outermost first (README, "How a command runs").
 		Handler: middleware.Chain(middleware.Dispatch,
-			middleware.Recover(logging.Component(logger, "Bot"), a.Audit),
+			middleware.Recover(logger, a.Audit),
 			a.Limiter.Middleware(),
 			guard.Middleware(),
 			middleware.Validate(),

@@ -76,7 +76,7 @@ func New(s *discordgo.Session, reg *Registry, signer *Signer, opts Options) *Bot
 	b := &Bot{s: s, reg: reg, signer: signer, opts: opts, log: logging.Component(opts.Logger, "Bot")}
 	b.chain = opts.Handler
 	if b.chain == nil {
-		b.chain = middleware.Chain(middleware.Dispatch, middleware.Recover(b.log, opts.Events))
+		b.chain = middleware.Chain(middleware.Dispatch, middleware.Recover(opts.Logger, opts.Events))
 	}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	return b
