@@ -38,7 +38,7 @@ func TestAuditRejectedListsSetAsideRecords(t *testing.T) {
 	w.Audit(audit.Entry{GuildID: "111111111111111111", ActionType: "Not An Action", ActorID: "222222222222222222",
 		TargetID: "333333333333333333", Reason: "Спам"})
 	_ = w.Flush(context.Background())
-	w.Stop()
+	w.Stop(context.Background())
 	if w.SetAside() != 2 {
 		t.Fatalf("SetAside() = %d, want 2", w.SetAside())
 	}

@@ -142,7 +142,7 @@ func (a *App) openDatabase(ctx context.Context) error {
 	}
 	if err == nil {
 		a.key, err = bot.LoadKey(ctx, a.Store, bot.KeySource{Configured: a.cfg.ComponentSigningKey.Reveal(),
-			File: a.cfg.ComponentSigningKeyFile, Logger: logging.Component(a.log, "Bot")})
+			File: a.cfg.ComponentSigningKeyFile, Logger: a.log})
 	}
 	if err != nil {
 		pool.Close()
@@ -158,16 +158,16 @@ func (a *App) build() error {
 	var err error
 	a.Metrics = metrics.New()
 	a.setAside = newSetAsideAlerts(a.Metrics)
-	a.Audit, err = audit.NewWriter(a.Store, cfg.AuditFallbackFile, logging.Component(logger, "Audit"), audit.Options{Now: opts.Now,
+	a.Audit, err = audit.NewWriter(a.Store, cfg.AuditFallbackFile, logger, audit.Options{Now: opts.Now,
 		OnFallback: a.Metrics.FallbackWrite, OnSetAside: a.setAside.add})
 	if err != nil {
 		return err
 	}
-	a.recorder = ratelimit.NewRecorder(a.Store, logging.Component(logger, "RateLimiter"))
-	a.Limiter = ratelimit.New(logging.Component(logger, "RateLimiter"), ratelimit.Options{Now: opts.Now, Recorder: a.recorder,
+	a.recorder = ratelimit.NewRecorder(a.Store, logger)
+	a.Limiter = ratelimit.New(logger, ratelimit.Options{Now: opts.Now, Recorder: a.recorder,
 		OnLimited: a.Metrics.RateLimited})
 
-	a.Session, err = discordhttp.NewSession(cfg.DiscordToken.Reveal(), cfg.DiscordAPIURL, logging.Component(logger, "Discord"))
+	a.Session, err = discordhttp.NewSession(cfg.DiscordToken.Reveal(), cfg.DiscordAPIURL, logger)
 	if err != nil {
 		return err
 	}
@@ -200,7 +200,7 @@ func (a *App) build() error {
 	reg := bot.NewRegistry()
 	signer := bot.NewSigner(a.key)
 	a.Privacy = privacy.New(a.Store, privacy.Options{Dir: cfg.ExportDir, Retention: cfg.ExportRetention, Now: opts.Now,
-		Logger: logging.Component(logger, "Privacy")})
+		Logger: logger})
 	if _, err := a.Privacy.Prune(); err != nil {
 		log.Warn("Could not delete expired data exports", "error", err)
 	}
@@ -210,25 +210,25 @@ func (a *App) build() error {
 	}
 	discord := discordact.New(a.Session, signer)
 	a.Strikes = strike.New(a.Store, discord, discord, strike.Options{Ladder: ladder, Enforce: cfg.EnforceModeration,
-		Owners: cfg.Owners, Now: opts.Now, Logger: logging.Component(logger, "WarningSystem")})
+		Owners: cfg.Owners, Now: opts.Now, Logger: logger})
 	guildAlerts := &guildAlerter{s: a.Session, modLog: a.Strikes.ModLog}
-	modRules := modrules.New(a.Store, modrules.Options{Logger: logging.Component(logger, "ContentModerator"), Alert: guildAlerts.Alert})
+	modRules := modrules.New(a.Store, modrules.Options{Logger: logger, Alert: guildAlerts.Alert})
 	command.Register(reg, command.Deps{ModRules: modRules, Store: a.Store, Now: opts.Now, Privacy: a.Privacy, Owners: cfg.Owners, Health: a.Health,
 		HealthSummary: func() string { return command.GuildHealthSummary(a.Health.Snapshot()) }, Backup: a.Backup, Metrics: a.Metrics, FlaggedThreshold: cfg.FlaggedThreshold, Strikes: a.Strikes,
 		AuditSetAside: a.Audit.SetAside})
-	guard := permission.New(cfg.Owners, a.Audit, logging.Component(logger, "PermissionGuard"), a.Metrics.PermissionDenied)
-	mod := moderator.New(a.Store, logging.Component(logger, "ContentModerator"), moderator.Options{OnFlag: a.Metrics.Flagged, OnOverrun: a.Metrics.RuleOverrun,
+	guard := permission.New(cfg.Owners, a.Audit, logger, a.Metrics.PermissionDenied)
+	mod := moderator.New(a.Store, logger, moderator.Options{OnFlag: a.Metrics.Flagged, OnOverrun: a.Metrics.RuleOverrun,
 		Checker: func(ctx context.Context, guildID string) moderator.Checker { return modRules.Checker(ctx, guildID) }})
 	a.Bot = bot.New(a.Session, reg, signer, bot.Options{
 		Logger: logger,
 		// The pipeline, outermost first (README, "How a command runs").
 		Handler: middleware.Chain(middleware.Dispatch,
-			middleware.Recover(logging.Component(logger, "Bot"), a.Audit),
+			middleware.Recover(logger, a.Audit),
 			a.Limiter.Middleware(),
 			guard.Middleware(),
 			middleware.Validate(),
 			mod.Middleware(),
-			auditlog.Middleware(a.Audit, logging.Component(logger, "Audit")),
+			auditlog.Middleware(a.Audit, logger),
 		),
 		Events:            a.Audit,
 		GuildID:           cfg.DiscordGuildID,
@@ -248,12 +248,9 @@ func (a *App) lifecycle(startCtx context.Context) []service.Service {
 	log := logging.Component(a.log, "Bot")
 	a.gateway = &gatewayService{bot: a.Bot, s: a.Session, registerCtx: startCtx, log: log}
 	services := []service.Service{
-		service.Funcs{
-			OnStart: func(ctx context.Context) error { a.Audit.Start(ctx); return nil },
-			OnStop:  func(context.Context) error { a.Audit.Stop(); return nil },
-		},
-		service.Go(func(ctx context.Context) { a.recorder.Run(ctx, time.Second) }),
-		service.Go(func(ctx context.Context) { a.Limiter.Run(ctx, time.Minute) }),
+		a.Audit,
+		a.recorder,
+		a.Limiter,
 		service.Go(func(ctx context.Context) {
 			a.setAside.run(ctx, a.alerts.Notify, a.Audit.SetAside, logging.Component(a.log, "Audit"))
 		}),
@@ -267,7 +264,7 @@ func (a *App) lifecycle(startCtx context.Context) []service.Service {
 			}
 			return nil
 		}},
-		service.Go(func(ctx context.Context) { a.Bot.Forget(ctx, 20*time.Minute, time.Minute) }),
+		bot.NewForgetter(a.Bot, 20*time.Minute, time.Minute),
 		a.gateway,
 	}
 	if a.cfg.EnableHealthchecks {

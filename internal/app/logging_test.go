@@ -18,7 +18,9 @@ import (
 // With LOG_FORMAT=json every line names its component once: each
 // constructor tags its own logger, and the wiring does not tag it again.
 // The run covers the services that log at start-up (ops listener, health
-// checks, backup scheduler, systemd watchdog) and a command.
+// checks, backup scheduler, systemd watchdog, the Discord session), the
+// audit writer (an unreadable fallback line set aside) and each layer and
+// service a command logs from.
 func TestJSONLogsNameTheComponentOnce(t *testing.T) {
 	notifySocket(t)
 	t.Setenv("WATCHDOG_USEC", "2000000")
@@ -26,8 +28,18 @@ func TestJSONLogsNameTheComponentOnce(t *testing.T) {
 		c.LogFormat = "json"
 		c.EnableHealthchecks = true
 		c.EnableAutobackup = true
+		if err := os.WriteFile(c.AuditFallbackFile, []byte("not a record\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	})
 	h.Run(h.Alice, "/barbie add", discordsim.String("name", "Sam"))
+	h.Run(h.Alice, "/barbie add", discordsim.String("name", "Kim"), discordsim.String("notes", "This bitch deserves to be ignored"))
+	h.Run(h.Alice, "/security audit")
+	for range 4 {
+		h.Run(h.Alice, "/submit-stats")
+	}
+	h.Run(h.Moderator, "/security warn", discordsim.User("user", h.Alice), discordsim.String("reason", "Test warning"))
+	h.Run(h.Admin, "/security export-data", discordsim.User("user", h.Alice))
 	h.Eventually("the watchdog line", func() bool { return strings.Contains(h.Logs(), "Systemd watchdog enabled") })
 
 	seen := map[string]bool{}
@@ -50,7 +62,8 @@ func TestJSONLogsNameTheComponentOnce(t *testing.T) {
 			}
 		}
 	}
-	for _, c := range []string{"Bot", "Ops", "HealthCheck", "Backup", "Watchdog"} {
+	for _, c := range []string{"Bot", "Ops", "HealthCheck", "Backup", "Watchdog", "Discord", "Audit", "RateLimiter",
+		"PermissionGuard", "ContentModerator", "WarningSystem", "Privacy"} {
 		if !seen[c] {
 			t.Errorf("no %s line in the run; components seen: %v", c, seen)
 		}

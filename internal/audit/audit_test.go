@@ -170,7 +170,7 @@ func TestWriterBatchesAndFallsBackWithoutLossOrDuplicates(t *testing.T) {
 	if err := w.Flush(context.Background()); err == nil {
 		t.Error("Flush reported no error while the database is down")
 	}
-	w.Stop()
+	w.Stop(context.Background())
 	if w.Backlog() != 60 {
 		t.Fatalf("backlog = %d, want 60", w.Backlog())
 	}
@@ -235,7 +235,7 @@ func TestWriterBatchesInFewStatements(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Start(context.Background())
-	defer w.Stop()
+	defer w.Stop(context.Background())
 	for i := 0; i < 2000; i++ {
 		w.Security(audit.SecurityEvent{EventType: "permission_denied", Attempted: "/security audit"})
 	}

@@ -28,7 +28,7 @@ func TestUnstorableTextIsStored(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Start(context.Background())
-	defer w.Stop()
+	defer w.Stop(context.Background())
 	e := entry(0)
 	e.Reason = "a\x00b"
 	e.Details = map[string]any{"note": "c\x00", "nested": map[string]any{"k\x00": []any{"d\x00"}}}

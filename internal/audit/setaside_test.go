@@ -61,7 +61,7 @@ func TestWriterSetsAsideOnlyTheBadRecord(t *testing.T) {
 				t.Fatal(err)
 			}
 			w.Start(context.Background())
-			defer w.Stop()
+			defer w.Stop(context.Background())
 			w.Audit(entry(0))
 			tt.bad(w)
 			w.Audit(otherGuildBan())
@@ -147,7 +147,7 @@ func TestFallbackSurvivesATornLine(t *testing.T) {
 	w1.Start(context.Background())
 	w1.Audit(entry(0))
 	_ = w1.Flush(context.Background())
-	w1.Stop()
+	w1.Stop(context.Background())
 	line, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -164,7 +164,7 @@ func TestFallbackSurvivesATornLine(t *testing.T) {
 	w2.Audit(entry(1))
 	w2.Audit(entry(2))
 	_ = w2.Flush(context.Background())
-	w2.Stop()
+	w2.Stop(context.Background())
 
 	// Third process: the database is back.
 	var quarantined []int

@@ -17,6 +17,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/embodied-community/embodied/internal/logging"
+	"github.com/embodied-community/embodied/internal/service"
 	"github.com/embodied-community/embodied/internal/store"
 )
 
@@ -70,8 +72,10 @@ type Options struct {
 // INSERTs, so that an attack producing thousands of events per second does
 // not become thousands of commits. While the database is unreachable the
 // events go to the fallback file; they are replayed in order when it
-// returns. Safe for concurrent use.
+// returns. It is a service: Start runs it, Stop writes what is queued and
+// ends it. Safe for concurrent use.
 type Writer struct {
+	service.StartStop
 	db       *store.Store
 	fallback *fallback
 	log      *slog.Logger
@@ -79,14 +83,11 @@ type Writer struct {
 
 	in       chan record
 	flushReq chan chan error
-	stop     chan struct{}
-	done     chan struct{}
-	started  atomic.Bool
-	stopOnce sync.Once
+	done     chan struct{} // closed when the loop ends
 }
 
 // NewWriter returns a Writer writing through st with its fallback file at
-// path.
+// path. It tags logger with its component, Audit.
 func NewWriter(st *store.Store, path string, logger *slog.Logger, opts Options) (*Writer, error) {
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 500
@@ -114,10 +115,9 @@ func NewWriter(st *store.Store, path string, logger *slog.Logger, opts Options) 
 		return nil, err
 	}
 	return &Writer{
-		db: st, fallback: fb, log: logger, opts: opts,
+		db: st, fallback: fb, log: logging.Component(logger, "Audit"), opts: opts,
 		in:       make(chan record, opts.QueueSize),
 		flushReq: make(chan chan error),
-		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
 	}, nil
 }
@@ -154,21 +154,19 @@ func (w *Writer) Backlog() int { return w.fallback.len() }
 // ReadSetAside), this process's and earlier ones'.
 func (w *Writer) SetAside() int { return w.fallback.aside.len() }
 
-// Start runs the writer until Stop.
-func (w *Writer) Start(ctx context.Context) {
-	if !w.started.CompareAndSwap(false, true) {
-		return
+// Start runs the writer until Stop (or until ctx ends); the embedded Stop
+// writes what is queued, to the database or the fallback file, and waits
+// for it.
+func (w *Writer) Start(ctx context.Context) error {
+	ctx, stopped, err := w.StartInit(ctx)
+	if err != nil {
+		return fmt.Errorf("audit writer: %w", err)
 	}
-	go w.loop(ctx)
-}
-
-// Stop writes what is queued (to the database, or the fallback file) and
-// ends the writer.
-func (w *Writer) Stop() {
-	w.stopOnce.Do(func() { close(w.stop) })
-	if w.started.Load() {
-		<-w.done
-	}
+	go func() {
+		defer stopped()
+		w.loop(ctx)
+	}()
+	return nil
 }
 
 // Flush waits until every event queued before the call is written to the
@@ -233,10 +231,6 @@ func (w *Writer) loop(ctx context.Context) {
 					w.log.Warn("Audit fallback replay failed; will retry", "backlog", w.fallback.len(), "error", err)
 				}
 			}
-		case <-w.stop:
-			drain()
-			write()
-			return
 		case <-ctx.Done():
 			drain()
 			write()

@@ -76,7 +76,7 @@ func New(s *discordgo.Session, reg *Registry, signer *Signer, opts Options) *Bot
 	b := &Bot{s: s, reg: reg, signer: signer, opts: opts, log: logging.Component(opts.Logger, "Bot")}
 	b.chain = opts.Handler
 	if b.chain == nil {
-		b.chain = middleware.Chain(middleware.Dispatch, middleware.Recover(b.log, opts.Events))
+		b.chain = middleware.Chain(middleware.Dispatch, middleware.Recover(opts.Logger, opts.Events))
 	}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	return b
@@ -123,21 +123,6 @@ func (b *Bot) Start() {
 		defer b.inflight.Done()
 		b.HandleRaw(b.ctx, e.RawData)
 	})
-}
-
-// Forget drops remembered interaction ids older than maxAge every interval
-// until ctx ends, so the replay guard's memory stays bounded.
-func (b *Bot) Forget(ctx context.Context, maxAge, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			b.ForgetBefore(b.opts.Now().Add(-maxAge))
-		}
-	}
 }
 
 // Stop stops taking interactions and waits up to ctx for those in flight.

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/embodied-community/embodied/internal/logging"
 	"github.com/embodied-community/embodied/internal/store"
 )
 
@@ -76,7 +77,9 @@ type KeySource struct {
 	// File is COMPONENT_SIGNING_KEY_FILE: the key in hex, created with mode
 	// 0600 on first start. "" keeps a key in memory only (tests): buttons
 	// then stop verifying at restart.
-	File   string
+	File string
+	// Logger receives LoadKey's lines, tagged with the component Bot
+	// (default discarded).
 	Logger *slog.Logger
 }
 
@@ -102,6 +105,7 @@ func LoadKey(ctx context.Context, settings Settings, src KeySource) ([]byte, err
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	log = logging.Component(log, "Bot")
 	stored, err := settings.Setting(ctx, keyRow)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("read the signing key left in the database: %w", err)

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/embodied-community/embodied/internal/logging"
 )
 
 // DefaultAPIURL is the address of the real Discord API; with it no rewriting happens.
@@ -27,7 +29,8 @@ const Intents = discordgo.IntentsGuilds | discordgo.IntentsDirectMessages
 
 // NewSession returns a discordgo Session for the bot token. When apiURL is neither empty
 // nor DefaultAPIURL, every request to discord.com is sent to apiURL instead; the gateway
-// URL then comes from that server's GET /api/v9/gateway. The token is never logged.
+// URL then comes from that server's GET /api/v9/gateway. The token is never logged; the
+// lines logged name the component Discord.
 func NewSession(token, apiURL string, logger *slog.Logger) (*discordgo.Session, error) {
 	if token == "" {
 		return nil, errors.New("new discord session: empty token")
@@ -35,6 +38,7 @@ func NewSession(token, apiURL string, logger *slog.Logger) (*discordgo.Session, 
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	logger = logging.Component(logger, "Discord")
 	s, err := discordgo.New("Bot " + token)
 	if err != nil {
 		return nil, fmt.Errorf("new discord session: %w", err)

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/embodied-community/embodied/internal/audit"
+	"github.com/embodied-community/embodied/internal/logging"
 	"github.com/embodied-community/embodied/internal/textcut"
 	"github.com/embodied-community/embodied/internal/view"
 )
@@ -328,7 +329,9 @@ func (in *Interaction) Say(ctx context.Context, format string, args ...any) erro
 // Recover turns a handler's panic or unexpected error into an ephemeral
 // "something went wrong (ref XXXX)" reply, with the details logged under the
 // same ref; a UserError is shown as is. Nothing reaches the gateway loop.
+// It tags logger with the component Bot.
 func Recover(logger *slog.Logger, events EventSink) Middleware {
+	logger = logging.Component(logger, "Bot")
 	return func(next Handler) Handler {
 		return func(ctx context.Context, in *Interaction) (err error) {
 			defer func() {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/embodied-community/embodied/internal/audit"
+	"github.com/embodied-community/embodied/internal/logging"
 	"github.com/embodied-community/embodied/internal/moderation"
 	"github.com/embodied-community/embodied/internal/store"
 )
@@ -67,7 +68,8 @@ type cached struct {
 	checked time.Time
 }
 
-// New returns a Service over db.
+// New returns a Service over db. It tags opts.Logger with its component,
+// ContentModerator.
 func New(db Store, opts Options) *Service {
 	if opts.Recheck == 0 {
 		opts.Recheck = 5 * time.Second
@@ -75,7 +77,7 @@ func New(db Store, opts Options) *Service {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{db: db, log: opts.Logger, recheck: opts.Recheck, alert: opts.Alert,
+	return &Service{db: db, log: logging.Component(opts.Logger, "ContentModerator"), recheck: opts.Recheck, alert: opts.Alert,
 		cache: map[string]*cached{}, floor: map[string]int64{}, alerted: map[string]bool{}}
 }
 

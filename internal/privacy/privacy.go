@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/embodied-community/embodied/internal/logging"
 	"github.com/embodied-community/embodied/internal/store"
 )
 
@@ -33,7 +34,8 @@ type Options struct {
 	Retention time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
-	// Logger receives the service's log lines (default discarded).
+	// Logger receives the service's log lines, tagged with the component
+	// Privacy (default discarded).
 	Logger *slog.Logger
 }
 
@@ -58,7 +60,7 @@ func New(db *store.Store, opts Options) *Service {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{db: db, opts: opts, log: opts.Logger}
+	return &Service{db: db, opts: opts, log: logging.Component(opts.Logger, "Privacy")}
 }
 
 // Retention is how long kept exports stay.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/embodied-community/embodied/internal/audit"
+	"github.com/embodied-community/embodied/internal/logging"
 	"github.com/embodied-community/embodied/internal/store"
 )
 
@@ -59,7 +60,8 @@ type Service struct {
 	log     *slog.Logger
 }
 
-// New returns a Service. logger should carry the WarningSystem component.
+// New returns a Service. It tags opts.Logger with its component,
+// WarningSystem.
 func New(db Store, dir Directory, fx Effects, opts Options) *Service {
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -68,7 +70,7 @@ func New(db Store, dir Directory, fx Effects, opts Options) *Service {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Service{db: db, dir: dir, fx: fx, ladder: opts.Ladder.withDefaults(), enforce: opts.Enforce,
-		owners: opts.Owners, now: opts.Now, log: opts.Logger}
+		owners: opts.Owners, now: opts.Now, log: logging.Component(opts.Logger, "WarningSystem")}
 }
 
 // Ladder returns the ladder in force.

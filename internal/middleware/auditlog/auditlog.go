@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/embodied-community/embodied/internal/audit"
+	"github.com/embodied-community/embodied/internal/logging"
 	"github.com/embodied-community/embodied/internal/middleware"
 )
 
@@ -46,8 +47,10 @@ func defaultTarget(in *middleware.Interaction) string {
 	return ""
 }
 
-// Middleware writes intent and outcome records around external actions.
+// Middleware writes intent and outcome records around external actions. It
+// tags logger with its component, Audit.
 func Middleware(sink Sink, logger *slog.Logger) middleware.Middleware {
+	logger = logging.Component(logger, "Audit")
 	return func(next middleware.Handler) middleware.Handler {
 		return func(ctx context.Context, in *middleware.Interaction) error {
 			if in.Policy.Effect != middleware.External {

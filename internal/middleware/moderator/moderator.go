@@ -13,6 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/embodied-community/embodied/internal/logging"
 	"github.com/embodied-community/embodied/internal/middleware"
 	"github.com/embodied-community/embodied/internal/moderation"
 	"github.com/embodied-community/embodied/internal/store"
@@ -63,7 +64,8 @@ type Moderator struct {
 	opts Options
 }
 
-// New returns a Moderator writing flags to db.
+// New returns a Moderator writing flags to db. It tags logger with its
+// component, ContentModerator.
 func New(db FlagStore, logger *slog.Logger, opts Options) *Moderator {
 	if opts.Checker == nil {
 		engine := moderation.Default()
@@ -72,7 +74,7 @@ func New(db FlagStore, logger *slog.Logger, opts Options) *Moderator {
 	if opts.Refuse == nil {
 		opts.Refuse = func(v moderation.Verdict) bool { return v.Severity >= moderation.SeverityCritical }
 	}
-	return &Moderator{db: db, log: logger, opts: opts}
+	return &Moderator{db: db, log: logging.Component(logger, "ContentModerator"), opts: opts}
 }
 
 // RefusedMessage is the reply to a refused submission.

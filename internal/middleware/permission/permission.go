@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/embodied-community/embodied/internal/audit"
+	"github.com/embodied-community/embodied/internal/logging"
 	"github.com/embodied-community/embodied/internal/middleware"
 )
 
@@ -29,9 +30,13 @@ type Guard struct {
 	onDenied func(command string)
 }
 
-// New returns a Guard. owners are the bot owners' user ids.
+// New returns a Guard. owners are the bot owners' user ids. It tags logger
+// (default discarded) with its component, PermissionGuard.
 func New(owners []string, events middleware.EventSink, logger *slog.Logger, onDenied func(command string)) *Guard {
-	return &Guard{owners: owners, events: events, log: logger, onDenied: onDenied}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Guard{owners: owners, events: events, log: logging.Component(logger, "PermissionGuard"), onDenied: onDenied}
 }
 
 // IsOwner reports whether userID is a bot owner.

@@ -77,7 +77,7 @@ func TestGuard(t *testing.T) {
 				sink = ev
 			}
 			var denied []string
-			g := New([]string{"100000000000000001"}, sink, logging.Component(logger, "PermissionGuard"),
+			g := New([]string{"100000000000000001"}, sink, logger,
 				func(c string) { denied = append(denied, c) })
 			ran := false
 			r := &replies{}

@@ -18,7 +18,9 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/embodied-community/embodied/internal/logging"
 	"github.com/embodied-community/embodied/internal/middleware"
+	"github.com/embodied-community/embodied/internal/service"
 )
 
 // DefaultLimit applies to commands that declare none.
@@ -39,14 +41,17 @@ type shard struct {
 	buckets map[key]*bucket
 }
 
-// Limiter holds the buckets.
+// Limiter holds the buckets. It is a service: from Start until Stop it
+// evicts idle buckets every EvictEvery.
 type Limiter struct {
-	now      func() time.Time
-	seed     maphash.Seed
-	shards   [shards]shard
-	log      *slog.Logger
-	recorder *Recorder
-	onLimit  func(command string)
+	service.StartStop
+	now        func() time.Time
+	evictEvery time.Duration
+	seed       maphash.Seed
+	shards     [shards]shard
+	log        *slog.Logger
+	recorder   *Recorder
+	onLimit    func(command string)
 
 	logged sync.Map // window keys already logged at WARN
 }
@@ -55,15 +60,22 @@ type Limiter struct {
 type Options struct {
 	Now      func() time.Time // default time.Now
 	Recorder *Recorder        // where violations are counted (optional)
+	// EvictEvery is how often the running service evicts idle buckets
+	// (default 1 min).
+	EvictEvery time.Duration
 	// OnLimited is called for every refused call (metrics).
 	OnLimited func(command string)
 }
 
-// New returns a Limiter.
+// New returns a Limiter. It tags logger with its component, RateLimiter.
 func New(logger *slog.Logger, o Options) *Limiter {
-	l := &Limiter{now: o.Now, seed: maphash.MakeSeed(), log: logger, recorder: o.Recorder, onLimit: o.OnLimited}
+	l := &Limiter{now: o.Now, evictEvery: o.EvictEvery, seed: maphash.MakeSeed(), log: logging.Component(logger, "RateLimiter"),
+		recorder: o.Recorder, onLimit: o.OnLimited}
 	if l.now == nil {
 		l.now = time.Now
+	}
+	if l.evictEvery <= 0 {
+		l.evictEvery = time.Minute
 	}
 	for i := range l.shards {
 		l.shards[i].buckets = map[key]*bucket{}
@@ -142,18 +154,17 @@ func (l *Limiter) Evict() int {
 	return n
 }
 
-// Run evicts idle buckets every interval until ctx ends.
-func (l *Limiter) Run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			l.Evict()
-		}
+// Start evicts idle buckets every EvictEvery until Stop.
+func (l *Limiter) Start(ctx context.Context) error {
+	ctx, stopped, err := l.StartInit(ctx)
+	if err != nil {
+		return fmt.Errorf("rate limiter: %w", err)
 	}
+	go func() {
+		defer stopped()
+		service.Every(ctx, l.evictEvery, func(context.Context) { l.Evict() })
+	}()
+	return nil
 }
 
 // Message is the reply to a refused call.

@@ -2,10 +2,13 @@ package ratelimit
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
 
+	"github.com/embodied-community/embodied/internal/logging"
+	"github.com/embodied-community/embodied/internal/service"
 	"github.com/embodied-community/embodied/internal/store"
 )
 
@@ -27,18 +30,24 @@ type violation struct {
 	first, last time.Time
 }
 
+// recordEvery is how often the running Recorder flushes.
+const recordEvery = time.Second
+
 // Recorder counts refused calls in memory and upserts them into
-// rate_limit_violations in one statement per flush.
+// rate_limit_violations in one statement per flush. It is a service: from
+// Start until Stop it flushes every second, and once more when it stops.
 type Recorder struct {
+	service.StartStop
 	db  ViolationStore
 	log *slog.Logger
 	mu  sync.Mutex
 	p   map[violationKey]*violation
 }
 
-// NewRecorder returns a Recorder writing to db.
+// NewRecorder returns a Recorder writing to db. It tags logger with its
+// component, RateLimiter.
 func NewRecorder(db ViolationStore, logger *slog.Logger) *Recorder {
-	return &Recorder{db: db, log: logger, p: map[violationKey]*violation{}}
+	return &Recorder{db: db, log: logging.Component(logger, "RateLimiter"), p: map[violationKey]*violation{}}
 }
 
 // Add counts one refused call.
@@ -89,23 +98,27 @@ func (r *Recorder) Flush(ctx context.Context) error {
 	return nil
 }
 
-// Run flushes every interval until ctx ends, then flushes once more.
-func (r *Recorder) Run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			fctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			if err := r.Flush(fctx); err != nil {
-				r.log.Warn("Could not record rate-limit violations at shutdown", "error", err)
-			}
-			cancel()
-			return
-		case <-t.C:
-			if err := r.Flush(ctx); err != nil {
-				r.log.Warn("Could not record rate-limit violations; will retry", "error", err)
-			}
+// Start flushes every second until Stop, then flushes once more.
+func (r *Recorder) Start(ctx context.Context) error {
+	ctx, stopped, err := r.StartInit(ctx)
+	if err != nil {
+		return fmt.Errorf("rate-limit recorder: %w", err)
+	}
+	go func() {
+		defer stopped()
+		service.Every(ctx, recordEvery, r.runOnce)
+		fctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := r.Flush(fctx); err != nil {
+			r.log.Warn("Could not record rate-limit violations at shutdown", "error", err)
 		}
+	}()
+	return nil
+}
+
+// runOnce is one periodic flush.
+func (r *Recorder) runOnce(ctx context.Context) {
+	if err := r.Flush(ctx); err != nil {
+		r.log.Warn("Could not record rate-limit violations; will retry", "error", err)
 	}
 }
