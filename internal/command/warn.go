@@ -11,6 +11,7 @@ import (
 	"github.com/embodied-community/embodied/internal/middleware"
 	"github.com/embodied-community/embodied/internal/middleware/auditlog"
 	"github.com/embodied-community/embodied/internal/strike"
+	"github.com/embodied-community/embodied/internal/textcut"
 	"github.com/embodied-community/embodied/internal/view"
 )
 
@@ -150,9 +151,33 @@ func refusalText(r *strike.RefusalError) string {
 	case strike.RefusedNoBanAwaiting:
 		return fmt.Sprintf("❌ Case #%d has no ban awaiting confirmation: it was already handled, or the strike was pardoned.", r.Case)
 	case strike.RefusedFailed:
-		return "❌ " + r.Detail
+		return "❌ " + failureText(r.Failure)
 	}
 	return "❌ The warning system refused this action."
+}
+
+// failureText words for the moderator why a timeout, ban or reversal was
+// not applied.
+func failureText(f *strike.EnforceFailure) string {
+	if f == nil {
+		return ""
+	}
+	switch f.Reason {
+	case strike.FailedForbidden:
+		return fmt.Sprintf("The %s was not applied: Discord refused (missing permissions: the bot needs %s and a role above the member's).",
+			f.Action, f.Permission)
+	case strike.FailedDiscord:
+		return textcut.Bytes(fmt.Sprintf("The %s was not applied: %s.", f.Action, f.Detail), 1000)
+	}
+	verb := map[strike.Action]string{strike.ActionTimeout: "time members out", strike.ActionBan: "ban"}[f.Action]
+	msg := fmt.Sprintf("The %s was not applied: you need the %s permission to %s.", f.Action, f.Permission, verb)
+	switch f.Reason {
+	case strike.FailedAwaitingConfirmation:
+		msg += " An admin must confirm it with the Confirm ban button in the mod log."
+	case strike.FailedNoModLog:
+		msg += " No mod-log channel is set (`/security modlog`) to ask an admin in: ask a member with Ban Members to ban them."
+	}
+	return msg
 }
 
 func warn(ctx context.Context, d Deps, in *middleware.Interaction) error {
@@ -202,8 +227,8 @@ func WarnReply(res strike.WarnResult) string {
 	case strike.DMFailed:
 		lines = append(lines, MsgDMFailed)
 	}
-	if res.EnforceError != "" {
-		lines = append(lines, res.EnforceError)
+	if res.Failure != nil {
+		lines = append(lines, failureText(res.Failure))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -330,8 +355,8 @@ func confirmBan(ctx context.Context, d Deps, in *middleware.Interaction) error {
 	switch {
 	case res.SafeMode:
 		msg += " Safe mode: not applied."
-	case res.EnforceError != "":
-		msg = fmt.Sprintf("❌ Ban of <@%s> (case #%d), confirmed by <@%s>: %s", c.UserID, c.Case, in.User.ID, res.EnforceError)
+	case res.Failure != nil:
+		msg = fmt.Sprintf("❌ Ban of <@%s> (case #%d), confirmed by <@%s>: %s", c.UserID, c.Case, in.User.ID, failureText(res.Failure))
 	}
 	// The post is public in the mod log: the update keeps it so (not the
 	// command's ephemeral policy).

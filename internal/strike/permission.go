@@ -79,18 +79,17 @@ func (s *Service) withhold(ctx context.Context, req WarnRequest, res *WarnResult
 	perm := res.MissingPermission
 	s.log.Warn("Moderation action withheld: the moderator lacks the permission", "userId", req.UserID,
 		"guildId", req.GuildID, "moderatorId", req.ModeratorID, "action", string(res.Action), "required", perm)
-	verb := map[Action]string{ActionTimeout: "time members out", ActionBan: "ban"}[res.Action]
-	res.EnforceError = fmt.Sprintf("The %s was not applied: you need the %s permission to %s.", res.Action, perm, verb)
+	res.Failure = &EnforceFailure{Action: res.Action, Reason: FailedWithheld, Permission: perm}
 	posted := s.postWarning(ctx, req, *res)
 	if res.Action != ActionBan {
 		return
 	}
 	if posted {
 		res.AwaitingConfirmation = true
-		res.EnforceError += " An admin must confirm it with the Confirm ban button in the mod log."
+		res.Failure.Reason = FailedAwaitingConfirmation
 		return
 	}
-	res.EnforceError += " No mod-log channel is set (`/security modlog`) to ask an admin in: ask a member with Ban Members to ban them."
+	res.Failure.Reason = FailedNoModLog
 	if err := s.db.FailModeration(ctx, req.GuildID, modID, "not applied: the moderator lacks Ban Members and no mod log could ask for a confirmation"); err != nil {
 		s.log.Error("Could not record the withheld ban", "userId", req.UserID, "error", err)
 	}
@@ -145,8 +144,8 @@ type ConfirmBanResult struct {
 	Enforced bool
 	// SafeMode: the ban was only recorded (enforcement off).
 	SafeMode bool
-	// EnforceError says why Discord refused the ban.
-	EnforceError string
+	// Failure says why Discord refused the ban.
+	Failure *EnforceFailure
 }
 
 // ConfirmBan carries out a strike's ban that awaits confirmation, for a
@@ -213,6 +212,6 @@ func (s *Service) ConfirmBan(ctx context.Context, req ConfirmBanRequest) (Confir
 		s.log.Info("Ban DM not delivered", "userId", req.UserID, "error", err)
 	}
 	var res ConfirmBanResult
-	res.Enforced, res.EnforceError = s.carryOut(ctx, o)
+	res.Enforced, res.Failure = s.carryOut(ctx, o)
 	return res, nil
 }

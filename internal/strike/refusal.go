@@ -41,7 +41,7 @@ const (
 	RefusedPardoned
 	// RefusedNoBanAwaiting: case Case has no ban awaiting confirmation.
 	RefusedNoBanAwaiting
-	// RefusedFailed: Discord refused the reversal; Detail says why.
+	// RefusedFailed: Discord refused the reversal; Failure says why.
 	RefusedFailed
 )
 
@@ -59,10 +59,14 @@ type RefusalError struct {
 	Case int64
 	By   string
 	On   string // YYYY-MM-DD, UTC
-	// Detail is a sentence saying what Discord refused (RefusedFailed).
-	Detail string
+	// Failure is what Discord refused (RefusedFailed).
+	Failure *EnforceFailure
 }
 
 func (e *RefusalError) Error() string {
-	return fmt.Sprintf("refused (%d) on %q: %s", e.Reason, e.TargetID, e.Detail)
+	detail := ""
+	if e.Failure != nil {
+		detail = e.Failure.Error()
+	}
+	return fmt.Sprintf("refused (%d) on %q: %s", e.Reason, e.TargetID, detail)
 }

@@ -119,6 +119,7 @@ func (s *Service) Lift(ctx context.Context, req LiftRequest) error {
 		err = s.fx.Unban(ctx, req.GuildID, req.UserID, reason)
 	}
 	status, msg := "applied", ""
+	var failure *EnforceFailure
 	switch {
 	case err == nil:
 	case errors.Is(err, ErrUnknown) && req.Action == ActionUnban:
@@ -126,7 +127,8 @@ func (s *Service) Lift(ctx context.Context, req LiftRequest) error {
 	case errors.Is(err, ErrUnknown):
 		return &RefusalError{Reason: RefusedNotMember, TargetID: req.UserID}
 	default:
-		status, msg = "failed", enforceFailure(req.Action, err)
+		failure = enforceFailure(req.Action, err)
+		status, msg = "failed", failure.Error()
 		s.log.Warn("Moderation enforcement failed", "userId", req.UserID, "guildId", req.GuildID,
 			"action", string(req.Action), "error", err)
 	}
@@ -136,7 +138,7 @@ func (s *Service) Lift(ctx context.Context, req LiftRequest) error {
 		return dbErr
 	}
 	if err != nil {
-		return &RefusalError{Reason: RefusedFailed, TargetID: req.UserID, Detail: msg}
+		return &RefusalError{Reason: RefusedFailed, TargetID: req.UserID, Failure: failure}
 	}
 	s.log.Info("Moderation action lifted", "userId", req.UserID, "guildId", req.GuildID, "action", string(req.Action),
 		"moderatorId", req.ModeratorID)
@@ -223,8 +225,8 @@ func (s *Service) postWarning(ctx context.Context, req WarnRequest, res WarnResu
 	case res.MissingPermission != "":
 		action.Before += " (not applied: "
 		action.UserID, action.After = req.ModeratorID, " does not have "+res.MissingPermission+")"
-	case res.EnforceError != "":
-		action.Before += " (failed: " + res.EnforceError + ")"
+	case res.Failure != nil:
+		action.Before += " (failed: " + res.Failure.Error() + ")"
 	}
 	e := LogEntry{Title: fmt.Sprintf("Case #%d: warning", res.Warning.CaseNumber),
 		Severe: res.Action != ActionWarning, Lines: []Line{

@@ -115,9 +115,10 @@ type WarnResult struct {
 	Enforced bool
 	// SafeMode: the action was only recorded (enforcement off).
 	SafeMode bool
-	// EnforceError says why the action was not applied: Discord refused,
-	// or the moderator lacks the permission Discord requires for it.
-	EnforceError string
+	// Failure says why the action was not applied: Discord refused, or
+	// the moderator lacks the permission Discord requires for it (nil when
+	// it was applied, or there was nothing to apply).
+	Failure *EnforceFailure
 	// MissingPermission is the Discord permission the moderator lacks for
 	// the ladder's action ("Ban Members", "Moderate Members"), which was
 	// then not applied.
@@ -369,7 +370,7 @@ func (s *Service) apply(ctx context.Context, req WarnRequest, res *WarnResult, m
 	if res.Action == ActionTimeout {
 		o.until = now.Add(s.ladder.Timeout)
 	}
-	res.Enforced, res.EnforceError = s.carryOut(ctx, o)
+	res.Enforced, res.Failure = s.carryOut(ctx, o)
 }
 
 // outcome is a timeout or ban to carry out for a recorded user_moderation
@@ -386,7 +387,7 @@ type outcome struct {
 // carryOut sends o's timeout or ban to Discord and records the outcome on
 // its user_moderation row and in the audit log. It returns whether Discord
 // applied it and, if not, why.
-func (s *Service) carryOut(ctx context.Context, o outcome) (enforced bool, msg string) {
+func (s *Service) carryOut(ctx context.Context, o outcome) (enforced bool, failure *EnforceFailure) {
 	var err error
 	details := merged(o.details, nil)
 	switch o.action {
@@ -396,16 +397,17 @@ func (s *Service) carryOut(ctx context.Context, o outcome) (enforced bool, msg s
 	case ActionBan:
 		err = s.fx.Ban(ctx, o.guildID, o.userID, o.auditReason)
 	}
-	status := "applied"
+	status, msg := "applied", ""
 	if err != nil {
-		status, msg = "failed", enforceFailure(o.action, err)
+		failure = enforceFailure(o.action, err)
+		status, msg = "failed", failure.Error()
 		s.log.Warn("Moderation enforcement failed", "userId", o.userID, "guildId", o.guildID,
 			"action", string(o.action), "error", err)
 		details["error"] = msg
 	}
 	details["ok"] = err == nil
 	s.recordOutcome(ctx, o, status, err == nil, msg, details)
-	return err == nil, msg
+	return err == nil, failure
 }
 
 // recordOutcome stores what became of o on its user_moderation row and
@@ -424,15 +426,6 @@ func (s *Service) recordOutcome(ctx context.Context, o outcome, status string, e
 	if err != nil {
 		s.log.Error("Could not record the enforcement outcome", "userId", o.userID, "action", string(o.action), "error", err)
 	}
-}
-
-// enforceFailure says in a sentence why Discord refused an action.
-func enforceFailure(a Action, err error) string {
-	if errors.Is(err, ErrForbidden) {
-		return fmt.Sprintf("The %s was not applied: Discord refused (missing permissions: the bot needs %s and a role above the member's).",
-			a, map[Action]string{ActionTimeout: "Moderate Members", ActionBan: "Ban Members", ActionUntimeout: "Moderate Members", ActionUnban: "Ban Members"}[a])
-	}
-	return clip(fmt.Sprintf("The %s was not applied: %v.", a, err), 1000)
 }
 
 func merged(a, b map[string]any) map[string]any {
