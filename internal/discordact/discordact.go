@@ -3,8 +3,8 @@
 // Session, translating Discord's error codes into the strike package's
 // errors. Member and role lookups use REST (GET guild, GET guild member) so
 // that hierarchy and permission checks see Discord's current state, never a
-// stale cache. It also renders mod-log posts: their lines, with members as
-// mentions, and the signed Confirm ban button.
+// stale cache. It also words the members' DMs and renders mod-log posts:
+// their lines, with members as mentions, and the signed Confirm ban button.
 package discordact
 
 import (
@@ -120,13 +120,13 @@ func (d *Discord) Member(ctx context.Context, guildID, userID string) (strike.Me
 	return out, nil
 }
 
-// SendDM opens the member's DM channel and sends the text.
+// SendDM opens the member's DM channel and sends the DM, worded.
 func (d *Discord) SendDM(ctx context.Context, dm strike.DM) error {
 	ch, err := d.s.UserChannelCreate(dm.UserID, discordgo.WithContext(ctx))
 	if err != nil {
 		return classify("open DM with "+dm.UserID, err)
 	}
-	_, err = d.s.ChannelMessageSendComplex(ch.ID, &discordgo.MessageSend{Content: dm.Text,
+	_, err = d.s.ChannelMessageSendComplex(ch.ID, &discordgo.MessageSend{Content: DMText(dm),
 		AllowedMentions: &discordgo.MessageAllowedMentions{}}, discordgo.WithContext(ctx))
 	return classify("DM "+dm.UserID, err)
 }

@@ -206,9 +206,8 @@ func (s *Service) ConfirmBan(ctx context.Context, req ConfirmBanRequest) (Confir
 	}
 	// DM first, as for a strike's own ban: after the ban the bot can no
 	// longer reach the member. Their strike's DM did not announce it.
-	dm := fmt.Sprintf("⛔ You are banned from %s: case #%d (strike %d/%d) was confirmed by its staff.\nReason: %s\nYou can appeal to its staff.",
-		g.Name, req.Case, req.Total, s.ladder.Top(), reason)
-	if err := s.fx.SendDM(ctx, DM{UserID: req.UserID, Text: dm}); err != nil {
+	dm := DM{UserID: req.UserID, GuildName: g.Name, Ban: true, Case: req.Case, Total: req.Total, Reason: reason, Ladder: s.ladder}
+	if err := s.fx.SendDM(ctx, dm); err != nil {
 		s.log.Info("Ban DM not delivered", "userId", req.UserID, "error", err)
 	}
 	var res ConfirmBanResult

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/embodied-community/embodied/internal/audit"
@@ -319,11 +318,13 @@ func (s *Service) check(ctx context.Context, req WarnRequest) (Guild, Member, er
 }
 
 func (s *Service) sendDM(ctx context.Context, g Guild, req WarnRequest, res WarnResult) DMStatus {
-	action := res.Action
-	if res.MissingPermission != "" {
-		action = ActionWarning // not applied, or not yet: the DM does not announce it
+	brings := res.Action
+	if res.MissingPermission != "" || !s.enforce {
+		brings = ActionWarning // not applied, or not yet: the DM does not announce it
 	}
-	err := s.fx.SendDM(ctx, DM{UserID: req.UserID, Text: s.DMText(g.Name, res.Warning, res.Total, action)})
+	w := res.Warning
+	err := s.fx.SendDM(ctx, DM{UserID: req.UserID, GuildName: g.Name, Case: w.CaseNumber, Total: res.Total,
+		Reason: w.Reason, Severity: Severity(w.Severity), ExpiresAt: w.ExpiresAt, Brings: brings, Ladder: s.ladder})
 	switch {
 	case err == nil:
 		return DMSent
@@ -334,32 +335,6 @@ func (s *Service) sendDM(ctx context.Context, g Guild, req WarnRequest, res Warn
 		s.log.Warn("Warning DM failed", "userId", req.UserID, "error", err)
 		return DMFailed
 	}
-}
-
-// DMText is the message a warned member receives.
-func (s *Service) DMText(guildName string, w Warning, total int, action Action) string {
-	l := s.ladder
-	lines := []string{
-		fmt.Sprintf("⚠️ Warning - Strike %d/%d", total, l.Top()),
-		fmt.Sprintf("You received a warning in %s.", guildName),
-		"Reason: " + w.Reason,
-		"Severity: " + strings.ToUpper(string(w.Severity[:1])) + string(w.Severity[1:]),
-	}
-	if action != ActionWarning && s.enforce {
-		lines = append(lines, fmt.Sprintf("This strike brings %s.", l.Describe(action)))
-	}
-	days := int(l.Window / (24 * time.Hour))
-	switch next := l.ActionFor(total + 1); {
-	case action == ActionBan && s.enforce:
-		lines = append(lines, "What happens next: you are banned from the server; you can appeal to its staff.")
-	case next == ActionWarning:
-		lines = append(lines, fmt.Sprintf("What happens next: another strike within %d days is another warning.", days))
-	default:
-		lines = append(lines, fmt.Sprintf("What happens next: another strike within %d days means %s.", days, l.Describe(next)))
-	}
-	lines = append(lines, fmt.Sprintf("This strike expires on %s. To appeal, contact the server's moderators.",
-		w.ExpiresAt.UTC().Format("2006-01-02")))
-	return strings.Join(lines, "\n")
 }
 
 // apply sends the timeout or ban and records the outcome.

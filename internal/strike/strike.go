@@ -115,28 +115,6 @@ func (l Ladder) ActionFor(n int) Action {
 	return l.Rungs[min(n, len(l.Rungs))-1]
 }
 
-// Describe says what an action does, for DMs: "a 24-hour timeout".
-func (l Ladder) Describe(a Action) string {
-	switch a {
-	case ActionTimeout:
-		if l.Timeout%(24*time.Hour) == 0 && l.Timeout > 24*time.Hour {
-			return fmt.Sprintf("a %d-day timeout", int(l.Timeout/(24*time.Hour)))
-		}
-		return fmt.Sprintf("a %s timeout", hours(l.Timeout))
-	case ActionBan:
-		return "a permanent ban"
-	default:
-		return "a warning"
-	}
-}
-
-func hours(d time.Duration) string {
-	if d%time.Hour == 0 {
-		return fmt.Sprintf("%d-hour", int(d/time.Hour))
-	}
-	return fmt.Sprintf("%d-minute", int(d/time.Minute))
-}
-
 // Member is what the warning system needs to know about a guild member to
 // decide whether they may be warned.
 type Member struct {
@@ -181,10 +159,28 @@ var (
 	ErrUnknown = errors.New("unknown member or ban")
 )
 
-// DM is a direct message to a member.
+// DM is a direct message to a member, as data: a warning, or the ban its
+// staff confirmed (Ban). The Discord side words it.
 type DM struct {
-	UserID string
-	Text   string
+	UserID    string
+	GuildName string
+	// Ban: the DM tells the member that the ban of case Case was confirmed
+	// and carried out; otherwise it tells them of the warning.
+	Ban bool
+	// Case is the warning's case number; Total its strike count.
+	Case     int64
+	Total    int
+	Reason   string
+	Severity Severity
+	// ExpiresAt is when the warning stops counting.
+	ExpiresAt time.Time
+	// Brings is the ladder's action this strike applies, as the DM
+	// announces it: ActionWarning when none is (a warning, safe mode, or an
+	// action withheld from a moderator who lacks the permission).
+	Brings Action
+	// Ladder is the ladder in force: the N of "Strike n/N", the window and
+	// what another strike brings.
+	Ladder Ladder
 }
 
 // LogEntry is one mod-log post.
