@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -158,26 +157,15 @@ func (d *Discord) Unban(ctx context.Context, guildID, userID, auditReason string
 	return classify("unban "+userID, err)
 }
 
-// PostModLog posts the entry as an embed.
+// PostModLog posts the entry as an embed, worded.
 func (d *Discord) PostModLog(ctx context.Context, e strike.LogEntry) error {
 	color := 0xFEE75C
 	if e.Severe {
 		color = 0xED4245
 	}
-	lines := make([]string, len(e.Lines))
-	for i, l := range e.Lines {
-		lines[i] = l.Before
-		if l.UserID != "" {
-			lines[i] += "<@" + l.UserID + ">"
-		}
-		lines[i] += l.After
-	}
-	desc := strings.Join(lines, "\n")
-	if r := []rune(desc); len(r) > 4000 { // Discord's embed description limit is 4096
-		desc = string(r[:4000])
-	}
+	title, lines := modLogText(e)
 	msg := &discordgo.MessageSend{
-		Embeds:          []*discordgo.MessageEmbed{{Title: e.Title, Description: desc, Color: color}},
+		Embeds:          []*discordgo.MessageEmbed{{Title: title, Description: modLogDescription(lines), Color: color}},
 		AllowedMentions: &discordgo.MessageAllowedMentions{},
 	}
 	if e.ConfirmBan != nil {

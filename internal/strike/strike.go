@@ -183,17 +183,52 @@ type DM struct {
 	Ladder Ladder
 }
 
-// LogEntry is one mod-log post.
+// LogEntry is one mod-log post, as data: what happened (Kind) and its
+// facts. The Discord side words it and shows the members as mentions.
 type LogEntry struct {
 	ChannelID string
-	Title     string
-	Lines     []Line
+	Kind      LogKind
+	// MemberID is the member concerned; ModeratorID the staff member who
+	// warned, pardoned or lifted.
+	MemberID, ModeratorID string
+	// Case is the warning's case number (warnings, pardons).
+	Case   int64
+	Reason string
+	// Severity is the warning's severity (warnings).
+	Severity Severity
+	// Total is the member's active strikes after the warning or pardon,
+	// out of Top.
+	Total, Top int
+	// Action is the ladder's action (warnings) or the reversal (lifts).
+	Action Action
+	// SafeMode: the warning's action was only recorded.
+	SafeMode bool
+	// MissingPermission is the permission the moderator lacks for the
+	// warning's action, which was not applied (a ban awaits ConfirmBan).
+	MissingPermission string
+	// Failure is why Discord did not apply the warning's action.
+	Failure *EnforceFailure
+	// DMStatus is what became of the warning's DM.
+	DMStatus DMStatus
 	// Severe colours the post as a timeout or ban.
 	Severe bool
 	// ConfirmBan, when set, adds a Confirm ban button for a ban the strike's
 	// moderator could not give (see Service.ConfirmBan).
 	ConfirmBan *BanConfirmation
 }
+
+// LogKind is what a mod-log post reports.
+type LogKind int
+
+// Mod-log posts.
+const (
+	// LogWarning: a warning was given (with its action's outcome).
+	LogWarning LogKind = iota + 1
+	// LogPardon: case Case was pardoned.
+	LogPardon
+	// LogLift: a timeout or ban (Action) was lifted.
+	LogLift
+)
 
 // BanConfirmation names the ban a Confirm ban button asks for: the button is
 // bound to the guild, the member and the strike's case.
