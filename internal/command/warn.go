@@ -116,6 +116,17 @@ func userError(err error) error {
 	return err
 }
 
+// What a refused moderator tried to do, completing "you cannot …", "the
+// bot could not …" and "you need the … permission to …".
+var (
+	youCannot = map[strike.Act]string{strike.ActWarn: "warn them", strike.ActLiftTimeout: "lift their timeout",
+		strike.ActConfirmBan: "ban them"}
+	botCouldNot = map[strike.Act]string{strike.ActWarn: "act on their strikes", strike.ActLiftTimeout: "lift their timeout",
+		strike.ActConfirmBan: "ban them"}
+	needPermissionTo = map[strike.Act]string{strike.ActLiftTimeout: "lift a timeout", strike.ActLiftBan: "lift a ban",
+		strike.ActConfirmBan: "confirm a ban"}
+)
+
 // refusalText words a strike refusal for the moderator.
 func refusalText(r *strike.RefusalError) string {
 	switch r.Reason {
@@ -136,14 +147,14 @@ func refusalText(r *strike.RefusalError) string {
 	case strike.RefusedSeverity:
 		return fmt.Sprintf("❌ `severity` must be one of: %s.", strings.Join(strike.Severities, ", "))
 	case strike.RefusedOwnerTarget:
-		return fmt.Sprintf("❌ <@%s> owns this server, so you cannot %s.", r.TargetID, r.Doing)
+		return fmt.Sprintf("❌ <@%s> owns this server, so you cannot %s.", r.TargetID, youCannot[r.Act])
 	case strike.RefusedAboveActor:
-		return fmt.Sprintf("❌ <@%s>'s highest role is not below yours, so you cannot %s.", r.TargetID, r.Doing)
+		return fmt.Sprintf("❌ <@%s>'s highest role is not below yours, so you cannot %s.", r.TargetID, youCannot[r.Act])
 	case strike.RefusedAboveBot:
 		return fmt.Sprintf("❌ <@%s>'s highest role is not below the bot's, so the bot could not %s. Move the bot's role above theirs first.",
-			r.TargetID, r.Doing)
+			r.TargetID, botCouldNot[r.Act])
 	case strike.RefusedPermission:
-		return fmt.Sprintf("❌ You need the %s permission to %s.", r.Permission, r.Doing)
+		return fmt.Sprintf("❌ You need the %s permission to %s.", r.Permission, needPermissionTo[r.Act])
 	case strike.RefusedNoCase:
 		return fmt.Sprintf("❌ There is no case #%d in this server.", r.Case)
 	case strike.RefusedPardoned:

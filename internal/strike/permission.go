@@ -53,20 +53,19 @@ func (s *Service) member(ctx context.Context, g Guild, userID string) (Member, e
 // allows it: nobody acts on the server owner; the actor's highest role must
 // be above the target's (the server owner and the bot owners act regardless,
 // as for warnings); so must the bot's, since the bot carries the action out.
-// you and bot complete "you cannot …" and "the bot could not …".
-func (s *Service) outranks(ctx context.Context, g Guild, actor, target Member, you, bot string) error {
+func (s *Service) outranks(ctx context.Context, g Guild, actor, target Member, act Act) error {
 	if target.UserID == g.OwnerID {
-		return &RefusalError{Reason: RefusedOwnerTarget, TargetID: target.UserID, Doing: you}
+		return &RefusalError{Reason: RefusedOwnerTarget, TargetID: target.UserID, Act: act}
 	}
 	if actor.UserID != g.OwnerID && !slices.Contains(s.owners, actor.UserID) && target.TopPosition >= actor.TopPosition {
-		return &RefusalError{Reason: RefusedAboveActor, TargetID: target.UserID, Doing: you}
+		return &RefusalError{Reason: RefusedAboveActor, TargetID: target.UserID, Act: act}
 	}
 	b, err := s.dir.Member(ctx, g.ID, g.BotID)
 	if err != nil {
 		return fmt.Errorf("look up the bot's member: %w", err)
 	}
 	if target.TopPosition >= b.TopPosition {
-		return &RefusalError{Reason: RefusedAboveBot, TargetID: target.UserID, Doing: bot}
+		return &RefusalError{Reason: RefusedAboveBot, TargetID: target.UserID, Act: act}
 	}
 	return nil
 }
@@ -109,12 +108,12 @@ func (s *Service) mayLift(ctx context.Context, req LiftRequest) error {
 	}
 	if req.Action == ActionUnban {
 		if !actor.BanMembers {
-			return &RefusalError{Reason: RefusedPermission, TargetID: req.UserID, Permission: permBan, Doing: "lift a ban"}
+			return &RefusalError{Reason: RefusedPermission, TargetID: req.UserID, Permission: permBan, Act: ActLiftBan}
 		}
 		return nil
 	}
 	if !actor.ModerateMembers {
-		return &RefusalError{Reason: RefusedPermission, TargetID: req.UserID, Permission: permModerate, Doing: "lift a timeout"}
+		return &RefusalError{Reason: RefusedPermission, TargetID: req.UserID, Permission: permModerate, Act: ActLiftTimeout}
 	}
 	target, err := s.dir.Member(ctx, g.ID, req.UserID)
 	if errors.Is(err, ErrNotMember) {
@@ -123,7 +122,7 @@ func (s *Service) mayLift(ctx context.Context, req LiftRequest) error {
 	if err != nil {
 		return fmt.Errorf("look up member %s: %w", req.UserID, err)
 	}
-	return s.outranks(ctx, g, actor, target, "lift their timeout", "lift their timeout")
+	return s.outranks(ctx, g, actor, target, ActLiftTimeout)
 }
 
 // ConfirmBanRequest is a click on a Confirm ban button. GuildID, UserID,
@@ -162,7 +161,7 @@ func (s *Service) ConfirmBan(ctx context.Context, req ConfirmBanRequest) (Confir
 		return ConfirmBanResult{}, fmt.Errorf("look up member %s: %w", req.ActorID, err)
 	}
 	if !actor.BanMembers {
-		return ConfirmBanResult{}, &RefusalError{Reason: RefusedPermission, TargetID: req.UserID, Permission: permBan, Doing: "confirm a ban"}
+		return ConfirmBanResult{}, &RefusalError{Reason: RefusedPermission, TargetID: req.UserID, Permission: permBan, Act: ActConfirmBan}
 	}
 	target, err := s.dir.Member(ctx, g.ID, req.UserID)
 	switch {
@@ -170,7 +169,7 @@ func (s *Service) ConfirmBan(ctx context.Context, req ConfirmBanRequest) (Confir
 	case err != nil:
 		return ConfirmBanResult{}, fmt.Errorf("look up member %s: %w", req.UserID, err)
 	default:
-		if err := s.outranks(ctx, g, actor, target, "ban them", "ban them"); err != nil {
+		if err := s.outranks(ctx, g, actor, target, ActConfirmBan); err != nil {
 			return ConfirmBanResult{}, err
 		}
 	}

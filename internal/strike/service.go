@@ -314,7 +314,7 @@ func (s *Service) check(ctx context.Context, req WarnRequest) (Guild, Member, er
 	if err != nil {
 		return g, Member{}, fmt.Errorf("look up moderator %s: %w", req.ModeratorID, err)
 	}
-	return g, mod, s.outranks(ctx, g, mod, target, "warn them", "act on their strikes")
+	return g, mod, s.outranks(ctx, g, mod, target, ActWarn)
 }
 
 func (s *Service) sendDM(ctx context.Context, g Guild, req WarnRequest, res WarnResult) DMStatus {
