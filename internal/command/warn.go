@@ -11,6 +11,7 @@ import (
 	"github.com/embodied-community/embodied/internal/middleware"
 	"github.com/embodied-community/embodied/internal/middleware/auditlog"
 	"github.com/embodied-community/embodied/internal/strike"
+	"github.com/embodied-community/embodied/internal/textcut"
 	"github.com/embodied-community/embodied/internal/view"
 )
 
@@ -115,6 +116,17 @@ func userError(err error) error {
 	return err
 }
 
+// What a refused moderator tried to do, completing "you cannot …", "the
+// bot could not …" and "you need the … permission to …".
+var (
+	youCannot = map[strike.Act]string{strike.ActWarn: "warn them", strike.ActLiftTimeout: "lift their timeout",
+		strike.ActConfirmBan: "ban them"}
+	botCouldNot = map[strike.Act]string{strike.ActWarn: "act on their strikes", strike.ActLiftTimeout: "lift their timeout",
+		strike.ActConfirmBan: "ban them"}
+	needPermissionTo = map[strike.Act]string{strike.ActLiftTimeout: "lift a timeout", strike.ActLiftBan: "lift a ban",
+		strike.ActConfirmBan: "confirm a ban"}
+)
+
 // refusalText words a strike refusal for the moderator.
 func refusalText(r *strike.RefusalError) string {
 	switch r.Reason {
@@ -135,14 +147,14 @@ func refusalText(r *strike.RefusalError) string {
 	case strike.RefusedSeverity:
 		return fmt.Sprintf("❌ `severity` must be one of: %s.", strings.Join(strike.Severities, ", "))
 	case strike.RefusedOwnerTarget:
-		return fmt.Sprintf("❌ <@%s> owns this server, so you cannot %s.", r.TargetID, r.Doing)
+		return fmt.Sprintf("❌ <@%s> owns this server, so you cannot %s.", r.TargetID, youCannot[r.Act])
 	case strike.RefusedAboveActor:
-		return fmt.Sprintf("❌ <@%s>'s highest role is not below yours, so you cannot %s.", r.TargetID, r.Doing)
+		return fmt.Sprintf("❌ <@%s>'s highest role is not below yours, so you cannot %s.", r.TargetID, youCannot[r.Act])
 	case strike.RefusedAboveBot:
 		return fmt.Sprintf("❌ <@%s>'s highest role is not below the bot's, so the bot could not %s. Move the bot's role above theirs first.",
-			r.TargetID, r.Doing)
+			r.TargetID, botCouldNot[r.Act])
 	case strike.RefusedPermission:
-		return fmt.Sprintf("❌ You need the %s permission to %s.", r.Permission, r.Doing)
+		return fmt.Sprintf("❌ You need the %s permission to %s.", r.Permission, needPermissionTo[r.Act])
 	case strike.RefusedNoCase:
 		return fmt.Sprintf("❌ There is no case #%d in this server.", r.Case)
 	case strike.RefusedPardoned:
@@ -150,9 +162,33 @@ func refusalText(r *strike.RefusalError) string {
 	case strike.RefusedNoBanAwaiting:
 		return fmt.Sprintf("❌ Case #%d has no ban awaiting confirmation: it was already handled, or the strike was pardoned.", r.Case)
 	case strike.RefusedFailed:
-		return "❌ " + r.Detail
+		return "❌ " + failureText(r.Failure)
 	}
 	return "❌ The warning system refused this action."
+}
+
+// failureText words for the moderator why a timeout, ban or reversal was
+// not applied.
+func failureText(f *strike.EnforceFailure) string {
+	if f == nil {
+		return ""
+	}
+	switch f.Reason {
+	case strike.FailedForbidden:
+		return fmt.Sprintf("The %s was not applied: Discord refused (missing permissions: the bot needs %s and a role above the member's).",
+			f.Action, f.Permission)
+	case strike.FailedDiscord:
+		return textcut.Bytes(fmt.Sprintf("The %s was not applied: %s.", f.Action, f.Detail), 1000)
+	}
+	verb := map[strike.Action]string{strike.ActionTimeout: "time members out", strike.ActionBan: "ban"}[f.Action]
+	msg := fmt.Sprintf("The %s was not applied: you need the %s permission to %s.", f.Action, f.Permission, verb)
+	switch f.Reason {
+	case strike.FailedAwaitingConfirmation:
+		msg += " An admin must confirm it with the Confirm ban button in the mod log."
+	case strike.FailedNoModLog:
+		msg += " No mod-log channel is set (`/security modlog`) to ask an admin in: ask a member with Ban Members to ban them."
+	}
+	return msg
 }
 
 func warn(ctx context.Context, d Deps, in *middleware.Interaction) error {
@@ -202,8 +238,8 @@ func WarnReply(res strike.WarnResult) string {
 	case strike.DMFailed:
 		lines = append(lines, MsgDMFailed)
 	}
-	if res.EnforceError != "" {
-		lines = append(lines, res.EnforceError)
+	if res.Failure != nil {
+		lines = append(lines, failureText(res.Failure))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -330,8 +366,8 @@ func confirmBan(ctx context.Context, d Deps, in *middleware.Interaction) error {
 	switch {
 	case res.SafeMode:
 		msg += " Safe mode: not applied."
-	case res.EnforceError != "":
-		msg = fmt.Sprintf("❌ Ban of <@%s> (case #%d), confirmed by <@%s>: %s", c.UserID, c.Case, in.User.ID, res.EnforceError)
+	case res.Failure != nil:
+		msg = fmt.Sprintf("❌ Ban of <@%s> (case #%d), confirmed by <@%s>: %s", c.UserID, c.Case, in.User.ID, failureText(res.Failure))
 	}
 	// The post is public in the mod log: the update keeps it so (not the
 	// command's ephemeral policy).

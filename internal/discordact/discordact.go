@@ -3,8 +3,8 @@
 // Session, translating Discord's error codes into the strike package's
 // errors. Member and role lookups use REST (GET guild, GET guild member) so
 // that hierarchy and permission checks see Discord's current state, never a
-// stale cache. It also renders mod-log posts: their lines, with members as
-// mentions, and the signed Confirm ban button.
+// stale cache. It also words the members' DMs and renders mod-log posts:
+// their lines, with members as mentions, and the signed Confirm ban button.
 package discordact
 
 import (
@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -120,13 +119,13 @@ func (d *Discord) Member(ctx context.Context, guildID, userID string) (strike.Me
 	return out, nil
 }
 
-// SendDM opens the member's DM channel and sends the text.
+// SendDM opens the member's DM channel and sends the DM, worded.
 func (d *Discord) SendDM(ctx context.Context, dm strike.DM) error {
 	ch, err := d.s.UserChannelCreate(dm.UserID, discordgo.WithContext(ctx))
 	if err != nil {
 		return classify("open DM with "+dm.UserID, err)
 	}
-	_, err = d.s.ChannelMessageSendComplex(ch.ID, &discordgo.MessageSend{Content: dm.Text,
+	_, err = d.s.ChannelMessageSendComplex(ch.ID, &discordgo.MessageSend{Content: DMText(dm),
 		AllowedMentions: &discordgo.MessageAllowedMentions{}}, discordgo.WithContext(ctx))
 	return classify("DM "+dm.UserID, err)
 }
@@ -158,26 +157,15 @@ func (d *Discord) Unban(ctx context.Context, guildID, userID, auditReason string
 	return classify("unban "+userID, err)
 }
 
-// PostModLog posts the entry as an embed.
+// PostModLog posts the entry as an embed, worded.
 func (d *Discord) PostModLog(ctx context.Context, e strike.LogEntry) error {
 	color := 0xFEE75C
 	if e.Severe {
 		color = 0xED4245
 	}
-	lines := make([]string, len(e.Lines))
-	for i, l := range e.Lines {
-		lines[i] = l.Before
-		if l.UserID != "" {
-			lines[i] += "<@" + l.UserID + ">"
-		}
-		lines[i] += l.After
-	}
-	desc := strings.Join(lines, "\n")
-	if r := []rune(desc); len(r) > 4000 { // Discord's embed description limit is 4096
-		desc = string(r[:4000])
-	}
+	title, lines := modLogText(e)
 	msg := &discordgo.MessageSend{
-		Embeds:          []*discordgo.MessageEmbed{{Title: e.Title, Description: desc, Color: color}},
+		Embeds:          []*discordgo.MessageEmbed{{Title: title, Description: modLogDescription(lines), Color: color}},
 		AllowedMentions: &discordgo.MessageAllowedMentions{},
 	}
 	if e.ConfirmBan != nil {

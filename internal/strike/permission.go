@@ -53,20 +53,19 @@ func (s *Service) member(ctx context.Context, g Guild, userID string) (Member, e
 // allows it: nobody acts on the server owner; the actor's highest role must
 // be above the target's (the server owner and the bot owners act regardless,
 // as for warnings); so must the bot's, since the bot carries the action out.
-// you and bot complete "you cannot …" and "the bot could not …".
-func (s *Service) outranks(ctx context.Context, g Guild, actor, target Member, you, bot string) error {
+func (s *Service) outranks(ctx context.Context, g Guild, actor, target Member, act Act) error {
 	if target.UserID == g.OwnerID {
-		return &RefusalError{Reason: RefusedOwnerTarget, TargetID: target.UserID, Doing: you}
+		return &RefusalError{Reason: RefusedOwnerTarget, TargetID: target.UserID, Act: act}
 	}
 	if actor.UserID != g.OwnerID && !slices.Contains(s.owners, actor.UserID) && target.TopPosition >= actor.TopPosition {
-		return &RefusalError{Reason: RefusedAboveActor, TargetID: target.UserID, Doing: you}
+		return &RefusalError{Reason: RefusedAboveActor, TargetID: target.UserID, Act: act}
 	}
 	b, err := s.dir.Member(ctx, g.ID, g.BotID)
 	if err != nil {
 		return fmt.Errorf("look up the bot's member: %w", err)
 	}
 	if target.TopPosition >= b.TopPosition {
-		return &RefusalError{Reason: RefusedAboveBot, TargetID: target.UserID, Doing: bot}
+		return &RefusalError{Reason: RefusedAboveBot, TargetID: target.UserID, Act: act}
 	}
 	return nil
 }
@@ -79,18 +78,17 @@ func (s *Service) withhold(ctx context.Context, req WarnRequest, res *WarnResult
 	perm := res.MissingPermission
 	s.log.Warn("Moderation action withheld: the moderator lacks the permission", "userId", req.UserID,
 		"guildId", req.GuildID, "moderatorId", req.ModeratorID, "action", string(res.Action), "required", perm)
-	verb := map[Action]string{ActionTimeout: "time members out", ActionBan: "ban"}[res.Action]
-	res.EnforceError = fmt.Sprintf("The %s was not applied: you need the %s permission to %s.", res.Action, perm, verb)
+	res.Failure = &EnforceFailure{Action: res.Action, Reason: FailedWithheld, Permission: perm}
 	posted := s.postWarning(ctx, req, *res)
 	if res.Action != ActionBan {
 		return
 	}
 	if posted {
 		res.AwaitingConfirmation = true
-		res.EnforceError += " An admin must confirm it with the Confirm ban button in the mod log."
+		res.Failure.Reason = FailedAwaitingConfirmation
 		return
 	}
-	res.EnforceError += " No mod-log channel is set (`/security modlog`) to ask an admin in: ask a member with Ban Members to ban them."
+	res.Failure.Reason = FailedNoModLog
 	if err := s.db.FailModeration(ctx, req.GuildID, modID, "not applied: the moderator lacks Ban Members and no mod log could ask for a confirmation"); err != nil {
 		s.log.Error("Could not record the withheld ban", "userId", req.UserID, "error", err)
 	}
@@ -110,12 +108,12 @@ func (s *Service) mayLift(ctx context.Context, req LiftRequest) error {
 	}
 	if req.Action == ActionUnban {
 		if !actor.BanMembers {
-			return &RefusalError{Reason: RefusedPermission, TargetID: req.UserID, Permission: permBan, Doing: "lift a ban"}
+			return &RefusalError{Reason: RefusedPermission, TargetID: req.UserID, Permission: permBan, Act: ActLiftBan}
 		}
 		return nil
 	}
 	if !actor.ModerateMembers {
-		return &RefusalError{Reason: RefusedPermission, TargetID: req.UserID, Permission: permModerate, Doing: "lift a timeout"}
+		return &RefusalError{Reason: RefusedPermission, TargetID: req.UserID, Permission: permModerate, Act: ActLiftTimeout}
 	}
 	target, err := s.dir.Member(ctx, g.ID, req.UserID)
 	if errors.Is(err, ErrNotMember) {
@@ -124,7 +122,7 @@ func (s *Service) mayLift(ctx context.Context, req LiftRequest) error {
 	if err != nil {
 		return fmt.Errorf("look up member %s: %w", req.UserID, err)
 	}
-	return s.outranks(ctx, g, actor, target, "lift their timeout", "lift their timeout")
+	return s.outranks(ctx, g, actor, target, ActLiftTimeout)
 }
 
 // ConfirmBanRequest is a click on a Confirm ban button. GuildID, UserID,
@@ -145,8 +143,8 @@ type ConfirmBanResult struct {
 	Enforced bool
 	// SafeMode: the ban was only recorded (enforcement off).
 	SafeMode bool
-	// EnforceError says why Discord refused the ban.
-	EnforceError string
+	// Failure says why Discord refused the ban.
+	Failure *EnforceFailure
 }
 
 // ConfirmBan carries out a strike's ban that awaits confirmation, for a
@@ -163,7 +161,7 @@ func (s *Service) ConfirmBan(ctx context.Context, req ConfirmBanRequest) (Confir
 		return ConfirmBanResult{}, fmt.Errorf("look up member %s: %w", req.ActorID, err)
 	}
 	if !actor.BanMembers {
-		return ConfirmBanResult{}, &RefusalError{Reason: RefusedPermission, TargetID: req.UserID, Permission: permBan, Doing: "confirm a ban"}
+		return ConfirmBanResult{}, &RefusalError{Reason: RefusedPermission, TargetID: req.UserID, Permission: permBan, Act: ActConfirmBan}
 	}
 	target, err := s.dir.Member(ctx, g.ID, req.UserID)
 	switch {
@@ -171,7 +169,7 @@ func (s *Service) ConfirmBan(ctx context.Context, req ConfirmBanRequest) (Confir
 	case err != nil:
 		return ConfirmBanResult{}, fmt.Errorf("look up member %s: %w", req.UserID, err)
 	default:
-		if err := s.outranks(ctx, g, actor, target, "ban them", "ban them"); err != nil {
+		if err := s.outranks(ctx, g, actor, target, ActConfirmBan); err != nil {
 			return ConfirmBanResult{}, err
 		}
 	}
@@ -207,12 +205,11 @@ func (s *Service) ConfirmBan(ctx context.Context, req ConfirmBanRequest) (Confir
 	}
 	// DM first, as for a strike's own ban: after the ban the bot can no
 	// longer reach the member. Their strike's DM did not announce it.
-	dm := fmt.Sprintf("⛔ You are banned from %s: case #%d (strike %d/%d) was confirmed by its staff.\nReason: %s\nYou can appeal to its staff.",
-		g.Name, req.Case, req.Total, s.ladder.Top(), reason)
-	if err := s.fx.SendDM(ctx, DM{UserID: req.UserID, Text: dm}); err != nil {
+	dm := DM{UserID: req.UserID, GuildName: g.Name, Ban: true, Case: req.Case, Total: req.Total, Reason: reason, Ladder: s.ladder}
+	if err := s.fx.SendDM(ctx, dm); err != nil {
 		s.log.Info("Ban DM not delivered", "userId", req.UserID, "error", err)
 	}
 	var res ConfirmBanResult
-	res.Enforced, res.EnforceError = s.carryOut(ctx, o)
+	res.Enforced, res.Failure = s.carryOut(ctx, o)
 	return res, nil
 }

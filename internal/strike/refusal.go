@@ -25,15 +25,15 @@ const (
 	RefusedNotBanned
 	// RefusedSeverity: the severity is not one of Severities.
 	RefusedSeverity
-	// RefusedOwnerTarget: the action (Doing) is aimed at the server owner.
+	// RefusedOwnerTarget: the act (Act) is aimed at the server owner.
 	RefusedOwnerTarget
 	// RefusedAboveActor: the member's highest role is not below the
-	// moderator's, so the moderator cannot do Doing.
+	// moderator's, so the moderator cannot do Act.
 	RefusedAboveActor
 	// RefusedAboveBot: the member's highest role is not below the bot's,
-	// so the bot could not do Doing.
+	// so the bot could not carry Act out.
 	RefusedAboveBot
-	// RefusedPermission: the moderator lacks Permission to do Doing.
+	// RefusedPermission: the moderator lacks Permission to do Act.
 	RefusedPermission
 	// RefusedNoCase: there is no case Case in the server.
 	RefusedNoCase
@@ -41,7 +41,7 @@ const (
 	RefusedPardoned
 	// RefusedNoBanAwaiting: case Case has no ban awaiting confirmation.
 	RefusedNoBanAwaiting
-	// RefusedFailed: Discord refused the reversal; Detail says why.
+	// RefusedFailed: Discord refused the reversal; Failure says why.
 	RefusedFailed
 )
 
@@ -51,18 +51,37 @@ type RefusalError struct {
 	Reason Refusal
 	// TargetID is the member the refused action was aimed at, when known.
 	TargetID string
-	// Doing completes "you cannot …" or "to …" ("warn them", "lift a ban").
-	Doing string
+	// Act is what the moderator tried to do.
+	Act Act
 	// Permission is the Discord permission the moderator lacks.
 	Permission string
 	// Case is the case number; By and On who pardoned it, and when.
 	Case int64
 	By   string
 	On   string // YYYY-MM-DD, UTC
-	// Detail is a sentence saying what Discord refused (RefusedFailed).
-	Detail string
+	// Failure is what Discord refused (RefusedFailed).
+	Failure *EnforceFailure
 }
 
 func (e *RefusalError) Error() string {
-	return fmt.Sprintf("refused (%d) on %q: %s", e.Reason, e.TargetID, e.Detail)
+	detail := ""
+	if e.Failure != nil {
+		detail = e.Failure.Error()
+	}
+	return fmt.Sprintf("refused (%d) on %q: %s", e.Reason, e.TargetID, detail)
 }
+
+// Act is what a refused moderator tried to do.
+type Act int
+
+// Acts.
+const (
+	// ActWarn: warn the member (and so apply the ladder's action).
+	ActWarn Act = iota + 1
+	// ActLiftTimeout: lift the member's timeout.
+	ActLiftTimeout
+	// ActLiftBan: lift the member's ban.
+	ActLiftBan
+	// ActConfirmBan: confirm a strike's ban awaiting confirmation.
+	ActConfirmBan
+)

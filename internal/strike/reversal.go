@@ -82,12 +82,8 @@ func (s *Service) Pardon(ctx context.Context, req PardonRequest) (PardonResult, 
 	}
 	s.log.Info("Strike pardoned", "userId", res.Warning.UserID, "totalWarnings", res.Total, "guildId", req.GuildID,
 		"caseNumber", req.Case, "moderatorId", req.ModeratorID)
-	s.post(ctx, req.GuildID, LogEntry{Title: fmt.Sprintf("Case #%d pardoned", req.Case), Lines: []Line{
-		{Before: "Member: ", UserID: res.Warning.UserID},
-		{Before: "Pardoned by: ", UserID: req.ModeratorID},
-		textLine("Reason: " + req.Reason),
-		textLine(fmt.Sprintf("Active strikes: %d/%d", res.Total, s.ladder.Top())),
-	}})
+	s.post(ctx, req.GuildID, LogEntry{Kind: LogPardon, MemberID: res.Warning.UserID, ModeratorID: req.ModeratorID,
+		Case: req.Case, Reason: req.Reason, Total: res.Total, Top: s.ladder.Top()})
 	return res, nil
 }
 
@@ -119,6 +115,7 @@ func (s *Service) Lift(ctx context.Context, req LiftRequest) error {
 		err = s.fx.Unban(ctx, req.GuildID, req.UserID, reason)
 	}
 	status, msg := "applied", ""
+	var failure *EnforceFailure
 	switch {
 	case err == nil:
 	case errors.Is(err, ErrUnknown) && req.Action == ActionUnban:
@@ -126,7 +123,8 @@ func (s *Service) Lift(ctx context.Context, req LiftRequest) error {
 	case errors.Is(err, ErrUnknown):
 		return &RefusalError{Reason: RefusedNotMember, TargetID: req.UserID}
 	default:
-		status, msg = "failed", enforceFailure(req.Action, err)
+		failure = enforceFailure(req.Action, err)
+		status, msg = "failed", failure.Error()
 		s.log.Warn("Moderation enforcement failed", "userId", req.UserID, "guildId", req.GuildID,
 			"action", string(req.Action), "error", err)
 	}
@@ -136,14 +134,12 @@ func (s *Service) Lift(ctx context.Context, req LiftRequest) error {
 		return dbErr
 	}
 	if err != nil {
-		return &RefusalError{Reason: RefusedFailed, TargetID: req.UserID, Detail: msg}
+		return &RefusalError{Reason: RefusedFailed, TargetID: req.UserID, Failure: failure}
 	}
 	s.log.Info("Moderation action lifted", "userId", req.UserID, "guildId", req.GuildID, "action", string(req.Action),
 		"moderatorId", req.ModeratorID)
-	title := map[Action]string{ActionUntimeout: "Timeout lifted", ActionUnban: "Ban lifted"}[req.Action]
-	s.post(ctx, req.GuildID, LogEntry{Title: title, Lines: []Line{
-		{Before: "Member: ", UserID: req.UserID}, {Before: "By: ", UserID: req.ModeratorID}, textLine("Reason: " + req.Reason),
-	}})
+	s.post(ctx, req.GuildID, LogEntry{Kind: LogLift, MemberID: req.UserID, ModeratorID: req.ModeratorID,
+		Reason: req.Reason, Action: req.Action})
 	return nil
 }
 
@@ -211,29 +207,12 @@ func (s *Service) post(ctx context.Context, guildID string, e LogEntry) bool {
 // for a ban the moderator could not give. It reports whether the post was
 // made.
 func (s *Service) postWarning(ctx context.Context, req WarnRequest, res WarnResult) bool {
-	action := textLine(fmt.Sprintf("Strike %d/%d · Action: %s", res.Total, s.ladder.Top(), res.Action))
-	var confirm *BanConfirmation
-	switch {
-	case res.SafeMode:
-		action.Before += " (safe mode: not applied)"
-	case res.MissingPermission != "" && res.Action == ActionBan:
-		action.Before += " (" + awaitingConfirmation + ": "
-		action.UserID, action.After = req.ModeratorID, " does not have it)"
-		confirm = &BanConfirmation{GuildID: req.GuildID, UserID: req.UserID, Case: res.Warning.CaseNumber, Total: res.Total}
-	case res.MissingPermission != "":
-		action.Before += " (not applied: "
-		action.UserID, action.After = req.ModeratorID, " does not have "+res.MissingPermission+")"
-	case res.EnforceError != "":
-		action.Before += " (failed: " + res.EnforceError + ")"
+	e := LogEntry{Kind: LogWarning, MemberID: req.UserID, ModeratorID: req.ModeratorID, Case: res.Warning.CaseNumber,
+		Reason: req.Reason, Severity: req.Severity, Total: res.Total, Top: s.ladder.Top(), Action: res.Action,
+		SafeMode: res.SafeMode, MissingPermission: res.MissingPermission, Failure: res.Failure, DMStatus: res.DMStatus,
+		Severe: res.Action != ActionWarning}
+	if res.MissingPermission != "" && res.Action == ActionBan {
+		e.ConfirmBan = &BanConfirmation{GuildID: req.GuildID, UserID: req.UserID, Case: res.Warning.CaseNumber, Total: res.Total}
 	}
-	e := LogEntry{Title: fmt.Sprintf("Case #%d: warning", res.Warning.CaseNumber),
-		Severe: res.Action != ActionWarning, Lines: []Line{
-			{Before: "Member: ", UserID: req.UserID},
-			{Before: "Moderator: ", UserID: req.ModeratorID},
-			textLine(fmt.Sprintf("Reason: %s (%s)", req.Reason, req.Severity)),
-			action,
-			textLine(fmt.Sprintf("DM: %s", res.DMStatus)),
-		}}
-	e.ConfirmBan = confirm
 	return s.post(ctx, req.GuildID, e)
 }

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/embodied-community/embodied/internal/audit"
@@ -117,9 +116,10 @@ type WarnResult struct {
 	Enforced bool
 	// SafeMode: the action was only recorded (enforcement off).
 	SafeMode bool
-	// EnforceError says why the action was not applied: Discord refused,
-	// or the moderator lacks the permission Discord requires for it.
-	EnforceError string
+	// Failure says why the action was not applied: Discord refused, or
+	// the moderator lacks the permission Discord requires for it (nil when
+	// it was applied, or there was nothing to apply).
+	Failure *EnforceFailure
 	// MissingPermission is the Discord permission the moderator lacks for
 	// the ladder's action ("Ban Members", "Moderate Members"), which was
 	// then not applied.
@@ -316,15 +316,17 @@ func (s *Service) check(ctx context.Context, req WarnRequest) (Guild, Member, er
 	if err != nil {
 		return g, Member{}, fmt.Errorf("look up moderator %s: %w", req.ModeratorID, err)
 	}
-	return g, mod, s.outranks(ctx, g, mod, target, "warn them", "act on their strikes")
+	return g, mod, s.outranks(ctx, g, mod, target, ActWarn)
 }
 
 func (s *Service) sendDM(ctx context.Context, g Guild, req WarnRequest, res WarnResult) DMStatus {
-	action := res.Action
-	if res.MissingPermission != "" {
-		action = ActionWarning // not applied, or not yet: the DM does not announce it
+	brings := res.Action
+	if res.MissingPermission != "" || !s.enforce {
+		brings = ActionWarning // not applied, or not yet: the DM does not announce it
 	}
-	err := s.fx.SendDM(ctx, DM{UserID: req.UserID, Text: s.DMText(g.Name, res.Warning, res.Total, action)})
+	w := res.Warning
+	err := s.fx.SendDM(ctx, DM{UserID: req.UserID, GuildName: g.Name, Case: w.CaseNumber, Total: res.Total,
+		Reason: w.Reason, Severity: Severity(w.Severity), ExpiresAt: w.ExpiresAt, Brings: brings, Ladder: s.ladder})
 	switch {
 	case err == nil:
 		return DMSent
@@ -337,32 +339,6 @@ func (s *Service) sendDM(ctx context.Context, g Guild, req WarnRequest, res Warn
 	}
 }
 
-// DMText is the message a warned member receives.
-func (s *Service) DMText(guildName string, w Warning, total int, action Action) string {
-	l := s.ladder
-	lines := []string{
-		fmt.Sprintf("⚠️ Warning - Strike %d/%d", total, l.Top()),
-		fmt.Sprintf("You received a warning in %s.", guildName),
-		"Reason: " + w.Reason,
-		"Severity: " + strings.ToUpper(string(w.Severity[:1])) + string(w.Severity[1:]),
-	}
-	if action != ActionWarning && s.enforce {
-		lines = append(lines, fmt.Sprintf("This strike brings %s.", l.Describe(action)))
-	}
-	days := int(l.Window / (24 * time.Hour))
-	switch next := l.ActionFor(total + 1); {
-	case action == ActionBan && s.enforce:
-		lines = append(lines, "What happens next: you are banned from the server; you can appeal to its staff.")
-	case next == ActionWarning:
-		lines = append(lines, fmt.Sprintf("What happens next: another strike within %d days is another warning.", days))
-	default:
-		lines = append(lines, fmt.Sprintf("What happens next: another strike within %d days means %s.", days, l.Describe(next)))
-	}
-	lines = append(lines, fmt.Sprintf("This strike expires on %s. To appeal, contact the server's moderators.",
-		w.ExpiresAt.UTC().Format("2006-01-02")))
-	return strings.Join(lines, "\n")
-}
-
 // apply sends the timeout or ban and records the outcome.
 func (s *Service) apply(ctx context.Context, req WarnRequest, res *WarnResult, modID int64, now time.Time) {
 	o := outcome{action: res.Action, guildID: req.GuildID, userID: req.UserID, actorID: req.ModeratorID, reason: req.Reason,
@@ -371,7 +347,7 @@ func (s *Service) apply(ctx context.Context, req WarnRequest, res *WarnResult, m
 	if res.Action == ActionTimeout {
 		o.until = now.Add(s.ladder.Timeout)
 	}
-	res.Enforced, res.EnforceError = s.carryOut(ctx, o)
+	res.Enforced, res.Failure = s.carryOut(ctx, o)
 }
 
 // outcome is a timeout or ban to carry out for a recorded user_moderation
@@ -388,7 +364,7 @@ type outcome struct {
 // carryOut sends o's timeout or ban to Discord and records the outcome on
 // its user_moderation row and in the audit log. It returns whether Discord
 // applied it and, if not, why.
-func (s *Service) carryOut(ctx context.Context, o outcome) (enforced bool, msg string) {
+func (s *Service) carryOut(ctx context.Context, o outcome) (enforced bool, failure *EnforceFailure) {
 	var err error
 	details := merged(o.details, nil)
 	switch o.action {
@@ -398,16 +374,17 @@ func (s *Service) carryOut(ctx context.Context, o outcome) (enforced bool, msg s
 	case ActionBan:
 		err = s.fx.Ban(ctx, o.guildID, o.userID, o.auditReason)
 	}
-	status := "applied"
+	status, msg := "applied", ""
 	if err != nil {
-		status, msg = "failed", enforceFailure(o.action, err)
+		failure = enforceFailure(o.action, err)
+		status, msg = "failed", failure.Error()
 		s.log.Warn("Moderation enforcement failed", "userId", o.userID, "guildId", o.guildID,
 			"action", string(o.action), "error", err)
 		details["error"] = msg
 	}
 	details["ok"] = err == nil
 	s.recordOutcome(ctx, o, status, err == nil, msg, details)
-	return err == nil, msg
+	return err == nil, failure
 }
 
 // recordOutcome stores what became of o on its user_moderation row and
@@ -426,15 +403,6 @@ func (s *Service) recordOutcome(ctx context.Context, o outcome, status string, e
 	if err != nil {
 		s.log.Error("Could not record the enforcement outcome", "userId", o.userID, "action", string(o.action), "error", err)
 	}
-}
-
-// enforceFailure says in a sentence why Discord refused an action.
-func enforceFailure(a Action, err error) string {
-	if errors.Is(err, ErrForbidden) {
-		return fmt.Sprintf("The %s was not applied: Discord refused (missing permissions: the bot needs %s and a role above the member's).",
-			a, map[Action]string{ActionTimeout: "Moderate Members", ActionBan: "Ban Members", ActionUntimeout: "Moderate Members", ActionUnban: "Ban Members"}[a])
-	}
-	return clip(fmt.Sprintf("The %s was not applied: %v.", a, err), 1000)
 }
 
 func merged(a, b map[string]any) map[string]any {

@@ -115,28 +115,6 @@ func (l Ladder) ActionFor(n int) Action {
 	return l.Rungs[min(n, len(l.Rungs))-1]
 }
 
-// Describe says what an action does, for DMs: "a 24-hour timeout".
-func (l Ladder) Describe(a Action) string {
-	switch a {
-	case ActionTimeout:
-		if l.Timeout%(24*time.Hour) == 0 && l.Timeout > 24*time.Hour {
-			return fmt.Sprintf("a %d-day timeout", int(l.Timeout/(24*time.Hour)))
-		}
-		return fmt.Sprintf("a %s timeout", hours(l.Timeout))
-	case ActionBan:
-		return "a permanent ban"
-	default:
-		return "a warning"
-	}
-}
-
-func hours(d time.Duration) string {
-	if d%time.Hour == 0 {
-		return fmt.Sprintf("%d-hour", int(d/time.Hour))
-	}
-	return fmt.Sprintf("%d-minute", int(d/time.Minute))
-}
-
 // Member is what the warning system needs to know about a guild member to
 // decide whether they may be warned.
 type Member struct {
@@ -181,23 +159,76 @@ var (
 	ErrUnknown = errors.New("unknown member or ban")
 )
 
-// DM is a direct message to a member.
+// DM is a direct message to a member, as data: a warning, or the ban its
+// staff confirmed (Ban). The Discord side words it.
 type DM struct {
-	UserID string
-	Text   string
+	UserID    string
+	GuildName string
+	// Ban: the DM tells the member that the ban of case Case was confirmed
+	// and carried out; otherwise it tells them of the warning.
+	Ban bool
+	// Case is the warning's case number; Total its strike count.
+	Case     int64
+	Total    int
+	Reason   string
+	Severity Severity
+	// ExpiresAt is when the warning stops counting.
+	ExpiresAt time.Time
+	// Brings is the ladder's action this strike applies, as the DM
+	// announces it: ActionWarning when none is (a warning, safe mode, or an
+	// action withheld from a moderator who lacks the permission).
+	Brings Action
+	// Ladder is the ladder in force: the N of "Strike n/N", the window and
+	// what another strike brings.
+	Ladder Ladder
 }
 
-// LogEntry is one mod-log post.
+// LogEntry is one mod-log post, as data: what happened (Kind) and its
+// facts. The Discord side words it and shows the members as mentions.
 type LogEntry struct {
 	ChannelID string
-	Title     string
-	Lines     []Line
+	Kind      LogKind
+	// MemberID is the member concerned; ModeratorID the staff member who
+	// warned, pardoned or lifted.
+	MemberID, ModeratorID string
+	// Case is the warning's case number (warnings, pardons).
+	Case   int64
+	Reason string
+	// Severity is the warning's severity (warnings).
+	Severity Severity
+	// Total is the member's active strikes after the warning or pardon,
+	// out of Top.
+	Total, Top int
+	// Action is the ladder's action (warnings) or the reversal (lifts).
+	Action Action
+	// SafeMode: the warning's action was only recorded.
+	SafeMode bool
+	// MissingPermission is the permission the moderator lacks for the
+	// warning's action, which was not applied (a ban awaits ConfirmBan).
+	MissingPermission string
+	// Failure is why Discord did not apply the warning's action.
+	Failure *EnforceFailure
+	// DMStatus is what became of the warning's DM.
+	DMStatus DMStatus
 	// Severe colours the post as a timeout or ban.
 	Severe bool
 	// ConfirmBan, when set, adds a Confirm ban button for a ban the strike's
 	// moderator could not give (see Service.ConfirmBan).
 	ConfirmBan *BanConfirmation
 }
+
+// LogKind is what a mod-log post reports.
+type LogKind int
+
+// Mod-log posts.
+const (
+	// LogWarning: a warning was given (with its action's outcome).
+	LogWarning LogKind = iota + 1
+	// LogPardon: case Case was pardoned.
+	LogPardon
+	// LogLift: a timeout or ban (Action) was lifted.
+	LogLift
+)
 
 // BanConfirmation names the ban a Confirm ban button asks for: the button is
 // bound to the guild, the member and the strike's case.

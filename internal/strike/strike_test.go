@@ -55,25 +55,6 @@ func TestNewLadder(t *testing.T) {
 	}
 }
 
-func TestDescribe(t *testing.T) {
-	tests := []struct {
-		timeout time.Duration
-		action  Action
-		want    string
-	}{
-		{24 * time.Hour, ActionTimeout, "a 24-hour timeout"},
-		{72 * time.Hour, ActionTimeout, "a 3-day timeout"},
-		{90 * time.Minute, ActionTimeout, "a 90-minute timeout"},
-		{time.Hour, ActionBan, "a permanent ban"},
-	}
-	for _, tc := range tests {
-		l := Ladder{Timeout: tc.timeout}
-		if got := l.Describe(tc.action); got != tc.want {
-			t.Errorf("Describe(%s, %s) = %q, want %q", tc.action, tc.timeout, got, tc.want)
-		}
-	}
-}
-
 func TestAuditReason(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -92,41 +73,6 @@ func TestAuditReason(t *testing.T) {
 	long := AuditReason("mod", "42", 3, 3, strings.Repeat("é", 600))
 	if len(long) > MaxAuditReason || !utf8.ValidString(long) || len(long) < MaxAuditReason-1 {
 		t.Errorf("long reason: %d bytes, valid UTF-8 %v", len(long), utf8.ValidString(long))
-	}
-}
-
-func TestDMText(t *testing.T) {
-	w := Warning{Reason: "Test warning", Severity: string(Medium), ExpiresAt: time.Date(2025, 11, 6, 14, 30, 15, 0, time.UTC)}
-	tests := []struct {
-		name    string
-		enforce bool
-		total   int
-		want    []string
-	}{
-		{"first strike", false, 1, []string{
-			"⚠️ Warning - Strike 1/3",
-			"You received a warning in Sandbox.",
-			"Reason: Test warning",
-			"Severity: Medium",
-			"What happens next: another strike within 30 days means a 24-hour timeout.",
-			"This strike expires on 2025-11-06. To appeal, contact the server's moderators.",
-		}},
-		{"ban, enforced", true, 3, []string{
-			"⚠️ Warning - Strike 3/3",
-			"You received a warning in Sandbox.",
-			"Reason: Test warning",
-			"Severity: Medium",
-			"This strike brings a permanent ban.",
-			"What happens next: you are banned from the server; you can appeal to its staff.",
-			"This strike expires on 2025-11-06. To appeal, contact the server's moderators.",
-		}},
-	}
-	for _, tc := range tests {
-		s := New(nil, nil, nil, Options{Enforce: tc.enforce})
-		got := strings.Split(s.DMText("Sandbox", w, tc.total, s.Ladder().ActionFor(tc.total)), "\n")
-		if diff := cmp.Diff(tc.want, got); diff != "" {
-			t.Errorf("%s: DM mismatch (-want +got):\n%s", tc.name, diff)
-		}
 	}
 }
 
