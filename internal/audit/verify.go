@@ -49,14 +49,11 @@ func ParseAnchor(s string) (Anchor, error) {
 	return Anchor{Seq: seq, Hash: hex.EncodeToString(hash)}, nil
 }
 
-// Queryer runs one query: a pool, a connection or a transaction (a backup
-// reads the head in the snapshot it dumps).
-type Queryer = store.HeadQueryer
-
 // Head returns the newest link of the chain: its last row, or the newest
 // checkpoint when every row was archived, as the chain trigger sees it. An
-// empty chain has the zero Anchor.
-func Head(ctx context.Context, q Queryer) (Anchor, error) {
+// empty chain has the zero Anchor. q is a pool, a connection or a
+// transaction (a backup reads the head in the snapshot it dumps).
+func Head(ctx context.Context, q store.HeadQueryer) (Anchor, error) {
 	seq, hash, err := store.AuditHead(ctx, q)
 	if errors.Is(err, store.ErrNotFound) {
 		return Anchor{}, nil
