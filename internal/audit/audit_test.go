@@ -29,7 +29,7 @@ func entry(i int) audit.Entry {
 
 func insert(t *testing.T, pool *pgxpool.Pool, e audit.Entry) {
 	t.Helper()
-	if err := pgx.BeginFunc(context.Background(), pool, func(tx pgx.Tx) error { return store.InsertAudit(context.Background(), tx, e) }); err != nil {
+	if err := store.New(pool).InTx(context.Background(), func(tx store.Tx) error { return tx.Audit(context.Background(), e) }); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -129,8 +129,8 @@ func TestChainValidWithConcurrentPools(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				for i := 0; i < 25; i++ {
-					if err := pgx.BeginFunc(context.Background(), pool, func(tx pgx.Tx) error {
-						return store.InsertAudit(context.Background(), tx, entry(i))
+					if err := store.New(pool).InTx(context.Background(), func(tx store.Tx) error {
+						return tx.Audit(context.Background(), entry(i))
 					}); err != nil {
 						t.Error(err)
 						return

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/jackc/pgx/v5"
 	"github.com/klauspost/compress/gzip"
 	"go.uber.org/goleak"
 
@@ -393,19 +392,19 @@ func insertAudit(t *testing.T, w *world, entries ...audit.Entry) []int64 {
 	t.Helper()
 	ctx := context.Background()
 	var ids []int64
+	db := store.New(w.db.App)
 	for _, e := range entries {
-		err := pgx.BeginFunc(ctx, w.db.App, func(tx pgx.Tx) error {
-			if err := store.InsertAudit(ctx, tx, e); err != nil {
-				return err
-			}
-			var id int64
-			err := tx.QueryRow(ctx, `SELECT id FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&id)
-			ids = append(ids, id)
-			return err
-		})
-		if err != nil {
+		if e.EventID == "" {
+			e.EventID = store.NewEventID()
+		}
+		if err := db.InTx(ctx, func(tx store.Tx) error { return tx.Audit(ctx, e) }); err != nil {
 			t.Fatal(err)
 		}
+		var id int64
+		if err := w.db.App.QueryRow(ctx, `SELECT id FROM audit_log WHERE event_id = $1`, e.EventID).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
 	}
 	return ids
 }

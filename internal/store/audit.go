@@ -131,18 +131,12 @@ func nullText(s string) *string {
 // Audit writes e to audit_log in the transaction, so an action and its record
 // commit together or not at all.
 func (t Tx) Audit(ctx context.Context, e AuditEntry) error {
-	return InsertAudit(ctx, t.tx, e)
-}
-
-// InsertAudit writes e inside tx, like Tx.Audit, for test fixtures that
-// build rows in their own pgx transaction; the bot uses InTx and Tx.Audit.
-func InsertAudit(ctx context.Context, tx pgx.Tx, e AuditEntry) error {
 	e.Fill(time.Now())
 	details, err := json.Marshal(e.Details)
 	if err != nil {
 		return fmt.Errorf("audit %s: encode details: %w", e.ActionType, err)
 	}
-	if _, err := tx.Exec(ctx, `
+	if _, err := t.tx.Exec(ctx, `
 		INSERT INTO audit_log (event_id, guild_id, action_type, actor_id, target_id, reason, details, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		e.EventID, e.GuildID, e.ActionType, e.ActorID, nullText(e.TargetID), nullText(e.Reason), details, e.CreatedAt); err != nil {

@@ -12,9 +12,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/embodied-community/embodied/internal/audit"
-	"github.com/embodied-community/embodied/internal/store"
 )
 
 // Member says whose rows to create.
@@ -114,17 +111,9 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, m Member, n int) (Expected, e
 						VALUES (gen_random_uuid(), 'permission_denied', 'medium', $1, $2, $3, $4)`, m.GuildID, m.UserID, "/security audit", at)
 				},
 				func() error {
-					e := audit.Entry{GuildID: m.GuildID, ActionType: "adjust-xp", ActorID: m.OtherID, TargetID: m.UserID,
-						Reason: text, Details: map[string]any{"note": text, "command": "/admin adjust-xp"}, CreatedAt: at}
-					if err := store.InsertAudit(ctx, tx, e); err != nil {
-						return err
-					}
-					var id int64
-					if err := tx.QueryRow(ctx, `SELECT id FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&id); err != nil {
-						return fmt.Errorf("auditLog: %w", err)
-					}
-					exp["auditLog"] = append(exp["auditLog"], strconv.FormatInt(id, 10))
-					return nil
+					return insert("auditLog", `INSERT INTO audit_log (event_id, guild_id, action_type, actor_id, target_id, reason, details, created_at)
+						VALUES (gen_random_uuid(), $1, 'adjust-xp', $2, $3, $4, $5, $6)`, m.GuildID, m.OtherID, m.UserID, text,
+						map[string]any{"note": text, "command": "/admin adjust-xp"}, at)
 				},
 			}
 			for _, step := range steps {
