@@ -129,18 +129,13 @@ type Request struct {
 // confirmation button. The request's reason (how it arrived) is longer than
 // a button's custom id can carry.
 func (s *Service) RecordRequest(ctx context.Context, e audit.Entry) (int64, error) {
-	e.EventID = audit.NewID()
 	if e.Details == nil {
 		e.Details = map[string]any{}
 	}
 	e.Details["phase"] = "requested"
 	var id int64
-	err := s.db.InTx(ctx, func(tx store.Tx) error {
-		if err := tx.Audit(ctx, e); err != nil {
-			return err
-		}
-		var err error
-		id, err = tx.AuditID(ctx, e.EventID)
+	err := s.db.InTx(ctx, func(tx store.Tx) (err error) {
+		id, err = tx.AuditWithID(ctx, e)
 		return err
 	})
 	if err != nil {

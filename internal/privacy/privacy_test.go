@@ -394,14 +394,11 @@ func insertAudit(t *testing.T, w *world, entries ...audit.Entry) []int64 {
 	var ids []int64
 	db := store.New(w.db.App)
 	for _, e := range entries {
-		if e.EventID == "" {
-			e.EventID = store.NewEventID()
-		}
-		if err := db.InTx(ctx, func(tx store.Tx) error { return tx.Audit(ctx, e) }); err != nil {
-			t.Fatal(err)
-		}
 		var id int64
-		if err := w.db.App.QueryRow(ctx, `SELECT id FROM audit_log WHERE event_id = $1`, e.EventID).Scan(&id); err != nil {
+		if err := db.InTx(ctx, func(tx store.Tx) (err error) {
+			id, err = tx.AuditWithID(ctx, e)
+			return err
+		}); err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, id)

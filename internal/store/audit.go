@@ -131,18 +131,27 @@ func nullText(s string) *string {
 // Audit writes e to audit_log in the transaction, so an action and its record
 // commit together or not at all.
 func (t Tx) Audit(ctx context.Context, e AuditEntry) error {
+	_, err := t.AuditWithID(ctx, e)
+	return err
+}
+
+// AuditWithID writes e like Audit and returns the new row's id (an erasure
+// request's confirmation button carries it).
+func (t Tx) AuditWithID(ctx context.Context, e AuditEntry) (int64, error) {
 	e.Fill(time.Now())
 	details, err := json.Marshal(e.Details)
 	if err != nil {
-		return fmt.Errorf("audit %s: encode details: %w", e.ActionType, err)
+		return 0, fmt.Errorf("audit %s: encode details: %w", e.ActionType, err)
 	}
-	if _, err := t.tx.Exec(ctx, `
+	var id int64
+	if err := t.tx.QueryRow(ctx, `
 		INSERT INTO audit_log (event_id, guild_id, action_type, actor_id, target_id, reason, details, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		e.EventID, e.GuildID, e.ActionType, e.ActorID, nullText(e.TargetID), nullText(e.Reason), details, e.CreatedAt); err != nil {
-		return fmt.Errorf("audit %s: %w", e.ActionType, err)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		RETURNING id`,
+		e.EventID, e.GuildID, e.ActionType, e.ActorID, nullText(e.TargetID), nullText(e.Reason), details, e.CreatedAt).Scan(&id); err != nil {
+		return 0, fmt.Errorf("audit %s: %w", e.ActionType, err)
 	}
-	return nil
+	return id, nil
 }
 
 // InsertAuditEntries writes a batch of audit entries in the transaction,

@@ -105,13 +105,6 @@ func (t Tx) CountStaffAudit(ctx context.Context, guildID, userID string) (int64,
 	return n, nil
 }
 
-// AuditID returns the id of the audit record with eventID, or ErrNotFound.
-func (t Tx) AuditID(ctx context.Context, eventID string) (int64, error) {
-	var id int64
-	err := t.tx.QueryRow(ctx, `SELECT id FROM audit_log WHERE event_id = $1`, eventID).Scan(&id)
-	return one(id, err)
-}
-
 // ErasureRequest returns the target and reason of the erasure request
 // (audit record id, phase "requested") that requesterID recorded in
 // guildID, or ErrNotFound when there is none, it is another admin's, or it
