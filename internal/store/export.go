@@ -147,7 +147,7 @@ type ExportContentFlag struct {
 	CreatedAt   string  `json:"createdAt"`
 }
 
-// RateLimitViolation counts the member's refused calls of one command in
+// ExportRateLimitViolation counts the member's refused calls of one command in
 // one hour.
 type ExportRateLimitViolation struct {
 	ID          int64  `json:"id"`
@@ -196,8 +196,8 @@ type section struct {
 	emit  func(rows pgx.Rows, fn func(any)) error
 }
 
-// exportEach streams rows scanned by position into T.
-func exportEach[T any](rows pgx.Rows, fn func(any)) error {
+// eachRow streams rows scanned by position into T.
+func eachRow[T any](rows pgx.Rows, fn func(T)) error {
 	for rows.Next() {
 		v, err := pgx.RowToStructByPos[T](rows)
 		if err != nil {
@@ -206,6 +206,11 @@ func exportEach[T any](rows pgx.Rows, fn func(any)) error {
 		fn(v)
 	}
 	return rows.Err()
+}
+
+// exportEach is eachRow for a section, whose rows reach fn as any.
+func exportEach[T any](rows pgx.Rows, fn func(any)) error {
+	return eachRow(rows, func(v T) { fn(v) })
 }
 
 // sections lists the arrays after "profile", in Keys order. The %s is
@@ -297,14 +302,7 @@ func (r ExportReader) Profiles(ctx context.Context, userID, guildID string, fn f
 		return err
 	}
 	defer rows.Close()
-	for rows.Next() {
-		p, err := pgx.RowToStructByPos[ExportProfile](rows)
-		if err != nil {
-			return err
-		}
-		fn(p)
-	}
-	return rows.Err()
+	return eachRow(rows, fn)
 }
 
 // Section calls fn with each row of the export array key (one of
