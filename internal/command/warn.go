@@ -207,15 +207,13 @@ func warn(ctx context.Context, d Deps, in *middleware.Interaction) error {
 		// would be a second acknowledgement.
 		return nil
 	}
-	if !res.DoubleSubmit {
-		d.Metrics.Warning(string(res.Action))
-		if res.Action != strike.ActionWarning {
-			d.Metrics.ModerationAction(string(res.Action), res.Enforced)
-		}
-	}
 	if res.DoubleSubmit {
 		return in.Say(ctx, "Already warned: the same warning for <@%s> was submitted moments ago (case #%d), so it counts once. Total warnings: %d.",
 			target.ID, res.Warning.CaseNumber, res.Total)
+	}
+	d.Metrics.Warning(string(res.Action))
+	if res.Action != strike.ActionWarning {
+		d.Metrics.ModerationAction(string(res.Action), res.Enforced)
 	}
 	return in.Say(ctx, "%s", WarnReply(res))
 }
