@@ -23,11 +23,9 @@ const DefaultAttachmentLimit = 10 << 20
 
 // Messages shown for interactions refused before the middleware.
 const (
-	MsgGuildOnly   = permission.GuildOnlyMessage // refused by the permission guard, after the rate limiter
-	MsgForged      = middleware.MsgForged
-	MsgOtherGuild  = "❌ This button belongs to another server."
-	MsgUnknown     = middleware.MsgUnknown
-	MsgAlreadyDone = "This interaction was already handled."
+	MsgGuildOnly  = permission.GuildOnlyMessage // refused by the permission guard, after the rate limiter
+	MsgForged     = middleware.MsgForged
+	MsgOtherGuild = "❌ This button belongs to another server."
 )
 
 // EventSink records security events.
@@ -251,7 +249,7 @@ func (b *Bot) route(ic *discordgo.Interaction, in *middleware.Interaction) (refu
 		resolve(data.Resolved, in.Resolved)
 		spec, found := b.reg.Spec(in.Command)
 		if !found {
-			return MsgUnknown, false, true
+			return middleware.MsgUnknown, false, true
 		}
 		in.Spec, in.Policy = spec, spec.Policy
 		return "", spec.Policy.Ephemeral, true
@@ -308,7 +306,7 @@ func (b *Bot) component(in *middleware.Interaction) string {
 	}
 	c, ok := b.reg.components[action]
 	if !ok {
-		return MsgUnknown
+		return middleware.MsgUnknown
 	}
 	in.Command = "component " + action
 	in.Component, in.Policy = c, c.Policy

@@ -246,7 +246,7 @@ func levelOf(d Deps, u middleware.User) middleware.Level {
 	if u.Member != nil {
 		perms = u.Member.Permissions
 	}
-	return permission.New(d.Owners, nil, nil, nil).Level(u.ID, perms)
+	return permission.Level(d.Owners, u.ID, perms)
 }
 
 // deliverExport exports subj and attaches the file, gzip'd when over the

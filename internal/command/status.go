@@ -54,8 +54,8 @@ func registerStatus(reg Registry, d Deps) {
 					return err
 				}
 				addOwnerStatus(e, r, tables)
+				addSetAside(e, d.AuditSetAside)
 			}
-			addSetAside(e, d, in)
 			return in.Send(ctx, middleware.Response{Embeds: []view.Embed{*e}})
 		},
 	})
@@ -135,4 +135,19 @@ func addOwnerStatus(e *view.Embed, r *health.Report, tables []health.TableSize) 
 		sizes = append(sizes, fmt.Sprintf("%s: %s", t.Table, t.Size))
 	}
 	addField(e, "Table sizes", strings.Join(sizes, "\n"), false)
+}
+
+// addSetAside adds the audit records set aside for a human (refused by the
+// database or unreadable in the fallback file). They may come from any
+// guild: the caller shows them to owners only.
+func addSetAside(e *view.Embed, setAside func() int) {
+	if setAside == nil {
+		return
+	}
+	v := "0"
+	if n := setAside(); n > 0 {
+		v = fmt.Sprintf("%d — run `embodied audit rejected`", n)
+		e.Color = colorDanger
+	}
+	addField(e, "Audit records set aside", v, true)
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/embodied-community/embodied/internal/middleware"
 	"github.com/embodied-community/embodied/internal/middleware/auditlog"
 	"github.com/embodied-community/embodied/internal/strike"
-	"github.com/embodied-community/embodied/internal/textcut"
 	"github.com/embodied-community/embodied/internal/view"
 )
 
@@ -174,11 +173,9 @@ func failureText(f *strike.EnforceFailure) string {
 		return ""
 	}
 	switch f.Reason {
-	case strike.FailedForbidden:
-		return fmt.Sprintf("The %s was not applied: Discord refused (missing permissions: the bot needs %s and a role above the member's).",
-			f.Action, f.Permission)
-	case strike.FailedDiscord:
-		return textcut.Bytes(fmt.Sprintf("The %s was not applied: %s.", f.Action, f.Detail), 1000)
+	case strike.FailedForbidden, strike.FailedDiscord:
+		// Discord's refusal reads the same to the moderator as on record.
+		return f.Error()
 	}
 	verb := map[strike.Action]string{strike.ActionTimeout: "time members out", strike.ActionBan: "ban"}[f.Action]
 	msg := fmt.Sprintf("The %s was not applied: you need the %s permission to %s.", f.Action, f.Permission, verb)
@@ -210,15 +207,13 @@ func warn(ctx context.Context, d Deps, in *middleware.Interaction) error {
 		// would be a second acknowledgement.
 		return nil
 	}
-	if !res.DoubleSubmit {
-		d.Metrics.Warning(string(res.Action))
-		if res.Action != strike.ActionWarning {
-			d.Metrics.ModerationAction(string(res.Action), res.Enforced)
-		}
-	}
 	if res.DoubleSubmit {
 		return in.Say(ctx, "Already warned: the same warning for <@%s> was submitted moments ago (case #%d), so it counts once. Total warnings: %d.",
 			target.ID, res.Warning.CaseNumber, res.Total)
+	}
+	d.Metrics.Warning(string(res.Action))
+	if res.Action != strike.ActionWarning {
+		d.Metrics.ModerationAction(string(res.Action), res.Enforced)
 	}
 	return in.Say(ctx, "%s", WarnReply(res))
 }

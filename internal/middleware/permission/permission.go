@@ -44,8 +44,15 @@ func (g *Guard) IsOwner(userID string) bool { return slices.Contains(g.owners, u
 
 // Level is the level a user with perms has.
 func (g *Guard) Level(userID string, perms int64) middleware.Level {
+	return Level(g.owners, userID, perms)
+}
+
+// Level is the level of a user with perms, given the bot owners' user ids:
+// what the Guard gives a caller, for code that judges someone else (the
+// target of a command) without a Guard.
+func Level(owners []string, userID string, perms int64) middleware.Level {
 	switch {
-	case g.IsOwner(userID):
+	case slices.Contains(owners, userID):
 		return middleware.Owner
 	case perms&(middleware.PermAdministrator|middleware.PermManageGuild) != 0:
 		return middleware.Admin

@@ -13,7 +13,8 @@ import (
 )
 
 func TestLevel(t *testing.T) {
-	g := New([]string{"100000000000000001", "100000000000000002"}, nil, nil, nil)
+	owners := []string{"100000000000000001", "100000000000000002"}
+	g := New(owners, nil, nil, nil)
 	tests := []struct {
 		user  string
 		perms int64
@@ -30,6 +31,9 @@ func TestLevel(t *testing.T) {
 	for _, tt := range tests {
 		if got := g.Level(tt.user, tt.perms); got != tt.want {
 			t.Errorf("Level(%s, %b) = %v, want %v", tt.user, tt.perms, got, tt.want)
+		}
+		if got := Level(owners, tt.user, tt.perms); got != tt.want {
+			t.Errorf("permission.Level(owners, %s, %b) = %v, want %v", tt.user, tt.perms, got, tt.want)
 		}
 	}
 }
