@@ -280,9 +280,8 @@ func reviewButtons(d Deps, f store.ContentFlag, caller middleware.Level) view.Ro
 // MsgSelfReview refuses a review of the reviewer's own content.
 const MsgSelfReview = "❌ You cannot review a flag on your own content: another moderator must."
 
-// reviewable reads the flag id a review button carries and refuses, as a
-// security event, a review of the reviewer's own content.
-func reviewable(ctx context.Context, d Deps, in *middleware.Interaction) (int64, error) {
+// reviewed reads the flag id a review button carries.
+func reviewed(in *middleware.Interaction) (int64, error) {
 	if len(in.Values) < 1 {
 		return 0, middleware.Errorf(middleware.MsgForged)
 	}
@@ -290,17 +289,20 @@ func reviewable(ctx context.Context, d Deps, in *middleware.Interaction) (int64,
 	if err != nil {
 		return 0, middleware.Errorf(middleware.MsgForged)
 	}
-	author, err := d.Store.FlagAuthor(ctx, in.GuildID, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return 0, alreadyReviewed(id)
-	}
-	if err != nil {
-		return 0, err
-	}
-	if author == in.User.ID {
-		return 0, middleware.Refuse("self_review", audit.Medium, author, MsgSelfReview)
-	}
 	return id, nil
+}
+
+// reviewRefusal words why a review changed nothing: the flag was already
+// reviewed (or is not this guild's), or it is on the reviewer's own content,
+// which is refused as a security event. Other errors pass through.
+func reviewRefusal(in *middleware.Interaction, id int64, err error) error {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return alreadyReviewed(id)
+	case errors.Is(err, store.ErrSelfReview):
+		return middleware.Refuse("self_review", audit.Medium, in.User.ID, MsgSelfReview)
+	}
+	return err
 }
 
 func alreadyReviewed(id int64) error { return middleware.Errorf("Flag #%d was already reviewed.", id) }
@@ -329,16 +331,13 @@ func refreshQueue(ctx context.Context, d Deps, in *middleware.Interaction, statu
 func reviewButton(d Deps, action, status string) middleware.Component {
 	return middleware.Component{Action: action, Policy: staff(middleware.Moderator, action, middleware.DatabaseOnly),
 		Handle: func(ctx context.Context, in *middleware.Interaction) error {
-			id, err := reviewable(ctx, d, in)
+			id, err := reviewed(in)
 			if err != nil {
 				return err
 			}
 			f, err := d.Store.ReviewFlag(ctx, in.GuildID, id, status, in.User.ID, auditlog.Entry(in, "", ""))
-			if errors.Is(err, store.ErrNotFound) {
-				return alreadyReviewed(id)
-			}
 			if err != nil {
-				return err
+				return reviewRefusal(in, id, err)
 			}
 			return refreshQueue(ctx, d, in, fmt.Sprintf("Flag #%d %s by <@%s>.", f.ID, status, in.User.ID))
 		}}
@@ -352,19 +351,17 @@ func reviewButton(d Deps, action, status string) middleware.Component {
 func dismissAllowButton(d Deps) middleware.Component {
 	return middleware.Component{Action: "flag-dismiss-allow", Policy: staff(middleware.Admin, "flag-dismiss-allow", middleware.DatabaseOnly),
 		Handle: func(ctx context.Context, in *middleware.Interaction) error {
-			id, err := reviewable(ctx, d, in)
+			id, err := reviewed(in)
 			if err != nil {
 				return err
 			}
 			res, err := d.ModRules.DismissAndAllow(ctx, in.GuildID, id, in.User.ID, auditlog.Entry(in, "", ""))
 			var ie *modrules.InputError
 			switch {
-			case errors.Is(err, store.ErrNotFound):
-				return alreadyReviewed(id)
 			case errors.As(err, &ie):
 				return middleware.Errorf("❌ Nothing changed: %s", ie.Message)
 			case err != nil:
-				return err
+				return reviewRefusal(in, id, err)
 			}
 			note := fmt.Sprintf("`%s` is now on the allow list", res.Term)
 			if res.AlreadyAllowed {
@@ -381,7 +378,7 @@ func dismissAllowButton(d Deps) middleware.Component {
 func confirmWarnButton(d Deps) middleware.Component {
 	return middleware.Component{Action: "flag-confirm-warn", Policy: staff(middleware.Moderator, "flag-confirm-warn", middleware.DatabaseOnly),
 		Handle: func(ctx context.Context, in *middleware.Interaction) error {
-			id, err := reviewable(ctx, d, in)
+			id, err := reviewed(in)
 			if err != nil {
 				return err
 			}
@@ -390,11 +387,8 @@ func confirmWarnButton(d Deps) middleware.Component {
 				entry.Details["warning"] = "not given: the warning system is off"
 			}
 			f, err := d.Store.ReviewFlag(ctx, in.GuildID, id, "confirmed", in.User.ID, entry)
-			if errors.Is(err, store.ErrNotFound) {
-				return alreadyReviewed(id)
-			}
 			if err != nil {
-				return err
+				return reviewRefusal(in, id, err)
 			}
 			status := fmt.Sprintf("Flag #%d confirmed by <@%s>.", f.ID, in.User.ID)
 			if d.Strikes == nil {

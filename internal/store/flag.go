@@ -59,21 +59,6 @@ func (s *Store) UnreviewedFlags(ctx context.Context, guildID string, limit int) 
 	return list, total, nil
 }
 
-// FlagAuthor returns the member whose content a guild's flag is about, so
-// that a review can be refused to them. A flag of another guild is
-// ErrNotFound.
-func (s *Store) FlagAuthor(ctx context.Context, guildID string, id int64) (string, error) {
-	var userID string
-	err := s.pool.QueryRow(ctx, `SELECT user_id FROM content_flags WHERE guild_id = $1 AND id = $2`, guildID, id).Scan(&userID)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return "", ErrNotFound
-	}
-	if err != nil {
-		return "", fmt.Errorf("author of flag %d in %s: %w", id, guildID, err)
-	}
-	return userID, nil
-}
-
 // ReviewFlag sets a guild's unreviewed flag to status ("dismissed" or
 // "confirmed") and writes the audit record in the same transaction. A flag
 // of another guild, or one already reviewed, is ErrNotFound.
@@ -99,12 +84,32 @@ func (s *Store) ReviewFlag(ctx context.Context, guildID string, id int64, status
 	return f, nil
 }
 
+// ErrSelfReview refuses a review of the reviewer's own content: another
+// moderator must review it.
+var ErrSelfReview = errors.New("a flag on the reviewer's own content")
+
 // MarkFlagReviewed sets a guild's unreviewed flag to status ("dismissed" or
 // "confirmed") by reviewer, for a review that writes more in the same
 // transaction. A flag of another guild, or one already reviewed, is
-// ErrNotFound.
+// ErrNotFound; a flag on the reviewer's own content is ErrSelfReview.
 func (t Tx) MarkFlagReviewed(ctx context.Context, guildID string, id int64, status, reviewer string) (ContentFlag, error) {
 	rows, _ := t.tx.Query(ctx, `UPDATE content_flags SET status = $3, reviewed_by = $4, reviewed_at = now()
-		WHERE guild_id = $1 AND id = $2 AND status = 'unreviewed' RETURNING `+flagColumns, guildID, id, status, reviewer)
-	return one(pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[ContentFlag]))
+		WHERE guild_id = $1 AND id = $2 AND status = 'unreviewed' AND user_id <> $4 RETURNING `+flagColumns, guildID, id, status, reviewer)
+	f, err := one(pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[ContentFlag]))
+	if !errors.Is(err, ErrNotFound) {
+		return f, err
+	}
+	// Nothing updated: only now tell a flag on the reviewer's own content
+	// from a missing or reviewed one.
+	var own bool
+	serr := t.tx.QueryRow(ctx, `SELECT true FROM content_flags
+		WHERE guild_id = $1 AND id = $2 AND status = 'unreviewed' AND user_id = $3`, guildID, id, reviewer).Scan(&own)
+	switch {
+	case serr == nil:
+		return f, ErrSelfReview
+	case errors.Is(serr, pgx.ErrNoRows):
+		return f, ErrNotFound
+	default:
+		return f, fmt.Errorf("author of flag %d in %s: %w", id, guildID, serr)
+	}
 }

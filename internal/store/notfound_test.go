@@ -25,10 +25,10 @@ func TestMissingRowIsErrNotFound(t *testing.T) {
 		name string
 		get  func(context.Context, *store.Store) error
 	}{
-		{"flag author", func(ctx context.Context, s *store.Store) error {
-			_, err := s.FlagAuthor(ctx, guild, 1)
+		{"marking an unknown flag reviewed", inTx(func(ctx context.Context, tx store.Tx) error {
+			_, err := tx.MarkFlagReviewed(ctx, guild, 1, "dismissed", "2")
 			return err
-		}},
+		})},
 		{"review of an unknown flag", func(ctx context.Context, s *store.Store) error {
 			_, err := s.ReviewFlag(ctx, guild, 1, "dismissed", "2", audit.Entry{GuildID: guild, ActionType: "flag-review", ActorID: "2"})
 			return err
