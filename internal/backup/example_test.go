@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/embodied-community/embodied/internal/audit"
 	"github.com/embodied-community/embodied/internal/backup"
 	"github.com/embodied-community/embodied/internal/config"
 )
@@ -41,8 +42,9 @@ func ExampleEngine_Run() {
 	}
 }
 
-// The daily job: the wiring audits every run and alerts the owner on
-// failures from OnResult, and stops the scheduler on shutdown.
+// The daily job: the wiring's Reporter audits every run and alerts the
+// owners on failures and oversized backups, and the scheduler stops on
+// shutdown.
 func ExampleScheduler() {
 	cfg := &config.Config{BackupDir: "backups", BackupCron: "0 3 * * *", MigrationURL: "postgres://embodied_owner@localhost/embodied_dating_bot"}
 	e, err := backup.New(backup.OptionsFromConfig(cfg), slog.Default())
@@ -51,12 +53,16 @@ func ExampleScheduler() {
 	}
 	s, err := backup.NewScheduler(e, backup.SchedulerOptions{
 		Spec: cfg.BackupCron,
-		OnResult: func(ctx context.Context, res backup.Result, err error) {
-			if err != nil {
-				fmt.Fprintln(os.Stderr, "alert the owner:", err)
-				return
-			}
-			fmt.Println("audit: backup", res.File, backup.FormatSize(res.Size))
+		Report: &backup.Reporter{
+			Actor: audit.SystemActor,
+			Audit: func(_ context.Context, entry audit.Entry) error {
+				fmt.Println("audit: backup", entry.Details)
+				return nil
+			},
+			Alert: func(_ context.Context, text string) error {
+				fmt.Fprintln(os.Stderr, "alert the owners:", text)
+				return nil
+			},
 		},
 	}, slog.Default())
 	if err != nil {

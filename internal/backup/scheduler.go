@@ -25,11 +25,9 @@ type SchedulerOptions struct {
 	// and compares row counts (Verify with restore).
 	Drill bool
 	// Report handles every scheduled run's outcome, successful or not
-	// (metrics, audit record, owner alerts); nil handles none.
+	// (metrics, audit record, owner alerts); nil handles none. A panic in a
+	// run is reported as an error.
 	Report *Reporter
-	// OnResult, when set, is called after Report. A panic in a run is
-	// reported to both as an error.
-	OnResult func(ctx context.Context, res Result, err error)
 }
 
 // Scheduler runs the engine's backups on a cron schedule. A run that is due
@@ -90,7 +88,7 @@ func (s *Scheduler) Start(ctx context.Context) error {
 }
 
 // runOnce makes one scheduled backup (and drill) and reports it through
-// Report and OnResult. It returns at once when the previous run is still going.
+// Report. It returns at once when the previous run is still going.
 func (s *Scheduler) runOnce(ctx context.Context) {
 	if !s.running.CompareAndSwap(false, true) {
 		s.logger.Warn("Skipping the scheduled backup: the previous one is still running")
@@ -104,9 +102,6 @@ func (s *Scheduler) runOnce(ctx context.Context) {
 		if aerr := s.opts.Report.Report(ctx, Outcome{Trigger: TriggerScheduled, Result: res, Err: err}); aerr != nil {
 			s.logger.Error("Scheduled backup not audited", "error", aerr)
 		}
-	}
-	if s.opts.OnResult != nil {
-		s.opts.OnResult(ctx, res, err)
 	}
 }
 

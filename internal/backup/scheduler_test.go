@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/embodied-community/embodied/internal/audit"
 	"github.com/embodied-community/embodied/internal/storetest"
 )
 
@@ -47,7 +48,7 @@ func TestSchedulerSpec(t *testing.T) {
 	}
 }
 
-// report collects OnResult calls.
+// report collects the audit records of the scheduled runs (Reporter.Audit).
 type report struct {
 	mu    sync.Mutex
 	calls []reported
@@ -58,14 +59,17 @@ type reported struct {
 	Err           string
 }
 
-func (r *report) onResult(_ context.Context, res Result, err error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	c := reported{Trigger: res.Trigger, File: res.File}
-	if err != nil {
-		c.Err = err.Error()
-	}
-	r.calls = append(r.calls, c)
+func (r *report) reporter() *Reporter {
+	return &Reporter{Audit: func(_ context.Context, e audit.Entry) error {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		c := reported{}
+		c.Trigger, _ = e.Details["trigger"].(string)
+		c.File, _ = e.Details["file"].(string)
+		c.Err, _ = e.Details["error"].(string)
+		r.calls = append(r.calls, c)
+		return nil
+	}}
 }
 
 func (r *report) get() []reported {
@@ -80,14 +84,14 @@ func TestSchedulerRunOnceWithDrill(t *testing.T) {
 	seed(t, db)
 	e := newEngine(t, db, nil)
 	var r report
-	s, err := NewScheduler(e, SchedulerOptions{Spec: "0 3 * * *", Drill: true, OnResult: r.onResult}, nil)
+	s, err := NewScheduler(e, SchedulerOptions{Spec: "0 3 * * *", Drill: true, Report: r.reporter()}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.runOnce(context.Background())
 	calls := r.get()
 	if len(calls) != 1 || calls[0].Err != "" || calls[0].Trigger != TriggerScheduled || calls[0].File == "" {
-		t.Fatalf("OnResult calls = %+v, want one scheduled success", calls)
+		t.Fatalf("reported runs = %+v, want one scheduled success", calls)
 	}
 	if st := e.Status(); st.LastSuccess.File != calls[0].File || st.LastError != nil {
 		t.Errorf("Status() = %+v", st)
@@ -101,7 +105,7 @@ func TestSchedulerRecoversAndSkips(t *testing.T) {
 		t.Fatal(err)
 	}
 	var r report
-	s, err := NewScheduler(e, SchedulerOptions{Spec: "0 3 * * *", OnResult: r.onResult}, nil)
+	s, err := NewScheduler(e, SchedulerOptions{Spec: "0 3 * * *", Report: r.reporter()}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,11 +127,11 @@ func TestSchedulerRecoversAndSkips(t *testing.T) {
 	<-done
 
 	want := []reported{
-		{Err: "scheduled backup panicked: boom"},
+		{Trigger: TriggerScheduled, Err: "scheduled backup panicked: boom"},
 		{Trigger: TriggerScheduled, File: "backup-2025-10-07T14-30-15.sql.gz"},
 	}
 	if diff := cmp.Diff(want, r.get()); diff != "" {
-		t.Errorf("OnResult calls mismatch (-want +got):\n%s", diff)
+		t.Errorf("reported runs mismatch (-want +got):\n%s", diff)
 	}
 }
 

@@ -20,7 +20,8 @@ type gateway struct {
 	sessions map[string]*gwSession
 	conns    map[*gwConn]bool
 	noAcks   bool
-	// heartbeat, when set, overrides Options.HeartbeatInterval for new connections.
+	// heartbeat is the interval sent in HELLO: Options.HeartbeatInterval
+	// until SetHeartbeatInterval changes it.
 	heartbeat time.Duration
 	wg        sync.WaitGroup
 	nextSess  int
@@ -65,7 +66,8 @@ func (c *gwConn) write(f any) error {
 	return c.ws.WriteJSON(f)
 }
 
-func (g *gateway) init(n int) {
+func (g *gateway) init(n int, heartbeat time.Duration) {
+	g.heartbeat = heartbeat
 	g.shards = make([]*shard, n)
 	for i := range g.shards {
 		g.shards[i] = &shard{}
@@ -148,9 +150,6 @@ func (s *Server) readLoop(c *gwConn) {
 	g.mu.Lock()
 	interval := g.heartbeat
 	g.mu.Unlock()
-	if interval <= 0 {
-		interval = s.opts.HeartbeatInterval
-	}
 	hello, _ := json.Marshal(map[string]any{"heartbeat_interval": interval.Milliseconds()})
 	if err := c.write(frame{Op: 10, D: hello}); err != nil {
 		return

@@ -202,7 +202,7 @@ func newServer(opts Options) (*Server, error) {
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
-	s.gw.init(opts.Shards)
+	s.gw.init(opts.Shards, opts.HeartbeatInterval)
 	appID := opts.ApplicationID
 	if appID == "" {
 		appID = s.newID()

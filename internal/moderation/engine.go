@@ -51,6 +51,10 @@ type Rules struct {
 	// original text, at most MaxRegexes within the bounds CheckRegex
 	// enforces.
 	Regexes []string
+	// DropBadRegexes leaves out the regexes CheckRegex refuses, listed by
+	// Engine.Dropped, instead of failing: for rules stored before today's
+	// bounds, which the guild keeps with those regexes disabled.
+	DropBadRegexes bool
 	// RegexBudget is the time the regexes may take on one text (0:
 	// DefaultRegexBudget); past it the verdict is marked Overrun.
 	RegexBudget time.Duration
@@ -90,6 +94,7 @@ type Engine struct {
 	custom   *matcher // guild keywords and allow list, nil if none
 	disabled [numCategories]bool
 	regexes  []guildRegex
+	dropped  []DroppedRegex
 	rxCat    Category
 	rxSev    Severity
 	budget   time.Duration
@@ -212,17 +217,22 @@ func New(r Rules) (*Engine, error) {
 		}
 		c.add(rule{term: a, allow: true})
 	}
-	if len(r.Regexes) > MaxRegexes {
-		errs = append(errs, fmt.Errorf("%d regexes: at most %d", len(r.Regexes), MaxRegexes))
-	}
+	var rxErrs []error
 	for _, s := range r.Regexes {
 		rx, err := compileRegex(s)
-		if err != nil {
-			errs = append(errs, err)
-			continue
+		switch {
+		case err != nil && r.DropBadRegexes:
+			e.dropped = append(e.dropped, DroppedRegex{Pattern: s, Err: err})
+		case err != nil:
+			rxErrs = append(rxErrs, err)
+		default:
+			e.regexes = append(e.regexes, rx)
 		}
-		e.regexes = append(e.regexes, rx)
 	}
+	if n := len(r.Regexes) - len(e.dropped); n > MaxRegexes {
+		errs = append(errs, fmt.Errorf("%d regexes: at most %d", n, MaxRegexes))
+	}
+	errs = append(errs, rxErrs...)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("compile moderation rules: %w", errors.Join(errs...))
 	}

@@ -53,6 +53,16 @@ func CheckRegex(s string) error {
 	return err
 }
 
+// DroppedRegex is a regex New left out under Rules.DropBadRegexes, and
+// the error CheckRegex gives for it.
+type DroppedRegex struct {
+	Pattern string
+	Err     error
+}
+
+// Dropped lists the regexes New left out under Rules.DropBadRegexes.
+func (e *Engine) Dropped() []DroppedRegex { return e.dropped }
+
 // guildRegex is a compiled guild regex and the size of its program.
 type guildRegex struct {
 	rx    *regexp.Regexp

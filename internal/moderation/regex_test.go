@@ -1,6 +1,7 @@
 package moderation
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -99,5 +100,39 @@ func TestRegexBudget(t *testing.T) {
 				t.Errorf("overrun %v (want %v); terms mismatch (-want +got):\n%s", v.Overrun, tt.wantOverrun, diff)
 			}
 		})
+	}
+}
+
+// Under DropBadRegexes a refused regex is left out and listed with
+// CheckRegex's error, and the regexes left still count against MaxRegexes.
+func TestDropBadRegexes(t *testing.T) {
+	t.Parallel()
+	e, err := New(Rules{Regexes: []string{stalling, `melon\d+`}, DropBadRegexes: true, NoBuiltin: true})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	var got []string
+	for _, d := range e.Dropped() {
+		got = append(got, d.Pattern+" | "+d.Err.Error())
+	}
+	want := []string{stalling + " | " + CheckRegex(stalling).Error()}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Dropped mismatch (-want +got):\n%s", diff)
+	}
+	if v := e.Check("buy melon42"); !v.Flagged {
+		t.Errorf("Check with the kept regex = %+v, want flagged", v)
+	}
+	if _, err := New(Rules{Regexes: []string{stalling, `melon\d+`}, NoBuiltin: true}); err == nil {
+		t.Error("New without DropBadRegexes accepted a regex over the bounds")
+	}
+	many := []string{stalling}
+	for i := range MaxRegexes + 1 {
+		many = append(many, fmt.Sprintf("melon%d", i))
+	}
+	if _, err := New(Rules{Regexes: many[:MaxRegexes+1], DropBadRegexes: true, NoBuiltin: true}); err != nil {
+		t.Errorf("New with %d regexes kept, one dropped: %v", MaxRegexes, err)
+	}
+	if _, err := New(Rules{Regexes: many, DropBadRegexes: true, NoBuiltin: true}); err == nil {
+		t.Errorf("New kept %d regexes, more than MaxRegexes", MaxRegexes+1)
 	}
 }

@@ -121,41 +121,36 @@ type DisabledRegex struct {
 	Reason  string
 }
 
-// usable returns r without the regexes moderation.CheckRegex refuses, and
-// those regexes. Stored rules were valid when written; a regex refused now
-// breaks bounds added since, and is disabled rather than taking the rest of
-// the guild's rules down with it. An admin removes it with regex-remove.
-func (r Rules) usable() (Rules, []DisabledRegex) {
+// disabledRegexes lists the stored regexes moderation.CheckRegex refuses.
+// Stored rules were valid when written; a regex refused now breaks bounds
+// added since, and is disabled rather than taking the rest of the guild's
+// rules down with it (CompileStored). An admin removes it with
+// regex-remove.
+func (r Rules) disabledRegexes() []DisabledRegex {
 	var disabled []DisabledRegex
-	var ok []string
 	for _, p := range r.Regexes {
 		if err := moderation.CheckRegex(p); err != nil {
-			disabled = append(disabled, DisabledRegex{Pattern: p, Reason: strings.TrimPrefix(err.Error(), fmt.Sprintf("regex %q: ", p))})
-			continue
+			disabled = append(disabled, disabledRegex(p, err))
 		}
-		ok = append(ok, p)
 	}
-	if disabled != nil {
-		r.Regexes = ok
-	}
-	return r, disabled
+	return disabled
+}
+
+// disabledRegex is stored regex p, which CheckRegex refuses with err.
+func disabledRegex(p string, err error) DisabledRegex {
+	return DisabledRegex{Pattern: p, Reason: strings.TrimPrefix(err.Error(), fmt.Sprintf("regex %q: ", p))}
 }
 
 // CompileStored builds the engine of rules read from the database: regexes
-// over today's bounds are left out and listed in the result's Disabled.
-func (r Rules) CompileStored() (*Guild, error) {
-	usable, disabled := r.usable()
-	g, err := usable.Compile()
-	if err != nil {
-		return nil, err
-	}
-	g.Disabled = disabled
-	return g, nil
-}
+// over today's bounds are left out and listed
+// in the result's Disabled. Each regex is compiled once, by the engine.
+func (r Rules) CompileStored() (*Guild, error) { return r.compile(true) }
 
 // Compile builds the guild's engine. All problems are reported at once, as
 // an InputError.
-func (r Rules) Compile() (*Guild, error) {
+func (r Rules) Compile() (*Guild, error) { return r.compile(false) }
+
+func (r Rules) compile(dropBadRegexes bool) (*Guild, error) {
 	g := &Guild{Version: r.Version, actions: map[moderation.Category]Action{}, exempt: slices.Clone(r.ExemptRoles),
 		rxCat: r.RegexCategory, rxSev: r.RegexSeverity, overrun: r.Overrun}
 	if g.overrun == "" {
@@ -170,7 +165,7 @@ func (r Rules) Compile() (*Guild, error) {
 	if g.rxSev == 0 {
 		g.rxSev = moderation.SeverityMedium
 	}
-	mr := moderation.Rules{Keywords: r.Keywords, Allow: r.Allow, Regexes: r.Regexes,
+	mr := moderation.Rules{Keywords: r.Keywords, Allow: r.Allow, Regexes: r.Regexes, DropBadRegexes: dropBadRegexes,
 		RegexCategory: r.RegexCategory, RegexSeverity: r.RegexSeverity}
 	for _, s := range r.Categories {
 		if !s.Enabled {
@@ -191,6 +186,9 @@ func (r Rules) Compile() (*Guild, error) {
 		return nil, &InputError{Message: strings.TrimPrefix(err.Error(), "compile moderation rules: ")}
 	}
 	g.engine = e
+	for _, d := range e.Dropped() {
+		g.Disabled = append(g.Disabled, disabledRegex(d.Pattern, d.Err))
+	}
 	return g, nil
 }
 

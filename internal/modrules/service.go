@@ -160,8 +160,7 @@ func ApplyTx(ctx context.Context, tx store.Tx, guildID string, c *Change, entry 
 		return r, err
 	}
 	// A disabled stored regex does not block other changes.
-	usable, _ := r.usable()
-	if _, err := usable.Compile(); err != nil {
+	if _, err := r.CompileStored(); err != nil {
 		return r, err
 	}
 	if err := c.write(ctx, tx, guildID); err != nil {
@@ -221,8 +220,7 @@ func (s *Service) Guild(ctx context.Context, guildID string) (*Guild, error) {
 		// Rules are validated before they are stored, so only a change of
 		// the engine's limits gets here: keep moderating with the defaults.
 		s.log.Error("Stored moderation rules do not compile; using the built-in rules", "guildId", guildID, "error", err)
-		_, disabled := r.usable()
-		g = &Guild{Version: r.Version, engine: moderation.Default(), Disabled: disabled}
+		g = &Guild{Version: r.Version, engine: moderation.Default(), Disabled: r.disabledRegexes()}
 	}
 	s.reportDisabled(ctx, guildID, g.Disabled)
 	s.store(guildID, &cached{guild: g, checked: now})
