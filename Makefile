@@ -44,3 +44,7 @@ bench: ## run the benchmarks and print one BENCH summary line per figure
 .PHONY: clean
 clean: ## remove build output and throwaway clusters
 	rm -rf bin .data
+
+.PHONY: drills
+drills: ## run the load, outage and restart drills in their long forms (EMBODIED_DRILL_LONG=1), minutes each
+	@$(WITH_DB) env EMBODIED_DRILL_LONG=1 $(GO) test -race -count=1 -timeout 60m -run 'Drill' -v ./...
