@@ -171,6 +171,9 @@ func (a *App) build() error {
 	if err != nil {
 		return err
 	}
+	// The warning system's directory reads guilds, roles and the bot's own
+	// member from the gateway's state instead of REST.
+	discordact.UseState(a.Session)
 	gw := newGateway(a.Session)
 	a.alerts = &notifier{s: a.Session, owners: cfg.Owners, channel: cfg.AlertChannelID}
 	a.Health = health.New(health.Options{
