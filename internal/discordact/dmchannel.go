@@ -9,27 +9,32 @@ import (
 	"github.com/embodied-community/embodied/internal/strike"
 )
 
-// SendDM sends the DM, worded, in the member's DM channel. Discord keeps a
-// DM channel for good, so it is opened once and remembered; one that
+// SendDM sends the DM, worded, to the member.
+func (d *Discord) SendDM(ctx context.Context, dm strike.DM) error {
+	return d.DM(ctx, dm.UserID, DMText(dm))
+}
+
+// DM sends text, mentioning nobody, in the user's DM channel. Discord keeps
+// a DM channel for good, so it is opened once and remembered; one that
 // Discord no longer knows (10003 Unknown Channel) is forgotten and reopened,
 // once.
-func (d *Discord) SendDM(ctx context.Context, dm strike.DM) error {
-	chID, known := d.dms.Get(dm.UserID)
+func (d *Discord) DM(ctx context.Context, userID, text string) error {
+	chID, known := d.dms.Get(userID)
 	if !known {
 		var err error
-		if chID, err = d.openDM(ctx, dm.UserID); err != nil {
+		if chID, err = d.openDM(ctx, userID); err != nil {
 			return err
 		}
 	}
-	err := d.sendDM(ctx, chID, dm)
+	err := d.send(ctx, chID, text)
 	if known && discordCode(err) == codeUnknownChannel {
-		d.dms.Remove(dm.UserID)
-		if chID, err = d.openDM(ctx, dm.UserID); err != nil {
+		d.dms.Remove(userID)
+		if chID, err = d.openDM(ctx, userID); err != nil {
 			return err
 		}
-		err = d.sendDM(ctx, chID, dm)
+		err = d.send(ctx, chID, text)
 	}
-	return classify("DM "+dm.UserID, err)
+	return classify("DM "+userID, err)
 }
 
 // openDM opens the user's DM channel and remembers it.
@@ -42,8 +47,8 @@ func (d *Discord) openDM(ctx context.Context, userID string) (string, error) {
 	return ch.ID, nil
 }
 
-func (d *Discord) sendDM(ctx context.Context, channelID string, dm strike.DM) error {
-	_, err := d.s.ChannelMessageSendComplex(channelID, &discordgo.MessageSend{Content: DMText(dm),
+func (d *Discord) send(ctx context.Context, channelID, text string) error {
+	_, err := d.s.ChannelMessageSendComplex(channelID, &discordgo.MessageSend{Content: text,
 		AllowedMentions: &discordgo.MessageAllowedMentions{}}, discordgo.WithContext(ctx))
 	return err
 }
