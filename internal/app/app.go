@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -109,7 +110,10 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 	// under the race detector); start it first, beside the construction and
 	// the gateway start-up, rather than on the first moderated command, which
 	// would otherwise be deferred and answered late.
-	err := a.services.Start(runCtx, service.Go(func(context.Context) { moderation.Default() }))
+	// The compilation's scratch memory is several times the automaton it
+	// leaves; hand it back to the OS at once rather than idling at ~100 MB
+	// resident until the scavenger gets to it.
+	err := a.services.Start(runCtx, service.Go(func(context.Context) { moderation.Default(); debug.FreeOSMemory() }))
 	if err == nil {
 		err = a.build()
 	}
