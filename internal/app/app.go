@@ -294,14 +294,20 @@ func (a *App) lifecycle(startCtx context.Context) []service.Service {
 	return services
 }
 
-// Stop lets in-flight interactions finish (bounded by ctx), then stops the
-// services in reverse order without a bound, so that the audit and
-// rate-limit records behind them are written before the database pool
-// closes.
+// Stop cancels a running backup, lets in-flight interactions finish
+// (bounded by ctx), then stops the services in reverse order without a
+// bound, so that the audit and rate-limit records behind them are written
+// before the database pool closes.
 func (a *App) Stop(ctx context.Context) error {
 	log := logging.Component(a.log, "Bot")
 	log.Info("Shutting down")
 	_ = ops.NotifyStopping()
+	// A backup in progress is abandoned, not awaited: a dump can outlast
+	// the shutdown budget, and the interaction running it must end for the
+	// drain to.
+	if a.Backup != nil {
+		a.Backup.Cancel()
+	}
 	err := errors.Join(a.gateway.drain(ctx), a.services.Stop(context.WithoutCancel(ctx)))
 	a.pool.Close()
 	log.Info("Stopped")
