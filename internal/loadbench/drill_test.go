@@ -197,8 +197,30 @@ func TestDrillSIGTERMUnderLoadDuringBackup(t *testing.T) {
 		t.Logf("the owner's backup reply: %q", ix.Content())
 	}
 
+	checkAnsweredBefore(t, res, signalAt.Add(-inFlightGrace))
 	checkBackupDir(t, filepath.Join(r.dir, "backups"))
 	checkRecorded(t, super, r.world.Guild.ID, acceptedBefore(res, signalAt))
+}
+
+// inFlightGrace is how long before the signal an interaction must have been
+// sent to be surely in the bot's hands when the signal arrives.
+const inFlightGrace = 200 * time.Millisecond
+
+// checkAnsweredBefore fails t unless every interaction sent before at was
+// acknowledged within 3 s: a shutdown finishes what it took.
+func checkAnsweredBefore(t *testing.T, res loadgen.Result, at time.Time) {
+	t.Helper()
+	n := 0
+	for i, ix := range res.Interactions {
+		if ix == nil || res.SentAt[i].After(at) {
+			continue
+		}
+		n++
+		if r := ix.Response(); r == nil || r.Latency > loadgen.AckDeadline {
+			t.Errorf("%s by %s, sent %s before the signal, was not acknowledged in time", ix.Command, ix.User.Username, at.Sub(res.SentAt[i])+inFlightGrace)
+		}
+	}
+	t.Logf("%d interactions sent before the signal, all acknowledged", n)
 }
 
 // checkBackupDir fails t for any backup under its final name that is not a

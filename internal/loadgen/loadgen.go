@@ -154,8 +154,9 @@ type Result struct {
 	// under its kind, as does a failed one.
 	Errors map[string]int
 	// Interactions are the delivered interactions, in send order (nil where
-	// the emulator refused to send).
+	// the emulator refused to send), and SentAt when each was sent.
 	Interactions []*discordsim.Interaction
+	SentAt       []time.Time
 }
 
 // String is a one-line summary for logs.
@@ -171,6 +172,7 @@ func (r Result) String() string {
 
 type outcome struct {
 	ix      *discordsim.Interaction
+	sent    time.Time // when the schedule sent it
 	latency time.Duration
 	kind    string // "" when fine
 	late    bool
@@ -198,10 +200,11 @@ func RunFrom(ctx context.Context, sim *discordsim.Server, rate float64, d time.D
 		due := min(int(time.Since(start).Seconds()*rate)+1, total)
 		for ; sent < due; sent++ {
 			wg.Add(1)
-			go func(i int) {
+			go func(i int, at time.Time) {
 				defer wg.Done()
 				outs[i] = send(callCtx, sim, mix(first+i))
-			}(sent)
+				outs[i].sent = at
+			}(sent, time.Now())
 		}
 		if sent < total {
 			next := start.Add(time.Duration(float64(sent) / rate * float64(time.Second)))
@@ -259,6 +262,7 @@ func summarize(rate float64, d time.Duration, outs []outcome) Result {
 	lat := make([]time.Duration, 0, len(outs))
 	for _, o := range outs {
 		r.Interactions = append(r.Interactions, o.ix)
+		r.SentAt = append(r.SentAt, o.sent)
 		if o.kind == ErrKindNotSent {
 			r.Errors[o.kind]++
 			r.Failed++

@@ -145,8 +145,14 @@ func TestRunCountsEachFate(t *testing.T) {
 	if diff := cmp.Diff(map[string]int{loadgen.ErrKindNoResponse: 8, loadgen.ErrKindErrorReply: 4}, r.Errors); diff != "" {
 		t.Errorf("errors mismatch (-want +got):\n%s", diff)
 	}
-	if len(r.Interactions) != r.Sent {
-		t.Errorf("%d interactions recorded for %d sent", len(r.Interactions), r.Sent)
+	if len(r.Interactions) != r.Sent || len(r.SentAt) != r.Sent {
+		t.Errorf("%d interactions and %d send times recorded for %d sent", len(r.Interactions), len(r.SentAt), r.Sent)
+	}
+	for i := 1; i < len(r.SentAt); i++ {
+		if gap := r.SentAt[i].Sub(r.SentAt[0]); gap < time.Duration(i)*time.Second/40-5*time.Millisecond {
+			t.Errorf("call %d left %s after the first, ahead of its schedule", i, gap)
+			break
+		}
 	}
 	// Open loop: eight 3-second stalls did not hold the sending back (closed
 	// loop would take 8 × 3 s).
