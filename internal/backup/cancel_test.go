@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/embodied-community/embodied/internal/storetest"
@@ -28,8 +27,8 @@ func TestCancelEndsTheRunningBackup(t *testing.T) {
 	}()
 	waitFile(t, filepath.Join(rec, "started"))
 	e.Cancel()
-	if err := <-errc; err == nil || !strings.Contains(err.Error(), "cancelled") {
-		t.Fatalf("Run = %v, want it cancelled", err)
+	if err := <-errc; !errors.Is(err, ErrCancelled) || err.Error() != "backup cancelled: the bot is shutting down" {
+		t.Fatalf("Run = %v, want it cancelled because the bot is shutting down", err)
 	}
 	if got := dirNames(t, e.Dir()); len(got) != 0 {
 		t.Errorf("the cancelled backup left %v", got)

@@ -55,8 +55,9 @@ type manifest struct {
 	Result
 }
 
-// ErrCancelled is returned by Run once Cancel was called.
-var ErrCancelled = errors.New("backups are cancelled: the bot is shutting down")
+// ErrCancelled is why a backup ended, or did not start, once Cancel was
+// called.
+var ErrCancelled = errors.New("the bot is shutting down")
 
 // Cancel ends the backup running in this process, if any, as a cancelled
 // context would (pg_dump stopped, the temporary file removed, no final
@@ -82,19 +83,19 @@ func (e *Engine) Run(ctx context.Context, req Request) (res Result, err error) {
 		req.Trigger = TriggerManual
 	}
 	start := e.now()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	e.mu.Lock()
 	if e.cancelled {
 		e.mu.Unlock()
-		return Result{}, ErrCancelled
+		return Result{}, fmt.Errorf("backup not started: %w", ErrCancelled)
 	}
 	if !e.running.IsZero() {
 		started := e.running
 		e.mu.Unlock()
 		return Result{}, &RunningError{Started: started}
 	}
-	e.running, e.cancel = start, cancel
+	e.running, e.cancel = start, func() { cancel(ErrCancelled) }
 	e.mu.Unlock()
 	defer func() {
 		e.mu.Lock()
@@ -269,7 +270,7 @@ func (e *Engine) run(ctx context.Context, req Request, start time.Time) (Result,
 	case countErr != nil:
 		return Result{}, countErr
 	case ctx.Err() != nil:
-		return Result{}, fmt.Errorf("backup cancelled: %w", ctx.Err())
+		return Result{}, fmt.Errorf("backup cancelled: %w", context.Cause(ctx))
 	case waitErr != nil:
 		return Result{}, fmt.Errorf("pg_dump failed: %w%s", waitErr, stderr.suffix())
 	case !bytes.Contains(cp.tail, []byte(trailer)):

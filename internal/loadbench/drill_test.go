@@ -193,8 +193,10 @@ func TestDrillSIGTERMUnderLoadDuringBackup(t *testing.T) {
 	}
 	res := stopLoad()
 	_ = lock.Rollback(ctx)
-	if ix := <-backupDone; ix != nil {
-		t.Logf("the owner's backup reply: %q", ix.Content())
+	// The owner is told, before the process exits.
+	const told = "❌ Backup failed: backup cancelled: the bot is shutting down"
+	if ix := <-backupDone; ix == nil || ix.Content() != told {
+		t.Errorf("the owner's backup reply: %q, want %q", ix.Content(), told)
 	}
 
 	checkAnsweredBefore(t, res, signalAt.Add(-inFlightGrace))
