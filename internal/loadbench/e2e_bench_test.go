@@ -21,6 +21,9 @@ var ladder = []float64{25, 50, 100, 200, 400, 800, 1600}
 
 const floorRate = 10
 
+// profileOnlyRate is the rate of the closing /profile-only step.
+const profileOnlyRate = 50
+
 // findKnee climbs the ladder while steps pass, tolerating one failed step
 // (a hiccup on a shared machine) before giving up at the second in a row.
 // The knee is the highest passing rate, refined by bisecting towards the
@@ -79,13 +82,14 @@ type side struct {
 	startToReady time.Duration
 	idleRSS      float64 // VmRSS, MB, a second after ready
 	startPeak    float64 // VmHWM then, MB: the start-up's peak
+	profileOnly  step    // a step of /profile only at profileOnlyRate
 	steps        []step
 	knee         float64
 }
 
 // cpuAt returns the CPU per 1,000 interactions of the step at rate.
 func (s *side) cpuAt(rate float64) float64 {
-	for _, st := range s.steps {
+	for _, st := range append(s.steps, s.profileOnly) {
 		if st.Rate == rate {
 			return st.cpuPer1000
 		}
@@ -145,7 +149,7 @@ func runSide(b *testing.B, label string, start func(*rig) *child, mixOf func(*lo
 	}
 	mix := mixOf(r.world)
 	next := 0
-	run := func(rate float64) step {
+	measureStep := func(rate float64, mix loadgen.Mix) step {
 		cpu0, err := c.cpu()
 		if err != nil {
 			b.Fatal(err)
@@ -163,8 +167,12 @@ func runSide(b *testing.B, label string, start func(*rig) *child, mixOf func(*lo
 			st.cpuPer1000 = (cpu1 - cpu0).Seconds() / float64(res.Sent) * 1000
 		}
 		st.peakRSS, _ = c.memMB("VmHWM")
-		s.steps = append(s.steps, st)
 		time.Sleep(300 * time.Millisecond) // let the last deferrals and batches settle
+		return st
+	}
+	run := func(rate float64) step {
+		st := measureStep(rate, mix)
+		s.steps = append(s.steps, st)
 		return st
 	}
 	// Warm up (not recorded): the first interactions open database
@@ -173,6 +181,9 @@ func runSide(b *testing.B, label string, start func(*rig) *child, mixOf func(*lo
 	next += warm.Sent
 	time.Sleep(300 * time.Millisecond)
 	s.knee = findKnee(ladder, floorRate, bisects, func(rate float64) bool { return run(rate).ok() })
+	// The bare bot's traffic, for the log: what the framework costs on the
+	// cheapest command, apart from what the heavier commands of the mix do.
+	s.profileOnly = measureStep(profileOnlyRate, loadgen.ProfileMix(r.world))
 	if _, err := c.stop(syscall.SIGTERM, 10*time.Second); err != nil {
 		b.Errorf("%s: %v", label, err)
 	}
@@ -184,8 +195,8 @@ func (s *side) table() string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "%s: start-to-ready %s, idle RSS %.1f MB (start-up peak %.1f MB), knee %g interactions/s\n",
 		s.label, s.startToReady.Round(time.Millisecond), s.idleRSS, s.startPeak, s.knee)
-	fmt.Fprintf(&sb, "%8s %6s %8s %5s %6s %9s %9s %10s %8s  %s\n", "rate/s", "sent", "answered", "late", "failed", "p50", "p99", "cpu-s/1000", "peakMB", "p99 by command, errors")
-	for _, st := range s.steps {
+	fmt.Fprintf(&sb, "(the last row is /profile only)\n%8s %6s %8s %5s %6s %9s %9s %10s %8s  %s\n", "rate/s", "sent", "answered", "late", "failed", "p50", "p99", "cpu-s/1000", "peakMB", "p99 by command, errors")
+	for _, st := range append(s.steps, s.profileOnly) {
 		var kinds []string
 		for k, n := range st.Errors {
 			kinds = append(kinds, fmt.Sprintf("%s=%d", k, n))
