@@ -124,6 +124,7 @@ func startBot(t *testing.T, r *rig, extra ...string) *child {
 	bin, _ := binaries(t)
 	addr := freeAddr(t)
 	c := startChild(t, bin, r.botEnv(addr, extra...), r.dir, addr, "run")
+	t.Cleanup(func() { r.checkNoSecrets(t, c.logs.String()) })
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if _, err := c.waitReady(ctx, r.sim, "security"); err != nil {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -136,6 +137,19 @@ func (r *rig) botEnv(httpAddr string, extra ...string) []string {
 		"LOG_FORMAT=text",
 	)
 	return append(env, extra...)
+}
+
+// checkNoSecrets fails t if the bot token or the database password is in logs.
+func (r *rig) checkNoSecrets(t testing.TB, logs string) {
+	t.Helper()
+	if strings.Contains(logs, r.token) {
+		t.Errorf("the bot token appeared in the logs")
+	}
+	if u, err := url.Parse(r.db.AppURL); err == nil {
+		if pw, ok := u.User.Password(); ok && strings.Contains(logs, pw) {
+			t.Errorf("the database password appeared in the logs")
+		}
+	}
 }
 
 // child is a bot process started by a test.
