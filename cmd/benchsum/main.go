@@ -6,7 +6,9 @@
 //
 // The ratio is ours divided by the baseline. Throughput (MB/s) is reported
 // when both sides set bytes; otherwise ns/op, then allocs/op and any custom
-// metric both sides report.
+// metric both sides report. A group whose both sides report ns/op = 0
+// (b.ReportMetric(0, "ns/op"): ns/op is meaningless for it) prints only its
+// custom metrics.
 package main
 
 import (
@@ -60,6 +62,10 @@ func parse(r io.Reader) (map[string]map[string]result, []string) {
 	return groups, order
 }
 
+// units lists the metrics to compare. A group whose both sides report
+// ns/op as 0 (b.ReportMetric(0, "ns/op"), which go test leaves out of the
+// line) is not a per-operation benchmark: it gets neither an ns/op line nor
+// the per-op allocations -benchmem adds, only its custom metrics.
 func units(ours, base result) []string {
 	var out []string
 	if _, ok := ours["MB/s"]; ok {
@@ -67,12 +73,13 @@ func units(ours, base result) []string {
 			out = append(out, "MB/s")
 		}
 	}
-	if len(out) == 0 {
+	perOp := ours["ns/op"] != 0 || base["ns/op"] != 0
+	if len(out) == 0 && perOp {
 		out = append(out, "ns/op")
 	}
 	var extra []string
 	for u := range ours {
-		if _, ok := base[u]; ok && u != "MB/s" && u != "ns/op" && u != "B/op" {
+		if _, ok := base[u]; ok && u != "MB/s" && u != "ns/op" && u != "B/op" && (perOp || u != "allocs/op") {
 			extra = append(extra, u)
 		}
 	}

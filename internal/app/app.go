@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -109,7 +110,10 @@ func Start(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Op
 	// under the race detector); start it first, beside the construction and
 	// the gateway start-up, rather than on the first moderated command, which
 	// would otherwise be deferred and answered late.
-	err := a.services.Start(runCtx, service.Go(func(context.Context) { moderation.Default() }))
+	// The compilation's scratch memory is several times the automaton it
+	// leaves; hand it back to the OS at once rather than idling at ~100 MB
+	// resident until the scavenger gets to it.
+	err := a.services.Start(runCtx, service.Go(func(context.Context) { moderation.Default(); debug.FreeOSMemory() }))
 	if err == nil {
 		err = a.build()
 	}
@@ -297,14 +301,20 @@ func (a *App) lifecycle(startCtx context.Context) []service.Service {
 	return services
 }
 
-// Stop lets in-flight interactions finish (bounded by ctx), then stops the
-// services in reverse order without a bound, so that the audit and
-// rate-limit records behind them are written before the database pool
-// closes.
+// Stop cancels a running backup, lets in-flight interactions finish
+// (bounded by ctx), then stops the services in reverse order without a
+// bound, so that the audit and rate-limit records behind them are written
+// before the database pool closes.
 func (a *App) Stop(ctx context.Context) error {
 	log := logging.Component(a.log, "Bot")
 	log.Info("Shutting down")
 	_ = ops.NotifyStopping()
+	// A backup in progress is abandoned, not awaited: a dump can outlast
+	// the shutdown budget, and the interaction running it must end for the
+	// drain to.
+	if a.Backup != nil {
+		a.Backup.Cancel()
+	}
 	err := errors.Join(a.gateway.drain(ctx), a.services.Stop(context.WithoutCancel(ctx)))
 	a.pool.Close()
 	log.Info("Stopped")

@@ -30,6 +30,7 @@
 package backup
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -156,9 +157,11 @@ type Engine struct {
 	countInSnapshot bool
 	logger          *slog.Logger
 
-	mu      sync.Mutex
-	running time.Time // start of the backup running in this process
-	status  Status
+	mu        sync.Mutex
+	running   time.Time          // start of the backup running in this process
+	cancel    context.CancelFunc // ends it
+	cancelled bool               // Cancel was called: no more backups
+	status    Status
 }
 
 // Status is the engine's recent history, for the health checks.

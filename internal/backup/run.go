@@ -55,6 +55,24 @@ type manifest struct {
 	Result
 }
 
+// ErrCancelled is why a backup ended, or did not start, once Cancel was
+// called.
+var ErrCancelled = errors.New("the bot is shutting down")
+
+// Cancel ends the backup running in this process, if any, as a cancelled
+// context would (pg_dump stopped, the temporary file removed, no final
+// name), and makes later Runs return ErrCancelled. The bot calls it first
+// when it shuts down: a dump can outlast any shutdown budget, and the next
+// start can simply back up again.
+func (e *Engine) Cancel() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.cancelled = true
+	if e.cancel != nil {
+		e.cancel()
+	}
+}
+
 // Run makes one backup, then applies retention. A failed or cancelled run
 // leaves no file with a final name behind.
 func (e *Engine) Run(ctx context.Context, req Request) (res Result, err error) {
@@ -65,17 +83,23 @@ func (e *Engine) Run(ctx context.Context, req Request) (res Result, err error) {
 		req.Trigger = TriggerManual
 	}
 	start := e.now()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	e.mu.Lock()
+	if e.cancelled {
+		e.mu.Unlock()
+		return Result{}, fmt.Errorf("backup not started: %w", ErrCancelled)
+	}
 	if !e.running.IsZero() {
 		started := e.running
 		e.mu.Unlock()
 		return Result{}, &RunningError{Started: started}
 	}
-	e.running = start
+	e.running, e.cancel = start, func() { cancel(ErrCancelled) }
 	e.mu.Unlock()
 	defer func() {
 		e.mu.Lock()
-		e.running = time.Time{}
+		e.running, e.cancel = time.Time{}, nil
 		switch {
 		case errors.Is(err, ErrRunning):
 			// Another backup runs: nothing failed.
@@ -246,7 +270,7 @@ func (e *Engine) run(ctx context.Context, req Request, start time.Time) (Result,
 	case countErr != nil:
 		return Result{}, countErr
 	case ctx.Err() != nil:
-		return Result{}, fmt.Errorf("backup cancelled: %w", ctx.Err())
+		return Result{}, fmt.Errorf("backup cancelled: %w", context.Cause(ctx))
 	case waitErr != nil:
 		return Result{}, fmt.Errorf("pg_dump failed: %w%s", waitErr, stderr.suffix())
 	case !bytes.Contains(cp.tail, []byte(trailer)):
