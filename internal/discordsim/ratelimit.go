@@ -210,10 +210,10 @@ func (c *reqCtx) checkIgnored() bool {
 	l.mu.Unlock()
 	switch {
 	case bucketWait:
-		c.s.violate(Violation{Route: c.routeName(), Path: c.r.URL.Path, Rule: "rate-limit", Status: http.StatusTooManyRequests,
+		c.s.violate(Violation{Route: c.routeName(), Path: c.r.URL.Path, Rule: "rate-limit",
 			Message: fmt.Sprintf("request on bucket %s %v before its 429's retry_after ended", key, until.Sub(now).Round(time.Millisecond))})
 	case globalWait:
-		c.s.violate(Violation{Route: c.routeName(), Path: c.r.URL.Path, Rule: "rate-limit", Status: http.StatusTooManyRequests,
+		c.s.violate(Violation{Route: c.routeName(), Path: c.r.URL.Path, Rule: "rate-limit",
 			Message: fmt.Sprintf("request %v before a global 429's retry_after ended", gUntil.Sub(now).Round(time.Millisecond))})
 	default:
 		return false
