@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -189,13 +190,19 @@ func retryAfter(resp *http.Response) (time.Duration, bool, error) {
 	_ = json.Unmarshal(body, &rl)
 	global := rl.Global || resp.Header.Get("X-RateLimit-Global") != "" || resp.Header.Get("X-RateLimit-Scope") == "global"
 	if rl.RetryAfter != nil {
-		return time.Duration(*rl.RetryAfter * float64(time.Second)), global, nil
+		return millis(*rl.RetryAfter), global, nil
 	}
 	secs, err := strconv.ParseFloat(resp.Header.Get("Retry-After"), 64)
 	if err != nil {
 		return 0, global, fmt.Errorf("no retry_after in body or header: %w", err)
 	}
-	return time.Duration(secs * float64(time.Second)), global, nil
+	return millis(secs), global, nil
+}
+
+// millis turns seconds into a duration rounded up to the millisecond, so
+// that a float's last bit never makes the bot resend early.
+func millis(secs float64) time.Duration {
+	return time.Duration(math.Ceil(secs*1000-1e-6)) * time.Millisecond
 }
 
 // rewind returns a copy of req with a fresh body for a resend.

@@ -50,8 +50,9 @@ type RouteLimit struct {
 }
 
 // DefaultRouteLimits is the bucket table the emulator uses when
-// RateLimits.Routes is nil. Methods on one path share a bucket, except
-// message deletion, which Discord documents as a separate, higher limit.
+// RateLimits.Routes is nil. Methods on one path mostly share a bucket;
+// message deletion has its own, higher limit, as Discord documents, and
+// reading a ban has its own.
 func DefaultRouteLimits() []RouteLimit {
 	return []RouteLimit{
 		{Bucket: "channel-messages-post", Routes: []string{"POST /channels/{channel_id}/messages"}, Limit: 5, Per: 5 * time.Second},
@@ -62,8 +63,8 @@ func DefaultRouteLimits() []RouteLimit {
 			"DELETE /guilds/{guild_id}/members/{user_id}"}, Limit: 10, Per: 10 * time.Second},
 		{Bucket: "guild-member-role", Routes: []string{"PUT /guilds/{guild_id}/members/{user_id}/roles/{role_id}",
 			"DELETE /guilds/{guild_id}/members/{user_id}/roles/{role_id}"}, Limit: 10, Per: 10 * time.Second},
-		{Bucket: "guild-ban", Routes: []string{"GET /guilds/{guild_id}/bans/{user_id}", "PUT /guilds/{guild_id}/bans/{user_id}",
-			"DELETE /guilds/{guild_id}/bans/{user_id}"}, Limit: 5, Per: time.Second},
+		{Bucket: "guild-ban", Routes: []string{"PUT /guilds/{guild_id}/bans/{user_id}", "DELETE /guilds/{guild_id}/bans/{user_id}"}, Limit: 5, Per: time.Second},
+		{Bucket: "guild-ban-read", Routes: []string{"GET /guilds/{guild_id}/bans/{user_id}"}, Limit: 5, Per: time.Second},
 		// Interaction webhooks share the rate limits of webhooks (webhook id and token).
 		{Bucket: "webhook", Routes: []string{"POST /webhooks/{webhook_id}/{webhook_token}",
 			"GET /webhooks/{webhook_id}/{webhook_token}/messages/@original", "PATCH /webhooks/{webhook_id}/{webhook_token}/messages/@original",
