@@ -145,6 +145,10 @@ func (t *Transport) waitGlobal(ctx context.Context) error {
 	return t.global.Wait(ctx)
 }
 
+// HeldUntil is when requests bound to the global limit may go again after
+// a global 429; a past time when none holds them.
+func (t *Transport) HeldUntil() time.Time { return time.Unix(0, t.globalUntil.Load()) }
+
 func (t *Transport) blockGlobal(d time.Duration) {
 	until := t.now().Add(d).UnixNano()
 	for {

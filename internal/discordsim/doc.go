@@ -29,7 +29,8 @@ package discordsim
 //     ("token-expired")
 //   - a request sent before a 429's retry_after ended, on its bucket or (after a global
 //     429) on any route bound to the global limit: recorded ("rate-limit"), then
-//     answered as usual
+//     answered as usual; requests arriving within 100 ms of the 429 are presumed
+//     in flight before the bot read it and are not recorded
 //
 // Rate limits (Options.RateLimits; off when nil, so that tests which are not about
 // them run at full speed) follow Discord's rate-limit documentation:

@@ -106,17 +106,17 @@ type rateLimiter struct {
 	other  RouteLimit
 
 	mu       sync.Mutex
-	buckets  map[string]*window   // by bucket key
-	globals  map[string]*window   // by bot
-	penalty  map[string]time.Time // bucket key or "global "+bot -> end of the retry_after window
-	invalid  map[int]int          // by status
-	answered map[string]int       // 429s answered, by scope
+	buckets  map[string]*window // by bucket key
+	globals  map[string]*window // by bot
+	penalty  map[string]wait    // by bucket key, or "global "+bot
+	invalid  map[int]int        // by status
+	answered map[string]int     // 429s answered, by scope
 }
 
 func newRateLimiter(rl *RateLimits) *rateLimiter {
 	l := &rateLimiter{global: DiscordGlobalLimit, clock: realClock{}, rules: map[string]*RouteLimit{},
 		other: RouteLimit{Limit: 5, Per: time.Second}, buckets: map[string]*window{}, globals: map[string]*window{},
-		penalty: map[string]time.Time{}, invalid: map[int]int{}, answered: map[string]int{}}
+		penalty: map[string]wait{}, invalid: map[int]int{}, answered: map[string]int{}}
 	routes := DefaultRouteLimits()
 	if rl != nil {
 		l.on = true
@@ -183,6 +183,19 @@ func (c *reqCtx) botKey() string {
 	return "ip " + host
 }
 
+// inFlight is how long after a 429 a request on its bucket (or, after a
+// global one, on any route) is presumed sent before the bot read the 429.
+const inFlight = 100 * time.Millisecond
+
+// wait is the retry_after window a 429 announced.
+type wait struct{ from, until time.Time }
+
+// during reports whether a request arriving at now ignored the 429: sent
+// after the bot could have read it, before the window ended.
+func (w wait) during(now time.Time) bool {
+	return !now.Before(w.from.Add(inFlight)) && now.Before(w.until)
+}
+
 // limited is one 429 the emulator is about to answer.
 type limited struct {
 	scope      string // user, global or shared
@@ -204,11 +217,11 @@ func (c *reqCtx) checkIgnored() bool {
 	key := bucketKey(rule.Bucket, c.params)
 	now := l.clock.Now()
 	l.mu.Lock()
-	until, bucketWait := l.penalty[key]
-	bucketWait = bucketWait && now.Before(until)
-	gUntil, globalWait := l.penalty["global "+c.botKey()]
-	globalWait = globalWait && now.Before(gUntil) && !c.exemptFromGlobal()
+	bw, gw := l.penalty[key], l.penalty["global "+c.botKey()]
 	l.mu.Unlock()
+	until, gUntil := bw.until, gw.until
+	bucketWait := bw.during(now)
+	globalWait := gw.during(now) && !c.exemptFromGlobal()
 	switch {
 	case bucketWait:
 		c.s.violate(Violation{Route: c.routeName(), Path: c.r.URL.Path, Rule: "rate-limit",
@@ -252,10 +265,8 @@ func (c *reqCtx) admit() *limited {
 	switch {
 	case b.remaining == 0:
 		lim = &limited{scope: "user", retryAfter: b.reset.Sub(now), bucket: rule, key: key, reset: b.reset}
-		l.penalty[key] = b.reset
 	case g != nil && g.remaining == 0:
 		lim = &limited{scope: "global", retryAfter: g.reset.Sub(now), bucket: rule, key: key, reset: g.reset}
-		l.penalty["global "+c.botKey()] = g.reset
 	default:
 		b.remaining--
 		if g != nil {
@@ -309,9 +320,9 @@ func (c *reqCtx) tooManyRequests(lim *limited) {
 	l.mu.Lock()
 	l.answered[lim.scope]++
 	if global {
-		l.penalty["global "+c.botKey()] = now.Add(ra)
+		l.penalty["global "+c.botKey()] = wait{from: now, until: now.Add(ra)}
 	} else {
-		l.penalty[lim.key] = now.Add(ra)
+		l.penalty[lim.key] = wait{from: now, until: now.Add(ra)}
 	}
 	l.mu.Unlock()
 	msg := "You are being rate limited."

@@ -225,7 +225,8 @@ func TestInjected429s(t *testing.T) {
 			if diff := cmp.Diff(tt.invalid, sim.InvalidRequests()); diff != "" {
 				t.Errorf("invalid requests mismatch (-want +got):\n%s", diff)
 			}
-			// Sent at once, without waiting the 1.5 s: the 429 was ignored.
+			// Sent after the bot read the 429, without waiting the 1.5 s: ignored.
+			time.Sleep(150 * time.Millisecond)
 			if a := send(t, sim, call{method: "GET", path: "/users/@me"}); a.status != 200 {
 				t.Errorf("after the fault: status %d", a.status)
 			}
