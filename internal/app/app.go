@@ -171,6 +171,11 @@ func (a *App) build() error {
 	if err != nil {
 		return err
 	}
+	// Discord bans the IP at 10,000 invalid requests in 10 minutes: count
+	// them in /metrics and let the health thresholds alert the owners.
+	rest := discordhttp.TransportOf(a.Session)
+	rest.OnInvalid(a.Metrics.DiscordInvalidRequest)
+	a.Metrics.SetDiscordInvalidWindow(rest.InvalidRequests)
 	gw := newGateway(a.Session)
 	a.alerts = &notifier{s: a.Session, owners: cfg.Owners, channel: cfg.AlertChannelID}
 	a.Health = health.New(health.Options{
@@ -179,7 +184,7 @@ func (a *App) build() error {
 			return a.alerts.Notify(ctx, al.Text())
 		}),
 		Interval: cfg.HealthcheckInterval, Autobackup: cfg.EnableAutobackup, BackupDir: cfg.BackupDir,
-		FallbackBacklog: a.Audit.Backlog, Now: opts.Now, Thresholds: thresholds(cfg),
+		FallbackBacklog: a.Audit.Backlog, DiscordInvalidRequests: rest.InvalidRequests, Now: opts.Now, Thresholds: thresholds(cfg),
 	})
 	a.Ops = ops.New(ops.Options{Addr: cfg.HTTPAddr, Logger: logger, Ready: a.Health.Ready, Metrics: a.Metrics.Handler()})
 	a.watchdog = ops.NewWatchdog(logger, a.Health.Healthy)

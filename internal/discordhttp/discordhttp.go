@@ -29,8 +29,9 @@ const Intents = discordgo.IntentsGuilds | discordgo.IntentsDirectMessages
 
 // NewSession returns a discordgo Session for the bot token. When apiURL is neither empty
 // nor DefaultAPIURL, every request to discord.com is sent to apiURL instead; the gateway
-// URL then comes from that server's GET /api/v9/gateway. The token is never logged; the
-// lines logged name the component Discord.
+// URL then comes from that server's GET /api/v9/gateway. Its REST calls go through a
+// Transport (TransportOf): the global limit, a bounded 429 retry, the invalid request
+// count. The token is never logged; the lines logged name the component Discord.
 func NewSession(token, apiURL string, logger *slog.Logger) (*discordgo.Session, error) {
 	if token == "" {
 		return nil, errors.New("new discord session: empty token")
@@ -44,21 +45,33 @@ func NewSession(token, apiURL string, logger *slog.Logger) (*discordgo.Session, 
 		return nil, fmt.Errorf("new discord session: %w", err)
 	}
 	s.Identify.Intents = Intents
-	s.ShouldRetryOnRateLimit = true
+	// discordgo resends a 429 after its retry_after for as long as Discord
+	// answers 429, without bound; Transport retries within DefaultRetryBudget
+	// instead. MaxRestRetries bounds discordgo's own resends of a 502.
+	s.ShouldRetryOnRateLimit = false
 	s.ShouldReconnectOnError = true
 	s.MaxRestRetries = 3
-	s.Client = &http.Client{Timeout: 20 * time.Second}
-	apiURL = strings.TrimRight(apiURL, "/")
-	if apiURL == "" || apiURL == DefaultAPIURL {
-		return s, nil
+	var base http.RoundTripper
+	if apiURL = strings.TrimRight(apiURL, "/"); apiURL != "" && apiURL != DefaultAPIURL {
+		target, err := url.Parse(apiURL)
+		if err != nil || target.Scheme == "" || target.Host == "" {
+			return nil, fmt.Errorf("new discord session: invalid api url %q", apiURL)
+		}
+		base = RewriteTransport(target, nil)
+		logger.Info("discord api redirected", "apiUrl", target.String())
 	}
-	target, err := url.Parse(apiURL)
-	if err != nil || target.Scheme == "" || target.Host == "" {
-		return nil, fmt.Errorf("new discord session: invalid api url %q", apiURL)
-	}
-	s.Client.Transport = RewriteTransport(target, nil)
-	logger.Info("discord api redirected", "apiUrl", target.String())
+	s.Client = &http.Client{Timeout: 20 * time.Second, Transport: NewTransport(base, DefaultRetryBudget)}
 	return s, nil
+}
+
+// TransportOf returns the Transport NewSession gave s, or nil for a Session
+// made otherwise.
+func TransportOf(s *discordgo.Session) *Transport {
+	if s == nil || s.Client == nil {
+		return nil
+	}
+	t, _ := s.Client.Transport.(*Transport)
+	return t
 }
 
 // RewriteTransport returns a RoundTripper that sends requests for discord.com (and its

@@ -67,8 +67,9 @@ func TestNewSessionReachesAPIURL(t *testing.T) {
 	if u.Username != "embodied" || gotAuth != "Bot tok" || gotPath != "/api/v9/users/@me" {
 		t.Errorf("user %q, auth %q, path %q", u.Username, gotAuth, gotPath)
 	}
-	if s.Identify.Intents != discordhttp.Intents || !s.ShouldRetryOnRateLimit {
-		t.Errorf("defaults not applied: intents %d", s.Identify.Intents)
+	// The Transport retries 429s within its budget; discordgo's own retry has none.
+	if s.Identify.Intents != discordhttp.Intents || s.ShouldRetryOnRateLimit || discordhttp.TransportOf(s) == nil {
+		t.Errorf("defaults not applied: intents %d, discordgo retries 429s %v", s.Identify.Intents, s.ShouldRetryOnRateLimit)
 	}
 	s.Client.CloseIdleConnections()
 }
@@ -79,7 +80,9 @@ func TestNewSessionDefaultsAndErrors(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%q: %v", api, err)
 		}
-		if s.Client.Transport != nil {
+		if tr := discordhttp.TransportOf(s); tr == nil {
+			t.Errorf("%q: no rate-limit transport", api)
+		} else if tr.Rewrites() {
 			t.Errorf("%q: transport rewritten for real Discord", api)
 		}
 		// The privileged Server Members intent would make Discord close the

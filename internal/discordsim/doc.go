@@ -27,10 +27,39 @@ package discordsim
 //     a second one: 400, 40060 ("double-ack"); webhook calls before it: 404, 10015
 //     ("not-acknowledged"); interaction token older than 15 minutes: 401, 50027
 //     ("token-expired")
+//   - a request sent before a 429's retry_after ended, on its bucket or (after a global
+//     429) on any route bound to the global limit: recorded ("rate-limit"), then
+//     answered as usual
+//
+// Rate limits (Options.RateLimits; off when nil, so that tests which are not about
+// them run at full speed) follow Discord's rate-limit documentation:
+//
+//   - per-route buckets (DefaultRouteLimits, or RateLimits.Routes) counted per top-level
+//     resource: channel_id, guild_id, webhook_id + webhook_token, and for the callback
+//     the interaction; every answer carries X-RateLimit-Limit, -Remaining, -Reset,
+//     -Reset-After and -Bucket
+//   - the global limit, 50 requests per second per bot token (per IP without one),
+//     from which the interaction endpoints are exempt: the callback and the
+//     application's webhook (follow-ups, the original response)
+//   - an exhausted bucket or global limit: 429 with {"message", "retry_after" (seconds,
+//     with decimals), "global", "code"}, Retry-After (whole seconds, rounded up),
+//     X-RateLimit-Scope (user or global), X-RateLimit-Global on a global one; recorded
+//     as a violation ("rate-limit"), for the bot was told by the headers to wait
+//
+// FailRoute injects 429s of any scope (Fault.Global, Fault.Shared) shaped the same way.
+// InvalidRequests counts what Discord's invalid request limit counts (10,000 per 10
+// minutes bans the IP): answers 401, 403 and 429 but for scope shared, limits on or off.
+//
+// Clocks: the 3-second and 15-minute interaction rules read Options.Clock, which tests
+// step by hand (ManualClock). Rate-limit windows read RateLimits.Clock, the wall clock
+// unless set: discordgo and the bot's transport wait on the wall clock for the
+// Reset-After and retry_after they were sent, so a window that only moved with a
+// ManualClock would answer 429 to a bot that waited as told. Table tests of the
+// buckets themselves, which send raw requests and do not wait, set a ManualClock there.
 //
 // Discord errors that are not protocol violations (missing permissions 50013, unknown
 // member 10007, unknown ban 10026, DMs refused 50007...) are answered but not recorded:
 // the bot is expected to handle them.
 //
 // Out of scope: voice, threads, reactions, presence, autocomplete, HTTP (webhook)
-// interactions and rate-limit buckets beyond what FailRoute injects.
+// interactions, and the emoji routes' per-guild limits.

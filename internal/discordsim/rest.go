@@ -10,7 +10,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -61,6 +60,7 @@ type reqCtx struct {
 	files  []File
 	status int
 	req    *Request // this call's entry in the request log (guarded by s.mu)
+	shared bool     // answered with a 429 of scope shared, which Discord does not count as invalid
 }
 
 func (s *Server) routes() []*route {
@@ -191,6 +191,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.req.Route = rt.method + " " + rt.template
 		s.mu.Unlock()
 	}
+	// A request sent while a 429 still said to wait is recorded; it is then
+	// answered as it would be anyway (the bucket is still exhausted).
+	ignored := c.checkIgnored()
 	if f, ok := s.takeFault(r.Method, rest); ok {
 		if f.Delay > 0 {
 			select {
@@ -211,6 +214,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if rt.auth && r.Header.Get("Authorization") != "Bot "+s.opts.Token {
 		c.violation(Violation{Rule: "unauthorized", Message: "missing or wrong bot token"}, http.StatusUnauthorized, CodeGeneral, "401: Unauthorized")
+		return
+	}
+	if lim := c.admit(); lim != nil {
+		if !ignored {
+			what := "bucket " + lim.key
+			if lim.scope == "global" {
+				what = "the global limit"
+			}
+			s.violate(Violation{Route: c.routeName(), Path: p, Rule: "rate-limit", Status: http.StatusTooManyRequests,
+				Message: fmt.Sprintf("%s exhausted; retry_after %v", what, lim.retryAfter.Round(time.Millisecond))})
+		}
+		c.tooManyRequests(lim)
 		return
 	}
 	if len(body) > maxRequestBytes {
@@ -284,6 +299,7 @@ type apiError struct {
 func (c *reqCtx) answeredLocked(status int) {
 	c.status = status
 	c.req.Status = status
+	c.s.rl.countInvalid(status, c.shared)
 }
 
 func (c *reqCtx) setStatus(status int) {
@@ -344,25 +360,26 @@ func (c *reqCtx) formError(v Violation) {
 }
 
 func (c *reqCtx) fault(f Fault) {
-	h := c.w.Header()
 	if f.Status == http.StatusTooManyRequests {
 		ra := f.RetryAfter
 		if ra <= 0 {
 			ra = 0.05
 		}
-		h.Set("Retry-After", strconv.Itoa(int(ra+0.999)))
-		h.Set("X-RateLimit-Limit", "5")
-		h.Set("X-RateLimit-Remaining", "0")
-		h.Set("X-RateLimit-Reset-After", strconv.FormatFloat(ra, 'f', 3, 64))
-		h.Set("X-RateLimit-Reset", strconv.FormatFloat(float64(time.Now().Add(time.Duration(ra*float64(time.Second))).UnixMilli())/1000, 'f', 3, 64))
-		h.Set("X-RateLimit-Bucket", "sim-"+strings.ReplaceAll(strings.Trim(c.path, "/"), "/", "-"))
-		scope := "user"
-		if f.Global {
-			h.Set("X-RateLimit-Global", "true")
-			scope = "global"
+		wait := time.Duration(ra * float64(time.Second))
+		lim := &limited{scope: "user", retryAfter: wait, reset: c.s.rl.clock.Now().Add(wait)}
+		switch {
+		case f.Global:
+			lim.scope = "global"
+		case f.Shared:
+			lim.scope = "shared"
 		}
-		h.Set("X-RateLimit-Scope", scope)
-		c.json(f.Status, map[string]any{"message": "You are being rate limited.", "retry_after": ra, "global": f.Global, "code": 0})
+		route := c.r.Method + " " + c.path
+		if c.rt != nil {
+			route = c.routeName()
+		}
+		lim.bucket = c.s.rl.limitFor(route)
+		lim.key = bucketKey(lim.bucket.Bucket, c.params)
+		c.tooManyRequests(lim)
 		return
 	}
 	c.fail(f.Status, CodeGeneral, fmt.Sprintf("%d: %s", f.Status, http.StatusText(f.Status)))

@@ -84,6 +84,9 @@ type Options struct {
 	AttachmentSizeLimit int
 	// Addr is the listen address (default "127.0.0.1:0"). Only loopback is allowed.
 	Addr string
+	// RateLimits turns on Discord's per-route and global rate limits; nil
+	// leaves them off (see ratelimit.go and the package documentation).
+	RateLimits *RateLimits
 }
 
 // Server is a running Discord emulator. All methods are safe for concurrent use.
@@ -117,6 +120,7 @@ type Server struct {
 	attach     map[string]File
 
 	gw gateway
+	rl *rateLimiter
 
 	routesOnce sync.Once
 	routeList  []*route
@@ -199,6 +203,7 @@ func newServer(opts Options) (*Server, error) {
 	if s.clock == nil {
 		s.clock = realClock{}
 	}
+	s.rl = newRateLimiter(opts.RateLimits)
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}

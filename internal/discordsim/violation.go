@@ -18,7 +18,9 @@ type Violation struct {
 	// Path is the request path as sent.
 	Path string
 	// Rule names what was broken: "unknown-route", "schema", "late-ack", "double-ack",
-	// "token-expired", "limit", "unauthorized", "not-acknowledged"...
+	// "token-expired", "limit", "unauthorized", "not-acknowledged", "rate-limit"
+	// (an exhausted bucket or global limit, or a request before a 429's
+	// retry_after ended)...
 	Rule string
 	// SchemaPath is the JSON Schema keyword location that failed (for Rule "schema"),
 	// e.g. "#/components/schemas/RichEmbed/properties/title/maxLength".
@@ -97,8 +99,11 @@ type Fault struct {
 	Status int
 	// RetryAfter is the 429 retry_after in seconds (default 0.05).
 	RetryAfter float64
-	// Global marks a 429 as the global rate limit.
+	// Global marks a 429 as the global rate limit (X-RateLimit-Scope global).
 	Global bool
+	// Shared marks a 429 as a per-resource limit (X-RateLimit-Scope shared),
+	// which Discord does not count towards the invalid request limit.
+	Shared bool
 	// Count is how many requests are affected; 0 means until ClearFaults.
 	Count int
 	// Delay is waited (wall time) before answering.

@@ -34,7 +34,7 @@ func (l Level) String() string {
 type Alert struct {
 	// Key identifies the threshold: health_check_failures, audit_log_rows,
 	// unreviewed_content_flags, rate_limit_flagged_users, backup_size,
-	// backup_stale.
+	// backup_stale, discord_invalid_requests.
 	Key      string
 	Name     string
 	Level    Level
@@ -97,6 +97,10 @@ type Thresholds struct {
 	UnreviewedFlagsWarning, UnreviewedFlagsCritical int64
 	RateLimitUsersWarning, RateLimitUsersCritical   int64
 	BackupBytesWarning, BackupBytesCritical         int64
+	// InvalidRequestsWarning and InvalidRequestsCritical bound the Discord
+	// requests answered 401, 403 or 429 (but for scope shared) in the last
+	// 10 minutes; Discord bans the IP at 10,000.
+	InvalidRequestsWarning, InvalidRequestsCritical int64
 	// RateLimitViolations is how many violations in 24 h flag a user.
 	RateLimitViolations int64
 	// BackupMaxAge is how old the newest backup may be with a daily cron.
@@ -111,6 +115,7 @@ func DefaultThresholds() Thresholds {
 		UnreviewedFlagsWarning: 10, UnreviewedFlagsCritical: 50,
 		RateLimitUsersWarning: 5, RateLimitUsersCritical: 20,
 		BackupBytesWarning: 100 << 20, BackupBytesCritical: 500 << 20,
+		InvalidRequestsWarning: 2_000, InvalidRequestsCritical: 5_000,
 		RateLimitViolations: 5,
 		BackupMaxAge:        26 * time.Hour,
 	}
@@ -149,6 +154,12 @@ func (c *Checker) rules() []rule {
 		{key: "rate_limit_flagged_users", name: "Users flagged for rate-limit violations", unit: "users", action: "Investigate spam",
 			warn: t.RateLimitUsersWarning, crit: t.RateLimitUsersCritical,
 			measure: counts(func(c *Counts) int64 { return c.RateLimitFlaggedUsers })},
+	}
+	if f := c.o.DiscordInvalidRequests; f != nil {
+		rs = append(rs, rule{key: "discord_invalid_requests", name: "Invalid Discord requests in 10 minutes", unit: "requests",
+			action: "Find the status in embodied_discord_invalid_requests_total and stop those calls: Discord bans the IP at 10,000",
+			warn:   t.InvalidRequestsWarning, crit: t.InvalidRequestsCritical,
+			measure: func(*Report) (int64, bool) { return int64(f()), true }})
 	}
 	if c.o.Autobackup {
 		rs = append(rs,

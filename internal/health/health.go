@@ -80,6 +80,10 @@ type Options struct {
 	// FallbackBacklog returns the audit events waiting in the fallback file;
 	// nil means no fallback is in use.
 	FallbackBacklog func() int
+	// DiscordInvalidRequests returns the bot's Discord requests answered
+	// 401, 403 or 429 (but for scope shared) in the last 10 minutes, which
+	// Discord bans at 10,000; nil leaves the threshold out.
+	DiscordInvalidRequests func() int
 
 	// Thresholds overrides DefaultThresholds when non-zero.
 	Thresholds Thresholds

@@ -432,6 +432,27 @@ func TestThresholds(t *testing.T) {
 	}
 }
 
+// TestDiscordInvalidRequestsAlert walks the invalid Discord requests of the
+// last 10 minutes up past both thresholds and back: one alert per change.
+func TestDiscordInvalidRequestsAlert(t *testing.T) {
+	t.Parallel()
+	var invalid atomic.Int64
+	e := newEnv(t, func(o *Options) { o.DiscordInvalidRequests = func() int { return int(invalid.Load()) } })
+	ctx := context.Background()
+	for _, n := range []int64{2000, 2001, 2500, 5001, 12, 0} {
+		invalid.Store(n)
+		e.checker.runOnce(ctx)
+	}
+	want := []string{
+		"discord_invalid_requests warning (was ok) 2001",
+		"discord_invalid_requests critical (was warning) 5001",
+		"discord_invalid_requests ok (was critical) 12",
+	}
+	if diff := cmp.Diff(want, e.alerts.got()); diff != "" {
+		t.Errorf("alerts mismatch (-want +got):\n%s", diff)
+	}
+}
+
 func flags(n int) string {
 	return fmt.Sprintf(`INSERT INTO content_flags (guild_id, user_id, content_type, flag_reason)
 		SELECT 'g', 'u' || i, 'barbie_note', 'toxic_language' FROM generate_series(1, %d) AS i`, n)

@@ -1,7 +1,8 @@
 // Package metrics holds the bot's Prometheus metrics: what members do
 // (interactions, rate-limit hits, permission denials, flags, warnings and
 // moderation actions), what the background jobs see (backups, health checks,
-// security table counts, the audit fallback backlog) and the Go runtime.
+// security table counts, the audit fallback backlog), the Discord requests
+// that count towards Discord's invalid request limit, and the Go runtime.
 //
 // A Metrics value owns its own registry rather than the global one, so tests
 // and several bots in one process never share counters. Every method is safe
@@ -12,6 +13,7 @@ package metrics
 import (
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -69,6 +71,9 @@ type Metrics struct {
 	diskFree         prometheus.Gauge
 	poolAcquired     prometheus.Gauge
 	poolMax          prometheus.Gauge
+
+	discordInvalid       *prometheus.CounterVec
+	discordInvalidWindow atomic.Pointer[func() int]
 }
 
 // New returns a Metrics with its own registry, including the Go runtime and
@@ -138,6 +143,16 @@ func New() *Metrics {
 	m.diskFree = gauge("backup_disk_free_bytes", "Free space on the file system holding the backup directory.")
 	m.poolAcquired = gauge("db_pool_acquired_conns", "Database connections in use at the last health check.")
 	m.poolMax = gauge("db_pool_max_conns", "Maximum size of the database pool.")
+
+	m.discordInvalid = counterVec("discord_invalid_requests_total", "Discord REST responses that count towards Discord's invalid request limit (10,000 per 10 minutes bans the IP): 401, 403 and 429 except 429s of scope shared, by status.", "status")
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: Namespace, Name: "discord_invalid_requests_10m",
+		Help: "Invalid Discord requests (401, 403, 429 but for scope shared) in the last 10 minutes, the figure Discord bans at 10,000."},
+		func() float64 {
+			if f := m.discordInvalidWindow.Load(); f != nil {
+				return float64((*f)())
+			}
+			return 0
+		}))
 	return m
 }
 
@@ -322,6 +337,24 @@ func (m *Metrics) SetPool(acquired, max int32) {
 	}
 	m.poolAcquired.Set(float64(acquired))
 	m.poolMax.Set(float64(max))
+}
+
+// DiscordInvalidRequest counts one Discord REST response that counts
+// towards the invalid request limit, by its status (401, 403, 429).
+func (m *Metrics) DiscordInvalidRequest(status int) {
+	if m == nil {
+		return
+	}
+	m.discordInvalid.WithLabelValues(strconv.Itoa(status)).Inc()
+}
+
+// SetDiscordInvalidWindow sets what embodied_discord_invalid_requests_10m
+// reports: the invalid requests of the last 10 minutes.
+func (m *Metrics) SetDiscordInvalidWindow(f func() int) {
+	if m == nil {
+		return
+	}
+	m.discordInvalidWindow.Store(&f)
 }
 
 func unix(t time.Time) float64 {

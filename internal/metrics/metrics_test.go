@@ -110,6 +110,15 @@ func TestRecorders(t *testing.T) {
 			"embodied_audit_log_rows", []sample{{"", 10_001}}},
 		{"table sizes", func(m *metrics.Metrics) { m.SetTableSize("audit_log", 49152) },
 			"embodied_table_size_bytes", []sample{{"table=audit_log", 49152}}},
+		{"Discord invalid requests by status", func(m *metrics.Metrics) {
+			m.DiscordInvalidRequest(429)
+			m.DiscordInvalidRequest(429)
+			m.DiscordInvalidRequest(403)
+		}, "embodied_discord_invalid_requests_total", []sample{{"status=403", 1}, {"status=429", 2}}},
+		{"Discord invalid requests in 10 minutes before the transport reports", func(*metrics.Metrics) {},
+			"embodied_discord_invalid_requests_10m", []sample{{"", 0}}},
+		{"Discord invalid requests in 10 minutes", func(m *metrics.Metrics) { m.SetDiscordInvalidWindow(func() int { return 2001 }) },
+			"embodied_discord_invalid_requests_10m", []sample{{"", 2001}}},
 		{"Go runtime", func(*metrics.Metrics) {}, "go_goroutines", nil},
 	}
 	for _, tt := range tests {
@@ -138,6 +147,8 @@ func TestNilMetricsIsANoOp(t *testing.T) {
 	m.Backup(true, 1, time.Second, time.Now())
 	m.SetFallbackBacklog(1)
 	m.SetCheck("x", true)
+	m.DiscordInvalidRequest(429)
+	m.SetDiscordInvalidWindow(func() int { return 1 })
 }
 
 func TestConcurrentUse(t *testing.T) {
