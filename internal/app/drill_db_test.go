@@ -35,35 +35,35 @@ func TestDrillDatabaseDown(t *testing.T) {
 		{"stopped", (*tcpproxy.Proxy).Refuse},
 		{"partitioned", (*tcpproxy.Proxy).Blackhole},
 	}
+	d := startDrill(t)
+	ctx := context.Background()
+	const rate = 10.0
+	mix := drillMix(d.World)
+	var all []*discordsim.Interaction
+	next := 0
+	step := func(t *testing.T, name string, length time.Duration) []*discordsim.Interaction {
+		t.Helper()
+		r := loadgen.RunFrom(ctx, d.Sim, rate, length, next, mix)
+		next += r.Sent
+		all = append(all, r.Interactions...)
+		t.Logf("%s: %s answers=%v", name, r, tally(r.Interactions))
+		if r.Late > 0 {
+			t.Errorf("%s: %d interactions without an answer within 3 s", name, r.Late)
+		}
+		return r.Interactions
+	}
+	before := step(t, "before", drillLength(time.Second, 5*time.Second))
+	if n := tally(before); n[answerOK] != len(before) {
+		t.Fatalf("before the cuts: answers %v, e.g. %q", n, examples(before, answerError))
+	}
 	for _, cut := range cuts {
 		t.Run(cut.name, func(t *testing.T) {
-			d := startDrill(t)
-			ctx := context.Background()
-			const rate = 10.0
-			mix := drillMix(d.World)
-			var all []*discordsim.Interaction
-			next := 0
-			step := func(name string, length time.Duration) []*discordsim.Interaction {
-				r := loadgen.RunFrom(ctx, d.Sim, rate, length, next, mix)
-				next += r.Sent
-				all = append(all, r.Interactions...)
-				t.Logf("%s: %s answers=%v", name, r, tally(r.Interactions))
-				if r.Late > 0 {
-					t.Errorf("%s: %d interactions without an answer within 3 s", name, r.Late)
-				}
-				return r.Interactions
-			}
-
-			before := step("before", drillLength(time.Second, 5*time.Second))
-			if n := tally(before); n[answerOK] != len(before) {
-				t.Fatalf("before the cut: answers %v, e.g. %q", n, examples(before, answerError))
-			}
 			if s := d.ready(); s != http.StatusOK {
 				t.Fatalf("/readyz before the cut: %d", s)
 			}
 
 			cut.cut(d.Proxy)
-			down := step("down", drillLength(4*time.Second, 60*time.Second))
+			down := step(t, "down", drillLength(4*time.Second, 60*time.Second))
 			n := tally(down)
 			if n[answerOK]+n[answerDBDown] != len(down) {
 				t.Errorf("while down: answers %v, want only normal ones and the outage message; errors %q, none %q",
@@ -83,7 +83,7 @@ func TestDrillDatabaseDown(t *testing.T) {
 			if took := recovered.Sub(restored); took > fullServiceWithin {
 				t.Errorf("full service came back %v after the database, want ≤ %v", took, fullServiceWithin)
 			}
-			after := step("after", drillLength(2*time.Second, 10*time.Second))
+			after := step(t, "after", drillLength(2*time.Second, 10*time.Second))
 			if n := tally(after); n[answerOK] != len(after) {
 				t.Errorf("after the database returned: answers %v, e.g. %q %q", n, examples(after, answerDBDown), examples(after, answerError))
 			}

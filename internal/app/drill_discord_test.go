@@ -51,7 +51,7 @@ type fault struct {
 //     maxAttempts per warn.
 func TestDrillDiscordRefusing(t *testing.T) {
 	d := startDrill(t, func(c *config.Config) { c.EnforceModeration = true })
-	length := drillLength(3*time.Second, 30*time.Second)
+	length := drillLength(2*time.Second, 30*time.Second)
 	const rate = 10.0
 	steps := []struct {
 		name   string

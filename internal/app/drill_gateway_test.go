@@ -24,9 +24,9 @@ var gatewayChaos = []chaos{
 }
 
 // Gateway chaos under load (issue 16): every few hundred milliseconds (a
-// few seconds in the long form) the connection drops, or Discord sends
-// RECONNECT or INVALID_SESSION, resumable or not, in turn, while members
-// run commands. Discord replays on RESUME the dispatches a session missed,
+// few seconds in the long form), once the bot is connected again, the
+// connection drops, or Discord sends RECONNECT or INVALID_SESSION,
+// resumable or not, in turn, while members run commands. Discord replays on RESUME the dispatches a session missed,
 // and so does the emulator; an INVALID_SESSION arrives on the live
 // connection, where the bot identifies again. So every interaction is
 // delivered to a live or resumable session, and none may be lost: each is
@@ -52,6 +52,11 @@ func TestDrillGatewayChaos(t *testing.T) {
 			case <-ctx.Done():
 				return
 			case <-tick.C:
+			}
+			// Each failure hits a live connection: one that came back
+			// from the previous failure.
+			for d.Sim.Connected() == 0 && ctx.Err() == nil {
+				time.Sleep(10 * time.Millisecond)
 			}
 			c := gatewayChaos[i%len(gatewayChaos)]
 			c.do(d.Sim)
