@@ -176,8 +176,13 @@ func (a *App) build() error {
 	rest := discordhttp.TransportOf(a.Session)
 	rest.OnInvalid(a.Metrics.DiscordInvalidRequest)
 	a.Metrics.SetDiscordInvalidWindow(rest.InvalidRequests)
+	// The warning system's directory reads guilds, roles and the bot's own
+	// member from the gateway's state instead of REST.
+	discordact.UseState(a.Session)
 	gw := newGateway(a.Session)
-	a.alerts = &notifier{s: a.Session, owners: cfg.Owners, channel: cfg.AlertChannelID}
+	signer := bot.NewSigner(a.key)
+	discord := discordact.New(a.Session, signer)
+	a.alerts = &notifier{s: a.Session, dm: discord.DM, owners: cfg.Owners, channel: cfg.AlertChannelID}
 	a.Health = health.New(health.Options{
 		Pool: pool, Gateway: gw, Logger: logger, Metrics: a.Metrics,
 		Notifier: health.NotifierFunc(func(ctx context.Context, al health.Alert) error {
@@ -203,7 +208,6 @@ func (a *App) build() error {
 		}
 	}
 	reg := bot.NewRegistry()
-	signer := bot.NewSigner(a.key)
 	a.Privacy = privacy.New(a.Store, privacy.Options{Dir: cfg.ExportDir, Retention: cfg.ExportRetention, Now: opts.Now,
 		Logger: logger})
 	if _, err := a.Privacy.Prune(); err != nil {
@@ -213,10 +217,13 @@ func (a *App) build() error {
 	if err != nil {
 		return err
 	}
-	discord := discordact.New(a.Session, signer)
 	a.Strikes = strike.New(a.Store, discord, discord, strike.Options{Ladder: ladder, Enforce: cfg.EnforceModeration,
 		Owners: cfg.Owners, Now: opts.Now, Logger: logger})
-	guildAlerts := &guildAlerter{s: a.Session, modLog: a.Strikes.ModLog}
+	guildAlerts := &guildAlerter{delivery: *a.alerts, modLog: a.Strikes.ModLog,
+		owner: func(ctx context.Context, guildID string) (string, error) {
+			g, err := discord.Guild(ctx, guildID)
+			return g.OwnerID, err
+		}}
 	modRules := modrules.New(a.Store, modrules.Options{Logger: logger, Alert: guildAlerts.Alert})
 	command.Register(reg, command.Deps{ModRules: modRules, Store: a.Store, Now: opts.Now, Privacy: a.Privacy, Owners: cfg.Owners, Health: a.Health,
 		HealthSummary: func() string { return command.GuildHealthSummary(a.Health.Snapshot()) }, Backup: a.Backup, Metrics: a.Metrics, FlaggedThreshold: cfg.FlaggedThreshold, Strikes: a.Strikes,

@@ -90,7 +90,9 @@ func (g *gateway) Latency() time.Duration {
 // notifier delivers operator alerts: a DM to each bot owner and, when
 // configured, a message in the alert channel.
 type notifier struct {
-	s       *discordgo.Session
+	s *discordgo.Session
+	// dm sends a DM in the user's remembered DM channel (discordact).
+	dm      func(ctx context.Context, userID, text string) error
 	owners  []string
 	channel string
 }
@@ -99,24 +101,17 @@ type notifier struct {
 func (n *notifier) Notify(ctx context.Context, text string) error {
 	var errs []error
 	delivered := 0
-	send := func(channelID string) error {
-		_, err := n.s.ChannelMessageSendComplex(channelID, &discordgo.MessageSend{Content: text,
-			AllowedMentions: &discordgo.MessageAllowedMentions{}}, discordgo.WithContext(ctx))
-		return err
-	}
 	for _, owner := range n.owners {
-		ch, err := n.s.UserChannelCreate(owner, discordgo.WithContext(ctx))
-		if err == nil {
-			err = send(ch.ID)
-		}
-		if err != nil {
+		if err := n.dm(ctx, owner, text); err != nil {
 			errs = append(errs, fmt.Errorf("DM owner %s: %w", owner, err))
 			continue
 		}
 		delivered++
 	}
 	if n.channel != "" {
-		if err := send(n.channel); err != nil {
+		_, err := n.s.ChannelMessageSendComplex(n.channel, &discordgo.MessageSend{Content: text,
+			AllowedMentions: &discordgo.MessageAllowedMentions{}}, discordgo.WithContext(ctx))
+		if err != nil {
 			errs = append(errs, fmt.Errorf("post to alert channel %s: %w", n.channel, err))
 		} else {
 			delivered++

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-
-	"github.com/bwmarrin/discordgo"
 )
 
 // guildAlerter tells one guild's admins about a problem with their own
@@ -15,18 +13,21 @@ import (
 // other admins; the mod log is where they look. Delivery is the owners'
 // notifier's, with the guild's owner and mod log as its destinations.
 type guildAlerter struct {
-	s      *discordgo.Session
+	// delivery is the owners' notifier, whose destinations Alert replaces.
+	delivery notifier
+	// owner returns the guild's owner (discordact: from the gateway).
+	owner  func(ctx context.Context, guildID string) (string, error)
 	modLog func(ctx context.Context, guildID string) (string, error)
 }
 
 // Alert delivers text; it fails only if nobody got it.
 func (g *guildAlerter) Alert(ctx context.Context, guildID, text string) error {
-	n := notifier{s: g.s}
+	n := notifier{s: g.delivery.s, dm: g.delivery.dm}
 	var errs []error
-	if guild, err := g.s.Guild(guildID, discordgo.WithContext(ctx)); err != nil {
+	if owner, err := g.owner(ctx, guildID); err != nil {
 		errs = append(errs, fmt.Errorf("look up guild %s: %w", guildID, err))
 	} else {
-		n.owners = []string{guild.OwnerID}
+		n.owners = []string{owner}
 	}
 	if g.modLog != nil {
 		ch, err := g.modLog(ctx, guildID)

@@ -25,7 +25,7 @@ type staffWorld struct {
 	helper, manager, senior, peer *discordsim.Member
 }
 
-func newStaffWorld(t *testing.T, configure ...func(*config.Config)) *staffWorld {
+func newStaffWorld(t testing.TB, configure ...func(*config.Config)) *staffWorld {
 	h := apptest.New(t, configure...)
 	h.Guild.AddRole(discordsim.RoleSpec{Name: "Senior", Position: 6})
 	h.Guild.AddRole(discordsim.RoleSpec{Name: "Peer", Position: 5}) // the Moderator role's position
@@ -183,7 +183,7 @@ func TestStrikeTimeoutNeedsModerateMembers(t *testing.T) {
 
 // confirmButton returns the mod-log post of case n and its Confirm ban
 // button's custom id.
-func confirmButton(t *testing.T, w *staffWorld, n int) (discordgo.Message, string) {
+func confirmButton(t testing.TB, w *staffWorld, n int) (discordgo.Message, string) {
 	t.Helper()
 	title := fmt.Sprintf("Case #%d: warning", n)
 	var post discordgo.Message
@@ -203,7 +203,7 @@ func confirmButton(t *testing.T, w *staffWorld, n int) (discordgo.Message, strin
 	return post, ids[0]
 }
 
-func (w *staffWorld) click(t *testing.T, who *discordsim.Member, post discordgo.Message, id string, opts ...discordsim.Option) *discordsim.Interaction {
+func (w *staffWorld) click(t testing.TB, who *discordsim.Member, post discordgo.Message, id string, opts ...discordsim.Option) *discordsim.Interaction {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

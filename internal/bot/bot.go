@@ -199,7 +199,7 @@ func (b *Bot) handle(ctx context.Context, ic *discordgo.Interaction, sizeLimit i
 	r.signer = b.signer
 	defer r.stop()
 	in.Reply = r
-	outcome := b.run(ctx, in, refusal)
+	outcome := b.run(WithMembers(ctx, ic), in, refusal)
 	if r.err != nil {
 		outcome = "error"
 		b.log.Error("Automatic deferral failed", "userId", in.User.ID, "commandName", in.Command, "error", r.err)

@@ -1,10 +1,27 @@
 // Package discordact carries out the warning system's effects on Discord:
 // it implements strike.Directory and strike.Effects over a discordgo
 // Session, translating Discord's error codes into the strike package's
-// errors. Member and role lookups use REST (GET guild, GET guild member) so
-// that hierarchy and permission checks see Discord's current state, never a
-// stale cache. It also words the members' DMs and renders mod-log posts:
-// their lines, with members as mentions, and the signed Confirm ban button.
+// errors. It also words the members' DMs and renders mod-log posts: their
+// lines, with members as mentions, and the signed Confirm ban button.
+//
+// The directory asks REST nothing that Discord has already sent. Hierarchy
+// and permission checks need the members' roles and the guild's roles; both
+// are as fresh without a request:
+//   - the member who sent the interaction and the members its options name
+//     come with the interaction (bot.CarriedMember), their roles as of the
+//     moment it was sent;
+//   - the guild's name, owner and roles come from the gateway's state:
+//     GUILD_CREATE, then GUILD_UPDATE and GUILD_ROLE_CREATE/UPDATE/DELETE,
+//     which discordgo applies in gateway order, before it hands on any
+//     interaction that follows them;
+//   - the bot's own member comes with GUILD_CREATE, and Discord sends
+//     GUILD_MEMBER_UPDATE for it without the Server Members intent.
+//
+// REST remains the fallback for what nothing carried: a member the
+// interaction does not name (the member a Confirm ban button bans), or a
+// guild whose GUILD_CREATE has not arrived. DM channels are opened once per
+// member and remembered (a bounded cache; a channel Discord no longer knows
+// is reopened once).
 package discordact
 
 import (
@@ -15,6 +32,7 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/embodied-community/embodied/internal/bot"
 	"github.com/embodied-community/embodied/internal/strike"
@@ -22,6 +40,7 @@ import (
 
 // Discord error codes the warning system distinguishes.
 const (
+	codeUnknownChannel     = 10003
 	codeUnknownMember      = 10007
 	codeUnknownUser        = 10013
 	codeUnknownBan         = 10026
@@ -29,15 +48,27 @@ const (
 	codeMissingPermissions = 50013
 )
 
+// dmChannelCacheSize bounds the remembered DM channels: a few hundred
+// kilobytes at most, and more members than a guild warns in a long while.
+const dmChannelCacheSize = 4096
+
 // Discord implements strike.Directory and strike.Effects.
 type Discord struct {
 	s      *discordgo.Session
 	signer *bot.Signer
+	// dms maps a user id to their DM channel's id.
+	dms *lru.Cache[string, string]
 }
 
 // New returns a Discord acting through s; signer signs the Confirm ban
-// buttons of mod-log posts.
-func New(s *discordgo.Session, signer *bot.Signer) *Discord { return &Discord{s: s, signer: signer} }
+// buttons of mod-log posts. s should be configured with UseState.
+func New(s *discordgo.Session, signer *bot.Signer) *Discord {
+	dms, err := lru.New[string, string](dmChannelCacheSize)
+	if err != nil {
+		panic(err) // only for a size ≤ 0
+	}
+	return &Discord{s: s, signer: signer, dms: dms}
+}
 
 // ConfirmBanID returns the Confirm ban button's custom id, signed for c's
 // guild and bound to its member, case and strike count.
@@ -58,11 +89,7 @@ func classify(what string, err error) error {
 	}
 	var re *discordgo.RESTError
 	if errors.As(err, &re) {
-		code := 0
-		if re.Message != nil {
-			code = re.Message.Code
-		}
-		switch {
+		switch code := discordCode(err); {
 		case code == codeCannotDM:
 			return fmt.Errorf("%s: %w", what, strike.ErrDMClosed)
 		case code == codeMissingPermissions || re.Response != nil && re.Response.StatusCode == http.StatusForbidden:
@@ -72,62 +99,6 @@ func classify(what string, err error) error {
 		}
 	}
 	return fmt.Errorf("%s: %w", what, err)
-}
-
-// Guild returns the guild's name and owner, and the bot's id.
-func (d *Discord) Guild(ctx context.Context, guildID string) (strike.Guild, error) {
-	g, err := d.s.Guild(guildID, discordgo.WithContext(ctx))
-	if err != nil {
-		return strike.Guild{}, classify("get guild "+guildID, err)
-	}
-	return strike.Guild{ID: g.ID, Name: g.Name, OwnerID: g.OwnerID, BotID: d.s.State.User.ID}, nil
-}
-
-// Member returns whether the user is a bot or an Administrator and the
-// position of their highest role.
-func (d *Discord) Member(ctx context.Context, guildID, userID string) (strike.Member, error) {
-	m, err := d.s.GuildMember(guildID, userID, discordgo.WithContext(ctx))
-	if err != nil {
-		err = classify("get member "+userID, err)
-		if errors.Is(err, strike.ErrUnknown) {
-			return strike.Member{}, fmt.Errorf("%w: %w", strike.ErrNotMember, err)
-		}
-		return strike.Member{}, err
-	}
-	roles, err := d.s.GuildRoles(guildID, discordgo.WithContext(ctx))
-	if err != nil {
-		return strike.Member{}, classify("get roles of guild "+guildID, err)
-	}
-	out := strike.Member{UserID: userID, Bot: m.User != nil && m.User.Bot}
-	var perms int64
-	for _, r := range roles {
-		if r.ID == guildID { // @everyone
-			perms |= r.Permissions
-			continue
-		}
-		for _, id := range m.Roles {
-			if id == r.ID {
-				perms |= r.Permissions
-				out.TopPosition = max(out.TopPosition, r.Position)
-			}
-		}
-	}
-	// Discord's computation: Administrator implies every permission.
-	out.Administrator = perms&discordgo.PermissionAdministrator != 0
-	out.BanMembers = out.Administrator || perms&discordgo.PermissionBanMembers != 0
-	out.ModerateMembers = out.Administrator || perms&discordgo.PermissionModerateMembers != 0
-	return out, nil
-}
-
-// SendDM opens the member's DM channel and sends the DM, worded.
-func (d *Discord) SendDM(ctx context.Context, dm strike.DM) error {
-	ch, err := d.s.UserChannelCreate(dm.UserID, discordgo.WithContext(ctx))
-	if err != nil {
-		return classify("open DM with "+dm.UserID, err)
-	}
-	_, err = d.s.ChannelMessageSendComplex(ch.ID, &discordgo.MessageSend{Content: DMText(dm),
-		AllowedMentions: &discordgo.MessageAllowedMentions{}}, discordgo.WithContext(ctx))
-	return classify("DM "+dm.UserID, err)
 }
 
 // Timeout sets communication_disabled_until.

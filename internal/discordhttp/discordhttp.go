@@ -24,7 +24,7 @@ const DefaultAPIURL = "https://discord.com"
 // the guilds it is in) and direct messages. It deliberately leaves out the
 // privileged Server Members intent, which Discord refuses (close code 4014)
 // unless enabled in the developer portal: permissions and targets come with
-// each interaction, and member lookups go through REST.
+// each interaction, and the bot's own member with GUILD_CREATE (discordact).
 const Intents = discordgo.IntentsGuilds | discordgo.IntentsDirectMessages
 
 // NewSession returns a discordgo Session for the bot token. When apiURL is neither empty

@@ -43,7 +43,15 @@ type gwSession struct {
 	history   []frame
 	conn      *gwConn
 	resumable bool
+	// intents are those the session identified with.
+	intents int
 }
+
+// Gateway intents whose events the emulator withholds as Discord does.
+const (
+	intentGuildMembers   = 1 << 1
+	intentGuildPresences = 1 << 8
+)
 
 type frame struct {
 	Op   int             `json:"op"`
@@ -93,6 +101,10 @@ func (g *gateway) dispatch(s *Server, shardID int, name string, data any) {
 }
 
 func (g *gateway) sendLocked(s *Server, sess *gwSession, f frame) {
+	f, ok := s.forIntents(sess.intents, f)
+	if !ok {
+		return
+	}
 	sess.seq++
 	seq := sess.seq
 	name := f.name
@@ -238,7 +250,8 @@ func (s *Server) identify(c *gwConn, d json.RawMessage) bool {
 		old.resumable = false
 	}
 	g.nextSess++
-	sess := &gwSession{id: fmt.Sprintf("sim-session-%d-%d", shardID, g.nextSess), shard: shardID, conn: c, resumable: true}
+	sess := &gwSession{id: fmt.Sprintf("sim-session-%d-%d", shardID, g.nextSess), shard: shardID, conn: c, resumable: true,
+		intents: *id.Intents}
 	g.sessions[sess.id] = sess
 	sh.session = sess
 	c.session = sess
@@ -397,4 +410,51 @@ func (s *Server) GatewayConnects() int {
 	s.gw.mu.Lock()
 	defer s.gw.mu.Unlock()
 	return s.gw.accepted
+}
+
+// forIntents shapes a dispatch for a session's intents as Discord documents
+// (Gateway, "List of Intents" and "Caveats"; Gateway Events, "Guild
+// Create"): GUILD_MEMBER_ADD, _UPDATE and _REMOVE need GUILD_MEMBERS, but an
+// update of the bot's own member is sent regardless; without
+// GUILD_PRESENCES, GUILD_CREATE's members are the bot alone (and members in
+// voice, which the emulator has none of). ok is false for a dispatch the
+// session does not get.
+func (s *Server) forIntents(intents int, f frame) (_ frame, ok bool) {
+	members := intents&intentGuildMembers != 0
+	switch f.name {
+	case "GUILD_MEMBER_ADD", "GUILD_MEMBER_REMOVE":
+		return f, members
+	case "GUILD_MEMBER_UPDATE":
+		var d struct{ User struct{ ID string } }
+		_ = json.Unmarshal(f.D, &d)
+		return f, members || d.User.ID == s.opts.ApplicationID
+	case "GUILD_CREATE":
+		if intents&intentGuildPresences == 0 {
+			f.D = s.onlyBotMember(f.D)
+		}
+	}
+	return f, true
+}
+
+// onlyBotMember returns a GUILD_CREATE payload whose members are the bot's
+// alone.
+func (s *Server) onlyBotMember(raw json.RawMessage) json.RawMessage {
+	var guild map[string]json.RawMessage
+	var members []json.RawMessage
+	if json.Unmarshal(raw, &guild) != nil || json.Unmarshal(guild["members"], &members) != nil {
+		return raw
+	}
+	kept := []json.RawMessage{}
+	for _, m := range members {
+		var d struct{ User struct{ ID string } }
+		if json.Unmarshal(m, &d) == nil && d.User.ID == s.opts.ApplicationID {
+			kept = append(kept, m)
+		}
+	}
+	guild["members"], _ = json.Marshal(kept)
+	out, err := json.Marshal(guild)
+	if err != nil {
+		return raw
+	}
+	return out
 }

@@ -497,6 +497,18 @@ func (s *Server) RefuseDMs(userID string) {
 	s.mu.Unlock()
 }
 
+// DropDMChannel deletes userID's DM channel with the bot, as if Discord no
+// longer knew it: a message to it gets 10003 Unknown Channel, and opening
+// the DM again gives a new channel.
+func (s *Server) DropDMChannel(userID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ch := s.dmByUser[userID]; ch != nil {
+		delete(s.channels, ch.ch.ID)
+		delete(s.dmByUser, userID)
+	}
+}
+
 // DMs returns the messages the bot sent to userID's DM channel.
 func (s *Server) DMs(userID string) []discordgo.Message {
 	s.mu.Lock()
