@@ -77,34 +77,41 @@ func WaitOver(ctx context.Context) bool {
 }
 
 // Unavailable reports whether err says that the database could not be
-// reached, dropped the connection or did not answer within the wait.
-func Unavailable(err error) bool {
-	if err == nil {
-		return false
-	}
+// reached, dropped the connection or did not answer within the wait: an
+// error of a Store or Tx call marked with ErrUnavailable.
+func Unavailable(err error) bool { return errors.Is(err, ErrUnavailable) }
+
+// lostConnection reports whether err, from a database call, says that the
+// connection could not be opened or was lost, as opposed to the server
+// refusing a statement.
+func lostConnection(err error) bool {
 	var connectErr *pgconn.ConnectError
 	var netErr *net.OpError
 	var pgErr *pgconn.PgError
 	switch {
-	case errors.Is(err, ErrUnavailable), errors.As(err, &connectErr), errors.Is(err, pgconn.ErrConnClosed),
-		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+	case errors.As(err, &connectErr), errors.Is(err, pgconn.ErrConnClosed),
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.As(err, &netErr):
 		return true
 	case errors.As(err, &pgErr):
 		// Class 08 is connection exception; 57P01-57P03 are the server
 		// shutting down or not accepting connections yet.
 		return pgErr.Code[:2] == "08" || pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03"
-	case errors.As(err, &netErr):
-		return true
 	}
 	return false
 }
 
-// mark wraps err with ErrUnavailable when the wait of bounded ran out.
+// mark wraps err with ErrUnavailable when the wait of bounded ran out or
+// the connection was lost.
 func mark(bounded context.Context, err error) error {
-	if err == nil || errors.Is(err, ErrUnavailable) || !WaitOver(bounded) {
+	switch {
+	case err == nil || errors.Is(err, ErrUnavailable):
 		return err
+	case WaitOver(bounded):
+		return fmt.Errorf("%w: no answer within the wait: %w", ErrUnavailable, err)
+	case lostConnection(err):
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	return fmt.Errorf("%w: no answer within the wait: %w", ErrUnavailable, err)
+	return err
 }
 
 // querier runs statements: the pool or a transaction.

@@ -64,7 +64,7 @@ func TestWaitBoundsDatabaseCalls(t *testing.T) {
 				if took := time.Since(start); took > wait+time.Second {
 					t.Errorf("the call took %v with a wait of %v", took, wait)
 				}
-				if !errors.Is(err, store.ErrUnavailable) && !store.Unavailable(err) {
+				if !store.Unavailable(err) {
 					t.Errorf("error %v: want one that says the database is unavailable", err)
 				}
 				proxy.Restore()
@@ -98,21 +98,13 @@ func TestWaitSpentFailsAtOnce(t *testing.T) {
 	proxy.Restore()
 }
 
-func TestUnavailable(t *testing.T) {
-	tests := []struct {
-		err  error
-		want bool
-	}{
-		{nil, false},
-		{store.ErrNotFound, false},
-		{context.DeadlineExceeded, false},
-		{store.ErrUnavailable, true},
-		{errors.Join(errors.New("insert"), store.ErrUnavailable), true},
-	}
-	for _, tt := range tests {
-		if got := store.Unavailable(tt.err); got != tt.want {
-			t.Errorf("Unavailable(%v) = %v, want %v", tt.err, got, tt.want)
-		}
+// A statement the server refuses is not the database being unavailable.
+func TestRefusedStatementIsNotUnavailable(t *testing.T) {
+	db := storetest.New(t)
+	ctx := store.WithWait(context.Background(), time.Second)
+	err := db.Store.InTx(ctx, func(tx store.Tx) error { return tx.Lock(ctx, "nul\x00byte") })
+	if err == nil || store.Unavailable(err) {
+		t.Errorf("error %v: want a refusal, not unavailability", err)
 	}
 }
 
