@@ -2,7 +2,9 @@ package app_test
 
 import (
 	"context"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"sync"
 	"testing"
 	"time"
@@ -65,6 +67,11 @@ func TestDrillSoak(t *testing.T) {
 	stop()
 	wg.Wait()
 	after := settled()
+	if path := os.Getenv("EMBODIED_DRILL_HEAPPROFILE"); path != "" {
+		// Where the heap that stayed lives (bot, emulator or driver):
+		// go tool pprof -sample_index=inuse_space -top <path>.
+		writeHeapProfile(t, path)
+	}
 
 	gSlope := slope(samples, func(s sample) float64 { return float64(s.goroutines) })
 	hSlope := slope(samples, func(s sample) float64 { return float64(s.heapInuse) })
@@ -107,6 +114,17 @@ func slope(samples []sample, v func(sample) float64) float64 {
 		return 0
 	}
 	return (n*sxy - sx*sy) / den
+}
+
+func writeHeapProfile(t *testing.T, path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func mib(b uint64) float64 { return float64(b) / (1 << 20) }
