@@ -24,14 +24,14 @@ type sample struct {
 	heapInuse  uint64
 }
 
-// Soak (issue 16): a steady rate for ~15 s (10 minutes in the long form).
+// Soak (issue 16): a steady rate for 10 s (10 minutes in the long form).
 // The process (bot, emulator and driver together) is sampled throughout;
 // the slopes of goroutines and heap in use are reported. It fails on a
 // clear leak only: more goroutines once the load has drained than before it
 // by soakLeak or more.
 func TestDrillSoak(t *testing.T) {
 	d := startDrill(t)
-	length := drillLength(15*time.Second, 10*time.Minute)
+	length := drillLength(10*time.Second, 10*time.Minute)
 	every := drillLength(250*time.Millisecond, 5*time.Second)
 	const rate = 10.0
 	mix := drillMix(d.World)
