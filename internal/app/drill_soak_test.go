@@ -14,7 +14,7 @@ import (
 
 // soakLeak is how many goroutines more, once the load has drained, than
 // before it, make a leak: far above the connections and timers that come
-// and go, far below one per interaction (the short form sends 150).
+// and go, far below one per interaction (the short form sends 100).
 const soakLeak = 50
 
 // sample is one reading of the process during the soak.
