@@ -241,6 +241,7 @@ func (a *App) build() error {
 		// The pipeline, outermost first (README, "How a command runs").
 		Handler: middleware.Chain(middleware.Dispatch,
 			middleware.Recover(logger, a.Audit),
+			middleware.WaitForDatabase(middleware.DatabaseWait),
 			a.Limiter.Middleware(),
 			guard.Middleware(),
 			middleware.Validate(),

@@ -32,17 +32,37 @@ type Harness struct {
 	DB    *storetest.DB
 	App   *app.App
 	Cfg   *config.Config
-	Clock *discordsim.ManualClock
+	Clock *discordsim.ManualClock // nil with Options.WallClock
 	logs  *logging.Capture
 
 	Owner, Admin, Moderator, Alice, Bob *discordsim.Member
 }
 
+// Options adjust a Harness beyond the bot's configuration.
+type Options struct {
+	// WallClock runs the emulator and the bot on the real clock instead of
+	// a ManualClock, so that Discord's 3 seconds are real time, as load and
+	// the drills need; Harness.Clock is then nil.
+	WallClock bool
+}
+
 // New starts the bot. configure may adjust the configuration first.
 func New(t testing.TB, configure ...func(*config.Config)) *Harness {
 	t.Helper()
-	clock := discordsim.NewManualClock(time.Date(2025, 10, 7, 14, 30, 15, 0, time.UTC))
-	sim := discordsim.NewTest(t, discordsim.Options{Clock: clock, Token: CanaryToken})
+	return Start(t, Options{}, configure...)
+}
+
+// Start is New with options.
+func Start(t testing.TB, o Options, configure ...func(*config.Config)) *Harness {
+	t.Helper()
+	var clock *discordsim.ManualClock
+	simOpts := discordsim.Options{Token: CanaryToken}
+	now := time.Now
+	if !o.WallClock {
+		clock = discordsim.NewManualClock(time.Date(2025, 10, 7, 14, 30, 15, 0, time.UTC))
+		simOpts.Clock, now = clock, clock.Now
+	}
+	sim := discordsim.NewTest(t, simOpts)
 	g := sim.SeedSandbox()
 	h := &Harness{T: t, Sim: sim, Guild: g, Clock: clock, logs: &logging.Capture{}}
 	h.Owner, h.Admin, h.Moderator = g.Owner(), g.MemberByName("admin"), g.MemberByName("moderator")
@@ -74,7 +94,7 @@ func New(t testing.TB, configure ...func(*config.Config)) *Harness {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	h.App, err = app.Start(ctx, h.Cfg, logger, app.Options{Now: clock.Now})
+	h.App, err = app.Start(ctx, h.Cfg, logger, app.Options{Now: now})
 	if err != nil {
 		t.Fatalf("start the bot: %v\nlogs:\n%s", err, h.logs.String())
 	}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/embodied-community/embodied/internal/audit"
 	"github.com/embodied-community/embodied/internal/logging"
+	"github.com/embodied-community/embodied/internal/store"
 	"github.com/embodied-community/embodied/internal/textcut"
 	"github.com/embodied-community/embodied/internal/view"
 )
@@ -328,7 +329,8 @@ func (in *Interaction) Say(ctx context.Context, format string, args ...any) erro
 
 // Recover turns a handler's panic or unexpected error into an ephemeral
 // "something went wrong (ref XXXX)" reply, with the details logged under the
-// same ref; a UserError is shown as is. Nothing reaches the gateway loop.
+// same ref; a UserError is shown as is, and an unreachable database
+// (store.Unavailable) as MsgDatabaseUnavailable. Nothing reaches the gateway loop.
 // It tags logger with the component Bot.
 func Recover(logger *slog.Logger, events EventSink) Middleware {
 	logger = logging.Component(logger, "Bot")
@@ -353,6 +355,15 @@ func Recover(logger *slog.Logger, events EventSink) Middleware {
 						events.Security(ev)
 					}
 					if rerr := in.Reply.Respond(ctx, Response{Content: ue.Message, Ephemeral: true}); rerr != nil {
+						logger.Warn("Could not send an error reply", "error", rerr)
+					}
+					err = nil
+					return
+				}
+				if store.Unavailable(err) {
+					logger.Warn("Database unavailable: interaction answered with the outage message", "userId", in.User.ID,
+						"guildId", in.GuildID, "commandName", in.Command, "customId", in.CustomID, "error", err)
+					if rerr := in.Reply.Respond(ctx, Response{Content: MsgDatabaseUnavailable, Ephemeral: true}); rerr != nil {
 						logger.Warn("Could not send an error reply", "error", rerr)
 					}
 					err = nil

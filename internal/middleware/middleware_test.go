@@ -3,6 +3,7 @@ package middleware
 import (
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"testing"
 
@@ -10,6 +11,7 @@ import (
 
 	"github.com/embodied-community/embodied/internal/audit"
 	"github.com/embodied-community/embodied/internal/logging"
+	"github.com/embodied-community/embodied/internal/store"
 )
 
 type replies struct{ got []Response }
@@ -39,6 +41,9 @@ func TestRecover(t *testing.T) {
 		{"unexpected error", func(context.Context, *Interaction) error { return errors.New("db down") },
 			`^❌ Something went wrong \(ref ([0-9A-F]{6})\)`, "", true},
 		{"user error", func(context.Context, *Interaction) error { return Errorf("❌ Nope.") }, `^❌ Nope\.$`, "", false},
+		{"database unavailable", func(context.Context, *Interaction) error {
+			return fmt.Errorf("profile of 2: %w", store.ErrUnavailable)
+		}, "^" + regexp.QuoteMeta(MsgDatabaseUnavailable) + "$", "", false},
 		{"refusal", func(context.Context, *Interaction) error {
 			return Refuse("foreign_record", audit.Medium, "42", "❌ You have no contact #%d.", 7)
 		}, `^❌ You have no contact #7\.$`, "foreign_record", false},

@@ -25,13 +25,14 @@ import (
 // ErrNotFound is returned when a row asked for does not exist.
 var ErrNotFound = errors.New("not found")
 
-// Store wraps the connection pool.
+// Store wraps the connection pool. Its calls wait for the database as long
+// as their context allows, or the wait WithWait sets.
 type Store struct {
-	pool *pgxpool.Pool
+	pool db
 }
 
 // New returns a Store using pool.
-func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: db{pool: pool}} }
 
 // Open creates a pool for connURL (without password) authenticating with
 // password. Errors never contain the password.

@@ -12,12 +12,14 @@ package auditlog
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/embodied-community/embodied/internal/audit"
 	"github.com/embodied-community/embodied/internal/logging"
 	"github.com/embodied-community/embodied/internal/middleware"
+	"github.com/embodied-community/embodied/internal/store"
 )
 
 // Sink queues audit entries durably (audit.Writer).
@@ -63,12 +65,23 @@ func Middleware(sink Sink, logger *slog.Logger) middleware.Middleware {
 			// Durable before the effect: in the database, in the fsync'd
 			// fallback file when the database is unreachable, or (a record of
 			// the same batch the database refused) in the set-aside file; the
-			// error says which.
-			if err := sink.Flush(ctx); err != nil {
-				logger.Warn("Audit intent not confirmed in the database", "actionType", intent.ActionType, "error", err)
-			}
+			// error says which. A flush still under way when the
+			// interaction's database wait runs out (the database is not
+			// answering) stops the action: its intent is not yet durable.
+			fctx, cancel := store.Wait(ctx)
+			ferr := sink.Flush(fctx)
+			notDurable := store.WaitOver(fctx)
+			cancel()
 			start := time.Now()
-			err := next(ctx, in)
+			var err error
+			if notDurable {
+				err = fmt.Errorf("audit intent of %s not durable within the wait: %w", intent.ActionType, store.ErrUnavailable)
+			} else {
+				if ferr != nil {
+					logger.Warn("Audit intent not confirmed in the database", "actionType", intent.ActionType, "error", ferr)
+				}
+				err = next(ctx, in)
+			}
 			outcome := Entry(in, defaultTarget(in), in.String("reason"))
 			outcome.Details["phase"] = "outcome"
 			outcome.Details["intentId"] = intent.EventID
