@@ -23,8 +23,8 @@ const allDense = 1 << 18
 // table load per input byte whatever the number of patterns.
 //
 // States are numbered in three ranges: [0, quiet) have a full row and
-// report nothing, the scan's hot loop; [quiet, nDense) have a full row and
-// report something; [nDense, n) are the deep states. A deep state's row is
+// report nothing; [quiet, nDense) have a full row and report something;
+// [nDense, n) are the deep states. A deep state's row is
 // the row of a dense state on its failure chain (ref) except for the
 // classes in its mask, whose targets are in exc: a transition is still a
 // constant number of loads.
@@ -77,6 +77,13 @@ func (t *trie) add(s int32, c uint8) int32 {
 }
 
 func newAutomaton(patterns []string) *automaton {
+	return buildAutomaton(patterns, denseDepth)
+}
+
+// buildAutomaton gives full rows to the states at most maxDepth bytes deep
+// (all of them when the table is small or the alphabet too large for a
+// mask).
+func buildAutomaton(patterns []string, maxDepth int) *automaton {
 	a := &automaton{}
 	for _, p := range patterns {
 		for i := 0; i < len(p); i++ {
@@ -104,16 +111,15 @@ func newAutomaton(patterns []string) *automaton {
 			t.match[s] = int32(id)
 		}
 	}
-	a.build(t)
+	a.build(t, maxDepth)
 	return a
 }
 
 // build computes failure links breadth first, so every state's failure
 // (shallower) is complete before the state itself, and lays out the tables.
-func (a *automaton) build(t *trie) {
+func (a *automaton) build(t *trie, maxDepth int) {
 	nc := a.nclass
 	n := len(t.match)
-	maxDepth := denseDepth
 	if nc > 64 || n*nc <= allDense {
 		maxDepth = n // small, or too many classes for a mask: all rows dense
 	}
@@ -285,32 +291,11 @@ func (a *automaton) scan(text []byte, hits []hit) []hit {
 	match, dict, lens := a.match, a.dictLink, a.lens
 	ref, mask, off, exc := a.ref, a.mask, a.off, a.exc
 	s := int32(0)
-	i := 0
-	for i < len(text) {
-		// The hot loop: dense states that report nothing.
-		for i < len(text) {
-			s = dense[s*nc+int32(class[text[i]])]
-			i++
-			if s >= quiet {
-				break
-			}
-		}
-		for s >= quiet {
-			end := int32(i)
-			for t := s; t >= 0; t = dict[t-quiet] {
-				if p := match[t-quiet]; p >= 0 {
-					hits = append(hits, hit{pat: p, start: end - lens[p], end: end})
-				}
-			}
-			if i == len(text) {
-				return hits
-			}
-			c := class[text[i]]
-			i++
-			if s < nDense {
-				s = dense[s*nc+int32(c)]
-				continue
-			}
+	for i, b := range text {
+		c := class[b]
+		if s < nDense {
+			s = dense[s*nc+int32(c)]
+		} else {
 			// A deep state: its differing targets, or its ref's row.
 			sp := s - nDense
 			bit := uint64(1) << c
@@ -318,6 +303,15 @@ func (a *automaton) scan(text []byte, hits []hit) []hit {
 				s = exc[off[sp]+int32(bits.OnesCount64(m&(bit-1)))]
 			} else {
 				s = dense[ref[sp]*nc+int32(c)]
+			}
+		}
+		if s < quiet {
+			continue
+		}
+		end := int32(i + 1)
+		for t := s; t >= 0; t = dict[t-quiet] {
+			if p := match[t-quiet]; p >= 0 {
+				hits = append(hits, hit{pat: p, start: end - lens[p], end: end})
 			}
 		}
 	}
