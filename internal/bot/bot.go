@@ -119,7 +119,7 @@ func (b *Bot) Start() {
 		b.inflight.Add(1)
 		b.mu.Unlock()
 		defer b.inflight.Done()
-		b.HandleRaw(b.ctx, e.RawData)
+		b.handleEvent(b.ctx, e)
 	})
 }
 
@@ -143,6 +143,18 @@ func (b *Bot) Stop(ctx context.Context) error {
 	}
 }
 
+// handleEvent handles an INTERACTION_CREATE that discordgo has already
+// decoded into e.Struct: decoding e.RawData again would double the JSON
+// work of every interaction. A payload discordgo could not decode (no id)
+// goes the HandleRaw way, which reports it.
+func (b *Bot) handleEvent(ctx context.Context, e *discordgo.Event) {
+	if ic, ok := e.Struct.(*discordgo.InteractionCreate); ok && ic.Interaction != nil && ic.ID != "" {
+		b.handleDecoded(ctx, ic.Interaction, e.RawData)
+		return
+	}
+	b.HandleRaw(ctx, e.RawData)
+}
+
 // HandleRaw handles one INTERACTION_CREATE payload.
 func (b *Bot) HandleRaw(ctx context.Context, raw json.RawMessage) {
 	var ic discordgo.Interaction
@@ -150,6 +162,12 @@ func (b *Bot) HandleRaw(ctx context.Context, raw json.RawMessage) {
 		b.log.Error("Undecodable interaction", "error", err)
 		return
 	}
+	b.handleDecoded(ctx, &ic, raw)
+}
+
+// handleDecoded handles a decoded interaction; raw is its payload, for the
+// fields discordgo does not decode.
+func (b *Bot) handleDecoded(ctx context.Context, ic *discordgo.Interaction, raw json.RawMessage) {
 	var extra struct {
 		AttachmentSizeLimit int64 `json:"attachment_size_limit"`
 	}
@@ -170,7 +188,7 @@ func (b *Bot) HandleRaw(ctx context.Context, raw json.RawMessage) {
 		}
 		return
 	}
-	b.handle(ctx, &ic, extra.AttachmentSizeLimit)
+	b.handle(ctx, ic, extra.AttachmentSizeLimit)
 }
 
 // ForgetBefore drops remembered interaction ids older than t (their tokens
