@@ -8,6 +8,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/embodied-community/embodied/internal/discordhttp"
 	"github.com/embodied-community/embodied/internal/middleware"
 )
 
@@ -23,8 +24,10 @@ const (
 	answered
 )
 
-// responder answers one interaction through discordgo. Exactly one initial
-// response is ever sent: an explicit one, or a deferral by the timer.
+// responder answers one interaction through discordhttp's interaction
+// calls, which keep no rate-limit bucket per interaction as discordgo's
+// Session methods do. Exactly one initial response is ever sent: an
+// explicit one, or a deferral by the timer.
 type responder struct {
 	s         *discordgo.Session
 	ic        *discordgo.Interaction
@@ -74,7 +77,9 @@ func (r *responder) deferLocked(ephemeral bool) error {
 	if r.component {
 		resp = &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}
 	}
-	if err := r.s.InteractionRespond(r.ic, resp); err != nil {
+	// The automatic deferral has no caller's context; Defer's is not
+	// needed for a request that cannot wait long.
+	if err := discordhttp.Respond(context.Background(), r.s, r.ic, resp); err != nil {
 		return err
 	}
 	r.state = deferred
@@ -112,10 +117,10 @@ func (r *responder) Respond(ctx context.Context, m middleware.Response) error {
 		if r.component && m.Update {
 			typ = discordgo.InteractionResponseUpdateMessage
 		}
-		err = r.s.InteractionRespond(r.ic, &discordgo.InteractionResponse{Type: typ, Data: &discordgo.InteractionResponseData{
+		err = discordhttp.Respond(ctx, r.s, r.ic, &discordgo.InteractionResponse{Type: typ, Data: &discordgo.InteractionResponseData{
 			Content: m.Content, Embeds: out.embeds, Components: out.components, Files: out.files, Flags: flags(m.Ephemeral),
 			AllowedMentions: &discordgo.MessageAllowedMentions{},
-		}}, discordgo.WithContext(ctx))
+		}})
 		if err != nil {
 			return err
 		}
@@ -150,11 +155,11 @@ func (r *responder) resolveDeferralLocked(ctx context.Context, m middleware.Resp
 	if err != nil {
 		return err
 	}
-	if err := r.s.InteractionResponseDelete(r.ic, discordgo.WithContext(ctx)); err != nil {
+	if err := discordhttp.DeleteResponse(ctx, r.s, r.ic); err != nil {
 		return err
 	}
 	r.state = answered
-	msg, err := r.s.FollowupMessageCreate(r.ic, true, params, discordgo.WithContext(ctx))
+	msg, err := discordhttp.Followup(ctx, r.s, r.ic, params)
 	if err != nil {
 		return err
 	}
@@ -193,12 +198,11 @@ func (r *responder) editLocked(ctx context.Context, m middleware.Response) error
 		comps = []discordgo.MessageComponent{}
 	}
 	edit.Components = &comps
+	id := "@original"
 	if r.replyID != "" {
-		_, err = r.s.FollowupMessageEdit(r.ic, r.replyID, edit, discordgo.WithContext(ctx))
-	} else {
-		_, err = r.s.InteractionResponseEdit(r.ic, edit, discordgo.WithContext(ctx))
+		id = r.replyID
 	}
-	if err != nil {
+	if _, err := discordhttp.EditResponse(ctx, r.s, r.ic, id, edit); err != nil {
 		return err
 	}
 	r.state = answered
@@ -244,6 +248,6 @@ func (r *responder) followupLocked(ctx context.Context, m middleware.Response) e
 	if err != nil {
 		return err
 	}
-	_, err = r.s.FollowupMessageCreate(r.ic, true, params, discordgo.WithContext(ctx))
+	_, err = discordhttp.Followup(ctx, r.s, r.ic, params)
 	return err
 }

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +22,7 @@ import (
 	"github.com/embodied-community/embodied/internal/loadgen"
 	"github.com/embodied-community/embodied/internal/middleware/permission"
 	"github.com/embodied-community/embodied/internal/storetest"
+	"github.com/embodied-community/embodied/internal/tcpproxy"
 )
 
 // long reports whether the drills run in their long forms (make drills).
@@ -293,23 +293,14 @@ func waitFor(t *testing.T, what string, limit time.Duration, cond func() bool) {
 // and the audit chain verifies.
 func TestDrillKill9ThenRestart(t *testing.T) {
 	r := newRig(t, guildMembers)
-	u, err := url.Parse(r.db.AppURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy, err := loadgen.NewProxy(u.Host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer proxy.Close()
-	u.Host = proxy.Addr()
-	viaProxy := "DATABASE_URL=" + u.String() // later in the environment: wins
+	proxy, dbURL := tcpproxy.ForURL(t, r.db.AppURL)
+	viaProxy := "DATABASE_URL=" + dbURL // later in the environment: wins
 	c := startBot(t, r, viaProxy)
 	rate, before := drillLoad()
 	stopLoad := loadInBackground(r, rate)
 	time.Sleep(before)
 
-	proxy.Cut()
+	proxy.Refuse()
 	fallback := filepath.Join(r.dir, "audit-fallback.jsonl")
 	want := 5
 	if long() {
