@@ -37,6 +37,9 @@ type Deps struct {
 	// FlaggedThreshold: more rate-limit violations than this in 24 hours
 	// make a flagged user (SECOPS_FLAGGED_USER_THRESHOLD).
 	FlaggedThreshold int
+	// DiscordQueued reports whether n Discord requests bound to the global
+	// rate limit would wait if sent now (nil: never).
+	DiscordQueued func(n int) bool
 	// Metrics counts warnings and moderation actions (nil: not counted).
 	Metrics *metrics.Metrics
 	// Backup is the backup engine behind /security backup (optional).

@@ -198,6 +198,14 @@ func warn(ctx context.Context, d Deps, in *middleware.Interaction) error {
 		GuildID: in.GuildID, InteractionID: in.ID, ModeratorID: in.User.ID, ModeratorName: in.User.Username,
 		UserID: target.ID, Reason: reason, Severity: strike.Severity(in.String("severity")),
 		Audit: auditlog.Entry(in, target.ID, reason),
+		Acknowledge: func(ctx context.Context) {
+			// The reply says whether the DM arrived, so it normally waits for
+			// it: one callback. When Discord's limit would queue the DM
+			// channel and the DM, acknowledge now instead of at the 2 s timer.
+			if d.DiscordQueued != nil && d.DiscordQueued(2) {
+				acknowledge(ctx, in)
+			}
+		},
 	})
 	if err != nil {
 		return userError(err)
@@ -216,6 +224,15 @@ func warn(ctx context.Context, d Deps, in *middleware.Interaction) error {
 		d.Metrics.ModerationAction(string(res.Action), res.Enforced)
 	}
 	return in.Say(ctx, "%s", WarnReply(res))
+}
+
+// acknowledge defers the interaction (with the command's visibility) before
+// a handler's Discord calls that would wait; the reply then edits the deferral. A failed
+// deferral is only logged: the reply is then the initial response.
+func acknowledge(ctx context.Context, in *middleware.Interaction) {
+	if err := in.Reply.Defer(ctx, in.Policy.Ephemeral); err != nil && in.Log != nil {
+		in.Log.Warn("Could not acknowledge the interaction", "commandName", in.Command, "userId", in.User.ID, "error", err)
+	}
 }
 
 // WarnReply is the reply to a recorded warning: the seed's first line, then

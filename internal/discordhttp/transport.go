@@ -23,6 +23,11 @@ const (
 	// interaction endpoints: a tenth under Discord's 50, so that scheduling
 	// jitter never makes 51 arrive within one second.
 	GlobalRate = 45
+	// GlobalBurst is how many requests may leave at once under GlobalRate:
+	// concurrent commands (two warns' DMs) are not spaced 22 ms apart, and
+	// a second holds at most GlobalBurst + GlobalRate = 48 as sent, leaving
+	// two for the jitter between sending and Discord's arrival.
+	GlobalBurst = 3
 	// InvalidWindow is the window of Discord's invalid request limit:
 	// 10,000 responses 401, 403 or 429 (but for scope shared) per IP in
 	// 10 minutes, then a temporary ban.
@@ -69,7 +74,7 @@ func NewTransport(base http.RoundTripper, budget RetryBudget) *Transport {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	return &Transport{base: base, budget: budget, global: rate.NewLimiter(GlobalRate, 1), now: time.Now, sleep: sleepCtx}
+	return &Transport{base: base, budget: budget, global: rate.NewLimiter(GlobalRate, GlobalBurst), now: time.Now, sleep: sleepCtx}
 }
 
 // Rewrites reports whether the Transport sends discord.com's requests
@@ -143,6 +148,15 @@ func (t *Transport) waitGlobal(ctx context.Context) error {
 		}
 	}
 	return t.global.Wait(ctx)
+}
+
+// Queued reports whether n requests bound to the global limit would wait
+// if sent now: the bot's share of the limit is spent, or a global 429 holds
+// them back. A command that must answer within Discord's 3 s acknowledges
+// first when they would.
+func (t *Transport) Queued(n int) bool {
+	now := t.now()
+	return t.HeldUntil().After(now) || t.global.TokensAt(now) < float64(n)
 }
 
 // HeldUntil is when requests bound to the global limit may go again after

@@ -95,3 +95,31 @@ func TestInvalidWindow(t *testing.T) {
 		t.Errorf("counts mismatch (-want +got):\n%s", diff)
 	}
 }
+
+// TestGlobalShare: concurrent requests leave together up to GlobalBurst,
+// and no second lets more than GlobalBurst + GlobalRate through (Discord
+// allows 50; the rest is margin for the network's jitter).
+func TestGlobalShare(t *testing.T) {
+	tr := NewTransport(nil, RetryBudget{})
+	start := time.Unix(1_700_000_000, 0)
+	if !tr.global.AllowN(start, GlobalBurst) {
+		t.Fatalf("%d concurrent requests must not wait", GlobalBurst)
+	}
+	if tr.global.AllowN(start, 1) {
+		t.Fatalf("request %d at the same instant must wait", GlobalBurst+1)
+	}
+	// Saturate from start: count what the limiter lets through in [start, start+1s).
+	tr = NewTransport(nil, RetryBudget{})
+	sent := 0
+	for at := start; at.Before(start.Add(time.Second)); at = at.Add(time.Millisecond) {
+		for tr.global.AllowN(at, 1) {
+			sent++
+		}
+	}
+	if sent > GlobalBurst+GlobalRate || GlobalBurst+GlobalRate > 48 {
+		t.Errorf("%d requests in one second (burst %d, rate %d): Discord allows 50, less a margin of 2", sent, GlobalBurst, GlobalRate)
+	}
+	if sent < GlobalRate {
+		t.Errorf("%d requests in one second, want at least %d", sent, GlobalRate)
+	}
+}

@@ -104,6 +104,11 @@ type WarnRequest struct {
 	// Audit is the warn record (actor, target, reason, command details);
 	// Warn adds the strike details and writes it with the warning.
 	Audit audit.Entry
+	// Acknowledge, when set, is called once the warning is recorded and
+	// before the first Discord call (the DM): the bot defers the
+	// interaction there when Discord's rate limit would keep the moderator
+	// waiting.
+	Acknowledge func(context.Context)
 }
 
 // WarnResult is what a warning did.
@@ -166,6 +171,9 @@ func (s *Service) Warn(ctx context.Context, req WarnRequest) (WarnResult, error)
 		return res, nil
 	}
 
+	if req.Acknowledge != nil {
+		req.Acknowledge(ctx)
+	}
 	// DM first: after a ban the bot can no longer reach the member.
 	res.DMStatus = s.sendDM(ctx, g, req, res)
 	if err := s.db.SetWarningDMStatus(ctx, req.GuildID, res.Warning.ID, string(res.DMStatus)); err != nil {
