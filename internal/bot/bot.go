@@ -168,10 +168,6 @@ func (b *Bot) HandleRaw(ctx context.Context, raw json.RawMessage) {
 // handleDecoded handles a decoded interaction; raw is its payload, for the
 // fields discordgo does not decode.
 func (b *Bot) handleDecoded(ctx context.Context, ic *discordgo.Interaction, raw json.RawMessage) {
-	var extra struct {
-		AttachmentSizeLimit int64 `json:"attachment_size_limit"`
-	}
-	_ = json.Unmarshal(raw, &extra)
 	if _, dup := b.seen.LoadOrStore(ic.ID, b.opts.Now()); dup {
 		// Discord delivers an interaction once; a second delivery is a
 		// replay. Nothing runs twice and nothing is answered twice.
@@ -188,6 +184,12 @@ func (b *Bot) handleDecoded(ctx context.Context, ic *discordgo.Interaction, raw 
 		}
 		return
 	}
+	// The upload limit is the one field discordgo does not decode; a replay
+	// above never pays for reading it.
+	var extra struct {
+		AttachmentSizeLimit int64 `json:"attachment_size_limit"`
+	}
+	_ = json.Unmarshal(raw, &extra)
 	b.handle(ctx, ic, extra.AttachmentSizeLimit)
 }
 

@@ -22,14 +22,9 @@ func UseState(s *discordgo.Session) {
 
 // Guild returns the guild's name and owner, and the bot's id.
 func (d *Discord) Guild(ctx context.Context, guildID string) (strike.Guild, error) {
-	st, botID := d.s.State, d.botID()
-	if g, err := st.Guild(guildID); err == nil {
-		st.RLock()
-		out, known := strike.Guild{ID: g.ID, Name: g.Name, OwnerID: g.OwnerID, BotID: botID}, available(g)
-		st.RUnlock()
-		if known {
-			return out, nil
-		}
+	botID := d.botID()
+	if g, ok := d.stateGuild(guildID); ok {
+		return strike.Guild{ID: g.ID, Name: g.Name, OwnerID: g.OwnerID, BotID: botID}, nil
 	}
 	g, err := d.s.Guild(guildID, discordgo.WithContext(ctx))
 	if err != nil {
@@ -38,11 +33,23 @@ func (d *Discord) Guild(ctx context.Context, guildID string) (strike.Guild, erro
 	return strike.Guild{ID: g.ID, Name: g.Name, OwnerID: g.OwnerID, BotID: botID}, nil
 }
 
-// available reports whether the state holds g as GUILD_CREATE described
-// it, not as READY's unavailable stub (no owner, no roles). The caller
-// holds the state's lock.
-func available(g *discordgo.Guild) bool {
-	return !g.Unavailable && g.OwnerID != "" && len(g.Roles) > 0
+// stateGuild returns a copy of the guild's id, name, owner and roles from
+// the gateway's state, if the state holds it as GUILD_CREATE described it,
+// not as READY's unavailable stub (no owner, no roles). discordgo replaces a
+// role on GUILD_ROLE_UPDATE rather than changing it, so the roles can be
+// read without the lock.
+func (d *Discord) stateGuild(guildID string) (discordgo.Guild, bool) {
+	st := d.s.State
+	g, err := st.Guild(guildID)
+	if err != nil {
+		return discordgo.Guild{}, false
+	}
+	st.RLock()
+	defer st.RUnlock()
+	if g.Unavailable || g.OwnerID == "" || len(g.Roles) == 0 {
+		return discordgo.Guild{}, false
+	}
+	return discordgo.Guild{ID: g.ID, Name: g.Name, OwnerID: g.OwnerID, Roles: slices.Clone(g.Roles)}, true
 }
 
 func (d *Discord) botID() string {
@@ -107,17 +114,10 @@ func (d *Discord) stateMember(guildID, userID string) (*discordgo.Member, bool) 
 }
 
 // roles returns the guild's roles: from the gateway's state, or else from
-// REST. discordgo replaces a role on GUILD_ROLE_UPDATE rather than
-// changing it, so the roles returned can be read without the lock.
+// REST.
 func (d *Discord) roles(ctx context.Context, guildID string) ([]*discordgo.Role, error) {
-	st := d.s.State
-	if g, err := st.Guild(guildID); err == nil {
-		st.RLock()
-		roles, known := slices.Clone(g.Roles), available(g)
-		st.RUnlock()
-		if known {
-			return roles, nil
-		}
+	if g, ok := d.stateGuild(guildID); ok {
+		return g.Roles, nil
 	}
 	roles, err := d.s.GuildRoles(guildID, discordgo.WithContext(ctx))
 	if err != nil {

@@ -2,6 +2,7 @@ package discordsim
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"net"
 	"net/http"
@@ -357,11 +358,7 @@ func (l *rateLimiter) countInvalid(status int, shared bool) {
 func (s *Server) InvalidRequests() map[int]int {
 	s.rl.mu.Lock()
 	defer s.rl.mu.Unlock()
-	out := make(map[int]int, len(s.rl.invalid))
-	for k, v := range s.rl.invalid {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(s.rl.invalid)
 }
 
 // RateLimited returns the 429s answered so far by scope (user, global,
@@ -369,9 +366,5 @@ func (s *Server) InvalidRequests() map[int]int {
 func (s *Server) RateLimited() map[string]int {
 	s.rl.mu.Lock()
 	defer s.rl.mu.Unlock()
-	out := make(map[string]int, len(s.rl.answered))
-	for k, v := range s.rl.answered {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(s.rl.answered)
 }
