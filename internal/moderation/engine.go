@@ -102,11 +102,11 @@ type Engine struct {
 	pool     sync.Pool
 }
 
-const numCategories = 7
+const numCategories = 9
 
 var categoryIndex = map[Category]int{
 	CategoryProfanity: 0, CategorySexual: 1, CategorySlur: 2, CategoryInsult: 3,
-	CategoryThreat: 4, CategoryPII: 5, CategorySpam: 6,
+	CategoryThreat: 4, CategoryPII: 5, CategorySpam: 6, CategorySelfHarm: 7, CategorySextortion: 8,
 }
 
 var (

@@ -5,22 +5,28 @@ import "fmt"
 // Category is the kind of content a match belongs to.
 type Category string
 
-// The categories the engine knows. Profanity, sexual, slur, insult and
-// threat are abuse ("toxic_language"); PII and spam have their own reasons.
+// The categories the engine knows. Profanity, sexual, slur, insult,
+// threat, self-harm (encouraging it) and sextortion are abuse
+// ("toxic_language"); PII and spam have their own reasons.
 const (
 	CategoryProfanity Category = "profanity"
 	CategorySexual    Category = "sexual"
 	CategorySlur      Category = "slur"
 	CategoryInsult    Category = "insult"
 	CategoryThreat    Category = "threat"
-	CategoryPII       Category = "pii"
-	CategorySpam      Category = "spam"
+	// CategorySelfHarm is encouragement of self-harm or suicide.
+	CategorySelfHarm Category = "self_harm"
+	// CategorySextortion is sexual extortion: threats to share intimate
+	// images, demands for them.
+	CategorySextortion Category = "sextortion"
+	CategoryPII        Category = "pii"
+	CategorySpam       Category = "spam"
 )
 
 // Categories lists every category in a stable order.
 var Categories = []Category{
 	CategoryProfanity, CategorySexual, CategorySlur, CategoryInsult,
-	CategoryThreat, CategoryPII, CategorySpam,
+	CategoryThreat, CategorySelfHarm, CategorySextortion, CategoryPII, CategorySpam,
 }
 
 // Valid reports whether c is one of the known categories.

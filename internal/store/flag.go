@@ -12,30 +12,47 @@ import (
 // ContentFlag is a content_flags row: a member's text the content moderator
 // flagged, waiting for (or after) review.
 type ContentFlag struct {
-	ID          int64      `db:"id" json:"id"`
-	GuildID     string     `db:"guild_id" json:"guildId"`
-	UserID      string     `db:"user_id" json:"userId"`
-	ContentType string     `db:"content_type" json:"contentType"`
-	FlagReason  string     `db:"flag_reason" json:"flagReason"`
-	Category    *string    `db:"category" json:"category"`
-	Severity    string     `db:"severity" json:"severity"`
-	Excerpt     string     `db:"excerpt" json:"excerpt"`
-	MatchedTerm *string    `db:"matched_term" json:"matchedTerm"`
-	Status      string     `db:"status" json:"status"`
-	ReviewedBy  *string    `db:"reviewed_by" json:"reviewedBy"`
-	ReviewedAt  *time.Time `db:"reviewed_at" json:"reviewedAt"`
-	CreatedAt   time.Time  `db:"created_at" json:"createdAt"`
+	ID          int64   `db:"id" json:"id"`
+	GuildID     string  `db:"guild_id" json:"guildId"`
+	UserID      string  `db:"user_id" json:"userId"`
+	ContentType string  `db:"content_type" json:"contentType"`
+	FlagReason  string  `db:"flag_reason" json:"flagReason"`
+	Category    *string `db:"category" json:"category"`
+	Severity    string  `db:"severity" json:"severity"`
+	Excerpt     string  `db:"excerpt" json:"excerpt"`
+	MatchedTerm *string `db:"matched_term" json:"matchedTerm"`
+	// ChannelID and MessageID name the message a flag from the server's
+	// channels is about (a message, an AutoMod action, a report), for the
+	// jump link; nil for text typed into the bot's own commands.
+	ChannelID *string `db:"channel_id" json:"channelId"`
+	MessageID *string `db:"message_id" json:"messageId"`
+	// MessageDeleted is set when the bot deleted the flagged message; the
+	// excerpt is then the evidence left.
+	MessageDeleted bool `db:"message_deleted" json:"messageDeleted"`
+	// ReporterID and ReportReason are set on a member's report. They are
+	// shown to moderators only: never to the reported member, never in the
+	// reported member's data export.
+	ReporterID   *string    `db:"reporter_id" json:"reporterId"`
+	ReportReason *string    `db:"report_reason" json:"reportReason"`
+	Status       string     `db:"status" json:"status"`
+	ReviewedBy   *string    `db:"reviewed_by" json:"reviewedBy"`
+	ReviewedAt   *time.Time `db:"reviewed_at" json:"reviewedAt"`
+	CreatedAt    time.Time  `db:"created_at" json:"createdAt"`
 }
 
-const flagColumns = `id, guild_id, user_id, content_type, flag_reason, category, severity, excerpt, matched_term, status, reviewed_by, reviewed_at, created_at`
+const flagColumns = `id, guild_id, user_id, content_type, flag_reason, category, severity, excerpt, matched_term,
+	channel_id, message_id, message_deleted, reporter_id, report_reason, status, reviewed_by, reviewed_at, created_at`
 
 // AddFlag stores a new, unreviewed flag: f's guild, member, content type,
-// reason, category, severity, excerpt and matched term.
+// reason, category, severity, excerpt, matched term, and the message,
+// deletion and report fields when set.
 func (s *Store) AddFlag(ctx context.Context, f ContentFlag) error {
 	_, err := s.pool.Exec(ctx, `
-		INSERT INTO content_flags (guild_id, user_id, content_type, flag_reason, category, severity, excerpt, matched_term)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		f.GuildID, f.UserID, f.ContentType, f.FlagReason, f.Category, f.Severity, f.Excerpt, f.MatchedTerm)
+		INSERT INTO content_flags (guild_id, user_id, content_type, flag_reason, category, severity, excerpt, matched_term,
+			channel_id, message_id, message_deleted, reporter_id, report_reason)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		f.GuildID, f.UserID, f.ContentType, f.FlagReason, f.Category, f.Severity, f.Excerpt, f.MatchedTerm,
+		f.ChannelID, f.MessageID, f.MessageDeleted, f.ReporterID, f.ReportReason)
 	if err != nil {
 		return fmt.Errorf("store content flag for %s: %w", f.UserID, err)
 	}

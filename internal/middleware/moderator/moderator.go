@@ -87,7 +87,11 @@ func describe(c moderation.Category) string {
 	case moderation.CategorySlur:
 		return "a slur or identity attack"
 	case moderation.CategoryThreat:
-		return "a threat or encouragement of self-harm"
+		return "a threat"
+	case moderation.CategorySelfHarm:
+		return "encouragement of self-harm"
+	case moderation.CategorySextortion:
+		return "sexual extortion"
 	case moderation.CategorySexual:
 		return "sexual content"
 	case moderation.CategoryPII:
