@@ -9,7 +9,12 @@ import (
 
 // Say has member post content in channelID (the guild's default channel when "") and
 // delivers MESSAGE_CREATE to the bot, as the moderation engine sees chat.
+// The guild's AutoMod runs first (automod.go): a message it blocks is not
+// posted and Say returns nil.
 func (s *Server) Say(member *Member, channelID, content string) *discordgo.Message {
+	if m, done := s.autoModerate(member, channelID, content); done {
+		return m
+	}
 	s.mu.Lock()
 	g := s.guildByID[member.GuildID]
 	if channelID == "" && g != nil {

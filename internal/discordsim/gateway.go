@@ -420,6 +420,9 @@ func (s *Server) GatewayConnects() int {
 // voice, which the emulator has none of). ok is false for a dispatch the
 // session does not get.
 func (s *Server) forIntents(intents int, f frame) (_ frame, ok bool) {
+	if f, ok, handled := autoModForIntents(intents, f); handled {
+		return f, ok
+	}
 	members := intents&intentGuildMembers != 0
 	switch f.name {
 	case "GUILD_MEMBER_ADD", "GUILD_MEMBER_REMOVE":

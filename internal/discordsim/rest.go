@@ -104,6 +104,11 @@ func (s *Server) routes() []*route {
 		{"GET", "/guilds/{guild_id}/bans/{user_id}", nil, true, s.getBan},
 		{"PUT", "/guilds/{guild_id}/bans/{user_id}", nil, true, s.createBan},
 		{"DELETE", "/guilds/{guild_id}/bans/{user_id}", nil, true, s.removeBan},
+		{"GET", "/guilds/{guild_id}/auto-moderation/rules", nil, true, s.listAutoModRules},
+		{"POST", "/guilds/{guild_id}/auto-moderation/rules", nil, true, s.createAutoModRule},
+		{"GET", "/guilds/{guild_id}/auto-moderation/rules/{rule_id}", nil, true, s.getAutoModRule},
+		{"PATCH", "/guilds/{guild_id}/auto-moderation/rules/{rule_id}", nil, true, s.modifyAutoModRule},
+		{"DELETE", "/guilds/{guild_id}/auto-moderation/rules/{rule_id}", nil, true, s.deleteAutoModRule},
 	}
 	for _, r := range rs {
 		r.segs = strings.Split(strings.Trim(r.template, "/"), "/")

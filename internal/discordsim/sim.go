@@ -118,6 +118,7 @@ type Server struct {
 	requests   []*Request
 	faults     []*routeFault
 	attach     map[string]File
+	automod    autoModState
 
 	gw gateway
 	rl *rateLimiter

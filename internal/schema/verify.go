@@ -102,6 +102,10 @@ func Expected() []Check {
 	c = append(c, columns("content_flags", "channel_id", "message_id", "message_deleted", "reporter_id", "report_reason")[1:]...)
 	c = append(c, indexes("content_flags", "content_flags_reporter_idx")...)
 	c = append(c, Check{Kind: "constraint", Table: "moderation_categories", Name: "sextortion"})
+	// 072 AutoMod sync
+	c = append(c, columns("automod_settings", "guild_id", "strike_on_execution", "synced_at", "sync_report")...)
+	c = append(c, columns("automod_rules", "guild_id", "rule_id", "name", "pushed", "pushed_at")...)
+	c = append(c, columns("automod_executions", "guild_id", "rule_id", "key", "flag_id", "seen_at")...)
 	// 050 rollout records
 	c = append(c, columns("health_runs", "ran_at", "passed", "enforce_moderation", "app_env", "failures", "error")...)
 	c = append(c, indexes("health_runs", "health_runs_recent_idx")...)

@@ -1,0 +1,113 @@
+package discordsim_test
+
+import (
+	"errors"
+	"net/http"
+	"testing"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/embodied-community/embodied/internal/discordhttp"
+	"github.com/embodied-community/embodied/internal/discordsim"
+)
+
+// Discord's keyword matching strategies: whole word, prefix, suffix,
+// anywhere; case-insensitive; allow-listed words exempt; regexes.
+func TestAutoModKeywordMatching(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		keyword, allow, content string
+		want                    bool
+	}{
+		{"cat", "", "a Cat sat", true},
+		{"cat", "", "catch it", false},
+		{"cat", "", "bobcat", false},
+		{"cat*", "", "CATAPULT", true},
+		{"cat*", "", "bobcat", false},
+		{"*cat", "", "copyCat!", true},
+		{"*cat", "", "catch", false},
+		{"*cat*", "", "location", true},
+		{"bad word", "", "a Bad Word here", true},
+		{"*cat*", "locat*", "location", false},
+		{"*cat*", "locat*", "location of the bobcat", true},
+	}
+	for _, c := range cases {
+		trig := discordsim.AutoModTrigger{KeywordFilter: []string{c.keyword}}
+		if c.allow != "" {
+			trig.AllowList = []string{c.allow}
+		}
+		if _, _, got := discordsim.MatchAutoModKeywords(trig, c.content); got != c.want {
+			t.Errorf("%q (allow %q) on %q: %v, want %v", c.keyword, c.allow, c.content, got, c.want)
+		}
+	}
+	if kw, matched, ok := discordsim.MatchAutoModKeywords(discordsim.AutoModTrigger{RegexPatterns: []string{`gr[a4]pe`}}, "a GR4PE? no, a gr4pe"); !ok || kw != `gr[a4]pe` || matched != "gr4pe" {
+		t.Errorf("regex: %q %q %v", kw, matched, ok)
+	}
+}
+
+// The routes need MANAGE_GUILD, keep the per-guild maximum of KEYWORD
+// rules, audit-log their reason; a member's message that matches a rule
+// with BLOCK_MESSAGE is not posted.
+func TestAutoModRoutes(t *testing.T) {
+	t.Parallel()
+	sim := discordsim.NewTest(t, discordsim.Options{})
+	g := sim.SeedSandbox()
+	s, err := discordhttp.NewSession(sim.Token(), sim.URL(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rule := &discordgo.AutoModerationRule{Name: "no grapes", EventType: 1, TriggerType: discordgo.AutoModerationEventTriggerKeyword,
+		TriggerMetadata: &discordgo.AutoModerationTriggerMetadata{KeywordFilter: []string{"grape*"}},
+		Actions:         []discordgo.AutoModerationAction{{Type: discordgo.AutoModerationRuleActionBlockMessage}}}
+
+	_, err = s.AutoModerationRuleCreate(g.ID, rule)
+	if code := restCode(err); code != discordsim.CodeMissingPermissions {
+		t.Fatalf("without MANAGE_GUILD: %v, want 50013", err)
+	}
+	g.BotRole().SetPermissions(g.BotRole().Info().Permissions | discordgo.PermissionManageGuild)
+	created, err := s.AutoModerationRuleCreate(g.ID, rule, discordgo.WithAuditLogReason("sync"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if created.CreatorID != sim.ApplicationID() || created.Enabled == nil || !*created.Enabled {
+		t.Errorf("created: %+v", created)
+	}
+	for range 5 {
+		sim.CreateAutoModRule(g.Owner(), discordsim.AutoModRule{Name: "own", TriggerType: discordsim.TriggerKeyword,
+			TriggerMetadata: discordsim.AutoModTrigger{KeywordFilter: []string{"x"}}, Actions: []discordsim.AutoModAction{{Type: discordsim.ActionBlockMessage}}})
+	}
+	_, err = s.AutoModerationRuleCreate(g.ID, rule)
+	if code := restCode(err); code != discordsim.CodeInvalidFormBody {
+		t.Errorf("a 7th KEYWORD rule: %v, want 50035", err)
+	}
+	if vs := sim.TakeViolations(); len(vs) != 1 || vs[0].Rule != "limit" {
+		t.Errorf("violations: %v", vs)
+	}
+	audit := sim.AuditReasons(g.ID)
+	if diff := cmp.Diff([]string{"automod-rule-create", "sync"}, []string{audit[len(audit)-1].Action, audit[len(audit)-1].Reason}); diff != "" {
+		t.Errorf("audit mismatch (-want +got):\n%s", diff)
+	}
+
+	alice := g.MemberByName("alice")
+	if m := sim.Say(alice, "", "grapefruit for all"); m != nil {
+		t.Errorf("a blocked message was posted: %+v", m)
+	}
+	if m := sim.Say(alice, "", "melon for all"); m == nil {
+		t.Errorf("an innocent message was not posted")
+	}
+	if got := len(sim.AutoModBlocks()); got != 1 {
+		t.Errorf("%d blocks, want 1", got)
+	}
+}
+
+func restCode(err error) int {
+	var re *discordgo.RESTError
+	if errors.As(err, &re) && re.Message != nil {
+		return re.Message.Code
+	}
+	if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode == http.StatusForbidden {
+		return discordsim.CodeMissingPermissions
+	}
+	return -1
+}
