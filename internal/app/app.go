@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/embodied-community/embodied/internal/audit"
+	"github.com/embodied-community/embodied/internal/automod"
 	"github.com/embodied-community/embodied/internal/backup"
 	"github.com/embodied-community/embodied/internal/bot"
 	"github.com/embodied-community/embodied/internal/command"
@@ -70,6 +71,7 @@ type App struct {
 	Backup  *backup.Engine
 	Health  *health.Checker
 	Ops     *ops.Server
+	AutoMod *automod.Service
 
 	pool      *pgxpool.Pool
 	key       []byte // the button signing key
@@ -229,10 +231,12 @@ func (a *App) build() error {
 			g, err := discord.Guild(ctx, guildID)
 			return g.OwnerID, err
 		}}
-	modRules := modrules.New(a.Store, modrules.Options{Logger: logger, Alert: guildAlerts.Alert})
+	modRules := modrules.New(a.Store, modrules.Options{Logger: logger, Alert: guildAlerts.Alert,
+		OnChange: func(guildID string) { a.AutoMod.SyncInBackground(guildID) }})
+	a.AutoMod = a.newAutoMod(discord, modRules)
 	command.Register(reg, command.Deps{DiscordQueued: rest.Queued, ModRules: modRules, Store: a.Store, Now: opts.Now, Privacy: a.Privacy, Owners: cfg.Owners, Health: a.Health,
 		HealthSummary: func() string { return command.GuildHealthSummary(a.Health.Snapshot()) }, Backup: a.Backup, Metrics: a.Metrics, FlaggedThreshold: cfg.FlaggedThreshold, Strikes: a.Strikes,
-		AuditSetAside: a.Audit.SetAside})
+		AuditSetAside: a.Audit.SetAside, AutoMod: a.AutoMod})
 	guard := permission.New(cfg.Owners, a.Audit, logger, a.Metrics.PermissionDenied)
 	mod := moderator.New(a.Store, logger, moderator.Options{OnFlag: a.Metrics.Flagged, OnOverrun: a.Metrics.RuleOverrun,
 		Checker: func(ctx context.Context, guildID string) moderator.Checker { return modRules.Checker(ctx, guildID) }})
@@ -283,6 +287,8 @@ func (a *App) lifecycle(startCtx context.Context) []service.Service {
 			return nil
 		}},
 		bot.NewForgetter(a.Bot, 20*time.Minute, time.Minute),
+		// Stopped after the gateway: no event starts a sync after that.
+		service.Funcs{OnStop: a.AutoMod.Stop},
 		a.gateway,
 	}
 	if a.cfg.EnableHealthchecks {

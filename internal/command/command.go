@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/embodied-community/embodied/internal/automod"
 	"github.com/embodied-community/embodied/internal/backup"
 	"github.com/embodied-community/embodied/internal/health"
 	"github.com/embodied-community/embodied/internal/metrics"
@@ -53,6 +54,8 @@ type Deps struct {
 	// AuditSetAside counts the audit records set aside for a human, shown
 	// to owners by /security status (optional).
 	AuditSetAside func() int
+	// AutoMod keeps Discord AutoMod in sync (/security automod; optional).
+	AutoMod *automod.Service
 }
 
 // Registry is where commands and components are declared (bot.Registry,
@@ -76,6 +79,7 @@ func Register(reg Registry, d Deps) {
 	registerStatus(reg, d)
 	registerBackup(reg, d)
 	registerWarn(reg, d)
+	registerAutoMod(reg, d)
 }
 
 // Colours for embeds.

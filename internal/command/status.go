@@ -48,6 +48,13 @@ func registerStatus(reg Registry, d Deps) {
 			if mod.Failed > 0 && e.Color == colorOK {
 				e.Color = colorWarning
 			}
+			if d.AutoMod != nil {
+				line, err := autoModStatus(ctx, d, in.GuildID)
+				if err != nil {
+					return err
+				}
+				addField(e, "Discord AutoMod", line, false)
+			}
 			if in.Caller >= middleware.Owner {
 				tables, err := d.Store.TableSizes(ctx)
 				if err != nil {

@@ -25,7 +25,10 @@ const DefaultAPIURL = "https://discord.com"
 // privileged Server Members intent, which Discord refuses (close code 4014)
 // unless enabled in the developer portal: permissions and targets come with
 // each interaction, and the bot's own member with GUILD_CREATE (discordact).
-const Intents = discordgo.IntentsGuilds | discordgo.IntentsDirectMessages
+// The two Auto Moderation intents (not privileged) bring the AutoMod rule
+// events and AUTO_MODERATION_ACTION_EXECUTION (internal/automod).
+const Intents = discordgo.IntentsGuilds | discordgo.IntentsDirectMessages |
+	discordgo.IntentAutoModerationConfiguration | discordgo.IntentAutoModerationExecution
 
 // NewSession returns a discordgo Session for the bot token. When apiURL is neither empty
 // nor DefaultAPIURL, every request to discord.com is sent to apiURL instead; the gateway

@@ -127,6 +127,7 @@ func Run(ctx context.Context, o Options) *Report {
 		db = store.New(pool)
 		checkMigrations(ctx, r, pool)
 		checkPgDump(ctx, r, db, o.PgDump)
+		checkAutoMod(ctx, r, db)
 	}
 	checkBackupDir(ctx, r, cfg, db)
 	checkSigningKey(ctx, r, cfg, db)

@@ -26,6 +26,9 @@ type Options struct {
 	// Alert tells a guild's admins about a problem with their rules (a
 	// stored regex disabled for breaking the bounds); nil only logs.
 	Alert func(ctx context.Context, guildID, text string) error
+	// OnChange is called after every committed change (nil: nothing), so
+	// that what mirrors the rules elsewhere (Discord AutoMod) follows.
+	OnChange func(guildID string)
 }
 
 // Store is the database the rules live in (*store.Store).
@@ -52,6 +55,7 @@ type Service struct {
 	log     *slog.Logger
 	recheck time.Duration
 	alert   func(ctx context.Context, guildID, text string) error
+	changed func(guildID string)
 
 	mu    sync.Mutex
 	cache map[string]*cached
@@ -77,7 +81,7 @@ func New(db Store, opts Options) *Service {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{db: db, log: logging.Component(opts.Logger, "ContentModerator"), recheck: opts.Recheck, alert: opts.Alert,
+	return &Service{db: db, log: logging.Component(opts.Logger, "ContentModerator"), recheck: opts.Recheck, alert: opts.Alert, changed: opts.OnChange,
 		cache: map[string]*cached{}, floor: map[string]int64{}, alerted: map[string]bool{}}
 }
 
@@ -180,12 +184,16 @@ func ApplyTx(ctx context.Context, tx store.Tx, guildID string, c *Change, entry 
 }
 
 // Invalidate drops a guild's compiled rules from the cache, and keeps rules
-// older than version out of it.
+// older than version out of it. Every committed change comes here (Apply,
+// and the callers of ApplyTx), so it also tells Options.OnChange.
 func (s *Service) Invalidate(guildID string, version int64) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	delete(s.cache, guildID)
 	s.floor[guildID] = max(s.floor[guildID], version)
+	s.mu.Unlock()
+	if s.changed != nil {
+		s.changed(guildID)
+	}
 }
 
 // Guild returns a guild's compiled rules, from the cache when they are
