@@ -19,10 +19,11 @@ import (
 const ContentType = "automod"
 
 // dedupWindow: executions of one rule on one message arrive together (one
-// event per action); a blocked message has no id, so its key is its
-// member, channel and match, and the same text blocked again after this
-// long is a new entry.
-const dedupWindow = time.Minute
+// event per action). A blocked message has no id, so its key is its
+// member, channel and match (and its text with Message Content): without
+// Message Content, the same member blocked twice by one keyword in one
+// channel within this window makes one entry (and one strike).
+const dedupWindow = 10 * time.Second
 
 // maxExcerpt is content_flags.excerpt's limit.
 const maxExcerpt = 500
