@@ -144,6 +144,12 @@ type Report struct {
 	Error string `json:"error,omitempty"`
 }
 
+// Empty reports whether the sync had nothing to mirror and nothing to
+// report.
+func (r Report) Empty() bool {
+	return !r.Changed() && r.Unchanged == 0 && len(r.Drift) == 0 && len(r.Unpushed) == 0 && r.Error == ""
+}
+
 // Changed reports whether the sync changed anything in Discord.
 func (r Report) Changed() bool { return r.Created+r.Updated+r.Deleted > 0 }
 

@@ -50,9 +50,14 @@ func registerAutoMod(reg Registry, d Deps) {
 	)
 }
 
-// autoModStatus is /security status's line on the guild's AutoMod sync.
+// autoModStatus is /security status's line on the guild's AutoMod sync;
+// "" for a guild with nothing mirrored, nothing to report and strikes off.
 func autoModStatus(ctx context.Context, d Deps, guildID string) (string, error) {
 	st, err := d.Store.AutoModSettings(ctx, guildID)
+	if err != nil {
+		return "", err
+	}
+	rep, err := automod.ParseReport(st.SyncReport)
 	if err != nil {
 		return "", err
 	}
@@ -60,12 +65,11 @@ func autoModStatus(ctx context.Context, d Deps, guildID string) (string, error) 
 	if st.StrikeOnExecution {
 		strikes = "on"
 	}
-	if st.SyncedAt == nil {
+	switch {
+	case rep.Empty() && !st.StrikeOnExecution:
+		return "", nil
+	case st.SyncedAt == nil:
 		return fmt.Sprintf("Not synced yet · strikes %s", strikes), nil
-	}
-	rep, err := automod.ParseReport(st.SyncReport)
-	if err != nil {
-		return "", err
 	}
 	return clip(fmt.Sprintf("Last sync %s UTC · strikes %s\n%s", st.SyncedAt.UTC().Format("2006-01-02 15:04"), strikes, rep.Summary()), 1000), nil
 }

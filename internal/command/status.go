@@ -53,7 +53,9 @@ func registerStatus(reg Registry, d Deps) {
 				if err != nil {
 					return err
 				}
-				addField(e, "Discord AutoMod", line, false)
+				if line != "" {
+					addField(e, "Discord AutoMod", line, false)
+				}
 			}
 			if in.Caller >= middleware.Owner {
 				tables, err := d.Store.TableSizes(ctx)
