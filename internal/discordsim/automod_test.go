@@ -1,9 +1,14 @@
 package discordsim_test
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/google/go-cmp/cmp"
@@ -110,4 +115,84 @@ func restCode(err error) int {
 		return discordsim.CodeMissingPermissions
 	}
 	return -1
+}
+
+// AutoMod's events follow the intents: rule events need
+// AUTO_MODERATION_CONFIGURATION, executions AUTO_MODERATION_EXECUTION, and
+// an execution's content and matched_content are empty without
+// MESSAGE_CONTENT; a rule with two actions sends two executions.
+func TestAutoModEventsHonourIntents(t *testing.T) {
+	t.Parallel()
+	const (
+		config  = discordgo.IntentAutoModerationConfiguration
+		execute = discordgo.IntentAutoModerationExecution
+	)
+	tests := []struct {
+		name    string
+		intents discordgo.Intent
+		want    []string
+	}{
+		{"without AutoMod intents", discordgo.IntentsGuilds, nil},
+		{"configuration only", discordgo.IntentsGuilds | config, []string{"AUTO_MODERATION_RULE_CREATE"}},
+		{"execution without Message Content", discordgo.IntentsGuilds | execute, []string{
+			"AUTO_MODERATION_ACTION_EXECUTION 1 grape* ``", "AUTO_MODERATION_ACTION_EXECUTION 2 grape* ``"}},
+		{"execution with Message Content", discordgo.IntentsGuilds | execute | discordgo.IntentMessageContent, []string{
+			"AUTO_MODERATION_ACTION_EXECUTION 1 grape* `grapes!`", "AUTO_MODERATION_ACTION_EXECUTION 2 grape* `grapes!`"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sim := discordsim.NewTest(t, discordsim.Options{})
+			g := sim.SeedSandbox()
+			var (
+				mu        sync.Mutex
+				events    []string
+				recording bool
+				ended     = make(chan struct{})
+			)
+			startBotWith(t, sim, nil, func(s *discordgo.Session) {
+				s.Identify.Intents = tt.intents
+				s.SyncEvents = true
+				s.AddHandler(func(_ *discordgo.Session, e *discordgo.Event) {
+					var d struct {
+						Role           struct{ Name string }
+						Action         struct{ Type int }
+						MatchedKeyword string `json:"matched_keyword"`
+						Content        string
+					}
+					_ = json.Unmarshal(e.RawData, &d)
+					mu.Lock()
+					defer mu.Unlock()
+					switch {
+					case e.Type == "GUILD_ROLE_CREATE" && d.Role.Name == "end":
+						recording = false
+						close(ended)
+					case e.Type == "GUILD_ROLE_CREATE":
+						recording = d.Role.Name == "start"
+					case recording && e.Type == "AUTO_MODERATION_ACTION_EXECUTION":
+						events = append(events, fmt.Sprintf("%s %d %s `%s`", e.Type, d.Action.Type, d.MatchedKeyword, d.Content))
+					case recording && strings.HasPrefix(e.Type, "AUTO_MODERATION"):
+						events = append(events, e.Type)
+					}
+				})
+			})
+			g.AddRole(discordsim.RoleSpec{Name: "start"})
+			sim.CreateAutoModRule(g.Owner(), discordsim.AutoModRule{Name: "grapes", TriggerType: discordsim.TriggerKeyword, Enabled: true,
+				TriggerMetadata: discordsim.AutoModTrigger{KeywordFilter: []string{"grape*"}},
+				Actions: []discordsim.AutoModAction{{Type: discordsim.ActionBlockMessage},
+					{Type: discordsim.ActionSendAlert, Metadata: discordsim.AutoModActionMetadata{ChannelID: g.ChannelID}}}})
+			sim.Say(g.MemberByName("alice"), "", "grapes!")
+			g.AddRole(discordsim.RoleSpec{Name: "end"})
+			select {
+			case <-ended:
+			case <-time.After(10 * time.Second):
+				t.Fatal("no GUILD_ROLE_CREATE end within 10 s")
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if diff := cmp.Diff(tt.want, events); diff != "" {
+				t.Errorf("AutoMod events mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
 }
