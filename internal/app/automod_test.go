@@ -42,8 +42,7 @@ func botRules(h *apptest.Harness) map[string]discordsim.AutoModRule {
 	return out
 }
 
-// syncedAfter waits for a sync that finished after the guild's last one
-// seen by since.
+// lastSync is when the guild's last AutoMod sync finished (zero: never).
 func lastSync(h *apptest.Harness) time.Time {
 	var at *time.Time
 	_ = h.DB.App.QueryRow(context.Background(), `SELECT synced_at FROM automod_settings WHERE guild_id = $1`, h.Guild.ID).Scan(&at)
@@ -63,12 +62,11 @@ func changeRules(h *apptest.Harness, command string, opts ...discordsim.Option) 
 	h.Eventually("the AutoMod sync after "+command, func() bool { return lastSync(h).After(before) })
 }
 
-// changeRequests lists the AutoMod change requests (POST, PATCH, DELETE)
-// in reqs.
-func changeRequests(reqs []discordsim.Request) []string {
+// autoModRequests lists the routes of the AutoMod requests in reqs.
+func autoModRequests(reqs []discordsim.Request) []string {
 	var out []string
 	for _, r := range reqs {
-		if strings.Contains(r.Route, "auto-moderation") && r.Method != "GET" {
+		if strings.Contains(r.Route, "auto-moderation") {
 			out = append(out, r.Route)
 		}
 	}
@@ -110,8 +108,11 @@ func TestAutoModSync(t *testing.T) {
 	if diff := cmp.Diff("Discord AutoMod sync: 0 created, 0 updated, 0 removed, 1 unchanged", got); diff != "" {
 		t.Errorf("second sync reply mismatch (-want +got):\n%s", diff)
 	}
-	if changes := changeRequests(h.Sim.Requests()[before:]); len(changes) != 0 {
-		t.Errorf("a sync with nothing changed sent %v", changes)
+	if diff := cmp.Diff([]string{"GET /guilds/{guild_id}/auto-moderation/rules"}, autoModRequests(h.Sim.Requests()[before:])); diff != "" {
+		t.Errorf("a sync with nothing changed: AutoMod requests mismatch (-want +got):\n%s", diff)
+	}
+	if n := h.Count(`SELECT count(*) FROM audit_log WHERE action_type = 'automod-sync' AND guild_id = $1`, h.Guild.ID); n == 0 {
+		t.Errorf("/security automod sync was not audited")
 	}
 
 	// A change updates the bot's rule in place.
@@ -203,7 +204,7 @@ func TestAutoModExecution(t *testing.T) {
 	t.Parallel()
 	h := autoModWorld(t)
 	// The guild's own rule: block and alert, two events per message.
-	own := h.Sim.CreateAutoModRule(h.Owner, discordsim.AutoModRule{Name: "no spoilers", TriggerType: discordsim.TriggerKeyword, Enabled: true,
+	h.Sim.CreateAutoModRule(h.Owner, discordsim.AutoModRule{Name: "no spoilers", TriggerType: discordsim.TriggerKeyword, Enabled: true,
 		TriggerMetadata: discordsim.AutoModTrigger{KeywordFilter: []string{"spoiler*"}},
 		Actions: []discordsim.AutoModAction{{Type: discordsim.ActionBlockMessage},
 			{Type: discordsim.ActionSendAlert, Metadata: discordsim.AutoModActionMetadata{ChannelID: h.Guild.ChannelID}}}})
@@ -241,9 +242,9 @@ func TestAutoModExecution(t *testing.T) {
 	h.Eventually("two flags", func() bool { return len(flags()) >= 2 })
 	time.Sleep(200 * time.Millisecond) // a duplicate would land by now
 	want := []flag{
-		{Rule: `Discord AutoMod: rule "AutoMod rule ` + own.ID + `" matched ` + "`spoiler*`", Excerpt: "matched keyword: spoiler*", Severity: "medium"},
 		{Rule: `Discord AutoMod: rule "embodied: keywords" matched ` + "`grape*`", Excerpt: "matched keyword: grape*", Category: "insult",
 			Severity: "high", Message: &posted.ID},
+		{Rule: `Discord AutoMod: rule "no spoilers" matched ` + "`spoiler*`", Excerpt: "matched keyword: spoiler*", Severity: "medium"},
 	}
 	got := flags()
 	slices.SortFunc(got, func(a, b flag) int { return strings.Compare(a.Rule, b.Rule) })
@@ -259,6 +260,9 @@ func TestAutoModExecution(t *testing.T) {
 	h.Clock.Advance(time.Minute)
 	if got := h.Run(h.Admin, "/security automod strikes", discordsim.String("enabled", "on")).Content(); !strings.HasPrefix(got, "✅") {
 		t.Fatalf("strikes on: %q", got)
+	}
+	if n := h.Count(`SELECT count(*) FROM audit_log WHERE action_type = 'automod-strikes' AND actor_id = $1`, h.Admin.ID()); n != 1 {
+		t.Errorf("%d automod-strikes audit records, want 1", n)
 	}
 	h.Sim.Say(h.Bob, "", "spoiler one")
 	h.Eventually("bob's first strike", func() bool {

@@ -110,7 +110,9 @@ func (s *Service) strike(ctx context.Context, e Execution, id int64, f store.Con
 	return nil
 }
 
-// ruleName names rule id: the bot's own rules by their name, others by id.
+// ruleName names rule id and says whether the bot owns it: the bot's rules
+// by their recorded name, others by the name last seen (NoteRule), else by
+// id.
 func (s *Service) ruleName(ctx context.Context, guildID, ruleID string) (name string, owned bool) {
 	records, err := s.db.AutoModRules(ctx, guildID)
 	if err == nil {
@@ -120,7 +122,13 @@ func (s *Service) ruleName(ctx context.Context, guildID, ruleID string) (name st
 			}
 		}
 	}
-	return "AutoMod rule " + ruleID, false
+	s.mu.Lock()
+	name = s.names[guildID+"\x00"+ruleID]
+	s.mu.Unlock()
+	if name == "" {
+		name = "AutoMod rule " + ruleID
+	}
+	return name, false
 }
 
 // keywordLabel returns the category and severity the guild gave keyword.

@@ -101,6 +101,7 @@ type Service struct {
 
 	mu      sync.Mutex
 	locks   map[string]*sync.Mutex // one sync at a time per guild
+	names   map[string]string      // rule names by guild id + NUL + rule id
 	stopped bool
 	running sync.WaitGroup // background syncs
 }
@@ -119,7 +120,8 @@ func New(db Store, dc Discord, opts Options) *Service {
 	if opts.BotID == nil {
 		opts.BotID = func() string { return "" }
 	}
-	return &Service{db: db, dc: dc, opts: opts, log: logging.Component(opts.Logger, "AutoMod"), locks: map[string]*sync.Mutex{}}
+	return &Service{db: db, dc: dc, opts: opts, log: logging.Component(opts.Logger, "AutoMod"), locks: map[string]*sync.Mutex{},
+		names: map[string]string{}}
 }
 
 // Drift is a rule of the bot's edited by hand in Discord.
@@ -251,6 +253,19 @@ func (s *Service) background(msg, guildID string, fn func(context.Context) error
 	}()
 }
 
+// NoteRule remembers the name of a guild's AutoMod rule (from the sync's
+// list and the AUTO_MODERATION_RULE_* events), so that the review queue
+// names the guild's own rules; an empty name forgets it.
+func (s *Service) NoteRule(guildID, ruleID, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if name == "" {
+		delete(s.names, guildID+"\x00"+ruleID)
+		return
+	}
+	s.names[guildID+"\x00"+ruleID] = name
+}
+
 // Stop lets the background syncs finish (bounded by ctx) and starts no
 // more.
 func (s *Service) Stop(ctx context.Context) error {
@@ -314,6 +329,7 @@ func (s *Service) sync(ctx context.Context, guildID string, o SyncOptions) (Repo
 	seen := map[string]bool{}
 	for _, r := range current {
 		seen[r.ID] = true
+		s.NoteRule(guildID, r.ID, r.Spec.Name)
 		last, recorded := pushed[r.ID]
 		isMine := recorded || (r.CreatorID == s.opts.BotID() && owned(r.Spec.Name))
 		switch {
