@@ -11,14 +11,15 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/embodied-community/embodied/internal/apptest"
+	"github.com/embodied-community/embodied/internal/config"
 	"github.com/embodied-community/embodied/internal/discordsim"
 	"github.com/embodied-community/embodied/internal/doctor"
 )
 
 // autoModWorld is a bot whose role holds Manage Server, in a guild with a
 // mod-log channel (#general) for AutoMod's alerts.
-func autoModWorld(t *testing.T) *apptest.Harness {
-	h := apptest.New(t)
+func autoModWorld(t *testing.T, configure ...func(*config.Config)) *apptest.Harness {
+	h := apptest.New(t, configure...)
 	h.Guild.BotRole().SetPermissions(h.Guild.BotRole().Info().Permissions | discordgo.PermissionManageGuild)
 	h.Run(h.Admin, "/security modlog", discordsim.Bool("enabled", true))
 	return h
@@ -280,6 +281,36 @@ func TestAutoModExecution(t *testing.T) {
 	}
 	if _, active := h.Sim.Timeout(h.Guild.ID, h.Bob.ID()); active {
 		t.Errorf("safe mode applied the timeout")
+	}
+}
+
+// With enforcement on, the keywords the guild refuses (a critical one, a
+// category set to refuse) block the message; the others only alert, as the
+// bot flags them for review.
+func TestAutoModEnforcement(t *testing.T) {
+	t.Parallel()
+	h := autoModWorld(t, enforce)
+	changeRules(h, "/security moderation keyword-add", discordsim.String("pattern", "grape*"), discordsim.String("severity", "critical"))
+	changeRules(h, "/security moderation keyword-add", discordsim.String("pattern", "melon"))
+	got := map[string][]int{}
+	for name, r := range botRules(h) {
+		key := name + " " + strings.Join(r.TriggerMetadata.KeywordFilter, ",")
+		for _, a := range r.Actions {
+			got[key] = append(got[key], a.Type)
+		}
+	}
+	want := map[string][]int{
+		"embodied: blocked keywords grape*": {discordsim.ActionBlockMessage, discordsim.ActionSendAlert},
+		"embodied: keywords melon":          {discordsim.ActionSendAlert},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("rules and actions mismatch (-want +got):\n%s", diff)
+	}
+	if m := h.Sim.Say(h.Alice, "", "grapes for all"); m != nil {
+		t.Errorf("a refused keyword was posted")
+	}
+	if m := h.Sim.Say(h.Alice, "", "a melon for all"); m == nil {
+		t.Errorf("a keyword flagged for review was blocked")
 	}
 }
 

@@ -46,7 +46,8 @@ func TestDialectProblem(t *testing.T) {
 }
 
 // Plan mirrors the rules within the limits: keywords of disabled
-// categories are left out, lists over one rule are split, what exceeds the
+// categories are left out; with enforcement, what the guild refuses blocks
+// and the rest only alerts; lists over one rule are split; what exceeds the
 // free rules or Discord's lengths is reported.
 func TestPlan(t *testing.T) {
 	t.Parallel()
@@ -54,18 +55,18 @@ func TestPlan(t *testing.T) {
 	lim.Keywords = 2 // split after two keywords
 	rules := modrules.Rules{
 		Keywords: []moderation.Keyword{{Pattern: "a1"}, {Pattern: "b2"}, {Pattern: "c3"}, {Pattern: "d4", Category: moderation.CategorySpam},
-			{Pattern: "e5"}, {Pattern: "f6"}},
-		Categories: []modrules.CategorySetting{{Category: moderation.CategorySpam, Enabled: false}},
-		Allow:      []string{"ok"},
-		Regexes:    []string{`x[0-9]+`, `\d+y`},
+			{Pattern: "e5", Category: moderation.CategoryInsult}, {Pattern: "f6", Severity: moderation.SeverityCritical}},
+		Categories: []modrules.CategorySetting{{Category: moderation.CategorySpam, Enabled: false},
+			{Category: moderation.CategoryInsult, Enabled: true, Action: modrules.ActionRefuse}},
+		Allow:   []string{"ok"},
+		Regexes: []string{`x[0-9]+`, `\d+y`},
 	}
-	act := automod.For(true, "42")
-	specs, unpushed := automod.Plan(rules, act, 2, lim)
+	specs, unpushed := automod.Plan(rules, automod.For(true, "42"), 2, lim)
 	want := []automod.Spec{
+		{Name: "embodied: blocked keywords", Enabled: true, Keywords: []string{"e5", "f6"}, Regexes: []string{}, Allow: []string{"ok"},
+			ExemptRoles: []string{}, ExemptChannels: []string{}, Block: true, AlertChannel: "42"},
 		{Name: "embodied: keywords", Enabled: true, Keywords: []string{"a1", "b2"}, Regexes: []string{`x[0-9]+`}, Allow: []string{"ok"},
-			ExemptRoles: []string{}, ExemptChannels: []string{}, Block: true, AlertChannel: "42"},
-		{Name: "embodied: keywords 2", Enabled: true, Keywords: []string{"c3", "e5"}, Regexes: []string{}, Allow: []string{"ok"},
-			ExemptRoles: []string{}, ExemptChannels: []string{}, Block: true, AlertChannel: "42"},
+			ExemptRoles: []string{}, ExemptChannels: []string{}, AlertChannel: "42"},
 	}
 	if diff := cmp.Diff(want, specs); diff != "" {
 		t.Errorf("specs mismatch (-want +got):\n%s", diff)
@@ -80,7 +81,7 @@ func TestPlan(t *testing.T) {
 
 	// Safe mode without a mod-log channel: no action to push.
 	specs, unpushed = automod.Plan(rules, automod.For(false, ""), 6, automod.DiscordLimits)
-	if len(specs) != 0 || len(unpushed) != 1 {
-		t.Errorf("safe mode without mod log: %v %v", specs, unpushed)
+	if len(specs) != 0 || len(unpushed) != 2 {
+		t.Errorf("safe mode without mod log: %v %q", specs, unpushed)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/embodied-community/embodied/internal/moderation"
 	"github.com/embodied-community/embodied/internal/modrules"
 )
 
@@ -72,11 +73,14 @@ func (s Spec) Equal(o Spec) bool {
 		a.Block == b.Block && a.AlertChannel == b.AlertChannel && a.TimeoutSeconds == b.TimeoutSeconds
 }
 
-// Actions are what the bot's rules do, from the bot's safe mode: with
+// Actions are what the bot's rules may do, from the bot's safe mode: with
 // enforcement off they only alert, into the guild's mod-log channel; with
-// it on they block the message and alert. Without a mod-log channel in
-// safe mode a rule would have no action Discord accepts (a rule needs at
-// least one), so nothing is pushed until the guild sets one.
+// it on, the keywords the guild refuses (a category set to refuse, or a
+// critical keyword in a category left at the default — what the bot itself
+// refuses) block the message and alert, the others only alert, as the bot
+// flags them for review. A rule that would have no action (an alert with
+// no mod-log channel) is not pushed: Discord requires one, and blocking
+// would go beyond the guild's choice.
 type Actions struct {
 	Block        bool
 	AlertChannel string
@@ -86,8 +90,28 @@ type Actions struct {
 // guild's mod-log channel ("" when it has none).
 func For(enforce bool, modLog string) Actions { return Actions{Block: enforce, AlertChannel: modLog} }
 
-// none reports whether there is no action to push.
-func (a Actions) none() bool { return !a.Block && a.AlertChannel == "" }
+// group is a set of keywords and regexes pushed with the same actions.
+type group struct {
+	name     string
+	block    bool
+	keywords []string
+	regexes  []string
+}
+
+// refuses reports whether the guild refuses text matching keyword k (as
+// modrules.Guild.Refuses decides for a match).
+func refuses(r modrules.Rules, cat moderation.Category, sev moderation.Severity) bool {
+	if sev == 0 {
+		sev = moderation.SeverityMedium
+	}
+	switch r.Setting(cat).Action {
+	case modrules.ActionRefuse:
+		return true
+	case modrules.ActionFlag:
+		return false
+	}
+	return sev >= moderation.SeverityCritical
+}
 
 // Plan turns a guild's rules into the KEYWORD rules the bot wants in
 // Discord, within lim, given slots free KEYWORD rules. Keywords of
@@ -95,23 +119,25 @@ func (a Actions) none() bool { return !a.Block && a.AlertChannel == "" }
 // Whatever does not fit, or that Discord would read differently, is
 // reported in unpushed, never silently dropped.
 func Plan(r modrules.Rules, act Actions, slots int, lim Limits) (specs []Spec, unpushed []string) {
-	if act.none() {
-		if len(r.Keywords)+len(r.Regexes) > 0 {
-			unpushed = append(unpushed, "nothing pushed: in safe mode AutoMod rules only alert, and this server has no mod-log channel (set one with /security modlog)")
+	block := group{name: "blocked keywords", block: true}
+	alert := group{name: "keywords"}
+	pick := func(cat moderation.Category, sev moderation.Severity) *group {
+		if act.Block && refuses(r, cat, sev) {
+			return &block
 		}
-		return nil, unpushed
+		return &alert
 	}
-	var keywords []string
 	for _, k := range r.Keywords {
+		g := pick(k.Category, k.Severity)
 		switch {
 		case !r.Setting(k.Category).Enabled:
 		case utf8.RuneCountInString(k.Pattern) > lim.KeywordLen:
 			unpushed = append(unpushed, fmt.Sprintf("keyword `%s`: longer than Discord's %d characters", k.Pattern, lim.KeywordLen))
-		case !slices.Contains(keywords, k.Pattern):
-			keywords = append(keywords, k.Pattern)
+		case !slices.Contains(g.keywords, k.Pattern):
+			g.keywords = append(g.keywords, k.Pattern)
 		}
 	}
-	var regexes []string
+	rx := pick(r.RegexCategory, r.RegexSeverity)
 	for _, p := range r.Regexes {
 		if why := DialectProblem(p); why != "" {
 			unpushed = append(unpushed, fmt.Sprintf("regex `%s`: %s", p, why))
@@ -121,7 +147,7 @@ func Plan(r modrules.Rules, act Actions, slots int, lim Limits) (specs []Spec, u
 			unpushed = append(unpushed, fmt.Sprintf("regex `%s`: longer than Discord's %d characters", p, lim.RegexLen))
 			continue
 		}
-		regexes = append(regexes, p)
+		rx.regexes = append(rx.regexes, p)
 	}
 	var allow []string
 	for _, a := range r.Allow {
@@ -139,41 +165,54 @@ func Plan(r modrules.Rules, act Actions, slots int, lim Limits) (specs []Spec, u
 		unpushed = append(unpushed, fmt.Sprintf("%d exempt roles over Discord's %d per rule", len(exempt)-lim.ExemptRoles, lim.ExemptRoles))
 		exempt = exempt[:lim.ExemptRoles]
 	}
-	var chunks [][]string
-	for k := range slices.Chunk(keywords, lim.Keywords) {
-		chunks = append(chunks, k)
-	}
-	if len(chunks) == 0 && len(regexes) > 0 {
-		chunks = [][]string{nil}
-	}
-	for i, kws := range chunks {
-		if i >= slots {
-			lost := 0
-			for _, c := range chunks[i:] {
-				lost += len(c)
-			}
-			unpushed = append(unpushed, fmt.Sprintf("%d keywords not pushed: the server has %d other keyword rules of Discord's %d",
-				lost, lim.KeywordRules-slots, lim.KeywordRules))
-			if i == 0 && len(regexes) > 0 {
-				unpushed = append(unpushed, fmt.Sprintf("%d regexes not pushed: no keyword rule left", len(regexes)))
-			}
-			break
+	free := slots
+	for _, g := range []group{block, alert} {
+		if len(g.keywords)+len(g.regexes) == 0 {
+			continue
 		}
-		s := Spec{Name: ruleName(i), Enabled: true, Keywords: kws, Allow: allow, ExemptRoles: exempt, Block: act.Block, AlertChannel: act.AlertChannel}
-		if i == 0 {
-			s.Regexes = regexes
+		if !g.block && act.AlertChannel == "" {
+			unpushed = append(unpushed, fmt.Sprintf("%d keywords and %d regexes not pushed: AutoMod would only alert on them, "+
+				"and this server has no mod-log channel to alert in (set one with /security modlog)", len(g.keywords), len(g.regexes)))
+			continue
 		}
-		specs = append(specs, s.normalized())
+		var chunks [][]string
+		for k := range slices.Chunk(g.keywords, lim.Keywords) {
+			chunks = append(chunks, k)
+		}
+		if len(chunks) == 0 {
+			chunks = [][]string{nil} // regexes alone
+		}
+		for i, kws := range chunks {
+			if free == 0 {
+				lost := 0
+				for _, c := range chunks[i:] {
+					lost += len(c)
+				}
+				unpushed = append(unpushed, fmt.Sprintf("%d keywords not pushed: the server has %d other keyword rules of Discord's %d",
+					lost, lim.KeywordRules-slots, lim.KeywordRules))
+				if i == 0 && len(g.regexes) > 0 {
+					unpushed = append(unpushed, fmt.Sprintf("%d regexes not pushed: no keyword rule left", len(g.regexes)))
+				}
+				break
+			}
+			free--
+			s := Spec{Name: ruleName(g.name, i), Enabled: true, Keywords: kws, Allow: allow, ExemptRoles: exempt, Block: g.block,
+				AlertChannel: act.AlertChannel}
+			if i == 0 {
+				s.Regexes = g.regexes
+			}
+			specs = append(specs, s.normalized())
+		}
 	}
 	return specs, unpushed
 }
 
-// ruleName is the name of the bot's i-th rule.
-func ruleName(i int) string {
+// ruleName is the name of the bot's i-th rule of a group.
+func ruleName(group string, i int) string {
 	if i == 0 {
-		return NamePrefix + "keywords"
+		return NamePrefix + group
 	}
-	return fmt.Sprintf("%skeywords %d", NamePrefix, i+1)
+	return fmt.Sprintf("%s%s %d", NamePrefix, group, i+1)
 }
 
 // owned reports whether a rule's name is one the bot gives.
