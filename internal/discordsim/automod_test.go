@@ -122,7 +122,6 @@ func restCode(err error) int {
 // an execution's content and matched_content are empty without
 // MESSAGE_CONTENT; a rule with two actions sends two executions.
 func TestAutoModEventsHonourIntents(t *testing.T) {
-	t.Parallel()
 	const (
 		config  = discordgo.IntentAutoModerationConfiguration
 		execute = discordgo.IntentAutoModerationExecution
@@ -139,9 +138,10 @@ func TestAutoModEventsHonourIntents(t *testing.T) {
 		{"execution with Message Content", discordgo.IntentsGuilds | execute | discordgo.IntentMessageContent, []string{
 			"AUTO_MODERATION_ACTION_EXECUTION 1 grape* `grapes!`", "AUTO_MODERATION_ACTION_EXECUTION 2 grape* `grapes!`"}},
 	}
+	// Sequential, as TestGatewayHonoursIntents: four gateway sessions at
+	// once add nothing but load.
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
 			sim := discordsim.NewTest(t, discordsim.Options{})
 			g := sim.SeedSandbox()
 			var (
