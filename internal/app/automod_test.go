@@ -191,7 +191,13 @@ func TestAutoModReportsWhatItCannotPush(t *testing.T) {
 
 	h.Guild.BotRole().SetPermissions(h.Guild.BotRole().Info().Permissions &^ discordgo.PermissionManageGuild)
 	h.Clock.Advance(time.Minute)
+	before := len(h.Sim.Requests())
 	got := h.Run(h.Admin, "/security automod sync").Content()
+	// The gateway's state tells: no request Discord would refuse (403
+	// counts towards the invalid request limit).
+	if reqs := autoModRequests(h.Sim.Requests()[before:]); len(reqs) != 0 {
+		t.Errorf("sync without Manage Server sent %v", reqs)
+	}
 	if !strings.Contains(got, "❌ the bot lacks the Manage Server permission (MANAGE_GUILD): Server Settings → Roles → the bot's role: enable Manage Server") {
 		t.Errorf("sync without Manage Server: %q", got)
 	}

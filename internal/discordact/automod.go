@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -13,8 +14,13 @@ import (
 
 var _ automod.Discord = (*Discord)(nil)
 
-// AutoModRules lists a guild's AutoMod rules.
+// AutoModRules lists a guild's AutoMod rules. When the gateway's state
+// shows the bot without MANAGE_GUILD it asks nothing: Discord would answer
+// 403, which counts towards the invalid request limit.
 func (d *Discord) AutoModRules(ctx context.Context, guildID string) ([]automod.Rule, error) {
+	if d.lacksManageGuild(guildID) {
+		return nil, fmt.Errorf("list the automod rules of %s (gateway state): %w", guildID, automod.ErrForbidden)
+	}
 	rules, err := d.s.AutoModerationRules(guildID, discordgo.WithContext(ctx))
 	if err != nil {
 		return nil, autoModError("list the automod rules of "+guildID, err)
@@ -50,6 +56,28 @@ func (d *Discord) EditAutoModRule(ctx context.Context, guildID, ruleID string, s
 func (d *Discord) DeleteAutoModRule(ctx context.Context, guildID, ruleID, auditReason string) error {
 	err := d.s.AutoModerationRuleDelete(guildID, ruleID, discordgo.WithContext(ctx), discordgo.WithAuditLogReason(auditReason))
 	return autoModError("delete automod rule "+ruleID, err)
+}
+
+// lacksManageGuild reports whether the gateway's state shows the bot
+// without MANAGE_GUILD (nor Administrator, nor ownership) in the guild;
+// false when the state does not hold the guild or the bot's member.
+func (d *Discord) lacksManageGuild(guildID string) bool {
+	g, ok := d.stateGuild(guildID)
+	bot := d.botID()
+	if !ok || bot == "" || g.OwnerID == bot {
+		return false
+	}
+	m, ok := d.stateMember(guildID, bot)
+	if !ok {
+		return false
+	}
+	var perms int64
+	for _, r := range g.Roles {
+		if r.ID == guildID || slices.Contains(m.Roles, r.ID) {
+			perms |= r.Permissions
+		}
+	}
+	return perms&(discordgo.PermissionAdministrator|discordgo.PermissionManageGuild) == 0
 }
 
 // autoModError maps Discord's missing-permission answer to
