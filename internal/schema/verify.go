@@ -102,6 +102,11 @@ func Expected() []Check {
 	c = append(c, columns("content_flags", "channel_id", "message_id", "message_deleted", "reporter_id", "report_reason")[1:]...)
 	c = append(c, indexes("content_flags", "content_flags_reporter_idx")...)
 	c = append(c, Check{Kind: "constraint", Table: "moderation_categories", Name: "sextortion"})
+	// 073 member reports
+	c = append(c, columns("report_drafts", "nonce", "guild_id", "reporter_id", "target_user_id", "content_type",
+		"channel_id", "message_id", "excerpt", "expires_at")...)
+	c = append(c, indexes("report_drafts", "report_drafts_expires_idx", "report_drafts_reporter_idx", "report_drafts_target_idx")...)
+	c = append(c, Check{Kind: "constraint", Table: "report_drafts", Name: "user_report"})
 	// 050 rollout records
 	c = append(c, columns("health_runs", "ran_at", "passed", "enforce_moderation", "app_env", "failures", "error")...)
 	c = append(c, indexes("health_runs", "health_runs_recent_idx")...)

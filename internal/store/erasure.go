@@ -16,7 +16,8 @@ const ErasedReason = "(erased)"
 // ErasureChange is what an erasure did to one table.
 type ErasureChange struct {
 	Table string
-	// Action is "deleted", "pseudonymised" or "blanked".
+	// Action is "deleted", "pseudonymised", "blanked" or "unattributed"
+	// (reports the member filed: kept, without reporter and reason).
 	Action string
 	Rows   int64
 }
@@ -50,6 +51,13 @@ var eraseSteps = []struct {
 	// Reviewed flags stay in the safety record, without the member's words.
 	{"content_flags", "blanked", `UPDATE content_flags SET excerpt = '', erase_on_review = false
 		WHERE guild_id = $2 AND user_id = $1 AND status <> 'unreviewed' AND excerpt <> ''`},
+	// Reports the member filed are evidence about someone else: they stay
+	// in the queue and the safety record, no longer naming the member as
+	// reporter nor quoting their reason.
+	{"content_flags", "unattributed", `UPDATE content_flags SET reporter_id = NULL, report_reason = NULL
+		WHERE guild_id = $2 AND reporter_id = $1`},
+	// Reports not submitted yet, by or about the member.
+	{"report_drafts", "deleted", `DELETE FROM report_drafts WHERE guild_id = $2 AND (reporter_id = $1 OR target_user_id = $1)`},
 }
 
 // markPending marks the member's flags still waiting for review: they keep
