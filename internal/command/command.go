@@ -53,6 +53,9 @@ type Deps struct {
 	// AuditSetAside counts the audit records set aside for a human, shown
 	// to owners by /security status (optional).
 	AuditSetAside func() int
+	// SelfID returns the bot's own user id, whose messages members cannot
+	// report (optional).
+	SelfID func() string
 }
 
 // Registry is where commands and components are declared (bot.Registry,
@@ -76,6 +79,7 @@ func Register(reg Registry, d Deps) {
 	registerStatus(reg, d)
 	registerBackup(reg, d)
 	registerWarn(reg, d)
+	registerReport(reg, d)
 }
 
 // Colours for embeds.
