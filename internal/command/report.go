@@ -58,7 +58,10 @@ var MsgReportLimit = fmt.Sprintf("❌ You have sent %d reports in the last %d mi
 
 // registerReport declares the two report commands and the modal's submit.
 func registerReport(reg Registry, d Deps) {
-	policy := middleware.Policy{Level: middleware.Member, GuildOnly: true, Ephemeral: true}
+	// The in-memory limit only stops floods of the menu; the allowance of
+	// reports is counted in PostgreSQL (ReportLimit), across processes.
+	policy := middleware.Policy{Level: middleware.Member, GuildOnly: true, Ephemeral: true,
+		Limit: middleware.Limit{Burst: 2 * ReportLimit, Per: time.Minute}}
 	submit := policy
 	submit.ActionType, submit.Effect = "member-report", middleware.DatabaseOnly
 	reg.Add(
