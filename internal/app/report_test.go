@@ -67,6 +67,9 @@ func queue(h *apptest.Harness) (*discordsim.Interaction, []*discordgo.MessageEmb
 func TestReportMessage(t *testing.T) {
 	t.Parallel()
 	h := apptest.New(t)
+	if h.App.Session.Identify.Intents&discordgo.IntentMessageContent != 0 {
+		t.Fatal("the bot asks for the Message Content intent: this test shows reports work without it")
+	}
 	channel := h.Guild.AddChannel("off-topic")
 	msg := h.Sim.Say(h.Bob, channel, "you are a clown and everyone knows it")
 

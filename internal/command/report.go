@@ -50,6 +50,7 @@ const (
 	MsgReportOwnMessage = "❌ That message was posted by this bot and cannot be reported. If something is wrong with it, tell the moderators."
 	MsgReportNotMember  = "❌ Only members of this server can be reported."
 	MsgReportExpired    = "❌ This report form expired or was already sent. Use Report again on the message or member."
+	MsgReportNoMessage  = "❌ Discord did not say which message or whose it is; it cannot be reported."
 )
 
 // MsgReportLimit refuses a report beyond the reporter's allowance.
@@ -63,13 +64,13 @@ func registerReport(reg Registry, d Deps) {
 	policy := middleware.Policy{Level: middleware.Member, GuildOnly: true, Ephemeral: true,
 		Limit: middleware.Limit{Burst: 2 * ReportLimit, Per: time.Minute}}
 	submit := policy
-	submit.ActionType, submit.Effect = "member-report", middleware.DatabaseOnly
+	submit.ActionType, submit.Effect = store.ReportActionType, middleware.DatabaseOnly
 	reg.Add(
 		middleware.Spec{Type: middleware.MessageCommand, Name: "Report message", Policy: policy,
 			Handle: func(ctx context.Context, in *middleware.Interaction) error {
 				m := in.TargetMessage
-				if m == nil {
-					return middleware.Errorf(MsgReportExpired)
+				if m == nil || m.Author.ID == "" {
+					return middleware.Errorf(MsgReportNoMessage)
 				}
 				if err := reportable(d, in, m.Author); err != nil {
 					return err

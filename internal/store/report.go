@@ -15,6 +15,11 @@ const (
 	ContentUserReport    = "user_report"
 )
 
+// ReportActionType is the audit action of a member's report. Migration
+// 073's privacy_erase_audit knows it by this name: erasing the reporter
+// pseudonymises it.
+const ReportActionType = "member-report"
+
 // ReportDraft is a report_drafts row: what a context-menu report captured
 // (the reported member and, for a message, the message as it was), waiting
 // for the reason the modal asks for.

@@ -40,7 +40,7 @@ func draft(t *testing.T, s *store.Store, reporterID string, i int) string {
 func fileReport(s *store.Store, reporterID, nonce string) (store.ContentFlag, error) {
 	return s.FileReport(context.Background(), store.Report{GuildID: reportGuild, ReporterID: reporterID, Nonce: nonce,
 		Reason: "insulting me again", FlagReason: "reported by a member", Severity: "medium", Limit: 5, Window: 10 * time.Minute,
-		Audit: audit.Entry{GuildID: reportGuild, ActionType: "report-message", ActorID: reporterID}})
+		Audit: audit.Entry{GuildID: reportGuild, ActionType: store.ReportActionType, ActorID: reporterID}})
 }
 
 // A draft becomes one queue entry with the reporter and the reason; it can
@@ -68,7 +68,7 @@ func TestFileReport(t *testing.T) {
 	}
 	var target *string
 	var details string
-	if err := db.App.QueryRow(context.Background(), `SELECT target_id, details::text FROM audit_log WHERE action_type = 'report-message'`).
+	if err := db.App.QueryRow(context.Background(), `SELECT target_id, details::text FROM audit_log WHERE action_type = $1`, store.ReportActionType).
 		Scan(&target, &details); err != nil {
 		t.Fatal(err)
 	}
@@ -178,4 +178,68 @@ func TestReporterErasureAndExport(t *testing.T) {
 	if _, err := fileReport(db.Store, reporter, pending); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("the erased reporter's draft: err = %v, want ErrNotFound", err)
 	}
+	// The report's audit record no longer names the reporter nor the flag.
+	err = db.Store.InTx(ctx, func(tx store.Tx) error {
+		_, err := tx.EraseMemberAudit(ctx, reportGuild, reporter, "erased-0000000000000000")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actor string
+	var hasFlag bool
+	if err := db.App.QueryRow(ctx, `SELECT actor_id, details ? 'flagId' FROM audit_log WHERE action_type = $1`, store.ReportActionType).
+		Scan(&actor, &hasFlag); err != nil {
+		t.Fatal(err)
+	}
+	if actor != "erased-0000000000000000" || hasFlag {
+		t.Errorf("the report's audit record after erasure: actor %s, flag id kept %v", actor, hasFlag)
+	}
+}
+
+// Erasing a reported member blanks the reason written about them with
+// their words: at once for a reviewed report, at review for a pending one.
+func TestReportedMemberErasure(t *testing.T) {
+	t.Parallel()
+	db := storetest.New(t)
+	ctx := context.Background()
+	reviewed, err := fileReport(db.Store, reporter, draft(t, db.Store, reporter, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	review := func(id int64) {
+		t.Helper()
+		if _, err := db.Store.ReviewFlag(ctx, reportGuild, id, "confirmed", reportModerate,
+			audit.Entry{GuildID: reportGuild, ActionType: "flag-confirm", ActorID: reportModerate}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	review(reviewed.ID)
+	pending, err := fileReport(db.Store, reporter, draft(t, db.Store, reporter, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Store.InTx(ctx, func(tx store.Tx) error {
+		_, n, err := tx.EraseMemberContent(ctx, reportGuild, reported, "erased-0000000000000000")
+		if n != 1 {
+			t.Errorf("%d flags wait for review, want 1", n)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	review(pending.ID)
+	if n := count(t, db, `SELECT count(*) FROM content_flags WHERE excerpt = '' AND report_reason IS NULL AND reporter_id IS NOT NULL`); n != 2 {
+		t.Errorf("%d reports blanked, want both", n)
+	}
+}
+
+func count(t *testing.T, db *storetest.DB, query string) int {
+	t.Helper()
+	var n int
+	if err := db.App.QueryRow(context.Background(), query).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
