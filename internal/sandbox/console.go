@@ -683,8 +683,11 @@ func (c *Console) names() []string {
 	return out
 }
 
+// commands lists the slash commands (context menus are reached with
+// report).
 func (c *Console) commands() []*discordgo.ApplicationCommand {
-	cmds := append(c.w.Sim.Commands(""), c.w.Sim.Commands(c.w.Guild.ID)...)
+	cmds := slices.DeleteFunc(append(c.w.Sim.Commands(""), c.w.Sim.Commands(c.w.Guild.ID)...),
+		func(c *discordgo.ApplicationCommand) bool { return c.Type != discordgo.ChatApplicationCommand })
 	slices.SortFunc(cmds, func(a, b *discordgo.ApplicationCommand) int { return strings.Compare(a.Name, b.Name) })
 	return cmds
 }

@@ -17,6 +17,7 @@ func TestConsoleReport(t *testing.T) {
 	var out bytes.Buffer
 	c := sandbox.NewConsole(w, &out)
 	script := strings.Join([]string{
+		`help`,
 		`report bob He insults people all day`,
 		`report nobody why`,
 		`report admin why`,
@@ -37,6 +38,12 @@ func TestConsoleReport(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("transcript lacks %q", want)
 		}
+	}
+	if strings.Contains(got, "/Report") {
+		t.Error("the context menus are listed as slash commands")
+	}
+	if got := c.Complete("report b"); len(got) != 1 || got[0] != "bob" {
+		t.Errorf("report b completes to %q, want bob", got)
 	}
 	if t.Failed() {
 		t.Logf("transcript:\n%s", got)
