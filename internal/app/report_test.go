@@ -239,6 +239,9 @@ func TestReportUser(t *testing.T) {
 			return h.Sim.RunUserCommand(ctx, h.Alice, "Report user", h.Alice)
 		},
 			command.MsgReportSelf},
+		{"a member already reported", func() (*discordsim.Interaction, error) {
+			return h.Sim.RunUserCommand(ctx, h.Alice, "Report user", h.Bob)
+		}, command.MsgReportPending},
 		{"a bot", func() (*discordsim.Interaction, error) {
 			return h.Sim.RunUserCommand(ctx, h.Alice, "Report user", other)
 		},

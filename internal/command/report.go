@@ -50,6 +50,7 @@ const (
 	MsgReportOwnMessage = "❌ That message was posted by this bot and cannot be reported. If something is wrong with it, tell the moderators."
 	MsgReportNotMember  = "❌ Only members of this server can be reported."
 	MsgReportExpired    = "❌ This report form expired or was already sent. Use Report again on the message or member."
+	MsgReportPending    = "❌ You already reported this, and the moderators have not reviewed it yet. Thank you for your patience."
 	MsgReportNoMessage  = "❌ Discord did not say which message or whose it is; it cannot be reported."
 )
 
@@ -109,17 +110,26 @@ func registerReport(reg Registry, d Deps) {
 				// The reported member is not the record's target: a
 				// member's data export lists the records naming them.
 				Audit: auditlog.Entry(in, "", "")})
-			switch {
-			case errors.Is(err, store.ErrReportLimit):
-				return middleware.Errorf("%s", MsgReportLimit)
-			case errors.Is(err, store.ErrNotFound):
-				return middleware.Errorf(MsgReportExpired)
-			case err != nil:
-				return err
+			if err != nil {
+				return reportRefusal(err)
 			}
 			in.Log.Info("Member report filed", "guildId", in.GuildID, "flagId", f.ID, "contentType", f.ContentType)
 			return in.Send(ctx, middleware.Response{Content: MsgReportThanks, Ephemeral: true})
 		}})
+}
+
+// reportRefusal words why a report was not filed; other errors pass
+// through.
+func reportRefusal(err error) error {
+	switch {
+	case errors.Is(err, store.ErrReportLimit):
+		return middleware.Errorf("%s", MsgReportLimit)
+	case errors.Is(err, store.ErrReportPending):
+		return middleware.Errorf(MsgReportPending)
+	case errors.Is(err, store.ErrNotFound):
+		return middleware.Errorf(MsgReportExpired)
+	}
+	return err
 }
 
 // reportable refuses a report of the reporter themselves, of a bot, or of
@@ -146,11 +156,15 @@ func openReport(ctx context.Context, d Deps, in *middleware.Interaction, draft s
 	if n >= ReportLimit {
 		return middleware.Errorf("%s", MsgReportLimit)
 	}
+	draft.GuildID, draft.ReporterID = in.GuildID, in.User.ID
+	if err := d.Store.CheckReport(ctx, draft); err != nil {
+		return reportRefusal(err)
+	}
 	var b [16]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return fmt.Errorf("report nonce: %w", err)
 	}
-	draft.Nonce, draft.GuildID, draft.ReporterID = hex.EncodeToString(b[:]), in.GuildID, in.User.ID
+	draft.Nonce = hex.EncodeToString(b[:])
 	if err := d.Store.SaveReportDraft(ctx, draft, reportDraftTTL); err != nil {
 		return err
 	}

@@ -59,6 +59,10 @@ func (s *Store) SaveReportDraft(ctx context.Context, d ReportDraft, ttl time.Dur
 // ErrReportLimit refuses a report beyond the reporter's allowance.
 var ErrReportLimit = errors.New("report limit reached")
 
+// ErrReportPending refuses a report of what the reporter already reported
+// and moderators have not reviewed yet.
+var ErrReportPending = errors.New("already reported, waiting for review")
+
 // Report is a member's report to file from a draft.
 type Report struct {
 	GuildID, ReporterID, Nonce string
@@ -99,6 +103,9 @@ func (s *Store) FileReport(ctx context.Context, r Report) (ContentFlag, error) {
 		if err != nil {
 			return err
 		}
+		if err := tx.checkPending(ctx, d); err != nil {
+			return err
+		}
 		rows, _ = tx.tx.Query(ctx, `
 			INSERT INTO content_flags (guild_id, user_id, content_type, flag_reason, severity, excerpt, channel_id, message_id, reporter_id, report_reason)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING `+flagColumns,
@@ -118,6 +125,27 @@ func (s *Store) FileReport(ctx context.Context, r Report) (ContentFlag, error) {
 		return f, fmt.Errorf("file report of %s in %s: %w", r.ReporterID, r.GuildID, err)
 	}
 	return f, nil
+}
+
+// CheckReport refuses a report that d would duplicate: reporterID's
+// report of the same message (or, for a member, of the same member) still
+// waiting for review is ErrReportPending.
+func (s *Store) CheckReport(ctx context.Context, d ReportDraft) error {
+	return s.InTx(ctx, func(tx Tx) error { return tx.checkPending(ctx, d) })
+}
+
+func (t Tx) checkPending(ctx context.Context, d ReportDraft) error {
+	var pending bool
+	err := t.tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM content_flags
+		WHERE guild_id = $1 AND reporter_id = $2 AND status = 'unreviewed' AND content_type = $3 AND user_id = $4
+		  AND message_id IS NOT DISTINCT FROM $5)`, d.GuildID, d.ReporterID, d.ContentType, d.TargetUserID, d.MessageID).Scan(&pending)
+	switch {
+	case err != nil:
+		return fmt.Errorf("pending reports of %s: %w", d.ReporterID, err)
+	case pending:
+		return ErrReportPending
+	}
+	return nil
 }
 
 // CountReports counts the reports reporterID filed in guildID within the

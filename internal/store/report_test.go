@@ -24,10 +24,17 @@ const (
 	reportModerate = "200000000000000004"
 )
 
-// draft stores a message report draft of reporterID and returns its nonce.
+// draft stores a draft of reporterID's report of message i (message 0 is
+// reportMessage) and returns its nonce.
 func draft(t *testing.T, s *store.Store, reporterID string, i int) string {
 	t.Helper()
-	ch, msg := reportChannel, reportMessage
+	return draftOf(t, s, reporterID, i, i)
+}
+
+// draftOf stores the draft nonce i of a report of message m.
+func draftOf(t *testing.T, s *store.Store, reporterID string, i, m int) string {
+	t.Helper()
+	ch, msg := reportChannel, fmt.Sprintf("4%017d", m+1)
 	nonce := fmt.Sprintf("%032x", i+1)
 	err := s.SaveReportDraft(context.Background(), store.ReportDraft{Nonce: nonce, GuildID: reportGuild, ReporterID: reporterID,
 		TargetUserID: reported, ContentType: store.ContentMessageReport, ChannelID: &ch, MessageID: &msg, Excerpt: "you are a clown"}, 15*time.Minute)
@@ -74,6 +81,31 @@ func TestFileReport(t *testing.T) {
 	}
 	if target != nil {
 		t.Errorf("the report's audit record names the reported member %v: it would show in their data export", *target)
+	}
+}
+
+// A message (or member) the reporter already reported cannot be reported
+// again until moderators review the first report; others still can.
+func TestFileReportPending(t *testing.T) {
+	t.Parallel()
+	db := storetest.New(t)
+	first, err := fileReport(db.Store, reporter, draftOf(t, db.Store, reporter, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := draftOf(t, db.Store, reporter, 1, 0)
+	if _, err := fileReport(db.Store, reporter, again); !errors.Is(err, store.ErrReportPending) {
+		t.Fatalf("the same message again: err = %v, want ErrReportPending", err)
+	}
+	if _, err := fileReport(db.Store, otherReporter, draftOf(t, db.Store, otherReporter, 2, 0)); err != nil {
+		t.Errorf("another reporter of the same message: %v", err)
+	}
+	if _, err := db.Store.ReviewFlag(context.Background(), reportGuild, first.ID, "dismissed", reportModerate,
+		audit.Entry{GuildID: reportGuild, ActionType: "flag-dismiss", ActorID: reportModerate}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fileReport(db.Store, reporter, again); err != nil {
+		t.Errorf("the same message after the review: %v", err)
 	}
 }
 
