@@ -236,7 +236,7 @@ func (a *App) build() error {
 	a.AutoMod = a.newAutoMod(discord, modRules)
 	command.Register(reg, command.Deps{DiscordQueued: rest.Queued, ModRules: modRules, Store: a.Store, Now: opts.Now, Privacy: a.Privacy, Owners: cfg.Owners, Health: a.Health,
 		HealthSummary: func() string { return command.GuildHealthSummary(a.Health.Snapshot()) }, Backup: a.Backup, Metrics: a.Metrics, FlaggedThreshold: cfg.FlaggedThreshold, Strikes: a.Strikes,
-		AuditSetAside: a.Audit.SetAside, AutoMod: a.AutoMod})
+		AuditSetAside: a.Audit.SetAside, AutoMod: a.AutoMod, SelfID: a.selfID})
 	guard := permission.New(cfg.Owners, a.Audit, logger, a.Metrics.PermissionDenied)
 	mod := moderator.New(a.Store, logger, moderator.Options{OnFlag: a.Metrics.Flagged, OnOverrun: a.Metrics.RuleOverrun,
 		Checker: func(ctx context.Context, guildID string) moderator.Checker { return modRules.Checker(ctx, guildID) }})
@@ -375,4 +375,15 @@ func thresholds(cfg *config.Config) health.Thresholds {
 		t.RateLimitViolations = int64(cfg.FlaggedThreshold)
 	}
 	return t
+}
+
+// selfID is the bot's own user id once connected ("" before): members
+// cannot report its messages.
+func (a *App) selfID() string {
+	a.Session.State.RLock()
+	defer a.Session.State.RUnlock()
+	if u := a.Session.State.User; u != nil {
+		return u.ID
+	}
+	return ""
 }

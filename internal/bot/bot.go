@@ -264,10 +264,19 @@ func (b *Bot) route(ic *discordgo.Interaction, in *middleware.Interaction) (refu
 	case discordgo.InteractionApplicationCommand:
 		in.Kind = middleware.KindCommand
 		data := ic.ApplicationCommandData()
-		in.Command = commandPath(data)
-		flatten(data.Options, in.Options)
 		resolve(data.Resolved, in.Resolved)
-		spec, found := b.reg.Spec(in.Command)
+		var spec *middleware.Spec
+		var found bool
+		switch data.CommandType {
+		case discordgo.UserApplicationCommand, discordgo.MessageApplicationCommand:
+			typ := contextTarget(data, in)
+			in.Command = data.Name
+			spec, found = b.reg.Menu(typ, data.Name)
+		default:
+			in.Command = commandPath(data)
+			flatten(data.Options, in.Options)
+			spec, found = b.reg.Spec(in.Command)
+		}
 		if !found {
 			return middleware.MsgUnknown, false, true
 		}
@@ -371,6 +380,28 @@ func flatten(opts []*discordgo.ApplicationCommandInteractionDataOption, out map[
 			out[o.Name] = o.Value
 		}
 	}
+}
+
+// contextTarget reads what a context-menu command was used on into in
+// (TargetID, and TargetMessage for a message) and returns the command's type.
+func contextTarget(d discordgo.ApplicationCommandInteractionData, in *middleware.Interaction) middleware.CommandType {
+	in.TargetID = d.TargetID
+	if d.CommandType == discordgo.UserApplicationCommand {
+		return middleware.UserCommand
+	}
+	if d.Resolved != nil {
+		if m := d.Resolved.Messages[d.TargetID]; m != nil {
+			tm := &middleware.Message{ID: m.ID, ChannelID: m.ChannelID, Content: m.Content, Webhook: m.WebhookID != ""}
+			if tm.ChannelID == "" {
+				tm.ChannelID = in.ChannelID
+			}
+			if m.Author != nil {
+				tm.Author = middleware.User{ID: m.Author.ID, Username: m.Author.Username, Bot: m.Author.Bot}
+			}
+			in.TargetMessage = tm
+		}
+	}
+	return middleware.MessageCommand
 }
 
 func resolve(r *discordgo.ApplicationCommandInteractionDataResolved, out map[string]middleware.User) {

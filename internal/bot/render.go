@@ -53,6 +53,29 @@ func render(m middleware.Response, signer *Signer, guildID string) (message, err
 	return out, nil
 }
 
+// renderModal renders a modal, its custom id signed for guildID as a
+// button's: the submit is routed and verified like a click.
+func renderModal(m *view.Modal, signer *Signer, guildID string) (*discordgo.InteractionResponseData, error) {
+	if signer == nil {
+		return nil, errors.New("render modal: no signer")
+	}
+	id, err := signer.Sign(m.Action, guildID, m.Args...)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]discordgo.MessageComponent, 0, len(m.Inputs))
+	for _, in := range m.Inputs {
+		style := discordgo.TextInputShort
+		if in.Paragraph {
+			style = discordgo.TextInputParagraph
+		}
+		rows = append(rows, discordgo.ActionsRow{Components: []discordgo.MessageComponent{discordgo.TextInput{
+			CustomID: in.ID, Label: in.Label, Placeholder: in.Placeholder, Style: style, Required: in.Required,
+			MinLength: in.MinLength, MaxLength: in.MaxLength}}})
+	}
+	return &discordgo.InteractionResponseData{CustomID: id, Title: m.Title, Components: rows}, nil
+}
+
 func renderEmbed(e view.Embed) *discordgo.MessageEmbed {
 	out := &discordgo.MessageEmbed{Title: e.Title, Description: e.Description, Color: e.Color}
 	if e.Footer != "" {

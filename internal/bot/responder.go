@@ -10,6 +10,7 @@ import (
 
 	"github.com/embodied-community/embodied/internal/discordhttp"
 	"github.com/embodied-community/embodied/internal/middleware"
+	"github.com/embodied-community/embodied/internal/view"
 )
 
 // AutoDeferAfter is when an interaction not yet answered is deferred, well
@@ -107,6 +108,9 @@ func (r *responder) Defer(_ context.Context, ephemeral bool) error {
 func (r *responder) Respond(ctx context.Context, m middleware.Response) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if m.Modal != nil {
+		return r.modalLocked(ctx, m.Modal)
+	}
 	switch r.state {
 	case unanswered:
 		out, err := render(m, r.signer, r.ic.GuildID)
@@ -139,6 +143,23 @@ func (r *responder) Respond(ctx context.Context, m middleware.Response) error {
 	default:
 		return r.followupLocked(ctx, m)
 	}
+}
+
+// modalLocked opens a modal: only as the first response, and not to a
+// modal's submit, as Discord allows.
+func (r *responder) modalLocked(ctx context.Context, m *view.Modal) error {
+	if r.state != unanswered || r.ic.Type == discordgo.InteractionModalSubmit {
+		return errors.New("a modal can only be the first response to a command or a button")
+	}
+	data, err := renderModal(m, r.signer, r.ic.GuildID)
+	if err != nil {
+		return err
+	}
+	if err := discordhttp.Respond(ctx, r.s, r.ic, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseModal, Data: data}); err != nil {
+		return err
+	}
+	r.state = answered
+	return nil
 }
 
 // resolveDeferralLocked gives a type-5 deferral its reply. Editing @original

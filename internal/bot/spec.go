@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -22,11 +23,24 @@ type Registry struct {
 	specs      map[string]*middleware.Spec
 	components map[string]*middleware.Component
 	order      []string
+	// menus are the context-menu commands by type and name, in order.
+	menus     map[menuKey]*middleware.Spec
+	menuOrder []menuKey
 }
+
+type menuKey struct {
+	typ  middleware.CommandType
+	name string
+}
+
+// MaxContextMenus is how many context-menu commands of each type (user,
+// message) Discord lets an application register in one scope.
+const MaxContextMenus = 5
 
 // NewRegistry returns an empty Registry.
 func NewRegistry() *Registry {
-	return &Registry{groups: map[string]middleware.Group{}, specs: map[string]*middleware.Spec{}, components: map[string]*middleware.Component{}}
+	return &Registry{groups: map[string]middleware.Group{}, specs: map[string]*middleware.Spec{},
+		components: map[string]*middleware.Component{}, menus: map[menuKey]*middleware.Spec{}}
 }
 
 // Group declares a top-level command with subcommands.
@@ -37,6 +51,10 @@ func (r *Registry) Group(g middleware.Group) { r.groups[g.Name] = g }
 func (r *Registry) Add(specs ...middleware.Spec) {
 	for i := range specs {
 		s := specs[i]
+		if s.Type != middleware.ChatInput {
+			r.addMenu(s)
+			continue
+		}
 		parts := strings.Fields(s.Name)
 		if len(parts) == 0 || len(parts) > 3 || s.Handle == nil || s.Description == "" {
 			panic(fmt.Sprintf("bot: malformed spec %q", s.Name))
@@ -52,6 +70,37 @@ func (r *Registry) Add(specs ...middleware.Spec) {
 		r.specs[s.Name] = &s
 		r.order = append(r.order, s.Name)
 	}
+}
+
+// addMenu declares a context-menu command: a name of 1 to 32 characters,
+// no description, no options, at most MaxContextMenus of its type.
+func (r *Registry) addMenu(s middleware.Spec) {
+	k := menuKey{s.Type, s.Name}
+	n := utf8.RuneCountInString(s.Name)
+	if n == 0 || n > 32 || strings.TrimSpace(s.Name) != s.Name || s.Description != "" || len(s.Options) > 0 || s.Handle == nil ||
+		(s.Type != middleware.UserCommand && s.Type != middleware.MessageCommand) {
+		panic(fmt.Sprintf("bot: malformed context-menu spec %q", s.Name))
+	}
+	if _, dup := r.menus[k]; dup {
+		panic(fmt.Sprintf("bot: duplicate context-menu spec %q", s.Name))
+	}
+	count := 0
+	for _, o := range r.menuOrder {
+		if o.typ == s.Type {
+			count++
+		}
+	}
+	if count == MaxContextMenus {
+		panic(fmt.Sprintf("bot: context-menu spec %q is one more than Discord's %d of its type", s.Name, MaxContextMenus))
+	}
+	r.menus[k] = &s
+	r.menuOrder = append(r.menuOrder, k)
+}
+
+// Menu returns the declaration of a context-menu command.
+func (r *Registry) Menu(typ middleware.CommandType, name string) (*middleware.Spec, bool) {
+	s, ok := r.menus[menuKey{typ, name}]
+	return s, ok
 }
 
 // AddComponent declares component handlers.
@@ -137,18 +186,31 @@ func (r *Registry) ApplicationCommands(hide bool) []*discordgo.ApplicationComman
 		}
 	}
 	sort.Strings(names)
-	out := make([]*discordgo.ApplicationCommand, 0, len(names))
+	out := make([]*discordgo.ApplicationCommand, 0, len(names)+len(r.menuOrder))
 	for _, n := range names {
-		c := tops[n]
-		if hide {
-			c.DefaultMemberPermissions = visibility(minLevel[n])
+		out = append(out, scoped(tops[n], hide, minLevel[n], guildOnly[n]))
+	}
+	for _, k := range r.menuOrder {
+		s := r.menus[k]
+		typ := discordgo.UserApplicationCommand
+		if k.typ == middleware.MessageCommand {
+			typ = discordgo.MessageApplicationCommand
 		}
-		if guildOnly[n] {
-			c.Contexts = &[]discordgo.InteractionContextType{discordgo.InteractionContextGuild}
-		}
-		out = append(out, c)
+		out = append(out, scoped(&discordgo.ApplicationCommand{Name: s.Name, Type: typ}, hide, s.Policy.Level, s.Policy.GuildOnly))
 	}
 	return out
+}
+
+// scoped sets who sees c (with hide, default_member_permissions for level)
+// and, for a guild-only command, the guild context alone.
+func scoped(c *discordgo.ApplicationCommand, hide bool, level middleware.Level, guildOnly bool) *discordgo.ApplicationCommand {
+	if hide {
+		c.DefaultMemberPermissions = visibility(level)
+	}
+	if guildOnly {
+		c.Contexts = &[]discordgo.InteractionContextType{discordgo.InteractionContextGuild}
+	}
+	return c
 }
 
 func appOptions(opts []middleware.Option) []*discordgo.ApplicationCommandOption {

@@ -56,6 +56,9 @@ type Deps struct {
 	AuditSetAside func() int
 	// AutoMod keeps Discord AutoMod in sync (/security automod; optional).
 	AutoMod *automod.Service
+	// SelfID returns the bot's own user id, whose messages members cannot
+	// report (optional).
+	SelfID func() string
 }
 
 // Registry is where commands and components are declared (bot.Registry,
@@ -80,6 +83,7 @@ func Register(reg Registry, d Deps) {
 	registerBackup(reg, d)
 	registerWarn(reg, d)
 	registerAutoMod(reg, d)
+	registerReport(reg, d)
 }
 
 // Colours for embeds.

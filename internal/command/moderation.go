@@ -235,30 +235,117 @@ func verdictText(text string, g *modrules.Guild) string {
 // flagQueue renders the unreviewed queue with review buttons for a
 // reviewer of level caller.
 func flagQueue(ctx context.Context, d Deps, guildID string, caller middleware.Level) (middleware.Response, error) {
-	flags, total, err := d.Store.UnreviewedFlags(ctx, guildID, 5)
+	flags, total, err := d.Store.UnreviewedFlags(ctx, guildID, queuePage)
 	if err != nil {
 		return middleware.Response{}, err
 	}
 	if total == 0 {
 		return middleware.Response{Content: "✅ No content waiting for review."}, nil
 	}
+	var reporters []string
+	for _, f := range flags {
+		if f.ReporterID != nil {
+			reporters = append(reporters, *f.ReporterID)
+		}
+	}
+	var histories map[string]store.ReporterHistory
+	if len(reporters) > 0 {
+		if histories, err = d.Store.ReporterHistories(ctx, guildID, reporters, DismissedRecent); err != nil {
+			return middleware.Response{}, err
+		}
+	}
 	e := &view.Embed{Title: "Content flags", Color: colorWarning,
 		Description: fmt.Sprintf("%d unreviewed, oldest first", total)}
 	var rows []view.Row
 	for _, f := range flags {
-		category := f.FlagReason
-		if f.Category != nil {
-			category += " / " + *f.Category
-		}
-		e.Fields = append(e.Fields, view.Field{
-			Name: fmt.Sprintf("#%d %s - %s", f.ID, f.ContentType, f.CreatedAt.UTC().Format("2006-01-02 15:04:05")),
-			Value: fmt.Sprintf("User: <@%s>\nReason: %s (%s)\n> %s", f.UserID, category, f.Severity,
-				clip(strings.ReplaceAll(f.Excerpt, "\n", " "), 300)),
-		})
+		e.Fields = append(e.Fields, flagField(f, histories))
 		rows = append(rows, reviewButtons(d, f, caller))
 	}
 	return middleware.Response{Embeds: []view.Embed{*e}, Components: rows}, nil
 }
+
+// queuePage is how many flags the queue shows at once: one row of buttons
+// each, and Discord allows 5 rows.
+const queuePage = 5
+
+// A reporter is marked to moderators as often dismissed when at least
+// DismissedMark of their last DismissedRecent reviewed reports were
+// dismissed: their reports deserve a closer look, not to be ignored.
+const (
+	DismissedRecent = 5
+	DismissedMark   = 3
+)
+
+// Embed limits the queue keeps within: a field's value holds 1024
+// characters and a whole embed 6000, so 5 flags of at most fieldMax each
+// fit with their names, the title and the description.
+const fieldMax = 1024
+
+// flagField is one flag in the queue: who and why, where the message is
+// (jump links to it and its channel) and whether the bot deleted it, the
+// source, and for a report the reporter, their reason and the mark of a
+// reporter whose reports are often dismissed.
+func flagField(f store.ContentFlag, histories map[string]store.ReporterHistory) view.Field {
+	category := f.FlagReason
+	if f.Category != nil {
+		category += " / " + *f.Category
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "User: <@%s>\nReason: %s (%s)", f.UserID, category, f.Severity)
+	if f.ChannelID != nil {
+		channel := "https://discord.com/channels/" + f.GuildID + "/" + *f.ChannelID
+		if f.MessageID != nil {
+			deleted := "no"
+			if f.MessageDeleted {
+				deleted = "yes"
+			}
+			fmt.Fprintf(&b, "\nMessage: [jump to message](%s/%s) in <#%s> ([channel](%s)) · deleted by the bot: %s",
+				channel, *f.MessageID, *f.ChannelID, channel, deleted)
+		} else {
+			fmt.Fprintf(&b, "\nChannel: <#%s> ([channel](%s))", *f.ChannelID, channel)
+		}
+	}
+	if f.ContentType == store.ContentMessageReport || f.ContentType == store.ContentUserReport {
+		b.WriteString("\nReported by: ")
+		if f.ReporterID == nil {
+			b.WriteString("an erased member")
+		} else {
+			fmt.Fprintf(&b, "<@%s>", *f.ReporterID)
+			if h := histories[*f.ReporterID]; h.RecentDismissed >= DismissedMark {
+				fmt.Fprintf(&b, " ⚠️ often dismissed: %d of their last %d reviewed reports", h.RecentDismissed, h.RecentReviewed)
+			}
+		}
+		if f.ReportReason != nil {
+			fmt.Fprintf(&b, "\nReport: %s", escape(clip(oneLine(*f.ReportReason), 250)))
+		}
+	}
+	if f.Excerpt != "" {
+		fmt.Fprintf(&b, "\n> %s", clip(oneLine(f.Excerpt), 300))
+	}
+	return view.Field{
+		Name:  fmt.Sprintf("#%d %s - %s", f.ID, flagSource(f.ContentType), f.CreatedAt.UTC().Format("2006-01-02 15:04:05")),
+		Value: clip(b.String(), fieldMax),
+	}
+}
+
+// flagSource names where a flag came from.
+func flagSource(contentType string) string {
+	switch contentType {
+	case "message":
+		return "message"
+	case "message_edit":
+		return "edited message"
+	case "automod":
+		return "AutoMod"
+	case store.ContentMessageReport:
+		return "report on a message"
+	case store.ContentUserReport:
+		return "report on a member"
+	}
+	return strings.ReplaceAll(contentType, "_", " ")
+}
+
+func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
 
 // reviewButtons are one flag's row in the review queue: dismiss, dismiss
 // and allow the matched term (for admins, when there is a term: it changes

@@ -11,12 +11,17 @@ package discordsim
 //	ix.Content(); ix.Ephemeral(); sim.Timeout(g.ID, bob.ID()); sim.AuditReasons(g.ID)
 //	sim.Click(ctx, admin, ix.Original(), id)                    // a button on a response
 //	sim.ClickMessage(ctx, admin, g.ChannelID, msgID, id)        // a button on a channel post
+//	sim.RunMessageCommand(ctx, alice, "Report message", chID, msgID) // a message's context menu
+//	sim.RunUserCommand(ctx, alice, "Report user", bob)             // a member's context menu
+//	sim.SubmitModal(ctx, alice, ix.Modal(), map[string]string{"reason": "…"})
 //
 // Rules checked on every request (each breach is answered as Discord answers it and
 // recorded as a Violation with its route and, for schema breaches, the JSON Schema
 // keyword location in Discord's OpenAPI description):
 //
 //   - unknown route: 404, code 0 ("unknown-route"); missing or wrong bot token: 401
+//   - context-menu commands (types 2 and 3): a name of 1-32 characters, an empty
+//     description, no options, at most 5 of each type per scope: 400, 50035
 //   - body shape: 400, code 50035 ("schema"), against the operation's JSON schema;
 //     digit strings are accepted where the spec says integer, as Discord does
 //   - content 2000, 10 embeds, embed title 256 / description 4096 / 25 fields /

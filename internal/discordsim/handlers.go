@@ -123,6 +123,11 @@ func (s *Server) overwriteCommands(c *reqCtx) {
 	if cmds == nil {
 		cmds = []*discordgo.ApplicationCommand{}
 	}
+	if v := checkContextMenus(cmds); v != nil {
+		s.mu.Unlock()
+		c.formError(*v)
+		return
+	}
 	s.setCommandsLocked(gid, cmds)
 	s.mu.Unlock()
 	c.json(http.StatusOK, cmds)
@@ -149,6 +154,11 @@ func (s *Server) createCommand(c *reqCtx) {
 		return false
 	})
 	list = append(list, &cmd)
+	if v := checkContextMenus(list); v != nil {
+		s.mu.Unlock()
+		c.formError(*v)
+		return
+	}
 	s.setCommandsLocked(gid, list)
 	s.mu.Unlock()
 	c.json(status, &cmd)

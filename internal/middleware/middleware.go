@@ -112,6 +112,15 @@ type User struct {
 	Member *Membership
 }
 
+// Message is a channel message as the pipeline sees it.
+type Message struct {
+	ID, ChannelID, Content string
+	Author                 User
+	// Webhook: posted by a webhook (or an interaction response), not by a
+	// member.
+	Webhook bool
+}
+
 // Membership is a user's membership in the interaction's guild.
 type Membership struct {
 	Roles       []string
@@ -121,17 +130,24 @@ type Membership struct {
 // Interaction is one slash command, button click or modal submit on its way
 // through the pipeline.
 type Interaction struct {
-	ID, Token           string
-	Kind                Kind
-	GuildID, ChannelID  string
-	User                User
-	Permissions         int64  // the caller's permissions in the channel
-	AppPermissions      int64  // the bot's
-	Command             string // "barbie add", "security warn"
-	Options             map[string]any
-	Resolved            map[string]User
-	CustomID            string
-	Values              []string
+	ID, Token          string
+	Kind               Kind
+	GuildID, ChannelID string
+	User               User
+	Permissions        int64  // the caller's permissions in the channel
+	AppPermissions     int64  // the bot's
+	Command            string // "barbie add", "security warn"
+	Options            map[string]any
+	Resolved           map[string]User
+	CustomID           string
+	Values             []string
+	// TargetID is the member or message a context-menu command was used
+	// on; the member is in Resolved.
+	TargetID string
+	// TargetMessage is the message a message command was used on, as the
+	// interaction carried it (with its content, Message Content intent or
+	// not).
+	TargetMessage       *Message
 	ModalValues         map[string]string
 	AttachmentSizeLimit int64
 	Locale              string
@@ -236,7 +252,10 @@ type Response struct {
 	Embeds     []view.Embed
 	Components []view.Row
 	Files      []view.File
-	Ephemeral  bool
+	// Modal opens a form instead of sending a message; it can only be the
+	// first response to a command or a button (not to a modal's submit).
+	Modal     *view.Modal
+	Ephemeral bool
 	// Update edits the message a component was clicked on instead of
 	// sending a new one.
 	Update bool

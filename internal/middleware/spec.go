@@ -30,11 +30,27 @@ type Option struct {
 	AllowNonMember, AllowBot bool
 }
 
+// CommandType is the kind of application command a Spec declares.
+type CommandType int
+
+// Command types. A context-menu command (UserCommand, MessageCommand) has a
+// name Discord shows as is (mixed case and spaces allowed, at most 32
+// characters), no description and no options; it is invoked on a member or
+// a message, which the interaction carries (Interaction.TargetID).
+const (
+	ChatInput CommandType = iota
+	UserCommand
+	MessageCommand
+)
+
 // Spec declares one command (or subcommand, "barbie add"): its options,
 // policy and handler. One declaration drives registration, routing, option
 // validation and the middleware; the bot resolves it once per interaction
 // and carries it on the Interaction.
 type Spec struct {
+	// Type is ChatInput (a slash command, the zero value) or a
+	// context-menu command.
+	Type        CommandType
 	Name        string
 	Description string
 	Options     []Option

@@ -125,6 +125,7 @@ var collectors = map[string]func(pgx.Rows) (any, error){
 	"duels": collect[Duel], "warnings": collect[Warning], "auditLog": collect[AuditRecord],
 	"contentFlags": collect[ContentFlag], "rateLimitViolations": collect[RateLimitViolation],
 	"moderationActions": collect[ModerationAction], "securityEvents": collect[SecurityEvent],
+	"reportsFiled": collect[ReportFiled],
 }
 
 // collectInMemory is the baseline: the same queries, every category

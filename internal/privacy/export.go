@@ -21,7 +21,7 @@ var Keys = []string{
 	"exportDate", "formatVersion", "userId", "guildId",
 	"profile", "stats", "dailyRecords", "tenseys", "barbieList", "journalEntries",
 	"courseProgress", "duels", "warnings", "auditLog",
-	"contentFlags", "rateLimitViolations", "moderationActions", "securityEvents",
+	"contentFlags", "rateLimitViolations", "moderationActions", "securityEvents", "reportsFiled",
 }
 
 // The export's parts are store's Export* types (store/export.go).
@@ -54,6 +54,8 @@ type (
 	ModerationAction = store.ExportModerationAction
 	// SecurityEvent is a refused attempt by (or against) the member.
 	SecurityEvent = store.ExportSecurityEvent
+	// ReportFiled is a report the member filed about someone else.
+	ReportFiled = store.ExportReportFiled
 )
 
 // Counts is the number of rows exported per key, in Keys order.

@@ -8,7 +8,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 )
 
-var keywords = []string{"as", "bans", "click", "dms", "help", "logs", "quit", "timeouts", "users"}
+var keywords = []string{"as", "bans", "click", "dms", "help", "logs", "quit", "report", "timeouts", "users"}
 
 // Complete returns the candidates for the last word of line: console
 // keywords and slash commands first, members after `as` and `dms`,
@@ -22,7 +22,7 @@ func (c *Console) Complete(line string) []string {
 	}
 	if len(words) >= 2 && words[0] == "as" {
 		words = words[2:]
-	} else if len(words) == 1 && (words[0] == "as" || words[0] == "dms") {
+	} else if len(words) == 1 && (words[0] == "as" || words[0] == "dms" || words[0] == "report") {
 		return withPrefix(c.names(), partial)
 	}
 	if len(words) == 0 {

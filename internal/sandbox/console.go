@@ -105,6 +105,8 @@ const help = `Commands:
   as NAME                             run the next commands as NAME
   as NAME /command ...                run one command as NAME
   click N                             click button N of the last reply
+  report NAME reason...               report NAME's last message in the guild's channel
+                                      (Report message, its form filled in with the reason)
   dms [NAME]                          show the DMs the bot sent (to NAME)
   bans | timeouts                     who is banned / timed out in the guild
   logs [N]                            the bot's last N log lines (default 15)
@@ -165,6 +167,8 @@ func (c *Console) exec(ctx context.Context, words []string) bool {
 		c.slash(ctx, words)
 	case words[0] == "click":
 		c.click(ctx, words[1:])
+	case words[0] == "report":
+		c.report(ctx, words[1:])
 	case words[0] == "dms":
 		c.dms(words[1:])
 	case words[0] == "bans":
@@ -250,6 +254,60 @@ func (c *Console) click(ctx context.Context, args []string) {
 	}
 	c.show(ix)
 	c.follow(ctx, ix, handled)
+}
+
+// report has the current member use "Report message" on NAME's last
+// message in the guild's channel and fill in the form with the reason.
+func (c *Console) report(ctx context.Context, args []string) {
+	if len(args) < 2 {
+		fmt.Fprintln(c.out, "✗ report NAME reason...")
+		return
+	}
+	target := c.member(args[0])
+	if target == nil {
+		fmt.Fprintf(c.out, "✗ no member %q\n", args[0])
+		return
+	}
+	msgs := c.w.Sim.ChannelMessages(c.w.Guild.ChannelID)
+	i := len(msgs) - 1
+	for i >= 0 && (msgs[i].Author == nil || msgs[i].Author.ID != target.ID()) {
+		i--
+	}
+	if i < 0 {
+		fmt.Fprintf(c.out, "✗ %s has posted nothing in the guild's channel\n", target.User.Username)
+		return
+	}
+	handled := c.w.handled()
+	runCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	ix, err := c.w.Sim.RunMessageCommand(runCtx, c.actor, "Report message", msgs[i].ChannelID, msgs[i].ID)
+	if err == nil && ix.Modal() != nil {
+		m := ix.Modal()
+		fmt.Fprintf(c.out, "The bot opened a form %q; %s writes: %s\n", m.Title, c.actor.User.Username, strings.Join(args[1:], " "))
+		ix, err = c.w.Sim.SubmitModal(runCtx, c.actor, m, map[string]string{firstInput(m.Components): strings.Join(args[1:], " ")})
+	}
+	if err != nil {
+		fmt.Fprintf(c.out, "✗ report: %v\n", err)
+		if ix == nil {
+			return
+		}
+	}
+	c.show(ix)
+	c.follow(ctx, ix, handled)
+}
+
+// firstInput is the custom id of a form's first text input.
+func firstInput(cs []discordgo.MessageComponent) string {
+	for _, row := range cs {
+		if r, ok := row.(*discordgo.ActionsRow); ok {
+			for _, x := range r.Components {
+				if ti, ok := x.(*discordgo.TextInput); ok {
+					return ti.CustomID
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // show prints what the member sees, then what changed elsewhere.
@@ -625,8 +683,11 @@ func (c *Console) names() []string {
 	return out
 }
 
+// commands lists the slash commands (context menus are reached with
+// report).
 func (c *Console) commands() []*discordgo.ApplicationCommand {
-	cmds := append(c.w.Sim.Commands(""), c.w.Sim.Commands(c.w.Guild.ID)...)
+	cmds := slices.DeleteFunc(append(c.w.Sim.Commands(""), c.w.Sim.Commands(c.w.Guild.ID)...),
+		func(c *discordgo.ApplicationCommand) bool { return c.Type != discordgo.ChatApplicationCommand })
 	slices.SortFunc(cmds, func(a, b *discordgo.ApplicationCommand) int { return strings.Compare(a.Name, b.Name) })
 	return cmds
 }

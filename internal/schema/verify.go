@@ -106,6 +106,11 @@ func Expected() []Check {
 	c = append(c, columns("automod_settings", "guild_id", "strike_on_execution", "synced_at", "sync_report")...)
 	c = append(c, columns("automod_rules", "guild_id", "rule_id", "name", "pushed", "pushed_at")...)
 	c = append(c, columns("automod_executions", "guild_id", "rule_id", "key", "flag_id", "seen_at")...)
+	// 073 member reports
+	c = append(c, columns("report_drafts", "nonce", "guild_id", "reporter_id", "target_user_id", "content_type",
+		"channel_id", "message_id", "excerpt", "expires_at")...)
+	c = append(c, indexes("report_drafts", "report_drafts_expires_idx", "report_drafts_reporter_idx", "report_drafts_target_idx")...)
+	c = append(c, Check{Kind: "constraint", Table: "report_drafts", Name: "user_report"})
 	// 050 rollout records
 	c = append(c, columns("health_runs", "ran_at", "passed", "enforce_moderation", "app_env", "failures", "error")...)
 	c = append(c, indexes("health_runs", "health_runs_recent_idx")...)

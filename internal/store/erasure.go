@@ -16,7 +16,8 @@ const ErasedReason = "(erased)"
 // ErasureChange is what an erasure did to one table.
 type ErasureChange struct {
 	Table string
-	// Action is "deleted", "pseudonymised" or "blanked".
+	// Action is "deleted", "pseudonymised", "blanked" or "unattributed"
+	// (reports the member filed: kept, without reporter and reason).
 	Action string
 	Rows   int64
 }
@@ -47,16 +48,25 @@ var eraseSteps = []struct {
 		WHERE guild_id = $2 AND user_id = $1
 		  AND (reason <> '` + ErasedReason + `' OR pardon_reason <> '` + ErasedReason + `')`},
 	{"user_moderation", "blanked", `UPDATE user_moderation SET reason = '' WHERE guild_id = $2 AND user_id = $1 AND reason <> ''`},
-	// Reviewed flags stay in the safety record, without the member's words.
-	{"content_flags", "blanked", `UPDATE content_flags SET excerpt = '', erase_on_review = false
-		WHERE guild_id = $2 AND user_id = $1 AND status <> 'unreviewed' AND excerpt <> ''`},
+	// Reviewed flags stay in the safety record, without the member's words
+	// nor a reporter's reason written about them.
+	{"content_flags", "blanked", `UPDATE content_flags SET excerpt = '', report_reason = NULL, erase_on_review = false
+		WHERE guild_id = $2 AND user_id = $1 AND status <> 'unreviewed' AND (excerpt <> '' OR report_reason IS NOT NULL)`},
+	// Reports the member filed are evidence about someone else: they stay
+	// in the queue and the safety record, no longer naming the member as
+	// reporter nor quoting their reason.
+	{"content_flags", "unattributed", `UPDATE content_flags SET reporter_id = NULL, report_reason = NULL
+		WHERE guild_id = $2 AND reporter_id = $1`},
+	// Reports not submitted yet, by or about the member.
+	{"report_drafts", "deleted", `DELETE FROM report_drafts WHERE guild_id = $2 AND (reporter_id = $1 OR target_user_id = $1)`},
 }
 
 // markPending marks the member's flags still waiting for review: they keep
-// their excerpt for the review, and the content_flags_erase_on_review
-// trigger blanks it when a moderator reviews them, whichever way.
+// their excerpt (and a report its reason) for the review, and the
+// content_flags_erase_on_review trigger blanks them when a moderator
+// reviews them, whichever way.
 const markPending = `UPDATE content_flags SET erase_on_review = true
-	WHERE guild_id = $2 AND user_id = $1 AND status = 'unreviewed' AND excerpt <> ''`
+	WHERE guild_id = $2 AND user_id = $1 AND status = 'unreviewed' AND (excerpt <> '' OR report_reason IS NOT NULL)`
 
 // EraseMemberContent deletes userID's personal content in guildID, puts
 // pseudonym in their place in duels, blanks the reasons written about them

@@ -188,6 +188,16 @@ type ExportSecurityEvent struct {
 	CreatedAt string          `json:"createdAt"`
 }
 
+// ExportReportFiled is a report the member filed about someone else: their
+// own words (the reason), never the reported member nor the message.
+type ExportReportFiled struct {
+	ID          int64   `json:"id"`
+	GuildID     string  `json:"guildId"`
+	ContentType string  `json:"contentType"`
+	Reason      *string `json:"reason"`
+	CreatedAt   string  `json:"createdAt"`
+}
+
 // section is one array of the export: its key, and the query that returns
 // its rows for $1 (the user), scoped by guild where %s stands.
 type section struct {
@@ -243,6 +253,10 @@ var sections = []section{
 		FROM user_moderation WHERE user_id = $1 %s ORDER BY guild_id, created_at, id`, exportEach[ExportModerationAction]},
 	{"securityEvents", `SELECT id, guild_id, event_type, severity, actor_id, target_id, attempted, details, ` + exportTS("created_at") + `
 		FROM security_audit_logs WHERE (actor_id = $1 OR target_id = $1) %s ORDER BY guild_id, created_at, id`, exportEach[ExportSecurityEvent]},
+	// A report about the member is in their contentFlags, which never say
+	// who reported; the reporter finds the reports they filed here.
+	{"reportsFiled", `SELECT id, guild_id, content_type, report_reason, ` + exportTS("created_at") + `
+		FROM content_flags WHERE reporter_id = $1 %s ORDER BY guild_id, created_at, id`, exportEach[ExportReportFiled]},
 }
 
 var profileQuery = `SELECT guild_id, xp, level, streak_days, ` + exportDate("last_active_day") + `, ` + exportTS("created_at") + `, ` + exportTS("updated_at") + `
