@@ -102,6 +102,10 @@ func Expected() []Check {
 	c = append(c, columns("content_flags", "channel_id", "message_id", "message_deleted", "reporter_id", "report_reason")[1:]...)
 	c = append(c, indexes("content_flags", "content_flags_reporter_idx")...)
 	c = append(c, Check{Kind: "constraint", Table: "moderation_categories", Name: "sextortion"})
+	// 071 message moderation
+	c = append(c, columns("moderation_categories", "message_action")[1:]...)
+	c = append(c, Check{Kind: "constraint", Table: "moderation_categories", Name: "message_action"})
+	c = append(c, columns("moderation_exempt_channels", "guild_id", "channel_id")...)
 	// 050 rollout records
 	c = append(c, columns("health_runs", "ran_at", "passed", "enforce_moderation", "app_env", "failures", "error")...)
 	c = append(c, indexes("health_runs", "health_runs_recent_idx")...)
