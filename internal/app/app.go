@@ -19,6 +19,7 @@ import (
 	"github.com/embodied-community/embodied/internal/audit"
 	"github.com/embodied-community/embodied/internal/backup"
 	"github.com/embodied-community/embodied/internal/bot"
+	"github.com/embodied-community/embodied/internal/chatmod"
 	"github.com/embodied-community/embodied/internal/command"
 	"github.com/embodied-community/embodied/internal/config"
 	"github.com/embodied-community/embodied/internal/discordact"
@@ -52,6 +53,9 @@ type Options struct {
 	// sandbox and the tests leave it off, so that they never count towards
 	// the enforcement soak.
 	RecordHealthRuns bool
+	// OnMessageDecision is called when message moderation has decided a
+	// message (tests and benchmarks).
+	OnMessageDecision func(chatmod.Event, chatmod.Decision)
 }
 
 // App is the running bot.
@@ -70,6 +74,8 @@ type App struct {
 	Backup  *backup.Engine
 	Health  *health.Checker
 	Ops     *ops.Server
+	// Messages is message moderation (nil without SECOPS_MODERATE_MESSAGES).
+	Messages *chatmod.Service
 
 	pool      *pgxpool.Pool
 	key       []byte // the button signing key
@@ -80,6 +86,7 @@ type App struct {
 	runs      *rollout.Recorder // nil unless health runs are recorded
 	watchdog  *ops.Watchdog
 	gateway   *gatewayService
+	intent    *messageIntent
 	services  service.Group
 }
 
@@ -230,9 +237,10 @@ func (a *App) build() error {
 			return g.OwnerID, err
 		}}
 	modRules := modrules.New(a.Store, modrules.Options{Logger: logger, Alert: guildAlerts.Alert})
+	a.buildMessages(modRules, discord)
 	command.Register(reg, command.Deps{DiscordQueued: rest.Queued, ModRules: modRules, Store: a.Store, Now: opts.Now, Privacy: a.Privacy, Owners: cfg.Owners, Health: a.Health,
 		HealthSummary: func() string { return command.GuildHealthSummary(a.Health.Snapshot()) }, Backup: a.Backup, Metrics: a.Metrics, FlaggedThreshold: cfg.FlaggedThreshold, Strikes: a.Strikes,
-		AuditSetAside: a.Audit.SetAside})
+		AuditSetAside: a.Audit.SetAside, MessageModeration: a.intent.status})
 	guard := permission.New(cfg.Owners, a.Audit, logger, a.Metrics.PermissionDenied)
 	mod := moderator.New(a.Store, logger, moderator.Options{OnFlag: a.Metrics.Flagged, OnOverrun: a.Metrics.RuleOverrun,
 		Checker: func(ctx context.Context, guildID string) moderator.Checker { return modRules.Checker(ctx, guildID) }})
@@ -264,7 +272,7 @@ func (a *App) build() error {
 // the command registration.
 func (a *App) lifecycle(startCtx context.Context) []service.Service {
 	log := logging.Component(a.log, "Bot")
-	a.gateway = &gatewayService{bot: a.Bot, s: a.Session, registerCtx: startCtx, log: log}
+	a.gateway = &gatewayService{bot: a.Bot, s: a.Session, registerCtx: startCtx, log: log, intent: a.intent}
 	services := []service.Service{
 		a.Audit,
 		a.recorder,
@@ -283,8 +291,13 @@ func (a *App) lifecycle(startCtx context.Context) []service.Service {
 			return nil
 		}},
 		bot.NewForgetter(a.Bot, 20*time.Minute, time.Minute),
-		a.gateway,
 	}
+	if a.Messages != nil {
+		// Before the gateway, so that it stops after it: the messages in
+		// flight finish with the audit writer still running.
+		services = append(services, bot.NewMessages(a.Session, a.moderateMessage, logging.Component(a.log, "MessageModerator")))
+	}
+	services = append(services, a.gateway)
 	if a.cfg.EnableHealthchecks {
 		services = append(services, a.Health)
 	}

@@ -53,6 +53,9 @@ type Deps struct {
 	// AuditSetAside counts the audit records set aside for a human, shown
 	// to owners by /security status (optional).
 	AuditSetAside func() int
+	// MessageModeration says whether message moderation runs, for
+	// /security status (optional).
+	MessageModeration func() string
 }
 
 // Registry is where commands and components are declared (bot.Registry,

@@ -48,6 +48,9 @@ func registerStatus(reg Registry, d Deps) {
 			if mod.Failed > 0 && e.Color == colorOK {
 				e.Color = colorWarning
 			}
+			if line := messageModeration(d); line != "" {
+				addField(e, "Message moderation", line, false)
+			}
 			if in.Caller >= middleware.Owner {
 				tables, err := d.Store.TableSizes(ctx)
 				if err != nil {
@@ -59,6 +62,14 @@ func registerStatus(reg Registry, d Deps) {
 			return in.Send(ctx, middleware.Response{Embeds: []view.Embed{*e}})
 		},
 	})
+}
+
+// messageModeration is the message-moderation line ("" when it is off).
+func messageModeration(d Deps) string {
+	if d.MessageModeration == nil {
+		return ""
+	}
+	return d.MessageModeration()
 }
 
 func passFail(ok bool) string {
