@@ -1,20 +1,14 @@
 package app
 
 import (
-	"errors"
 	"log/slog"
 	"sync/atomic"
 
 	"github.com/bwmarrin/discordgo"
-	"github.com/gorilla/websocket"
 
 	"github.com/embodied-community/embodied/internal/chatmod"
 	"github.com/embodied-community/embodied/internal/discordhttp"
 )
-
-// closeDisallowedIntents is the gateway close code for a privileged intent
-// the application has not enabled in the developer portal.
-const closeDisallowedIntents = 4014
 
 // messageIntent is whether the bot asked for the Message Content intent
 // (SECOPS_MODERATE_MESSAGES) and whether Discord refused it.
@@ -35,12 +29,11 @@ func (m *messageIntent) status() string { return chatmod.Status(m.requested, m.r
 // intent and restarts it.
 func (m *messageIntent) open(s *discordgo.Session, log *slog.Logger) error {
 	err := s.Open()
-	var ce *websocket.CloseError
-	if m == nil || !m.requested || !errors.As(err, &ce) || ce.Code != closeDisallowedIntents {
+	if m == nil || !m.requested || !discordhttp.DisallowedIntents(err) {
 		return err
 	}
 	m.refused.Store(true)
-	log.Error(chatmod.IntentRefused, "closeCode", ce.Code, "closeText", ce.Text)
+	log.Error(chatmod.IntentRefused, "closeCode", discordhttp.CloseDisallowedIntents, "error", err)
 	s.Identify.Intents &^= discordhttp.MessageIntents
 	return s.Open()
 }

@@ -151,3 +151,25 @@ func (s *Server) updateMessage(m *discordgo.Message, change func(*discordgo.Mess
 	s.gw.dispatch(s, s.shardFor(out.GuildID), "MESSAGE_UPDATE", &out)
 	return &out
 }
+
+// ChannelByName returns the id of the guild's channel called name, or "".
+func (g *Guild) ChannelByName(name string) string {
+	g.s.mu.Lock()
+	defer g.s.mu.Unlock()
+	for _, id := range g.channels {
+		if ch := g.s.channels[id]; ch != nil && ch.ch.Name == name {
+			return id
+		}
+	}
+	return ""
+}
+
+// ChannelName returns the name of channel id, or "".
+func (g *Guild) ChannelName(id string) string {
+	g.s.mu.Lock()
+	defer g.s.mu.Unlock()
+	if ch := g.s.channels[id]; ch != nil {
+		return ch.ch.Name
+	}
+	return ""
+}
