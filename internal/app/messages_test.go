@@ -22,15 +22,21 @@ type chat struct {
 	*apptest.Harness
 	mu      sync.Mutex
 	decided map[string][]chatmod.Decision
+	// done receives the id of every message decided (for the benchmark).
+	done chan string
 }
 
-func newChat(t *testing.T, o apptest.Options, configure ...func(*config.Config)) *chat {
+func newChat(t testing.TB, o apptest.Options, configure ...func(*config.Config)) *chat {
 	t.Helper()
-	c := &chat{decided: map[string][]chatmod.Decision{}}
+	c := &chat{decided: map[string][]chatmod.Decision{}, done: make(chan string, 1024)}
 	o.OnMessageDecision = func(ev chatmod.Event, d chatmod.Decision) {
 		c.mu.Lock()
 		c.decided[ev.MessageID] = append(c.decided[ev.MessageID], d)
 		c.mu.Unlock()
+		select {
+		case c.done <- ev.MessageID:
+		default:
+		}
 	}
 	on := func(cfg *config.Config) { cfg.ModerateMessages = true }
 	c.Harness = apptest.Start(t, o, append([]func(*config.Config){on}, configure...)...)
