@@ -284,3 +284,32 @@ func TestMessageIntentRefused(t *testing.T) {
 		t.Errorf("a message was moderated without the intent")
 	}
 }
+
+// The intent switched off while the bot runs: Discord resumes the session
+// but refuses the next IDENTIFY (after an INVALID_SESSION) with 4014, which
+// discordgo only retries. The bot notices, says what to enable, and comes
+// back without message moderation instead of reconnecting in a loop.
+func TestMessageIntentRefusedLater(t *testing.T) {
+	t.Parallel()
+	c := newChat(t, apptest.Options{WallClock: true})
+	if _, d := c.say(c.Alice, "", "you idiot"); !d.Verdict.Flagged {
+		t.Fatalf("not moderated with the intent: %+v", d)
+	}
+	c.Sim.SetPrivilegedIntents(discordgo.IntentsGuildMembers | discordgo.IntentsGuildPresences)
+	c.Sim.SendInvalidSession(false)
+	c.Eventually("the refusal", func() bool {
+		return len(c.LogLines("ERROR", strings.TrimPrefix(refusedStatus, "⚠️ "), "closeCode=4014")) == 1 && c.Sim.Connected() == 1
+	})
+	ix := c.Run(c.Admin, "/security status")
+	got := ""
+	for _, e := range ix.Embeds() {
+		for _, f := range e.Fields {
+			if f.Name == "Message moderation" {
+				got = f.Value
+			}
+		}
+	}
+	if diff := cmp.Diff(refusedStatus, got); diff != "" {
+		t.Errorf("status mismatch (-want +got):\n%s", diff)
+	}
+}

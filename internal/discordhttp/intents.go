@@ -2,7 +2,9 @@ package discordhttp
 
 import (
 	"errors"
+	"log/slog"
 
+	"github.com/bwmarrin/discordgo"
 	"github.com/gorilla/websocket"
 )
 
@@ -17,4 +19,22 @@ const CloseDisallowedIntents = 4014
 func DisallowedIntents(err error) bool {
 	var ce *websocket.CloseError
 	return errors.As(err, &ce) && ce.Code == CloseDisallowedIntents
+}
+
+// ProbeIntents opens, and closes, a gateway session of its own asking for
+// intents, and returns Open's error: DisallowedIntents tells a privileged
+// intent the application has not enabled.
+func ProbeIntents(token, apiURL string, intents discordgo.Intent, logger *slog.Logger) error {
+	s, err := NewSession(token, apiURL, logger)
+	if err != nil {
+		return err
+	}
+	s.Identify.Intents = intents
+	s.StateEnabled = false
+	// One session, closed at once: no reconnect loop may outlive it.
+	s.ShouldReconnectOnError = false
+	if err := s.Open(); err != nil {
+		return err
+	}
+	return s.Close()
 }

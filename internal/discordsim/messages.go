@@ -39,10 +39,22 @@ func (s *Server) DeletedMessages(guildID string) []DeletedMessage {
 
 // portalIntents are the privileged intents the application has enabled.
 func (s *Server) portalIntents() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.opts.PrivilegedIntents == nil {
 		return intentsPrivileged
 	}
 	return int(*s.opts.PrivilegedIntents)
+}
+
+// SetPrivilegedIntents changes the privileged intents enabled in the
+// developer portal, as an operator switching one off: sessions already
+// identified keep theirs (and resume with them); the next IDENTIFY asking
+// for one not enabled is closed with 4014.
+func (s *Server) SetPrivilegedIntents(enabled discordgo.Intent) {
+	s.mu.Lock()
+	s.opts.PrivilegedIntents = &enabled
+	s.mu.Unlock()
 }
 
 // messageForIntents shapes MESSAGE_CREATE, _UPDATE and _DELETE for a

@@ -27,23 +27,13 @@ func checkMessageIntent(r *Report, cfg *config.Config, logger *slog.Logger) {
 	if !cfg.ModerateMessages {
 		return
 	}
-	s, err := discordhttp.NewSession(cfg.DiscordToken.Reveal(), cfg.DiscordAPIURL, logger)
-	if err != nil {
-		r.add(Warn, intentCheck, err.Error(), "check DISCORD_API_URL")
-		return
-	}
-	s.Identify.Intents = discordgo.IntentsGuilds | discordhttp.MessageIntents
-	s.StateEnabled = false
-	// One session, closed at once: no reconnect loop may outlive the check.
-	s.ShouldReconnectOnError = false
-	err = s.Open()
+	err := discordhttp.ProbeIntents(cfg.DiscordToken.Reveal(), cfg.DiscordAPIURL, discordgo.IntentsGuilds|discordhttp.MessageIntents, logger)
 	switch {
 	case discordhttp.DisallowedIntents(err):
 		r.add(Fail, intentCheck, IntentRefusedDetail, IntentRefusedFix)
 	case err != nil:
 		r.add(Warn, intentCheck, "could not open the gateway: "+err.Error(), "check the network path to Discord")
 	default:
-		_ = s.Close()
 		r.add(Pass, intentCheck, intentGranted, "")
 	}
 }
