@@ -243,6 +243,31 @@ func TestMessageModerationScope(t *testing.T) {
 			t.Errorf("%d decisions on the message, want 2 (post and edit; the link preview is not checked)", n)
 		}
 	})
+	// Without Manage Messages Discord refuses the deletion: the message
+	// stays, flagged for a human, and the refusal is audited.
+	t.Run("deletion refused", func(t *testing.T) {
+		c.admin("/security moderation message-action", "✅ Set messages in category insult: delete. Rules version 3, in force now.",
+			discordsim.String("category", "insult"), discordsim.String("action", "delete"))
+		role := c.Guild.BotRole()
+		role.SetPermissions(role.Info().Permissions &^ discordgo.PermissionManageMessages)
+		m, d := c.say(c.Alice, "", "what an idiot")
+		if d.Action != modrules.MessageDelete || d.Deleted {
+			t.Errorf("decision = %+v, want a delete that did not happen", d)
+		}
+		if f := c.flag(m); f.Deleted || f.Excerpt != "what an idiot" {
+			t.Errorf("flag = %+v", f)
+		}
+		if err := c.App.Audit.Flush(ctx()); err != nil {
+			t.Fatal(err)
+		}
+		if n := c.Count(`SELECT count(*) FROM audit_log WHERE action_type = 'message-delete' AND details->>'ok' = 'false'
+			AND details->>'messageId' = $1`, m.ID); n != 1 {
+			t.Errorf("%d audit records of the refused deletion, want 1", n)
+		}
+		if len(c.Sim.DeletedMessages(c.Guild.ID)) != 0 {
+			t.Error("deleted without Manage Messages")
+		}
+	})
 }
 
 // refusedStatus is what /security status says when Discord refuses the
