@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
 	"go.uber.org/goleak"
 
 	"github.com/embodied-community/embodied/internal/audit"
@@ -117,20 +118,13 @@ func TestHandle(t *testing.T) {
 			if diff := cmp.Diff(tt.audited, a.actions); diff != "" {
 				t.Errorf("audit mismatch (-want +got):\n%s", diff)
 			}
-			var flags []string
-			rows, err := db.App.Query(ctx, `SELECT content_type FROM content_flags WHERE message_id = $1 AND channel_id = $2
+			rows, _ := db.App.Query(ctx, `SELECT content_type FROM content_flags WHERE message_id = $1 AND channel_id = $2
 				AND message_deleted = $3`, ev.MessageID, channel, got.Deleted)
+			flags, err := pgx.CollectRows(rows, pgx.RowTo[string])
 			if err != nil {
 				t.Fatal(err)
 			}
-			for rows.Next() {
-				var ct string
-				if err := rows.Scan(&ct); err != nil {
-					t.Fatal(err)
-				}
-				flags = append(flags, ct)
-			}
-			var want []string
+			want := []string{}
 			if tt.flagType != "" {
 				want = []string{tt.flagType}
 			}
