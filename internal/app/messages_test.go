@@ -192,6 +192,16 @@ func TestMessageModerationScope(t *testing.T) {
 	c.admin("/security moderation exempt-role", "✅ Added exempt role <@&"+c.Guild.Role("Moderator").ID+">. Rules version 2, in force now.",
 		discordsim.RoleOption("role", c.Guild.Role("Moderator")))
 	otherBot := c.Guild.AddMember(discordsim.UserSpec{Username: "otherbot", Bot: true})
+	fields := map[string]string{}
+	for _, f := range c.Run(c.Admin, "/security moderation rules").Embeds()[0].Fields {
+		fields[f.Name] = f.Value
+	}
+	if got := fields["Exempt channels (messages) (1)"]; got != "<#"+memes+">" {
+		t.Errorf("rules show exempt channels %q (fields %v)", got, fields)
+	}
+	if !strings.Contains(fields["Categories"], "insult: on, flag, refuse critical; messages: flag") {
+		t.Errorf("rules show categories %q", fields["Categories"])
+	}
 
 	tests := []struct {
 		name     string
