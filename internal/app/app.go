@@ -20,6 +20,7 @@ import (
 	"github.com/embodied-community/embodied/internal/automod"
 	"github.com/embodied-community/embodied/internal/backup"
 	"github.com/embodied-community/embodied/internal/bot"
+	"github.com/embodied-community/embodied/internal/chatmod"
 	"github.com/embodied-community/embodied/internal/command"
 	"github.com/embodied-community/embodied/internal/config"
 	"github.com/embodied-community/embodied/internal/discordact"
@@ -53,6 +54,9 @@ type Options struct {
 	// sandbox and the tests leave it off, so that they never count towards
 	// the enforcement soak.
 	RecordHealthRuns bool
+	// OnMessageDecision is called when message moderation has decided a
+	// message (tests and benchmarks).
+	OnMessageDecision func(chatmod.Event, chatmod.Decision)
 }
 
 // App is the running bot.
@@ -72,6 +76,8 @@ type App struct {
 	Health  *health.Checker
 	Ops     *ops.Server
 	AutoMod *automod.Service
+	// Messages is message moderation (nil without SECOPS_MODERATE_MESSAGES).
+	Messages *chatmod.Service
 
 	pool      *pgxpool.Pool
 	key       []byte // the button signing key
@@ -82,6 +88,7 @@ type App struct {
 	runs      *rollout.Recorder // nil unless health runs are recorded
 	watchdog  *ops.Watchdog
 	gateway   *gatewayService
+	intent    *messageIntent
 	services  service.Group
 }
 
@@ -234,9 +241,10 @@ func (a *App) build() error {
 	modRules := modrules.New(a.Store, modrules.Options{Logger: logger, Alert: guildAlerts.Alert,
 		OnChange: func(guildID string) { a.AutoMod.SyncInBackground(guildID) }})
 	a.AutoMod = a.newAutoMod(discord, modRules)
+	a.buildMessages(modRules, discord)
 	command.Register(reg, command.Deps{DiscordQueued: rest.Queued, ModRules: modRules, Store: a.Store, Now: opts.Now, Privacy: a.Privacy, Owners: cfg.Owners, Health: a.Health,
 		HealthSummary: func() string { return command.GuildHealthSummary(a.Health.Snapshot()) }, Backup: a.Backup, Metrics: a.Metrics, FlaggedThreshold: cfg.FlaggedThreshold, Strikes: a.Strikes,
-		AuditSetAside: a.Audit.SetAside, AutoMod: a.AutoMod, SelfID: a.selfID})
+		AuditSetAside: a.Audit.SetAside, AutoMod: a.AutoMod, SelfID: a.selfID, MessageModeration: a.intent.status})
 	guard := permission.New(cfg.Owners, a.Audit, logger, a.Metrics.PermissionDenied)
 	mod := moderator.New(a.Store, logger, moderator.Options{OnFlag: a.Metrics.Flagged, OnOverrun: a.Metrics.RuleOverrun,
 		Checker: func(ctx context.Context, guildID string) moderator.Checker { return modRules.Checker(ctx, guildID) }})
@@ -268,7 +276,7 @@ func (a *App) build() error {
 // the command registration.
 func (a *App) lifecycle(startCtx context.Context) []service.Service {
 	log := logging.Component(a.log, "Bot")
-	a.gateway = &gatewayService{bot: a.Bot, s: a.Session, registerCtx: startCtx, log: log}
+	a.gateway = &gatewayService{bot: a.Bot, s: a.Session, registerCtx: startCtx, log: log, intent: a.intent}
 	services := []service.Service{
 		a.Audit,
 		a.recorder,
@@ -289,8 +297,13 @@ func (a *App) lifecycle(startCtx context.Context) []service.Service {
 		bot.NewForgetter(a.Bot, 20*time.Minute, time.Minute),
 		// Stopped after the gateway: no event starts a sync after that.
 		service.Funcs{OnStop: a.AutoMod.Stop},
-		a.gateway,
 	}
+	if a.Messages != nil {
+		// Before the gateway, so that it stops after it: the messages in
+		// flight finish with the audit writer still running.
+		services = append(services, bot.NewMessages(a.Session, a.moderateMessage, logging.Component(a.log, "MessageModerator")))
+	}
+	services = append(services, a.gateway)
 	if a.cfg.EnableHealthchecks {
 		services = append(services, a.Health)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/embodied-community/embodied/internal/app"
+	"github.com/embodied-community/embodied/internal/chatmod"
 	"github.com/embodied-community/embodied/internal/config"
 	"github.com/embodied-community/embodied/internal/discordsim"
 	"github.com/embodied-community/embodied/internal/logging"
@@ -44,6 +45,11 @@ type Options struct {
 	// a ManualClock, so that Discord's 3 seconds are real time, as load and
 	// the drills need; Harness.Clock is then nil.
 	WallClock bool
+	// PrivilegedIntents are those enabled in the emulated developer portal
+	// (nil: all).
+	PrivilegedIntents *discordgo.Intent
+	// OnMessageDecision sees every message moderation decision.
+	OnMessageDecision func(chatmod.Event, chatmod.Decision)
 }
 
 // New starts the bot. configure may adjust the configuration first.
@@ -56,7 +62,7 @@ func New(t testing.TB, configure ...func(*config.Config)) *Harness {
 func Start(t testing.TB, o Options, configure ...func(*config.Config)) *Harness {
 	t.Helper()
 	var clock *discordsim.ManualClock
-	simOpts := discordsim.Options{Token: CanaryToken}
+	simOpts := discordsim.Options{Token: CanaryToken, PrivilegedIntents: o.PrivilegedIntents}
 	now := time.Now
 	if !o.WallClock {
 		clock = discordsim.NewManualClock(time.Date(2025, 10, 7, 14, 30, 15, 0, time.UTC))
@@ -94,7 +100,7 @@ func Start(t testing.TB, o Options, configure ...func(*config.Config)) *Harness 
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	h.App, err = app.Start(ctx, h.Cfg, logger, app.Options{Now: now})
+	h.App, err = app.Start(ctx, h.Cfg, logger, app.Options{Now: now, OnMessageDecision: o.OnMessageDecision})
 	if err != nil {
 		t.Fatalf("start the bot: %v\nlogs:\n%s", err, h.logs.String())
 	}

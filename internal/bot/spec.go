@@ -242,6 +242,9 @@ func appOptions(opts []middleware.Option) []*discordgo.ApplicationCommandOption 
 			ao.Type = discordgo.ApplicationCommandOptionUser
 		case middleware.Role:
 			ao.Type = discordgo.ApplicationCommandOptionRole
+		case middleware.Channel:
+			ao.Type = discordgo.ApplicationCommandOptionChannel
+			ao.ChannelTypes = []discordgo.ChannelType{discordgo.ChannelTypeGuildText, discordgo.ChannelTypeGuildNews, discordgo.ChannelTypeGuildForum}
 		}
 		out = append(out, ao)
 	}

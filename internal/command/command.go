@@ -59,6 +59,9 @@ type Deps struct {
 	// SelfID returns the bot's own user id, whose messages members cannot
 	// report (optional).
 	SelfID func() string
+	// MessageModeration says whether message moderation runs, for
+	// /security status (optional).
+	MessageModeration func() string
 }
 
 // Registry is where commands and components are declared (bot.Registry,

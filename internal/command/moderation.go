@@ -41,6 +41,11 @@ func registerModeration(reg Registry, d Deps) {
 		return middleware.Option{Name: "severity", Description: "Severity (default medium)", Type: middleware.String, Required: required, Choices: severities}
 	}
 	role := middleware.Option{Name: "role", Description: "Role", Type: middleware.Role, Required: true}
+	channel := middleware.Option{Name: "channel", Description: "Channel", Type: middleware.Channel, Required: true}
+	messageActions := make([]string, len(modrules.MessageActions))
+	for i, a := range modrules.MessageActions {
+		messageActions[i] = string(a)
+	}
 	keywordHelp := fmt.Sprintf("Keyword, AutoMod syntax: cat, cat*, *cat, *cat* (at most %d characters)", moderation.MaxKeywordLen)
 
 	reg.Add(
@@ -70,6 +75,18 @@ func registerModeration(reg Registry, d Deps) {
 			func(in *middleware.Interaction) *modrules.Change { return modrules.ExemptRole(in.String("role")) }),
 		ruleSpec(d, "unexempt-role", "End a role's exemption from content moderation", "Removed", []middleware.Option{role},
 			func(in *middleware.Interaction) *modrules.Change { return modrules.UnexemptRole(in.String("role")) }),
+		ruleSpec(d, "channel-exempt", "Leave a channel's messages unchecked by message moderation", "Added", []middleware.Option{channel},
+			func(in *middleware.Interaction) *modrules.Change { return modrules.ExemptChannel(in.String("channel")) }),
+		ruleSpec(d, "channel-unexempt", "Check a channel's messages again", "Removed", []middleware.Option{channel},
+			func(in *middleware.Interaction) *modrules.Change {
+				return modrules.UnexemptChannel(in.String("channel"))
+			}),
+		ruleSpec(d, "message-action", "What a channel message in a category gets: flag, delete (and flag), strike (delete, flag, strike)", "Set",
+			[]middleware.Option{category(true), {Name: "action", Description: "flag for review (default), delete and flag, or delete, flag and strike",
+				Type: middleware.String, Required: true, Choices: messageActions}},
+			func(in *middleware.Interaction) *modrules.Change {
+				return modrules.SetMessageAction(moderation.Category(in.String("category")), modrules.MessageAction(in.String("action")))
+			}),
 		ruleSpec(d, "regex-add", "Flag text matching a regular expression (Go RE2 syntax)", "Added",
 			[]middleware.Option{pattern(fmt.Sprintf("RE2 expression, at most %d bytes, e.g. (?i)\\bfoo\\d+", moderation.MaxRegexLen), moderation.MaxRegexLen)},
 			func(in *middleware.Interaction) *modrules.Change { return modrules.AddRegex(in.String("pattern")) }),
@@ -151,7 +168,7 @@ func rulesEmbed(r modrules.Rules) *view.Embed {
 		s := r.Setting(c)
 		state := "off"
 		if s.Enabled {
-			state = "on, " + actionText(s.Action)
+			state = "on, " + actionText(s.Action) + "; messages: " + messageActionText(s.Message)
 		}
 		cats = append(cats, fmt.Sprintf("%s: %s", c, state))
 	}
@@ -167,6 +184,11 @@ func rulesEmbed(r modrules.Rules) *view.Embed {
 		roles = append(roles, "<@&"+id+">")
 	}
 	field("Exempt roles", roles)
+	var channels []string
+	for _, id := range r.ExemptChannels {
+		channels = append(channels, "<#"+id+">")
+	}
+	field("Exempt channels (messages)", channels)
 	label := ""
 	if len(r.Regexes) > 0 {
 		label = fmt.Sprintf(", counted as %s, %s", orDefault(string(r.RegexCategory), "profanity"), r.RegexSeverity)
@@ -193,6 +215,17 @@ func actionText(a modrules.Action) string {
 		return "refuse"
 	}
 	return "flag, refuse critical"
+}
+
+// messageActionWords word what a channel message in a category gets.
+var messageActionWords = map[modrules.MessageAction]string{modrules.MessageDelete: "delete and flag",
+	modrules.MessageStrike: "delete, flag and strike"}
+
+func messageActionText(a modrules.MessageAction) string {
+	if w, ok := messageActionWords[a]; ok {
+		return w
+	}
+	return "flag"
 }
 
 func codeList(items []string) []string {

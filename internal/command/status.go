@@ -57,6 +57,9 @@ func registerStatus(reg Registry, d Deps) {
 					addField(e, "Discord AutoMod", line, false)
 				}
 			}
+			if line := messageModeration(d); line != "" {
+				addField(e, "Message moderation", line, false)
+			}
 			if in.Caller >= middleware.Owner {
 				tables, err := d.Store.TableSizes(ctx)
 				if err != nil {
@@ -68,6 +71,14 @@ func registerStatus(reg Registry, d Deps) {
 			return in.Send(ctx, middleware.Response{Embeds: []view.Embed{*e}})
 		},
 	})
+}
+
+// messageModeration is the message-moderation line ("" when it is off).
+func messageModeration(d Deps) string {
+	if d.MessageModeration == nil {
+		return ""
+	}
+	return d.MessageModeration()
 }
 
 func passFail(ok bool) string {

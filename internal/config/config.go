@@ -67,6 +67,7 @@ type raw struct {
 	BackupDir           string `envconfig:"SECOPS_BACKUP_DIR" default:"backups"`
 	BackupRetentionDays string `envconfig:"SECOPS_BACKUP_RETENTION_DAYS" default:"30"`
 	EnforceModeration   string `envconfig:"SECOPS_ENFORCE_MODERATION" default:"false"`
+	ModerateMessages    string `envconfig:"SECOPS_MODERATE_MESSAGES" default:"false"`
 	StrikeWindowDays    string `envconfig:"SECOPS_STRIKE_WINDOW_DAYS" default:"30"`
 	StrikeTimeoutHours  string `envconfig:"SECOPS_STRIKE_TIMEOUT_HOURS" default:"24"`
 	StrikeLadder        string `envconfig:"SECOPS_STRIKE_LADDER" default:"warning,timeout,ban"`
@@ -117,6 +118,7 @@ type Config struct {
 	BackupDir           string
 	BackupRetention     time.Duration
 	EnforceModeration   bool
+	ModerateMessages    bool          // check channel messages (asks Discord for the Message Content intent)
 	StrikeWindow        time.Duration // how long a strike stays active
 	StrikeTimeout       time.Duration // how long a timeout rung lasts
 	StrikeLadder        []Rung        // action per active strike count, from e.g. "warning,timeout,ban"
@@ -356,6 +358,7 @@ func (r raw) parse(needToken bool) (*Config, error) {
 	}
 	c.BackupRetention = time.Duration(p.integer("SECOPS_BACKUP_RETENTION_DAYS", r.BackupRetentionDays, 1)) * 24 * time.Hour
 	c.EnforceModeration = p.boolean("SECOPS_ENFORCE_MODERATION", r.EnforceModeration)
+	c.ModerateMessages = p.boolean("SECOPS_MODERATE_MESSAGES", r.ModerateMessages)
 	c.StrikeWindow = time.Duration(p.integer("SECOPS_STRIKE_WINDOW_DAYS", r.StrikeWindowDays, 1)) * 24 * time.Hour
 	c.StrikeTimeout = time.Duration(p.integer("SECOPS_STRIKE_TIMEOUT_HOURS", r.StrikeTimeoutHours, 1)) * time.Hour
 	if c.StrikeTimeout > 28*24*time.Hour {
@@ -530,6 +533,7 @@ func (c *Config) Summary() []any {
 		"backupCron", c.BackupCron,
 		"backupDir", c.BackupDir,
 		"enforceModeration", c.EnforceModeration,
+		"moderateMessages", c.ModerateMessages,
 		"owners", strings.Join(c.Owners, ","),
 		"database", withoutPassword(c.DatabaseURL),
 		"dbPassword", c.DBPassword.String(),

@@ -46,13 +46,13 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	got := map[string]any{
 		"healthchecks": c.EnableHealthchecks, "interval": c.HealthcheckInterval,
-		"autobackup": c.EnableAutobackup, "cron": c.BackupCron, "enforce": c.EnforceModeration,
+		"autobackup": c.EnableAutobackup, "cron": c.BackupCron, "enforce": c.EnforceModeration, "messages": c.ModerateMessages,
 		"db": c.DatabaseURL, "password": c.DBPassword.Reveal(), "backupDir": c.BackupDir,
 		"http": c.HTTPAddr, "api": c.DiscordAPIURL, "owners": c.Owners, "env": c.Env,
 	}
 	want := map[string]any{
 		"healthchecks": false, "interval": 5 * time.Minute,
-		"autobackup": false, "cron": "0 3 * * *", "enforce": false,
+		"autobackup": false, "cron": "0 3 * * *", "enforce": false, "messages": false,
 		"db":       "postgres://botuser@localhost:5432/embodied_dating_bot_dev?sslmode=prefer",
 		"password": "dev_password", "backupDir": "backups",
 		"http": "127.0.0.1:9090", "api": "https://discord.com", "owners": []string{owner}, "env": EnvDev,
@@ -105,10 +105,11 @@ func TestLoadProblems(t *testing.T) {
 		},
 		{
 			name: "booleans",
-			env:  map[string]string{"SECOPS_ENABLE_HEALTHCHECKS": "yes", "SECOPS_ENFORCE_MODERATION": "on"},
+			env:  map[string]string{"SECOPS_ENABLE_HEALTHCHECKS": "yes", "SECOPS_ENFORCE_MODERATION": "on", "SECOPS_MODERATE_MESSAGES": "1x"},
 			want: []Problem{
 				{"SECOPS_ENABLE_HEALTHCHECKS", `"yes" is not a boolean (use true or false)`},
 				{"SECOPS_ENFORCE_MODERATION", `"on" is not a boolean (use true or false)`},
+				{"SECOPS_MODERATE_MESSAGES", `"1x" is not a boolean (use true or false)`},
 			},
 		},
 		{

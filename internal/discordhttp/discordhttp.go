@@ -30,6 +30,11 @@ const DefaultAPIURL = "https://discord.com"
 const Intents = discordgo.IntentsGuilds | discordgo.IntentsDirectMessages |
 	discordgo.IntentAutoModerationConfiguration | discordgo.IntentAutoModerationExecution
 
+// MessageIntents are added with SECOPS_MODERATE_MESSAGES: guild messages
+// and their content. Message Content is privileged: Discord closes the
+// gateway with 4014 unless it is enabled in the developer portal.
+const MessageIntents = discordgo.IntentsGuildMessages | discordgo.IntentsMessageContent
+
 // NewSession returns a discordgo Session for the bot token. When apiURL is neither empty
 // nor DefaultAPIURL, every request to discord.com is sent to apiURL instead; the gateway
 // URL then comes from that server's GET /api/v9/gateway. Its REST calls go through a

@@ -51,10 +51,9 @@ import (
 // CodeUnknownAutoModRule is Discord's 10066 Unknown auto moderation rule.
 const CodeUnknownAutoModRule = 10066
 
-// Gateway intents of Auto Moderation, and Message Content, which the
-// execution event's content needs.
+// Gateway intents of Auto Moderation (the execution event's content also
+// needs intentMessageContent, gateway.go).
 const (
-	intentMessageContent         = 1 << 15
 	intentAutoModConfiguration   = 1 << 20
 	intentAutoModExecution       = 1 << 21
 	maxAutoModTimeoutSeconds     = 2419200

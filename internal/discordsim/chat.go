@@ -8,7 +8,8 @@ import (
 )
 
 // Say has member post content in channelID (the guild's default channel when "") and
-// delivers MESSAGE_CREATE to the bot, as the moderation engine sees chat.
+// delivers MESSAGE_CREATE to the bot, as the moderation engine sees chat: with
+// the bot's intents applied (GUILD_MESSAGES, MESSAGE_CONTENT; messageForIntents).
 // The guild's AutoMod runs first (automod.go): a message it blocks is not
 // posted and Say returns nil.
 func (s *Server) Say(member *Member, channelID, content string) *discordgo.Message {
@@ -27,7 +28,7 @@ func (s *Server) Say(member *Member, channelID, content string) *discordgo.Messa
 	}
 	m := &discordgo.Message{ID: s.newID(), ChannelID: channelID, GuildID: ch.ch.GuildID, Content: content,
 		Author: copyUser(s.users[member.ID()]), Timestamp: s.clock.Now().UTC(), Type: discordgo.MessageTypeDefault,
-		Embeds: []*discordgo.MessageEmbed{}, Attachments: []*discordgo.MessageAttachment{}, Mentions: []*discordgo.User{}}
+		Embeds: []*discordgo.MessageEmbed{}, Attachments: []*discordgo.MessageAttachment{}, Mentions: s.mentionsLocked(content)}
 	if g != nil {
 		if ms := g.members[member.ID()]; ms != nil {
 			m.Member = g.memberPayloadLocked(ms)
@@ -52,7 +53,8 @@ func (s *Server) getMessage(c *reqCtx) {
 }
 
 // deleteMessage removes a message; deleting someone else's needs MANAGE_MESSAGES and
-// is audit-logged (action "message-delete").
+// is audit-logged (action "message-delete"). Every deletion is listed by
+// DeletedMessages, and MESSAGE_DELETE is dispatched.
 func (s *Server) deleteMessage(c *reqCtx) {
 	s.mu.Lock()
 	ch := s.channels[c.params["channel_id"]]
@@ -79,6 +81,11 @@ func (s *Server) deleteMessage(c *reqCtx) {
 		g.audit = append(g.audit, AuditEntry{Action: "message-delete", TargetID: m.Author.ID, Reason: c.auditReason(), At: s.clock.Now()})
 	}
 	ch.messages = slices.Delete(ch.messages, i, i+1)
+	d := DeletedMessage{GuildID: m.GuildID, ChannelID: m.ChannelID, MessageID: m.ID, Content: m.Content, Reason: c.auditReason(), At: s.clock.Now()}
+	if m.Author != nil {
+		d.AuthorID = m.Author.ID
+	}
+	s.deleted = append(s.deleted, d)
 	s.mu.Unlock()
 	payload := map[string]string{"id": m.ID, "channel_id": m.ChannelID}
 	if m.GuildID != "" {

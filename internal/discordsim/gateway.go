@@ -51,6 +51,11 @@ type gwSession struct {
 const (
 	intentGuildMembers   = 1 << 1
 	intentGuildPresences = 1 << 8
+	intentGuildMessages  = 1 << 9
+	intentDirectMessages = 1 << 12
+	intentMessageContent = 1 << 15
+	// intentsPrivileged must be enabled in the developer portal.
+	intentsPrivileged = intentGuildMembers | intentGuildPresences | intentMessageContent
 )
 
 type frame struct {
@@ -237,6 +242,10 @@ func (s *Server) identify(c *gwConn, d json.RawMessage) bool {
 		s.closeWS(c, 4013, "Invalid intent(s).")
 		return false
 	}
+	if *id.Intents&intentsPrivileged&^s.portalIntents() != 0 {
+		s.closeWS(c, 4014, "Disallowed intent(s).")
+		return false
+	}
 	g := &s.gw
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -417,14 +426,16 @@ func (s *Server) GatewayConnects() int {
 // Create"): GUILD_MEMBER_ADD, _UPDATE and _REMOVE need GUILD_MEMBERS, but an
 // update of the bot's own member is sent regardless; without
 // GUILD_PRESENCES, GUILD_CREATE's members are the bot alone (and members in
-// voice, which the emulator has none of). ok is false for a dispatch the
-// session does not get.
+// voice, which the emulator has none of); MESSAGE_* events are shaped by
+// messageForIntents. ok is false for a dispatch the session does not get.
 func (s *Server) forIntents(intents int, f frame) (_ frame, ok bool) {
 	if f, ok, handled := autoModForIntents(intents, f); handled {
 		return f, ok
 	}
 	members := intents&intentGuildMembers != 0
 	switch f.name {
+	case "MESSAGE_CREATE", "MESSAGE_UPDATE", "MESSAGE_DELETE":
+		return s.messageForIntents(intents, f)
 	case "GUILD_MEMBER_ADD", "GUILD_MEMBER_REMOVE":
 		return f, members
 	case "GUILD_MEMBER_UPDATE":

@@ -123,7 +123,9 @@ func TestBans(t *testing.T) {
 func TestChatModeration(t *testing.T) {
 	sim := discordsim.NewTest(t, discordsim.Options{})
 	g := sim.SeedSandbox()
-	b := startBot(t, sim, nil)
+	b := startBotWith(t, sim, nil, func(s *discordgo.Session) {
+		s.Identify.Intents |= discordgo.IntentsGuildMessages | discordgo.IntentsMessageContent
+	})
 	seen := make(chan *discordgo.MessageCreate, 1)
 	b.AddHandler(func(s *discordgo.Session, m *discordgo.MessageCreate) {
 		if m.Author.ID != s.State.User.ID {

@@ -87,6 +87,11 @@ type Options struct {
 	// RateLimits turns on Discord's per-route and global rate limits; nil
 	// leaves them off (see ratelimit.go and the package documentation).
 	RateLimits *RateLimits
+	// PrivilegedIntents are the privileged intents enabled for the
+	// application in its developer portal (Server Members, Presence,
+	// Message Content); identifying with one that is not enabled closes
+	// the gateway with 4014. nil enables all three.
+	PrivilegedIntents *discordgo.Intent
 }
 
 // Server is a running Discord emulator. All methods are safe for concurrent use.
@@ -119,6 +124,7 @@ type Server struct {
 	faults     []*routeFault
 	attach     map[string]File
 	automod    autoModState
+	deleted    []DeletedMessage
 
 	gw gateway
 	rl *rateLimiter

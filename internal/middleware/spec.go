@@ -13,6 +13,8 @@ const (
 	UserOption
 	// Role is a role option; its value is the role id.
 	Role
+	// Channel is a text channel option; its value is the channel id.
+	Channel
 )
 
 // Option declares one command option and its limits.

@@ -97,6 +97,10 @@ func check(in *Interaction, o Option) error {
 		if id, ok := v.(string); !ok || !config.IsSnowflake(id) {
 			return Errorf("❌ `%s` is not a valid role.", o.Name)
 		}
+	case Channel:
+		if id, ok := v.(string); !ok || !config.IsSnowflake(id) {
+			return Errorf("❌ `%s` is not a valid channel.", o.Name)
+		}
 	}
 	return nil
 }

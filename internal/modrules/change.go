@@ -135,12 +135,7 @@ func SetCategory(cat moderation.Category, enabled bool, action Action) *Change {
 			s.Action = action
 		}
 		s.Enabled = enabled
-		i := slices.IndexFunc(r.Categories, func(x CategorySetting) bool { return x.Category == cat })
-		if i >= 0 {
-			r.Categories[i] = s
-		} else {
-			r.Categories = append(r.Categories, s)
-		}
+		r.put(s)
 		c.Details["action"] = string(s.Action)
 		state := "off"
 		if enabled {
@@ -157,23 +152,20 @@ func SetCategory(cat moderation.Category, enabled bool, action Action) *Change {
 	return c
 }
 
+// put replaces the rules' setting of s.Category with s.
+func (r *Rules) put(s CategorySetting) {
+	i := slices.IndexFunc(r.Categories, func(x CategorySetting) bool { return x.Category == s.Category })
+	if i >= 0 {
+		r.Categories[i] = s
+	} else {
+		r.Categories = append(r.Categories, s)
+	}
+}
+
 // ExemptRole exempts members with a role from moderation.
 func ExemptRole(roleID string) *Change {
-	return &Change{
-		Summary: fmt.Sprintf("exempt role <@&%s>", roleID),
-		Details: map[string]any{"roleId": roleID},
-		apply: func(r *Rules) error {
-			if slices.Contains(r.ExemptRoles, roleID) {
-				return inputf("<@&%s> is already exempt.", roleID)
-			}
-			if len(r.ExemptRoles) >= MaxExemptRoles {
-				return inputf("at most %d exempt roles", MaxExemptRoles)
-			}
-			r.ExemptRoles = append(r.ExemptRoles, roleID)
-			return nil
-		},
-		write: with(store.Tx.AddModerationExemptRole, roleID),
-	}
+	return exemptList{noun: "role", mention: "<@&%s>", key: "roleId", max: MaxExemptRoles,
+		list: func(r *Rules) *[]string { return &r.ExemptRoles }}.add(roleID, store.Tx.AddModerationExemptRole)
 }
 
 // MaxExemptRoles caps a guild's exempt roles, as AutoMod does (20).
@@ -181,13 +173,46 @@ const MaxExemptRoles = 20
 
 // UnexemptRole ends a role's exemption.
 func UnexemptRole(roleID string) *Change {
+	return exemptList{noun: "role", mention: "<@&%s>", key: "roleId",
+		list: func(r *Rules) *[]string { return &r.ExemptRoles }}.remove(roleID, store.Tx.DeleteModerationExemptRole)
+}
+
+// exemptList is one of the rules' exemption lists (roles, channels).
+type exemptList struct {
+	noun, mention, key string
+	max                int
+	list               func(*Rules) *[]string
+}
+
+// add is the change that puts id on the list, written with write.
+func (l exemptList) add(id string, write func(store.Tx, context.Context, string, string) error) *Change {
+	m := fmt.Sprintf(l.mention, id)
 	return &Change{
-		Summary: fmt.Sprintf("exempt role <@&%s>", roleID),
-		Details: map[string]any{"roleId": roleID},
+		Summary: fmt.Sprintf("exempt %s %s", l.noun, m),
+		Details: map[string]any{l.key: id},
 		apply: func(r *Rules) error {
-			return remove(&r.ExemptRoles, roleID, inputf("<@&%s> is not exempt.", roleID))
+			list := l.list(r)
+			if slices.Contains(*list, id) {
+				return inputf("%s is already exempt.", m)
+			}
+			if len(*list) >= l.max {
+				return inputf("at most %d exempt %ss", l.max, l.noun)
+			}
+			*list = append(*list, id)
+			return nil
 		},
-		write: with(store.Tx.DeleteModerationExemptRole, roleID),
+		write: with(write, id),
+	}
+}
+
+// remove is the change that takes id off the list, written with write.
+func (l exemptList) remove(id string, write func(store.Tx, context.Context, string, string) error) *Change {
+	m := fmt.Sprintf(l.mention, id)
+	return &Change{
+		Summary: fmt.Sprintf("exempt %s %s", l.noun, m),
+		Details: map[string]any{l.key: id},
+		apply:   func(r *Rules) error { return remove(l.list(r), id, inputf("%s is not exempt.", m)) },
+		write:   with(write, id),
 	}
 }
 

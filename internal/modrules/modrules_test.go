@@ -135,13 +135,13 @@ func TestApply(t *testing.T) {
 		Keywords: []moderation.Keyword{{Pattern: "melon*", Category: moderation.CategorySpam, Severity: moderation.SeverityLow}},
 		Allow:    []string{"scunthorpe"},
 		Categories: []modrules.CategorySetting{
-			{Category: moderation.CategoryInsult, Enabled: true, Action: modrules.ActionRefuse},
-			{Category: moderation.CategorySexual, Enabled: false, Action: modrules.ActionDefault},
+			{Category: moderation.CategoryInsult, Enabled: true, Action: modrules.ActionRefuse, Message: modrules.MessageFlag},
+			{Category: moderation.CategorySexual, Enabled: false, Action: modrules.ActionDefault, Message: modrules.MessageFlag},
 		},
 		ExemptRoles:   []string{"300000000000000003"},
 		Regexes:       []string{`(?i)melon\d+`},
 		RegexCategory: moderation.CategorySpam, RegexSeverity: moderation.SeverityLow,
-		Overrun: modrules.OverrunFlag,
+		Overrun: modrules.OverrunFlag, ExemptChannels: []string{},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("rules mismatch (-want +got):\n%s", diff)

@@ -60,6 +60,9 @@ type CategorySetting struct {
 	Category moderation.Category
 	Enabled  bool
 	Action   Action
+	// Message is what a channel message matching the category gets
+	// (message moderation; MessageFlag when unset).
+	Message MessageAction
 }
 
 // Rules is one guild's configuration as stored.
@@ -77,6 +80,9 @@ type Rules struct {
 	// Overrun is the guild's choice for texts its regexes could not check
 	// within the budget ("" at version 0: OverrunFlag).
 	Overrun Overrun
+	// ExemptChannels are the channels whose messages message moderation
+	// does not check.
+	ExemptChannels []string
 }
 
 // InputError is a rule change refused because of what the admin typed; its
@@ -96,7 +102,7 @@ func (r Rules) Setting(c moderation.Category) CategorySetting {
 			return s
 		}
 	}
-	return CategorySetting{Category: c, Enabled: true, Action: ActionDefault}
+	return CategorySetting{Category: c, Enabled: true, Action: ActionDefault, Message: MessageFlag}
 }
 
 // Guild is a guild's compiled rules: a moderation.Checker that also knows
@@ -113,6 +119,10 @@ type Guild struct {
 	rxCat    moderation.Category
 	rxSev    moderation.Severity
 	overrun  Overrun
+	// messages and exemptChannels are the message-moderation choices
+	// (message.go).
+	messages       map[moderation.Category]MessageAction
+	exemptChannels []string
 }
 
 // DisabledRegex is a stored regex that is not run, and why.
@@ -152,7 +162,8 @@ func (r Rules) Compile() (*Guild, error) { return r.compile(false) }
 
 func (r Rules) compile(dropBadRegexes bool) (*Guild, error) {
 	g := &Guild{Version: r.Version, actions: map[moderation.Category]Action{}, exempt: slices.Clone(r.ExemptRoles),
-		rxCat: r.RegexCategory, rxSev: r.RegexSeverity, overrun: r.Overrun}
+		rxCat: r.RegexCategory, rxSev: r.RegexSeverity, overrun: r.Overrun,
+		messages: map[moderation.Category]MessageAction{}, exemptChannels: slices.Clone(r.ExemptChannels)}
 	if g.overrun == "" {
 		g.overrun = OverrunFlag
 	}
@@ -175,6 +186,12 @@ func (r Rules) compile(dropBadRegexes bool) (*Guild, error) {
 			return nil, inputf("category %s: unknown action %q", s.Category, s.Action)
 		}
 		g.actions[s.Category] = s.Action
+		if s.Message != "" {
+			if !s.Message.Valid() {
+				return nil, inputf("category %s: unknown message action %q", s.Category, s.Message)
+			}
+			g.messages[s.Category] = s.Message
+		}
 	}
 	empty := len(mr.Keywords) == 0 && len(mr.Allow) == 0 && len(mr.Regexes) == 0 && len(mr.Disabled) == 0
 	if empty {

@@ -118,9 +118,10 @@ func fromStore(guildID string, sr store.ModerationRules, err error) (Rules, erro
 	}
 	r.Categories = make([]CategorySetting, 0, len(sr.Categories))
 	for _, c := range sr.Categories {
-		r.Categories = append(r.Categories, CategorySetting{Category: moderation.Category(c.Category), Enabled: c.Enabled, Action: Action(c.Action)})
+		r.Categories = append(r.Categories, CategorySetting{Category: moderation.Category(c.Category), Enabled: c.Enabled, Action: Action(c.Action),
+			Message: MessageAction(c.MessageAction)})
 	}
-	r.Allow, r.ExemptRoles, r.Regexes = sr.Allow, sr.ExemptRoles, sr.Regexes
+	r.Allow, r.ExemptRoles, r.Regexes, r.ExemptChannels = sr.Allow, sr.ExemptRoles, sr.Regexes, sr.ExemptChannels
 	return r, nil
 }
 

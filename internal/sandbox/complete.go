@@ -8,7 +8,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 )
 
-var keywords = []string{"as", "bans", "click", "dms", "help", "logs", "quit", "report", "timeouts", "users"}
+var keywords = []string{"as", "bans", "click", "deleted", "dms", "help", "logs", "quit", "report", "say", "timeouts", "users"}
 
 // Complete returns the candidates for the last word of line: console
 // keywords and slash commands first, members after `as` and `dms`,

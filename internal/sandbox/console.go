@@ -109,6 +109,9 @@ const help = `Commands:
                                       (Report message, its form filled in with the reason)
   dms [NAME]                          show the DMs the bot sent (to NAME)
   bans | timeouts                     who is banned / timed out in the guild
+  say #CHANNEL TEXT                   post TEXT in #CHANNEL as the current member
+                                      (message moderation: SECOPS_MODERATE_MESSAGES=true)
+  deleted                             the messages the bot deleted
   logs [N]                            the bot's last N log lines (default 15)
   users                               the members and their roles
   help                                this text
@@ -175,6 +178,10 @@ func (c *Console) exec(ctx context.Context, words []string) bool {
 		c.bans()
 	case words[0] == "timeouts":
 		c.timeouts()
+	case words[0] == "say":
+		c.say(words[1:])
+	case words[0] == "deleted":
+		c.deleted()
 	case words[0] == "logs":
 		n := 15
 		if len(words) > 1 {

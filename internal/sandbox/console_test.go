@@ -25,7 +25,7 @@ func TestMain(m *testing.M) {
 	os.Exit(0)
 }
 
-func start(t *testing.T) *sandbox.World {
+func start(t *testing.T, configure ...func(*config.Config)) *sandbox.World {
 	t.Helper()
 	db := storetest.New(t)
 	cfg := &config.Config{
@@ -35,6 +35,9 @@ func start(t *testing.T) *sandbox.World {
 		ExportDir: filepath.Join(t.TempDir(), "exports"), ExportRetention: 24 * time.Hour,
 		StrikeWindow: 30 * 24 * time.Hour, StrikeTimeout: 24 * time.Hour, StrikeLadder: []config.Rung{config.RungWarning, config.RungTimeout, config.RungBan},
 		DatabaseURL: db.AppURL, MigrationURL: db.OwnerURL, LogLevel: "info", LogFormat: "text",
+	}
+	for _, c := range configure {
+		c(cfg)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

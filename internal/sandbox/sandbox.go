@@ -12,6 +12,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/bwmarrin/discordgo"
+
 	"github.com/embodied-community/embodied/internal/app"
 	"github.com/embodied-community/embodied/internal/config"
 	"github.com/embodied-community/embodied/internal/discordsim"
@@ -55,6 +57,10 @@ func Start(ctx context.Context, cfg *config.Config, opts Options) (*World, error
 		return nil, fmt.Errorf("start the Discord emulator: %w", err)
 	}
 	g := sim.SeedSandbox()
+	if cfg.ModerateMessages {
+		// Message moderation deletes with Manage Messages.
+		g.BotRole().SetPermissions(g.BotRole().Info().Permissions | discordgo.PermissionManageMessages)
+	}
 	c := *cfg
 	c.DiscordToken = config.Secret(sim.Token())
 	c.DiscordAPIURL = sim.URL()

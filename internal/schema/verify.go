@@ -111,6 +111,10 @@ func Expected() []Check {
 		"channel_id", "message_id", "excerpt", "expires_at")...)
 	c = append(c, indexes("report_drafts", "report_drafts_expires_idx", "report_drafts_reporter_idx", "report_drafts_target_idx")...)
 	c = append(c, Check{Kind: "constraint", Table: "report_drafts", Name: "user_report"})
+	// 071 message moderation
+	c = append(c, columns("moderation_categories", "message_action")[1:]...)
+	c = append(c, Check{Kind: "constraint", Table: "moderation_categories", Name: "message_action"})
+	c = append(c, columns("moderation_exempt_channels", "guild_id", "channel_id")...)
 	// 050 rollout records
 	c = append(c, columns("health_runs", "ran_at", "passed", "enforce_moderation", "app_env", "failures", "error")...)
 	c = append(c, indexes("health_runs", "health_runs_recent_idx")...)

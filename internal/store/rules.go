@@ -11,8 +11,8 @@ import (
 // A guild's content-moderation rules live in moderation_settings (one row
 // per guild that ever changed its rules; its version goes up with every
 // change) and the lists that reference it: moderation_keywords,
-// moderation_allow, moderation_categories, moderation_exempt_roles and
-// moderation_regexes.
+// moderation_allow, moderation_categories, moderation_exempt_roles,
+// moderation_exempt_channels and moderation_regexes.
 
 // ModerationSettings is a moderation_settings row.
 type ModerationSettings struct {
@@ -34,6 +34,9 @@ type ModerationCategory struct {
 	Category string `db:"category"`
 	Enabled  bool   `db:"enabled"`
 	Action   string `db:"action"`
+	// MessageAction is what a matching channel message gets: "flag",
+	// "delete" or "strike" (migration 071).
+	MessageAction string `db:"message_action"`
 }
 
 // ModerationRules is all a guild's rule tables hold, each list in the order
@@ -45,6 +48,8 @@ type ModerationRules struct {
 	Allow       []string
 	ExemptRoles []string
 	Regexes     []string
+	// ExemptChannels are the channels whose messages are not checked.
+	ExemptChannels []string
 }
 
 // ModerationRules returns a guild's rules, or ErrNotFound when the guild
@@ -75,7 +80,7 @@ func moderationRules(ctx context.Context, q runner, guildID string) (ModerationR
 	if r.Keywords, err = pgx.CollectRows(rows, pgx.RowToStructByName[ModerationKeyword]); err != nil {
 		return r, fmt.Errorf("load moderation keywords of %s: %w", guildID, err)
 	}
-	rows, _ = q.Query(ctx, `SELECT category, enabled, action FROM moderation_categories WHERE guild_id = $1 ORDER BY category`, guildID)
+	rows, _ = q.Query(ctx, `SELECT category, enabled, action, message_action FROM moderation_categories WHERE guild_id = $1 ORDER BY category`, guildID)
 	if r.Categories, err = pgx.CollectRows(rows, pgx.RowToStructByName[ModerationCategory]); err != nil {
 		return r, fmt.Errorf("load moderation categories of %s: %w", guildID, err)
 	}
@@ -86,6 +91,7 @@ func moderationRules(ctx context.Context, q runner, guildID string) (ModerationR
 		{&r.Allow, `SELECT term FROM moderation_allow WHERE guild_id = $1 ORDER BY created_at, term`},
 		{&r.ExemptRoles, `SELECT role_id FROM moderation_exempt_roles WHERE guild_id = $1 ORDER BY created_at, role_id`},
 		{&r.Regexes, `SELECT pattern FROM moderation_regexes WHERE guild_id = $1 ORDER BY created_at, pattern`},
+		{&r.ExemptChannels, `SELECT channel_id FROM moderation_exempt_channels WHERE guild_id = $1 ORDER BY created_at, channel_id`},
 	}
 	for _, l := range lists {
 		rows, _ := q.Query(ctx, l.sql, guildID)
@@ -157,11 +163,31 @@ func (t Tx) DeleteModerationAllow(ctx context.Context, guildID, term string) err
 	return t.exec(ctx, `DELETE FROM moderation_allow WHERE guild_id = $1 AND term = $2`, guildID, term)
 }
 
-// PutModerationCategory sets whether a category is on and its action.
+// PutModerationCategory sets whether a category is on and its action (its
+// message action is left as it is).
 func (t Tx) PutModerationCategory(ctx context.Context, guildID string, c ModerationCategory) error {
 	return t.exec(ctx, `INSERT INTO moderation_categories (guild_id, category, enabled, action) VALUES ($1, $2, $3, $4)
 			ON CONFLICT (guild_id, category) DO UPDATE SET enabled = EXCLUDED.enabled, action = EXCLUDED.action`,
 		guildID, c.Category, c.Enabled, c.Action)
+}
+
+// PutModerationMessageAction sets what a channel message matching a
+// category gets ("flag", "delete" or "strike"); a category without a row
+// is created on, with the default action.
+func (t Tx) PutModerationMessageAction(ctx context.Context, guildID string, c ModerationCategory) error {
+	return t.exec(ctx, `INSERT INTO moderation_categories (guild_id, category, enabled, message_action) VALUES ($1, $2, true, $3)
+			ON CONFLICT (guild_id, category) DO UPDATE SET message_action = EXCLUDED.message_action`,
+		guildID, c.Category, c.MessageAction)
+}
+
+// AddModerationExemptChannel stops checking a channel's messages.
+func (t Tx) AddModerationExemptChannel(ctx context.Context, guildID, channelID string) error {
+	return t.exec(ctx, `INSERT INTO moderation_exempt_channels (guild_id, channel_id) VALUES ($1, $2)`, guildID, channelID)
+}
+
+// DeleteModerationExemptChannel checks a channel's messages again.
+func (t Tx) DeleteModerationExemptChannel(ctx context.Context, guildID, channelID string) error {
+	return t.exec(ctx, `DELETE FROM moderation_exempt_channels WHERE guild_id = $1 AND channel_id = $2`, guildID, channelID)
 }
 
 // AddModerationExemptRole exempts a role from moderation.

@@ -140,7 +140,7 @@ func (m *Moderator) Middleware() middleware.Middleware {
 				}
 				flag := middleware.Flag{Option: mo.Option, ContentType: mo.ContentType, Reason: v.Reason,
 					Category: string(v.Category), Severity: v.Severity.String()}
-				if err := m.addFlag(ctx, in, flag, excerpt(text, v), matchedTerm(text, v)); err != nil {
+				if err := m.addFlag(ctx, in, flag, Excerpt(text, v), MatchedTerm(text, v)); err != nil {
 					return err
 				}
 				m.log.Info("Content flagged", "userId", in.User.ID, "contentType", mo.ContentType, "flagReason", v.Reason,
@@ -167,9 +167,9 @@ func (m *Moderator) addFlag(ctx context.Context, in *middleware.Interaction, f m
 		FlagReason: f.Reason, Category: &f.Category, Severity: f.Severity, Excerpt: excerpt, MatchedTerm: term})
 }
 
-// excerpt is the flagged text around the first match, at most 300 bytes (the column allows 500),
-// cut on UTF-8 boundaries.
-func excerpt(text string, v moderation.Verdict) string {
+// Excerpt is the flagged text around the first match, at most 300 bytes (the column allows 500),
+// cut on UTF-8 boundaries: the evidence a flag keeps (message moderation stores it too).
+func Excerpt(text string, v moderation.Verdict) string {
 	const limit = 300
 	if len(text) <= limit {
 		return text
@@ -184,12 +184,12 @@ func excerpt(text string, v moderation.Verdict) string {
 	return textcut.Bytes(text[start:], limit)
 }
 
-// matchedTerm is the member's wording behind the deciding match (the most
+// MatchedTerm is the member's wording behind the deciding match (the most
 // severe, earliest), widened to whole words and lower-cased: what a
 // moderator allows when they dismiss the flag as a false positive. It is
 // nil for personal information and spam, which are not word matches, and
 // for wording longer than an allow-list entry may be.
-func matchedTerm(text string, v moderation.Verdict) *string {
+func MatchedTerm(text string, v moderation.Verdict) *string {
 	if v.Category == moderation.CategoryPII || v.Category == moderation.CategorySpam {
 		return nil
 	}

@@ -1,0 +1,45 @@
+package doctor_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/embodied-community/embodied/internal/config"
+	"github.com/embodied-community/embodied/internal/discordsim"
+	"github.com/embodied-community/embodied/internal/doctor"
+)
+
+// With SECOPS_MODERATE_MESSAGES, doctor asks the gateway for the Message
+// Content intent and says exactly what to enable when Discord refuses it
+// (close 4014); without it, the check is not run.
+func TestDoctorMessageContentIntent(t *testing.T) {
+	none, content := discordgo.Intent(0), discordgo.IntentsMessageContent
+	tests := []struct {
+		name     string
+		portal   *discordgo.Intent
+		moderate bool
+		want     doctor.Result
+	}{
+		{"enabled in the portal", &content, true, doctor.Result{Status: doctor.Pass, Check: "Message Content intent",
+			Detail: "granted: the gateway accepts Guild Messages and Message Content, so message moderation runs"}},
+		{"not enabled", &none, true, doctor.Result{Status: doctor.Fail, Check: "Message Content intent",
+			Detail: "Discord refused it (gateway close 4014, \"Disallowed intent(s).\"): the bot runs without message moderation",
+			Fix: "enable it in the Developer Portal → your application → Bot → Privileged Gateway Intents → Message Content Intent, " +
+				"then restart the bot; or set SECOPS_MODERATE_MESSAGES=false"}},
+		{"message moderation off", &none, false, doctor.Result{Status: -1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sim := discordsim.NewTest(t, discordsim.Options{PrivilegedIntents: tt.portal})
+			sim.SeedSandbox()
+			cfg := &config.Config{DiscordToken: config.Secret(sim.Token()), DiscordAPIURL: sim.URL(), ModerateMessages: tt.moderate}
+			got := find(&doctor.Report{Results: doctor.CheckDiscord(context.Background(), cfg, nil)}, "Message Content intent")
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("check mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
