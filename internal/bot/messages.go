@@ -98,6 +98,11 @@ func MessageEvent(msg *discordgo.Message, edited bool) (_ chatmod.Event, ok bool
 	if msg.GuildID == "" || msg.Author == nil || msg.Content == "" {
 		return chatmod.Event{}, false
 	}
+	// Only what a member wrote: system messages (joins, pins, AutoMod's own
+	// alerts, type 24) carry Discord's text, not theirs.
+	if msg.Type != discordgo.MessageTypeDefault && msg.Type != discordgo.MessageTypeReply {
+		return chatmod.Event{}, false
+	}
 	ev := chatmod.Event{GuildID: msg.GuildID, ChannelID: msg.ChannelID, MessageID: msg.ID, AuthorID: msg.Author.ID,
 		AuthorBot: msg.Author.Bot || msg.WebhookID != "", Content: msg.Content, Edited: edited}
 	if msg.Member != nil {
