@@ -133,6 +133,9 @@ func builtin() *matcher {
 		for _, e := range handleHints {
 			c.add(rule{term: e, hint: hintHandle})
 		}
+		for _, e := range builtinPhrases().triggers {
+			c.add(rule{term: e, hint: hintPhrase})
+		}
 		builtinMatcher = c.build()
 	})
 	return builtinMatcher
@@ -344,6 +347,7 @@ type scratch struct {
 	hits    []hit
 	found   []found
 	allowed []found
+	phrase  phraseScratch
 }
 
 // found is a rule hit in normalised coordinates.
@@ -373,6 +377,11 @@ func (e *Engine) Check(text string) Verdict {
 	}
 	if e.base != nil {
 		e.collect(sc, e.base)
+		if sc.hints&hintPhrase != 0 {
+			sc.phrase.allowed = sc.allowed
+			sc.found = builtinPhrases().run(sc.n.out, &sc.phrase, &e.disabled, sc.found)
+			sc.allowed, sc.phrase.allowed = sc.phrase.allowed, nil
+		}
 	}
 	if e.custom != nil {
 		e.collect(sc, e.custom)

@@ -44,9 +44,9 @@ func TestCheck(t *testing.T) {
 		{
 			name: "phrase without swear words, most severe match wins",
 			text: "idiot, go kill yourself",
-			want: flagged(ReasonToxicLanguage, CategoryThreat, SeverityCritical, []Match{
+			want: flagged(ReasonToxicLanguage, CategorySelfHarm, SeverityCritical, []Match{
 				{Category: CategoryInsult, Severity: SeverityLow, Term: "idiot", Start: 0, End: 5},
-				{Category: CategoryThreat, Severity: SeverityCritical, Term: "go kill yourself", Start: 7, End: 23},
+				{Category: CategorySelfHarm, Severity: SeverityCritical, Term: "self-harm: kill yourself", Start: 7, End: 23},
 			}),
 		},
 		{
@@ -191,7 +191,7 @@ func TestRules(t *testing.T) {
 		{"bitch, class act of a bitch", []Match{{Category: CategoryProfanity, Severity: SeverityMedium, Term: "*bitch*", Start: 0, End: 5}}},
 		{"kill yourself", []Match{}},
 		// The allow entry does not cover the longer built-in phrase.
-		{"go kill yourself", []Match{{Category: CategoryThreat, Severity: SeverityCritical, Term: "go kill yourself", Start: 0, End: 16}}},
+		{"go kill yourself", []Match{{Category: CategorySelfHarm, Severity: SeverityCritical, Term: "self-harm: kill yourself", Start: 0, End: 16}}},
 		{"mail a@b.com", []Match{}},
 		{"use CODE 1234", []Match{{Category: CategoryProfanity, Severity: SeverityMedium, Term: `(?i)\bcode\s*\d{4}\b`, Start: 4, End: 13}}},
 	}
