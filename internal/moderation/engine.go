@@ -78,6 +78,7 @@ type rule struct {
 	allow       bool
 	hint        hintSet // marks text worth a closer look, reports nothing
 	needStretch bool    // variant that only counts over a collapsed run
+	pset        int32   // for a phrase hint: 1 + index of the word's trigger sets
 }
 
 // matcher is an automaton plus the rules behind each pattern.
@@ -133,8 +134,11 @@ func builtin() *matcher {
 		for _, e := range handleHints {
 			c.add(rule{term: e, hint: hintHandle})
 		}
-		for _, e := range builtinPhrases().triggers {
-			c.add(rule{term: e, hint: hintPhrase})
+		for i, w := range builtinPhrases().triggers {
+			c.add(rule{term: w, hint: hintPhrase, pset: int32(i + 1)})
+			if w == "noone" { // the phrase pass reads "no one" as one word
+				c.add(rule{term: "no one", hint: hintPhrase, pset: int32(i + 1)})
+			}
 		}
 		builtinMatcher = c.build()
 	})
@@ -344,6 +348,7 @@ func (c *compiler) build() *matcher {
 type scratch struct {
 	n       normalized
 	hints   hintSet // detectors the scan found worth running
+	psets   setBits // the phrase rules' trigger sets the scan saw
 	hits    []hit
 	found   []found
 	allowed []found
@@ -368,6 +373,7 @@ func (e *Engine) Check(text string) Verdict {
 	sc.found = sc.found[:0]
 	sc.allowed = sc.allowed[:0]
 	sc.hints = 0
+	sc.psets = setBits{}
 	if e.base == nil {
 		// Without the built-in automaton there are no hint patterns.
 		sc.hints = hintHandle
@@ -377,9 +383,9 @@ func (e *Engine) Check(text string) Verdict {
 	}
 	if e.base != nil {
 		e.collect(sc, e.base)
-		if sc.hints&hintPhrase != 0 {
+		if pm := builtinPhrases(); sc.hints&hintPhrase != 0 && pm.anyLive(&sc.psets) {
 			sc.phrase.allowed = sc.allowed
-			sc.found = builtinPhrases().run(sc.n.out, &sc.phrase, &e.disabled, sc.found)
+			sc.found = pm.run(sc.n.out, &sc.psets, &sc.phrase, &e.disabled, sc.found)
 			sc.allowed, sc.phrase.allowed = sc.phrase.allowed, nil
 		}
 	}
@@ -427,6 +433,9 @@ func (e *Engine) collect(sc *scratch, m *matcher) {
 			}
 			if r.hint != 0 {
 				sc.hints |= r.hint
+				if r.pset > 0 {
+					sc.psets.or(&builtinPhrases().triggerSets[r.pset-1])
+				}
 				continue
 			}
 			if r.allow {

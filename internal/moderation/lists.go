@@ -125,7 +125,6 @@ var builtinAllow = `
 	anal fissure*, anal gland*, anal cancer, anal canal, anal sphincter, anal fistula*, anal retentive, anal warts, anal bleeding,
 	rape crisis, rape survivor*, rape victim*, rape culture, rape kit*, rape case*, rape charge*, rape trial*, rape allegation*,
 	rape counsel*, rape prevention, rape awareness, sexual assault and rape,
-	(i'm|im|i am|i feel|i felt|i was|i look|i sound|i feel like|feel like|feeling like|felt like|i've been|ive been|i'm being|im being|made me feel|makes me feel|i'm the|im the|i am the|call me) (|so |such |such a |such an |a |an |a total |a complete |a bit |kinda |pretty |really |the biggest |an absolute |a huge |a real |totally |completely |so damn |)(stupid|dumb|idiot|moron|loser|fool|dummy|dumbass),
 	(stupid|dumb) (question|questions|mistake|mistakes|luck|idea|ideas|traffic|phone|printer|computer|laptop|app|apps|bug|bugs|weather|thing|things|rule|rules|game|games|movie|song|joke|jokes|comment|decision|decisions|autocorrect|wifi|alarm|car|bus|train|cat|dog|tv|show|me),
 	loser buys, loser pays, loser's bracket, losers bracket, loser bracket, biggest loser, sore loser, sore losers`
 

@@ -33,6 +33,29 @@ func (c classBits) and(d classBits) bool {
 	return c[0]&d[0] != 0 || c[1]&d[1] != 0
 }
 
+// maxSets bounds the number of distinct trigger sets.
+const maxSets = 256
+
+// setBits is a set of trigger sets.
+type setBits [maxSets / 64]uint64
+
+func (c *setBits) set(i int) { c[i>>6] |= 1 << (i & 63) }
+func (c *setBits) or(d *setBits) {
+	for i := range c {
+		c[i] |= d[i]
+	}
+}
+
+// within reports whether every bit of c is in d.
+func (c *setBits) within(d *setBits) bool {
+	for i := range c {
+		if c[i]&^d[i] != 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // lexEntry is what the phrase rules know about one word: its own id (for
 // literal slots) and the classes it belongs to.
 type lexEntry struct {
@@ -128,6 +151,17 @@ type pgroup struct {
 type pattern struct {
 	rule  int32
 	elems []elem
+	// need holds the trigger sets of which the text must hold one word
+	// each for the pattern to match (bits index phraseMatcher.sets): it is
+	// not tried otherwise.
+	need setBits
+	src  string // as written, macros expanded
+}
+
+// anchorSet is a set of trigger words: literals and classes.
+type anchorSet struct {
+	ids []int32
+	cls classBits
 }
 
 // maxSpan bounds how many words a pattern may cover: positions are bits of
@@ -136,30 +170,38 @@ const maxSpan = 63
 
 // phraseMatcher holds the compiled phrase rules.
 type phraseMatcher struct {
-	lex      map[string]lexEntry
-	classOf  map[string]int
-	rules    []phraseRule
-	groups   []pgroup
-	groupOf  map[string]int32 // interned by text, so a macro's group is computed once a text
-	pats     []pattern
-	byWord   map[int32][]int32 // patterns whose first word may be this literal
-	byClass  [128][]int32      // patterns whose first word may be of this class
-	triggers []string          // words whose presence makes the rules worth running
-	obscured lexEntry          // a word with '*' inside ("f*cking")
-	special  struct{ play, neg, self, soft, why, end, love, you, hedge int }
-	common   map[int32]bool // ids of words that do not trigger the pass
-	commonIn classBits      // classes holding a common word
+	lex     map[string]lexEntry
+	classOf map[string]int
+	table   lexTable // lex for the hot path
+	noID    int32    // "no", which "one" joins
+	nooneE  lexEntry // "noone"
+	rules   []phraseRule
+	groups  []pgroup
+	groupOf map[string]int32 // interned by text, so a macro's group is computed once a text
+	pats    []pattern
+	byWord  [][]int32    // by word id: patterns whose first word may be this literal
+	byClass [128][]int32 // patterns whose first word may be of this class
+	// triggers are the words of the trigger sets, given to the built-in
+	// automaton as hints; triggerSets[i] holds the sets triggers[i] is in.
+	triggers    []string
+	triggerSets []setBits
+	sets        []anchorSet
+	obscured    lexEntry // a word with '*' inside ("f*cking")
+	special     struct{ play, neg, self, soft, why, end, love, you, hedge int }
+	common      map[int32]bool // ids of words that do not trigger the pass
+	commonIn    classBits      // classes holding a common word
 }
 
 // phraseScratch is the per-call working memory of the phrase pass.
 type phraseScratch struct {
 	toks  []ptok
 	key   []byte
-	tried []int32          // start+1 of the last try per pattern
-	done  []int32          // start+1 of the last accepted match per rule
-	memo  map[int64]uint64 // (group, position, at start) → ends
+	tried []int32   // start+1 of the last try per pattern
+	done  []int32   // start+1 of the last accepted match per rule
+	memo  memoTable // (group, position, at start) → ends
 	// allowed collects the allow rules' hits; the caller moves them on.
 	allowed []found
+	seen    setBits // the trigger sets in the text
 }
 
 // ptok is a word of the normalised text.
@@ -212,7 +254,7 @@ func wordKey(w string) string { return strings.ReplaceAll(w, "'", "") }
 // name (upper case) to its words, "!" marking the common ones that do not
 // trigger the pass; "@name" expands a macro.
 func compilePhrases(classes map[string]string, macros map[string]string, defs []phraseDef) (*phraseMatcher, error) {
-	m := &phraseMatcher{lex: map[string]lexEntry{}, classOf: map[string]int{}, byWord: map[int32][]int32{},
+	m := &phraseMatcher{lex: map[string]lexEntry{}, classOf: map[string]int{},
 		groupOf: map[string]int32{}, common: map[int32]bool{}}
 	nextID := int32(0)
 	entry := func(w string) lexEntry {
@@ -273,13 +315,14 @@ func compilePhrases(classes map[string]string, macros map[string]string, defs []
 		*sp.dst = i
 	}
 	m.special.why = int(entry("why").id)
+	m.noID = entry("no").id
+	m.nooneE = entry("noone")
 	m.obscured.id = -1
 	if i, ok := m.classOf["OBSCURED"]; ok {
 		m.obscured.cls.set(i)
 	}
 	var errs []string
-	trig := map[int32]bool{}
-	var trigCls classBits
+	setOf := map[string]int{}
 	for _, d := range defs {
 		ri := int32(len(m.rules))
 		m.rules = append(m.rules, phraseRule{rule: rule{term: d.name, cat: d.cat, sev: d.sev, allow: d.allow}, veto: d.veto})
@@ -300,16 +343,38 @@ func compilePhrases(classes map[string]string, macros map[string]string, defs []
 				errs = append(errs, fmt.Sprintf("%s: %q: %v", d.name, p, err))
 				continue
 			}
-			if !m.anchors(elems, trig, &trigCls) {
+			var need setBits
+			for _, e := range elems {
+				a, ok := m.anchorOf(e)
+				if !ok {
+					continue
+				}
+				key := fmt.Sprint(a.ids, a.cls)
+				si, ok := setOf[key]
+				if !ok {
+					si = len(m.sets)
+					setOf[key] = si
+					m.sets = append(m.sets, a)
+				}
+				if si >= maxSets {
+					errs = append(errs, fmt.Sprintf("%s: %q: more than %d trigger sets", d.name, p, maxSets))
+					continue
+				}
+				need.set(si)
+			}
+			if need == (setBits{}) {
 				errs = append(errs, fmt.Sprintf("%s: %q: no required slot made only of trigger words", d.name, p))
 				continue
 			}
 			pi := int32(len(m.pats))
-			m.pats = append(m.pats, pattern{rule: ri, elems: elems})
+			m.pats = append(m.pats, pattern{rule: ri, elems: elems, need: need, src: p})
 			var ids []int32
 			var cls classBits
 			m.first(elems, &ids, &cls)
 			for _, id := range ids {
+				for int(id) >= len(m.byWord) {
+					m.byWord = append(m.byWord, nil)
+				}
 				if !containsID(m.byWord[id], pi) {
 					m.byWord[id] = append(m.byWord[id], pi)
 				}
@@ -325,11 +390,31 @@ func compilePhrases(classes map[string]string, macros map[string]string, defs []
 		return nil, fmt.Errorf("compile phrase rules: %s", strings.Join(errs, "; "))
 	}
 	for w, e := range m.lex {
-		if w != "" && !m.common[e.id] && (trig[e.id] || e.cls.and(trigCls)) {
+		if w == "" || m.common[e.id] {
+			continue
+		}
+		var in setBits
+		for si, a := range m.sets {
+			if a.cls.and(e.cls) || containsID(a.ids, e.id) {
+				in.set(si)
+			}
+		}
+		if in != (setBits{}) {
 			m.triggers = append(m.triggers, w)
 		}
 	}
+	m.table = newLexTable(m.lex)
 	slices.Sort(m.triggers)
+	for _, w := range m.triggers {
+		e := m.lex[w]
+		var in setBits
+		for si, a := range m.sets {
+			if a.cls.and(e.cls) || containsID(a.ids, e.id) {
+				in.set(si)
+			}
+		}
+		m.triggerSets = append(m.triggerSets, in)
+	}
 	return m, nil
 }
 
@@ -557,6 +642,21 @@ func (m *phraseMatcher) anchors(elems []elem, ids map[int32]bool, cls *classBits
 	return false
 }
 
+// anchorOf returns the trigger words one of which must occur for e to
+// match, if there is such a set.
+func (m *phraseMatcher) anchorOf(e elem) (anchorSet, bool) {
+	ids := map[int32]bool{}
+	var a anchorSet
+	if !m.anchors([]elem{e}, ids, &a.cls) {
+		return a, false
+	}
+	for id := range ids {
+		a.ids = append(a.ids, id)
+	}
+	slices.Sort(a.ids)
+	return a, true
+}
+
 // first collects the words a match of elems may start with.
 func (m *phraseMatcher) first(elems []elem, ids *[]int32, cls *classBits) {
 	for _, e := range elems {
@@ -619,12 +719,19 @@ func (m *phraseMatcher) tokenize(out []byte, ps *phraseScratch) {
 			}
 			j++
 		}
+		// "no one" is one word, "noone", so that it can anchor a rule.
+		if n := len(ps.toks); n > 0 && !brk && !pause && string(ps.key) == "one" && ps.toks[n-1].e.id == m.noID {
+			ps.toks[n-1].end = int32(j)
+			ps.toks[n-1].e = m.nooneE
+			i = j
+			continue
+		}
 		t := ptok{start: int32(i), end: int32(j), brk: brk, pause: pause, e: lexEntry{id: -1}}
 		if star {
 			if len(ps.key) >= 2 {
 				t.e = m.obscured
 			}
-		} else if e, ok := m.lex[string(ps.key)]; ok {
+		} else if e, ok := m.table.get(ps.key); ok {
 			t.e = e
 		}
 		ps.toks = append(ps.toks, t)
@@ -635,9 +742,20 @@ func (m *phraseMatcher) tokenize(out []byte, ps *phraseScratch) {
 
 func isTokenByte(b byte) bool { return isLetter(b) || b >= '0' && b <= '9' || b == '*' }
 
+// anyLive reports whether some pattern has all its trigger sets in seen.
+func (m *phraseMatcher) anyLive(seen *setBits) bool {
+	for i := range m.pats {
+		if m.pats[i].need.within(seen) {
+			return true
+		}
+	}
+	return false
+}
+
 // run appends the phrase rules' hits, and their allow entries' hits to
-// ps.allowed, in normalised coordinates.
-func (m *phraseMatcher) run(out []byte, ps *phraseScratch, disabled *[numCategories]bool, fs []found) []found {
+// ps.allowed, in normalised coordinates. seen holds the trigger sets the
+// automaton saw: only the patterns they complete are tried.
+func (m *phraseMatcher) run(out []byte, seen *setBits, ps *phraseScratch, disabled *[numCategories]bool, fs []found) []found {
 	m.tokenize(out, ps)
 	if len(ps.tried) < len(m.pats) {
 		ps.tried = make([]int32, len(m.pats))
@@ -645,17 +763,19 @@ func (m *phraseMatcher) run(out []byte, ps *phraseScratch, disabled *[numCategor
 	}
 	clear(ps.tried)
 	clear(ps.done)
-	if ps.memo == nil {
-		ps.memo = map[int64]uint64{}
-	}
-	clear(ps.memo)
+	ps.memo.reset()
+	ps.seen = *seen
 	toks := ps.toks
 	for ti := range toks {
 		e := toks[ti].e
 		if e.id < 0 && e.cls == (classBits{}) {
 			continue
 		}
-		for _, pi := range m.byWord[e.id] {
+		var byWord []int32
+		if int(e.id) < len(m.byWord) && e.id >= 0 {
+			byWord = m.byWord[e.id]
+		}
+		for _, pi := range byWord {
 			fs = m.try(pi, toks, ti, ps, disabled, fs)
 		}
 		for w := 0; w < 2; w++ {
@@ -676,6 +796,9 @@ func (m *phraseMatcher) try(pi int32, toks []ptok, ti int, ps *phraseScratch, di
 	}
 	ps.tried[pi] = int32(ti + 1)
 	p := &m.pats[pi]
+	if !p.need.within(&ps.seen) {
+		return fs
+	}
 	r := &m.rules[p.rule]
 	if ps.done[p.rule] == int32(ti+1) || !r.allow && disabled[categoryIndex[r.cat]] {
 		return fs
@@ -728,14 +851,14 @@ func (m *phraseMatcher) group(g int32, toks []ptok, pos, start int, ps *phraseSc
 	if pos == start {
 		key |= 1
 	}
-	if v, ok := ps.memo[key]; ok {
+	if v, ok := ps.memo.get(key); ok {
 		return v
 	}
 	var ends uint64
 	for _, a := range m.groups[g].alts {
 		ends |= m.seq(a, toks, pos, 1, start, ps)
 	}
-	ps.memo[key] = ends
+	ps.memo.put(key, ends)
 	return ends
 }
 
@@ -814,4 +937,136 @@ func (m *phraseMatcher) vetoed(v veto, toks []ptok, start, end int) bool {
 		}
 	}
 	return false
+}
+
+// memoTable is an open-addressing hash table from group matches to their
+// ends, emptied in constant time by bumping a generation.
+type memoTable struct {
+	gen   uint32
+	n     int
+	slots []memoSlot
+}
+
+type memoSlot struct {
+	gen  uint32
+	key  int64
+	ends uint64
+}
+
+func (t *memoTable) reset() {
+	t.gen++
+	t.n = 0
+	if t.gen == 0 { // wrapped: old entries would look current
+		clear(t.slots)
+		t.gen = 1
+	}
+}
+
+func (t *memoTable) index(key int64) int {
+	h := uint64(key) * 0x9E3779B97F4A7C15
+	return int(h >> 32)
+}
+
+func (t *memoTable) get(key int64) (uint64, bool) {
+	if len(t.slots) == 0 {
+		return 0, false
+	}
+	mask := len(t.slots) - 1
+	for i := t.index(key) & mask; ; i = (i + 1) & mask {
+		s := &t.slots[i]
+		if s.gen != t.gen {
+			return 0, false
+		}
+		if s.key == key {
+			return s.ends, true
+		}
+	}
+}
+
+func (t *memoTable) put(key int64, ends uint64) {
+	if 2*(t.n+1) > len(t.slots) {
+		t.grow()
+	}
+	mask := len(t.slots) - 1
+	for i := t.index(key) & mask; ; i = (i + 1) & mask {
+		s := &t.slots[i]
+		if s.gen != t.gen {
+			*s = memoSlot{gen: t.gen, key: key, ends: ends}
+			t.n++
+			return
+		}
+		if s.key == key {
+			s.ends = ends
+			return
+		}
+	}
+}
+
+func (t *memoTable) grow() {
+	old := t.slots
+	t.slots = make([]memoSlot, max(64, 2*len(old)))
+	t.n = 0
+	for _, s := range old {
+		if s.gen == t.gen {
+			t.put(s.key, s.ends)
+		}
+	}
+}
+
+// lexTable is the lexicon as an open-addressing hash table over FNV-1a:
+// a word of chat is looked up without converting it to a string.
+type lexTable struct {
+	slots  []lexSlot
+	maxLen int
+}
+
+type lexSlot struct {
+	key string
+	e   lexEntry
+}
+
+func fnv(b []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h
+}
+
+func newLexTable(lex map[string]lexEntry) lexTable {
+	n := 1
+	for n < 2*len(lex) {
+		n <<= 1
+	}
+	t := lexTable{slots: make([]lexSlot, n)}
+	for w, e := range lex {
+		if w == "" {
+			continue
+		}
+		t.maxLen = max(t.maxLen, len(w))
+		for i := int(fnv([]byte(w))) & (n - 1); ; i = (i + 1) & (n - 1) {
+			if t.slots[i].key == "" {
+				t.slots[i] = lexSlot{key: w, e: e}
+				break
+			}
+		}
+	}
+	return t
+}
+
+func (t *lexTable) get(w []byte) (lexEntry, bool) {
+	if len(w) == 0 || len(w) > t.maxLen {
+		return lexEntry{}, false
+	}
+	mask := len(t.slots) - 1
+	for i := int(fnv(w)) & mask; ; i = (i + 1) & mask {
+		s := &t.slots[i]
+		if s.key == "" {
+			return lexEntry{}, false
+		}
+		if s.key == string(w) {
+			return s.e, true
+		}
+	}
 }
