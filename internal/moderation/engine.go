@@ -374,6 +374,7 @@ func (e *Engine) Check(text string) Verdict {
 	sc.allowed = sc.allowed[:0]
 	sc.hints = 0
 	sc.psets = setBits{}
+	sc.phrase.overrun = false
 	if e.base == nil {
 		// Without the built-in automaton there are no hint patterns.
 		sc.hints = hintHandle
@@ -399,10 +400,12 @@ func (e *Engine) Check(text string) Verdict {
 	if !e.disabled[categoryIndex[CategoryPII]] || !e.disabled[categoryIndex[CategorySpam]] {
 		ms = e.scanRaw(text, sc.hints, ms)
 	}
-	overrun := false
+	overrun := sc.phrase.overrun
 	// A category turned off silences its regexes too.
 	if len(e.regexes) > 0 && !e.disabled[categoryIndex[e.rxCat]] {
-		ms, overrun = e.matchRegexes(text, ms)
+		var rxOverrun bool
+		ms, rxOverrun = e.matchRegexes(text, ms)
+		overrun = overrun || rxOverrun
 	}
 	if len(ms) > 1 {
 		slices.SortStableFunc(ms, func(a, b Match) int {

@@ -102,7 +102,6 @@ var builtinLists = []list{
 		gyped, gypo, gypos, gyppo*, gyppie*, gyppy*, gipp, gipps, gippo*, pikey, piky, arabush*, cheese eating surrender monk*,
 		chi chi man, bluegum*, bohunk*, palesimian, kuffar, yellowman, spaghettibender, retardo`},
 	{CategoryThreat, SeverityHigh, `
-		i know where you live, i know where u live,
 		you're dead meat, you are dead meat, dead meat, rape you, i hope you die, hope you die, hope u die, i hope you get raped, hope you get raped,
 		hope you get cancer, hope you get hit by a (car|bus|truck|train), you deserve to die, u deserve to die,
 		kill all (jews|blacks|gays|muslims|women|immigrants|christians|arabs|trans people),

@@ -164,6 +164,20 @@ type anchorSet struct {
 	cls classBits
 }
 
+// phraseTryBudget bounds the patterns tried on one text. A 4,000-character
+// note of chat needs under 2,000; a text built to keep every pattern alive
+// ("im gonna im gonna …", 24,000 bytes) would need 180,000 and about 30
+// ms. Past the budget the pass stops and the verdict is marked Overrun,
+// like a guild's regexes past theirs, so the text waits for a human
+// instead of slipping through.
+const phraseTryBudget = 8192
+
+// maxRuleHits is how many matches a phrase rule reports in one text: more
+// change nothing in the verdict, and a text repeating a threat a thousand
+// times costs no more than one that says it a few times. Allow rules have
+// no cap, as each must clear what it covers.
+const maxRuleHits = 4
+
 // maxSpan bounds how many words a pattern may cover: positions are bits of
 // a uint64 relative to the pattern's start.
 const maxSpan = 63
@@ -196,9 +210,13 @@ type phraseMatcher struct {
 type phraseScratch struct {
 	toks  []ptok
 	key   []byte
-	tried []int32   // start+1 of the last try per pattern
-	done  []int32   // start+1 of the last accepted match per rule
-	memo  memoTable // (group, position, at start) → ends
+	tried []int32 // start+1 of the last try per pattern
+	done  []int32 // start+1 of the last accepted match per rule
+	hits  []int32 // matches so far per rule
+	tries int     // patterns tried on this text
+	// overrun is set when the pass gave up at phraseTryBudget.
+	overrun bool
+	memo    memoTable // (group, position, at start) → ends
 	// allowed collects the allow rules' hits; the caller moves them on.
 	allowed []found
 	seen    setBits // the trigger sets in the text
@@ -760,13 +778,21 @@ func (m *phraseMatcher) run(out []byte, seen *setBits, ps *phraseScratch, disabl
 	if len(ps.tried) < len(m.pats) {
 		ps.tried = make([]int32, len(m.pats))
 		ps.done = make([]int32, len(m.rules))
+		ps.hits = make([]int32, len(m.rules))
 	}
 	clear(ps.tried)
 	clear(ps.done)
+	clear(ps.hits)
+	ps.tries = 0
+	ps.overrun = false
 	ps.memo.reset()
 	ps.seen = *seen
 	toks := ps.toks
 	for ti := range toks {
+		if ps.tries > phraseTryBudget {
+			ps.overrun = true
+			break
+		}
 		e := toks[ti].e
 		if e.id < 0 && e.cls == (classBits{}) {
 			continue
@@ -795,12 +821,13 @@ func (m *phraseMatcher) try(pi int32, toks []ptok, ti int, ps *phraseScratch, di
 		return fs
 	}
 	ps.tried[pi] = int32(ti + 1)
+	ps.tries++
 	p := &m.pats[pi]
 	if !p.need.within(&ps.seen) {
 		return fs
 	}
 	r := &m.rules[p.rule]
-	if ps.done[p.rule] == int32(ti+1) || !r.allow && disabled[categoryIndex[r.cat]] {
+	if ps.done[p.rule] == int32(ti+1) || !r.allow && (ps.hits[p.rule] >= maxRuleHits || disabled[categoryIndex[r.cat]]) {
 		return fs
 	}
 	ends := m.seq(p.elems, toks, ti, 1, ti, ps)
@@ -813,6 +840,7 @@ func (m *phraseMatcher) try(pi int32, toks []ptok, ti int, ps *phraseScratch, di
 		return fs
 	}
 	ps.done[p.rule] = int32(ti + 1)
+	ps.hits[p.rule]++
 	f := found{r: &r.rule, start: toks[ti].start, end: toks[end-1].end}
 	if r.allow {
 		ps.allowed = append(ps.allowed, f)

@@ -61,7 +61,7 @@ var phraseClasses = map[string]string{
 	"DATIVE": `!a, !an, !the, !some, !something, !someone, !somebody, !another, !one, !more, !better, !good, !it, !them,
 		!that, !this, !those, !these, !over, !back, !up, !on, !in, !out, !off, !some, !any, !anything, !another, !my,
 		!our, !his, !her, !their, coffee, dinner, lunch, drink, gift, present, text, message, dm, email,
-		link, pic, photo, seat, ticket, tickets, spot, date, partner, !right, home, tomorrow, later`,
+		link, pic, photo, seat, ticket, tickets, spot, date, partner`,
 	// Play, sport, games and kindness: hyperbole lives there.
 	"PLAY": `ranked, game, games, gaming, match, matches, round, rounds, chess, checkers, fortnite, valorant, league, lol,
 		cod, warzone, apex, overwatch, minecraft, roblox, fifa, madden, smash, bros, mario, kart, pokemon, 1v1, 2v2, pvp,
@@ -162,7 +162,7 @@ var phraseMacros = map[string]string{
 // in phrase_test.go lists what it must and must not catch.
 var phraseDefs = []phraseDef{
 	// Threats and intimidation.
-	{name: "threat: promise to kill", cat: CategoryThreat, sev: SeverityCritical, veto: vetoPlay | vetoSoft, patterns: `
+	{name: "threat: promise to kill", cat: CategoryThreat, sev: SeverityCritical, veto: vetoPlay | vetoSoft | vetoNeg, patterns: `
 		@fut ADV/OBSCURED? ADV/OBSCURED? (come and |come over and |come over there and |go |find you and |come to your house and |)KILL YOU/KIN !DATIVE/with/PLAY,
 		@fut ADV/OBSCURED? ADV/OBSCURED? KILL YOUR KIN,
 		@fut ADV/OBSCURED? ADV/OBSCURED? (put|shove|stick|bury) (you|u) (in the ground|in a grave|six feet under|in a coffin|in a body bag|in a ditch),
@@ -178,7 +178,7 @@ var phraseDefs = []phraseDef{
 		i hope (you|u) (die|get killed|get shot|get stabbed|get raped|get run over|get hit by a car|burn|rot),
 		(hope|hoping) (you|u) (die|get killed|get shot|get stabbed|get raped|burn in hell|rot in hell),
 		(you|u) (deserve|deserves) to (die|be killed|be shot|be raped|be stabbed|get shot|get killed|get raped|suffer)`},
-	{name: "threat: promise to hurt", cat: CategoryThreat, sev: SeverityHigh, veto: vetoPlay | vetoSoft, patterns: `
+	{name: "threat: promise to hurt", cat: CategoryThreat, sev: SeverityHigh, veto: vetoPlay | vetoSoft | vetoNeg, patterns: `
 		@fut ADV/OBSCURED? ADV/OBSCURED? (come and |come over and |go |find you and |)HURT YOU/KIN !DATIVE/with/PLAY/at/so/to/of,
 		@fut ADV/OBSCURED? ADV/OBSCURED? (beat|rough|mess|fuck|jump|light|tear|slice|cut|carve|shoot|blow) (you|u|ya) up !PLAY,
 		@fut ADV/OBSCURED? ADV/OBSCURED? HURT YOUR KIN/PART/LIFE,
@@ -248,7 +248,7 @@ var phraseDefs = []phraseDef{
 		(go|just|pls|please) play in (traffic|the traffic|the road|the highway|the freeway),
 		take a long walk off a short (pier|cliff|bridge|plank),
 		(go|just|pls|please|should|gonna|u should|you should|time to|now) rope !PLAY/climbing/swing/swinging/course/access/ladder/bridge/skipping/jumping/in/off/the/a/up/tricks,
-		rope (yourself|urself|already|now|asap|today|tonight|pls|plz|please|immediately|irl|kid|loser|bro|man|fr|$) !climbing/swing/course/access/ladder/bridge/skipping/jumping,
+		rope (yourself|urself|already|now|asap|today|tonight|pls|plz|please|immediately|irl|kid|loser|bro|man|fr) !climbing/swing/course/access/ladder/bridge/skipping/jumping,
 		(disappear|vanish) (forever|permanently|for good|from this earth|from this world|from existence|already) !PLAY,
 		(just|go|please|pls) (disappear|vanish) (forever|permanently|from this earth|for good|already|$) !PLAY/on/for/again`},
 	{name: "self-harm: nobody would miss you", cat: CategorySelfHarm, sev: SeverityHigh, veto: vetoNeg, patterns: `
