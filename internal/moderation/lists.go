@@ -71,7 +71,7 @@ var builtinLists = []list{
 		fugly, minger, munter, skank*, *skank, trailer trash, trailertrash, white trash, whitetrash, poor white trash,
 		redneck, rednecks, hillbilly, hillbillies, bogan, chav, chavs, shut the hell up, stfu`},
 	{CategoryInsult, SeverityMedium, `
-		slut*, *slut, *slutt*, *whore*, hoe bag, hoebag, easyslut, nastyslut, nastyho, retard, retards, retarded, tard, tards,
+		slut*, *slut, *slutt*, sloot, sloots, slooty, *whore*, hoe bag, hoebag, easyslut, nastyslut, nastyho, retard, retards, retarded, tard, tards,
 		spaz, spazz, mongoloid, subhuman, sub human, untermensch, libtard*, fucktard,
 		waste of (space|oxygen|air|skin), you make me sick, you were a mistake,
 		your (parents|mom|mother|dad|father) should have aborted you, should have been aborted, you don't deserve to live,
@@ -104,7 +104,7 @@ var builtinLists = []list{
 	{CategoryThreat, SeverityHigh, `
 		you're dead meat, you are dead meat, dead meat, rape you, i hope you die, hope you die, hope u die, i hope you get raped, hope you get raped,
 		hope you get cancer, hope you get hit by a (car|bus|truck|train), you deserve to die, u deserve to die,
-		kill all (jews|blacks|gays|muslims|women|immigrants|christians|arabs|trans people),
+		die in a fire, die in a hole, die in a ditch, kill all (jews|blacks|gays|muslims|women|immigrants|christians|arabs|trans people),
 		gas the jews, (jews|blacks|gays|muslims|immigrants|trans people) (should|must|need to) die`},
 	// Encouragement of self-harm that no context excuses; the rest are
 	// phrase rules (phrases.go), which look at negation and who speaks.
@@ -125,6 +125,9 @@ var builtinAllow = `
 	rape crisis, rape survivor*, rape victim*, rape culture, rape kit*, rape case*, rape charge*, rape trial*, rape allegation*,
 	rape counsel*, rape prevention, rape awareness, sexual assault and rape,
 	(stupid|dumb) (question|questions|mistake|mistakes|luck|idea|ideas|traffic|phone|printer|computer|laptop|app|apps|bug|bugs|weather|thing|things|rule|rules|game|games|movie|song|joke|jokes|comment|decision|decisions|autocorrect|wifi|alarm|car|bus|train|cat|dog|tv|show|me),
+	porn (addiction|addict|addicted|addicts|free|recovery|ban|industry|use|habit|habits|consumption|induced|problem|problems|blocker|blockers|filter|filters),
+	(quit|quitting|quitted|stop|stopping|stopped|no|avoid|avoiding|without|revenge|anti|quit watching|stop watching|stopped watching|quitting watching) porn,
+	(quit|quitting|quitted|stop|stopping|stopped|no|avoid|avoiding|without|anti) pornography, pornography addiction,
 	loser buys, loser pays, loser's bracket, losers bracket, loser bracket, biggest loser, sore loser, sore losers`
 
 // expandList splits a block into entries and expands "(a|b)" groups.

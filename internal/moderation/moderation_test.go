@@ -311,3 +311,32 @@ func TestDisabledRegexCategory(t *testing.T) {
 		t.Errorf("spam turned off, still flagged: %+v", v.Matches)
 	}
 }
+
+// Chat obfuscations of swear words are caught; look-alike names, places,
+// titles and medicine are not.
+func TestChatObfuscations(t *testing.T) {
+	t.Parallel()
+	caught := []string{
+		"f.u.c.k", "f*ck", "sh!t", "sh¡t", "b-i-t-c-h", "f u c k", "f_u_c_k", "fuuuuck", "fuuck", "shiiit", "shiit", "biiitch",
+		"phuck", "phucking", "fuk", "biatch", "azz", "azzhole", "kunt", "fvck", "sheeit", "shyt", "fcking", "f@ck", "5h1t",
+		"b1tch", "a55hole", "c*nt", "d!ck", "ƒuck", "ｆｕｃｋ", "f\u200bu\u200bc\u200bk", "ѕhіt", "fück", "sl00t",
+	}
+	clean := []string{
+		"Scunthorpe", "Penistone", "Cockburn", "Dick Van Dyke", "Essex", "Sussex", "Middlesex", "Shitterton", "Clitheroe",
+		"Lightwater", "Hancock", "Kill Bill", "Moby Dick", "Moby-Dick", "To Kill a Mockingbird", "The Hurt Locker",
+		"breast cancer screening", "rectal exam", "suicide prevention hotline", "self-harm awareness", "anal fissure",
+		"rape crisis centre", "quitting porn changed my life", "porn addiction recovery", "killing it", "headshot",
+		"that workout destroyed me", "I'm dead 😂", "this song slaps", "shoot me a message", "murdered that set",
+	}
+	e := Default()
+	for _, s := range caught {
+		if !e.Check(s).Flagged {
+			t.Errorf("Check(%q) not flagged", s)
+		}
+	}
+	for _, s := range clean {
+		if v := e.Check(s); v.Flagged {
+			t.Errorf("Check(%q) flagged: %+v", s, v.Matches)
+		}
+	}
+}

@@ -252,7 +252,7 @@ var phraseDefs = []phraseDef{
 		(disappear|vanish) (forever|permanently|for good|from this earth|from this world|from existence|already) !PLAY,
 		(just|go|please|pls) (disappear|vanish) (forever|permanently|from this earth|for good|already|$) !PLAY/on/for/again`},
 	{name: "self-harm: nobody would miss you", cat: CategorySelfHarm, sev: SeverityHigh, veto: vetoNeg, patterns: `
-		(nobody|noone|no body|not a single person|not one person|not a soul) (would|will|is going to|is gonna|gonna|woud|wud|d|s gonna|s going to|will ever|would ever|would even|will even) (miss|care about|notice|mourn|cry for|cry over|remember) (you|u|ya) !at/in/on/if/for,
+		(nobody|noone|no body|not a single person|not one person|not a soul) (would|will|is going to|is gonna|gonna|woud|wud|d|s gonna|s going to|will ever|would ever|would even|will even) (miss|care about|notice|mourn|cry for|cry over|remember) (you|u|ya) !at/in/on/for,
 		(nobody|noone) (would|will|is going to|is gonna|gonna|d) (care|notice|cry|mind|be sad) (if|when) (you|u) (died|die|were dead|was dead|were gone|disappeared|left forever|killed yourself|killed urself|kys|vanished|stopped existing|ended it),
 		(nobody|noone) (cares|care|cared) (if|whether|when) (you|u) (die|died|live|live or die|were dead|kill yourself|kys),
 		AUDIENCE2 (would|will|d|wud) be (better|better off|happier|fine|ok|okay|good|a better place|so much better|nicer) (if you were dead|if u were dead|if you died|if u died|if you were gone|if u were gone|if you disappeared|if you never existed|without you|without u|when youre gone|if you killed yourself|if you kys|when you die|once you die),
