@@ -76,9 +76,10 @@ type rule struct {
 	sev         Severity
 	left, right bool // word boundary required before / after
 	allow       bool
-	hint        hintSet // marks text worth a closer look, reports nothing
-	needStretch bool    // variant that only counts over a collapsed run
-	pset        int32   // for a phrase hint: 1 + index of the word's trigger sets
+	allowOnly   Category // for an allow rule: the one category it clears ("": all)
+	hint        hintSet  // marks text worth a closer look, reports nothing
+	needStretch bool     // variant that only counts over a collapsed run
+	pset        int32    // for a phrase hint: 1 + index of the word's trigger sets
 }
 
 // matcher is an automaton plus the rules behind each pattern.
@@ -474,14 +475,20 @@ func (e *Engine) resolve(sc *scratch) []Match {
 	var ms []Match
 	// maxEnd[s] is the furthest end of a kept hit of severity s or more.
 	var maxEnd [SeverityCritical + 1]int32
-	allowEnd, ai := int32(-1), 0
+	// allowEnd reaches as far as the allow hits that clear everything,
+	// insultEnd as far as those that clear insults only.
+	allowEnd, insultEnd, ai := int32(-1), int32(-1), 0
 	n := &sc.n
 	for _, f := range fs {
 		for ai < len(allowed) && allowed[ai].start <= f.start {
-			allowEnd = max(allowEnd, allowed[ai].end)
+			if allowed[ai].r.allowOnly == "" {
+				allowEnd = max(allowEnd, allowed[ai].end)
+			} else {
+				insultEnd = max(insultEnd, allowed[ai].end)
+			}
 			ai++
 		}
-		if allowEnd >= f.end || maxEnd[f.r.sev] >= f.end {
+		if allowEnd >= f.end || f.r.cat == CategoryInsult && insultEnd >= f.end || maxEnd[f.r.sev] >= f.end {
 			continue
 		}
 		for s := SeverityLow; s <= f.r.sev; s++ {

@@ -152,6 +152,8 @@ func TestNormalize(t *testing.T) {
 		{"a bit chubby", "a bit chubby"},
 		{"b i t c h", "bitch"},
 		{"b.i.t.c.h.", "bitch."},
+		{"I'm a nurse", "i'm a nurse"},
+		{"x.y z.w.v", "x.y zwv"},
 		{"x y", "x y"},
 		{"f*ck", "f*ck"},
 		{"call 555 1234", "call 555 1234"},

@@ -322,8 +322,11 @@ func (n *normalized) emit() {
 		n.emitSeparator(u[pos:lo])
 		if k < len(ts) && ts[k].single {
 			// Find the run of joinable singles starting here.
+			// One kind of separator throughout: "f.u.c.k" and "f u c k"
+			// join, "I'm a" (an apostrophe, then a space) does not.
 			j := k
-			for j+1 < len(ts) && ts[j+1].single && joinable(u[ts[j].hi:ts[j+1].lo]) {
+			for j+1 < len(ts) && ts[j+1].single && joinable(u[ts[j].hi:ts[j+1].lo]) &&
+				(j == k || u[ts[j].hi].b == u[ts[k].hi].b) {
 				j++
 			}
 			if j-k+1 >= 3 {

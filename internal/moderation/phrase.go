@@ -128,6 +128,9 @@ type phraseDef struct {
 	// allow makes the rule an allow entry: whatever hit it fully covers
 	// (a list word inside "I'm such an idiot") is dropped.
 	allow bool
+	// allowOnly limits an allow rule to clearing insults (the only value
+	// used): talk about a third person may be rude, not a slur.
+	allowOnly Category
 }
 
 // phraseRule is one compiled phrase definition.
@@ -343,7 +346,7 @@ func compilePhrases(classes map[string]string, macros map[string]string, defs []
 	setOf := map[string]int{}
 	for _, d := range defs {
 		ri := int32(len(m.rules))
-		m.rules = append(m.rules, phraseRule{rule: rule{term: d.name, cat: d.cat, sev: d.sev, allow: d.allow}, veto: d.veto})
+		m.rules = append(m.rules, phraseRule{rule: rule{term: d.name, cat: d.cat, sev: d.sev, allow: d.allow, allowOnly: d.allowOnly}, veto: d.veto})
 		for _, p := range splitTop(expandMacros(d.patterns, macros)) {
 			p = strings.Join(strings.Fields(p), " ")
 			if p == "" {
