@@ -73,7 +73,7 @@ var builtinLists = []list{
 	{CategoryInsult, SeverityMedium, `
 		slut*, *slut, *slutt*, sloot, sloots, slooty, *whore*, hoe bag, hoebag, easyslut, nastyslut, nastyho, retard, retards, retarded, tard, tards,
 		spaz, spazz, mongoloid, subhuman, sub human, untermensch, libtard*, fucktard,
-		waste of (space|oxygen|air|skin), you make me sick, you were a mistake,
+		you make me sick, you were a mistake,
 		your (parents|mom|mother|dad|father) should have aborted you, should have been aborted, you don't deserve to live,
 		you dont deserve to live, you do not deserve to live, nobody asked you, go back to where you came from`},
 	{CategorySlur, SeverityHigh, `

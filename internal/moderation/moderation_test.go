@@ -154,6 +154,8 @@ func TestNormalize(t *testing.T) {
 		{"b.i.t.c.h.", "bitch."},
 		{"I'm a nurse", "i'm a nurse"},
 		{"x.y z.w.v", "x.y zwv"},
+		{"u r a star", "u r a star"},
+		{"k y s", "kys"},
 		{"x y", "x y"},
 		{"f*ck", "f*ck"},
 		{"call 555 1234", "call 555 1234"},
