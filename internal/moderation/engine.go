@@ -92,8 +92,9 @@ type matcher struct {
 // Engine checks text against compiled rules. It is safe for concurrent
 // use.
 type Engine struct {
-	base     *matcher // built-in lists, shared by all engines
-	custom   *matcher // guild keywords and allow list, nil if none
+	base     *matcher       // built-in lists, shared by all engines
+	phrases  *phraseMatcher // built-in phrase rules, with base
+	custom   *matcher       // guild keywords and allow list, nil if none
 	disabled [numCategories]bool
 	regexes  []guildRegex
 	dropped  []DroppedRegex
@@ -180,6 +181,7 @@ func New(r Rules) (*Engine, error) {
 	var errs []error
 	if !r.NoBuiltin {
 		e.base = builtin()
+		e.phrases = builtinPhrases()
 	}
 	for _, c := range r.Disabled {
 		i, ok := categoryIndex[c]
@@ -385,7 +387,7 @@ func (e *Engine) Check(text string) Verdict {
 	}
 	if e.base != nil {
 		e.collect(sc, e.base)
-		if pm := builtinPhrases(); sc.hints&hintPhrase != 0 && pm.anyLive(&sc.psets) {
+		if pm := e.phrases; sc.hints&hintPhrase != 0 && pm.anyLive(&sc.psets) {
 			sc.phrase.allowed = sc.allowed
 			sc.found = pm.run(sc.n.out, &sc.psets, &sc.phrase, &e.disabled, sc.found)
 			sc.allowed, sc.phrase.allowed = sc.phrase.allowed, nil
@@ -438,7 +440,7 @@ func (e *Engine) collect(sc *scratch, m *matcher) {
 			if r.hint != 0 {
 				sc.hints |= r.hint
 				if r.pset > 0 {
-					sc.psets.or(&builtinPhrases().triggerSets[r.pset-1])
+					sc.psets.or(&e.phrases.triggerSets[r.pset-1])
 				}
 				continue
 			}

@@ -158,7 +158,9 @@ type pattern struct {
 	// each for the pattern to match (bits index phraseMatcher.sets): it is
 	// not tried otherwise.
 	need setBits
-	src  string // as written, macros expanded
+	// needIdx lists need's bits, for the quick test of anyLive.
+	needIdx []uint16
+	src     string // as written, macros expanded
 }
 
 // anchorSet is a set of trigger words: literals and classes.
@@ -365,6 +367,7 @@ func compilePhrases(classes map[string]string, macros map[string]string, defs []
 				continue
 			}
 			var need setBits
+			var needIdx []uint16
 			for _, e := range elems {
 				a, ok := m.anchorOf(e)
 				if !ok {
@@ -382,13 +385,14 @@ func compilePhrases(classes map[string]string, macros map[string]string, defs []
 					continue
 				}
 				need.set(si)
+				needIdx = append(needIdx, uint16(si))
 			}
 			if need == (setBits{}) {
 				errs = append(errs, fmt.Sprintf("%s: %q: no required slot made only of trigger words", d.name, p))
 				continue
 			}
 			pi := int32(len(m.pats))
-			m.pats = append(m.pats, pattern{rule: ri, elems: elems, need: need, src: p})
+			m.pats = append(m.pats, pattern{rule: ri, elems: elems, need: need, needIdx: needIdx, src: p})
 			var ids []int32
 			var cls classBits
 			m.first(elems, &ids, &cls)
@@ -765,10 +769,14 @@ func isTokenByte(b byte) bool { return isLetter(b) || b >= '0' && b <= '9' || b 
 
 // anyLive reports whether some pattern has all its trigger sets in seen.
 func (m *phraseMatcher) anyLive(seen *setBits) bool {
+next:
 	for i := range m.pats {
-		if m.pats[i].need.within(seen) {
-			return true
+		for _, b := range m.pats[i].needIdx {
+			if seen[b>>6]&(1<<(b&63)) == 0 {
+				continue next
+			}
 		}
+		return true
 	}
 	return false
 }
