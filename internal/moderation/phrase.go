@@ -349,7 +349,7 @@ func compilePhrases(classes map[string]string, macros map[string]string, defs []
 	for _, d := range defs {
 		ri := int32(len(m.rules))
 		m.rules = append(m.rules, phraseRule{rule: rule{term: d.name, cat: d.cat, sev: d.sev, allow: d.allow, allowOnly: d.allowOnly}, veto: d.veto})
-		for _, p := range splitTop(expandMacros(d.patterns, macros)) {
+		for _, p := range splitTop(linesAsCommas(expandMacros(d.patterns, macros))) {
 			p = strings.Join(strings.Fields(p), " ")
 			if p == "" {
 				continue
@@ -441,6 +441,26 @@ func compilePhrases(classes map[string]string, macros map[string]string, defs []
 		m.triggerSets = append(m.triggerSets, in)
 	}
 	return m, nil
+}
+
+// linesAsCommas ends a pattern at a line break outside parentheses too, so
+// a missing comma cannot glue two patterns together.
+func linesAsCommas(s string) string {
+	b := []byte(s)
+	depth := 0
+	for i, c := range b {
+		switch c {
+		case '(':
+			depth++
+		case ')':
+			depth--
+		case '\n':
+			if depth == 0 {
+				b[i] = ','
+			}
+		}
+	}
+	return string(b)
 }
 
 // expandMacros replaces each "@name" by its text, repeatedly, so macros
@@ -970,6 +990,9 @@ func (m *phraseMatcher) vetoed(v veto, toks []ptok, start, end int) bool {
 	}
 	if v&vetoSoft != 0 {
 		for i, t := range toks {
+			if i >= start && i < end {
+				continue // the match's own words ("nobody will ever love you")
+			}
 			if t.e.cls.has(sp.soft) || t.e.cls.has(sp.love) && i+1 < len(toks) && toks[i+1].e.cls.has(sp.you) {
 				return true
 			}
