@@ -967,7 +967,7 @@ func (m *phraseMatcher) vetoed(v veto, toks []ptok, start, end int) bool {
 	sp := &m.special
 	if v&vetoPlay != 0 {
 		for i := max(0, start-playWindow); i < min(len(toks), end+playWindow); i++ {
-			if toks[i].e.cls.has(sp.play) {
+			if (i < start || i >= end) && toks[i].e.cls.has(sp.play) {
 				return true
 			}
 		}

@@ -63,7 +63,7 @@ var phraseClasses = map[string]string{
 		!our, !his, !her, !their, coffee, dinner, lunch, drink, gift, present, text, message, dm, email,
 		link, pic, photo, seat, ticket, tickets, spot, date, partner`,
 	// Play, sport, games and kindness: hyperbole lives there.
-	"PLAY": `ranked, game, games, gaming, match, matches, round, rounds, chess, checkers, fortnite, valorant, league, lol,
+	"PLAY": `ranked, game, games, gaming, match, matches, round, rounds, chess, checkers, fortnite, valorant, league,
 		cod, warzone, apex, overwatch, minecraft, roblox, fifa, madden, smash, bros, mario, kart, pokemon, 1v1, 2v2, pvp,
 		pve, ivi, ping, pong, quiz, trivia, tournament, tourney, race, arena, lobby, scrim, scrims, bo3, bo5, uno, poker,
 		cards, monopoly, catan, tennis, golf, basketball, football, soccer, hockey, fantasy, pool, darts, bowling,
@@ -132,7 +132,7 @@ var phraseClasses = map[string]string{
 // expand like list groups. They must not be used inside another group.
 var phraseMacros = map[string]string{
 	// A promise the speaker makes.
-	"fut": `(i will|i ll|ill|i shall|i am going to|i am gonna|im going to|im gonna|im gon|im gunna|im gona|im finna|
+	"fut": `(i will|i wil|i wll|i ll|ill|i shall|i am going to|i am gonna|im going to|im gonna|im gon|im gunna|im gona|im finna|
 		im about to|im bout to|imma|ima|im going 2|i am going 2|we will|we ll|we are going to|were going to|were gonna|
 		gonna|going to|i would|id|i will be sure to|i am gunna|ima go|i gotta|i want to|i wanna|ill be sure to|
 		im gonna have to|i will have to|ill have to|i might|i might just|imma go)`,
@@ -183,7 +183,7 @@ var phraseDefs = []phraseDef{
 		(im|i am|were|we are|ima|imma) (sending|posting|leaking|sharing|spreading|publishing|dropping|doxxing|doxing) (your|ur) PLACE,
 		(you|u) (deserve|deserves) to (die|be killed|be shot|be raped|be stabbed|get shot|get killed|get raped|suffer)`},
 	{name: "threat: promise to hurt", cat: CategoryThreat, sev: SeverityHigh, veto: vetoPlay | vetoSoft | vetoNeg, patterns: `
-		@fut ADV/OBSCURED? ADV/OBSCURED? (come and |come over and |go |find you and |)HURT YOU/KIN !DATIVE/with/PLAY/at/to/of/there/here/home/first,
+		@fut ADV/OBSCURED? ADV/OBSCURED? (come and |come over and |go |find you and |)HURT YOU/KIN !DATIVE/with/PLAY/at/to/of/there/here/home/first/for,
 		@fut ADV/OBSCURED? ADV/OBSCURED? (beat|rough|mess|fuck|jump|light|tear|slice|cut|carve|shoot|blow) (you|u|ya) up !PLAY,
 		@fut ADV/OBSCURED? ADV/OBSCURED? HURT YOUR KIN/PART/LIFE,
 		@fut ADV/OBSCURED? ADV/OBSCURED? (beat|kick|knock|punch|smack|slap|choke) the (shit|crap|hell|fuck|living daylights|life|piss|snot|daylights|tar|stuffing|teeth) out of (you|u|ya),
@@ -203,7 +203,9 @@ var phraseDefs = []phraseDef{
 		(im|i am|were|we are|they are|theyre) coming (for|after) (you|u|ya|your family|ur family) !PLAY/cake,
 		(im|i am) (coming|driving) (to|over to) (your|ur) (house|home|school|door|address|apartment) !PLAY/for/with/party/tonight/later/tomorrow/soon,
 		(when|once|till|til|until|wait till|wait til|wait until|the moment|the day) (i|we) (find|catch|get hold of|get my hands on|lay my hands on|track down) (you|u|ya) !DATIVE/PLAY/at/in/soon/later/tomorrow/tonight/again,
-		(i|we|they) (know|found|have|got|figured out) where (you|u|ya|your family|ur family|your kids|ur kids) (WHERE),
+		(i|we|they) (know|kno|knw|found|have|got|figured out) where (you|u|ya|your family|ur family|your kids|ur kids) (WHERE),
+		run while (you|u) (can|still can) $,
+		(better|should|gonna want to|might want to|you better|u better) lock (your|ur) (doors|door|windows|house) (tonight|at night|$),
 		(i|we|they) (know|found|have|got|figured out) where (your|ur) PLACE (is|are),
 		(i|we|they) (know|found|have|got) (your|ur) (address|home address|ip|ip address|location|real name|workplace|school) !is/was/from/for/on/in/already/so/because/to/right/somewhere/written/saved/PLAY,
 		(better|gotta|should|need to|you better|u better|youd better|you had better) watch (your|ur) back,
@@ -285,7 +287,7 @@ var phraseDefs = []phraseDef{
 		(disappear|vanish) (forever|permanently|for good|from this earth|from this world|from existence|already) !PLAY,
 		(just|go|please|pls) (disappear|vanish) (forever|permanently|from this earth|for good|already|$) !PLAY/on/for/again`},
 	{name: "self-harm: nobody would miss you", cat: CategorySelfHarm, sev: SeverityHigh, veto: vetoNeg, patterns: `
-		(nobody|noone|no body|not a single person|not one person|not a soul) (would|will|is going to|is gonna|gonna|woud|wud|d|s gonna|s going to|will ever|would ever|would even|will even) (miss|care about|notice|mourn|cry for|cry over|remember) (you|u|ya) !at/in/on/for,
+		(nobody|noone|nobdy|nobady|no body|not a single person|not one person|not a soul) (would|will|is going to|is gonna|gonna|woud|wud|d|s gonna|s going to|will ever|would ever|would even|will even) (miss|care about|notice|mourn|cry for|cry over|remember) (you|u|ya) !at/in/on/for,
 		(nobody|noone) (would|will|is going to|is gonna|gonna|d) (|even |ever |really |actually )(care|notice|cry|mind|be sad) (if|when) (you|u) (died|die|were dead|was dead|were gone|disappeared|left forever|killed yourself|killed urself|kys|vanished|stopped existing|ended it),
 		(nobody|noone) (cares|care|cared) (if|whether|when) (you|u) (die|died|live|live or die|were dead|kill yourself|kys),
 		AUDIENCE2 (would|will|d|wud) be (better|better off|happier|fine|ok|okay|good|a better place|so much better|nicer) (if you were dead|if u were dead|if you died|if u died|if you were gone|if u were gone|if you disappeared|if you never existed|without you|without u|when youre gone|if you killed yourself|if you kys|when you die|once you die),
@@ -325,7 +327,7 @@ var phraseDefs = []phraseDef{
 		(your|ur) (a|an|such a|so|such an|the) MOD? MOD? BADJ/BNOUN !PLAY/at/for/to/in/of/about/enough/joke,
 		(you|u|ya) MOD? MOD? (absolute|complete|total|utter|pathetic|worthless|useless|stupid|dumb|ugly|fat|little|brainless|disgusting|sad|filthy|dirty|miserable|pitiful|talentless|spineless|fucking|fuckin|OBSCURED|braindead|stinking) MOD? BNOUN $,
 		(you|u|ya) (loser|clown|failure|disgrace|parasite|leech|creep|freak|weirdo|degenerate|lowlife|incel|simp|cuck|npc|buffoon|neanderthal|nonce|scum|maggot|cockroach|vermin|worm|waste of space|waste of oxygen|waste of air|piece of trash|piece of garbage|piece of crap|bozo|goblin|muppet|numpty|pillock|dimwit|halfwit|twit) $,
-		(nobody|noone|not a single person|literally nobody|not one person) (likes|loves|wants|cares about|respects|asked for|misses|will ever love|could ever love|would ever date|will ever date|would ever love|gives a shit about|gives a damn about|gives a fuck about|wanted|liked|loved|cared about|cares|cares for) (you|u|ya|your opinion|ur opinion) !PLAY/at/in/on/when/for/too,
+		(nobody|noone|nobdy|nobady|noboby|nobudy|not a single person|literally nobody|not one person) (likes|loves|wants|cares about|respects|asked for|misses|will ever love|could ever love|would ever date|will ever date|would ever love|gives a shit about|gives a damn about|gives a fuck about|wanted|liked|loved|cared about|cares|cares for) (you|u|ya|your opinion|ur opinion) !PLAY/at/in/on/when/for/too,
 		(nobody|noone) (wants|wanted) (you|u) (here|around|in this server|in this chat|in this group) !PLAY,
 		(everyone|everybody|the whole server|all of us|we all) (hates|hate|despises|despise|laughs at|laugh at|is laughing at|are laughing at) (you|u|ya),
 		(everyone|everybody|the whole server|we all) (here |in here |in this server |in chat |on here |)(thinks|think|knows|know|says|agrees) (youre|ur|you are|u r|u are) MOD? MOD? MOD? BADJ/BNOUN,
