@@ -39,13 +39,14 @@ func ExampleNew() {
 }
 
 func ExampleRunCLI() {
-	in := strings.NewReader("hello\ncall me at +44 20 7946 0958\n")
+	in := strings.NewReader("hello\ncall me at +44 20 7946 0958\nnobody would miss you\n")
 	if err := moderation.RunCLI(in, os.Stdout, moderation.Default()); err != nil {
 		panic(err)
 	}
 	// Output:
 	// {"flagged":false,"reason":"","category":"","severity":"","matches":[]}
 	// {"flagged":true,"reason":"personal_information","category":"pii","severity":"high","matches":[{"category":"pii","severity":"high","term":"phone","start":11,"end":27}]}
+	// {"flagged":true,"reason":"toxic_language","category":"self_harm","severity":"high","matches":[{"category":"self_harm","severity":"high","term":"self-harm: nobody would miss you","start":0,"end":21}]}
 }
 
 // The phrase rules give chat's abuse without swear words its own category
