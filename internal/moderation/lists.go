@@ -128,6 +128,7 @@ var builtinAllow = `
 	porn (addiction|addict|addicted|addicts|free|recovery|ban|industry|use|habit|habits|consumption|induced|problem|problems|blocker|blockers|filter|filters),
 	(quit|quitting|quitted|stop|stopping|stopped|no|avoid|avoiding|without|revenge|anti|quit watching|stop watching|stopped watching|quitting watching) porn,
 	(quit|quitting|quitted|stop|stopping|stopped|no|avoid|avoiding|without|anti) pornography, pornography addiction,
+	hard on (yourself|urself|yourselves|myself|himself|herself|themselves|him|her|them|me|you|u|us|people|others|the|your|my|his|their|everyone|kids|students),
 	loser buys, loser pays, loser's bracket, losers bracket, loser bracket, biggest loser, sore loser, sore losers`
 
 // expandList splits a block into entries and expands "(a|b)" groups.
