@@ -190,7 +190,7 @@ var phraseDefs = []phraseDef{
 		@fut ADV/OBSCURED? ADV/OBSCURED? (break|snap|smash|bust|crack|punch|kick|cave|rearrange|bash) (your|ur) PART,
 		@fut ADV/OBSCURED? ADV/OBSCURED? (smash|kick|punch|bash|cave) (your|ur) (face|teeth|head|skull) in,
 		@fut ADV/OBSCURED? ADV/OBSCURED? (put|send) (you|u) (in|to) (the hospital|hospital|a wheelchair|the er|intensive care|the icu|a hospital bed),
-		@fut ADV/OBSCURED? ADV/OBSCURED? (come |go |come and |)(find|track|hunt|catch|reach|locate) (you|u|ya) !DATIVE/PLAY,
+		@fut ADV/OBSCURED? ADV/OBSCURED? (come |go |come and |)(find|track|hunt|catch|reach|locate) (you|u|ya) !DATIVE/PLAY/at/when/after/before/outside,
 		@youll (be sleeping|sleep|be swimming) with the fishes,
 		@youll (be|end up|wind up) in (a body bag|the hospital|hospital|a coffin|the ground|a wheelchair|the er|a ditch|the morgue|a grave),
 		@fut ADV/OBSCURED? ADV/OBSCURED? (hunt|track|find) (you|u|ya) down,
