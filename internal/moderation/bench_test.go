@@ -105,8 +105,11 @@ func BenchmarkAdversarial(b *testing.B) {
 		"at-signs":  strings.Repeat("a@", MaxInputBytes/2),
 		"digits":    strings.Repeat("1", MaxInputBytes),
 		"zerowidth": strings.Repeat("b\u200b", MaxInputBytes/4),
+		// Every word a phrase trigger or a pattern's prefix.
+		"threats":  strings.Repeat("i will kill you ", MaxInputBytes/16),
+		"prefixes": strings.Repeat("im gonna ", MaxInputBytes/9),
 	}
-	for _, name := range []string{"hits", "runs", "nested", "singles", "at-signs", "digits", "zerowidth"} {
+	for _, name := range []string{"hits", "runs", "nested", "singles", "at-signs", "digits", "zerowidth", "threats", "prefixes"} {
 		text := inputs[name]
 		for _, e := range []struct {
 			name string

@@ -24,8 +24,9 @@ var confusables = func() map[rune]byte {
 		"ƶz", "ǥg", "ɉj", "ᴀa", "ʙb", "ᴄc", "ᴅd", "ᴇe", "ꜰf", "ɢg", "ʜh", "ɪi", "ᴊj",
 		"ᴋk", "ʟl", "ᴍm", "ɴn", "ᴏo", "ᴘp", "ʀr", "ꜱs", "ᴛt", "ᴜu", "ᴠv", "ᴡw", "ʏy",
 		"ᴢz", "ɑa", "ɡg", "ɩi", "ɵo", "ʋu", "ɯw", "ꞵb",
-		// Punctuation look-alikes that matter inside phrases.
-		"’'", "‘'", "ʼ'", "`'", "´'",
+		// Punctuation look-alikes that matter inside phrases, and inside
+		// words ("sh¡t" reads as leetspeak "sh!t").
+		"’'", "‘'", "ʼ'", "`'", "´'", "¡!", "ƒf",
 	}
 	m := make(map[rune]byte, len(pairs)+26)
 	for _, p := range pairs {

@@ -1,5 +1,5 @@
 // Package moderation is an offline content-moderation engine for member
-// text (notes, journal entries, names).
+// text (notes, journal entries, names, chat messages).
 //
 // The engine normalises text (NFKC, confusables, zero-width and combining
 // characters, case, leetspeak, stretched letters, spaced-out letters) while
@@ -23,6 +23,23 @@
 // length is large, every 64 runes of an input streamed to the matcher,
 // which ends early once the budget is spent. A verdict whose regexes did not
 // all finish is marked Overrun; the caller decides what that means.
+//
+// Chat brings what no word list sees: threats and intimidation without a
+// swear word ("I know where you live"), encouragement of self-harm in its
+// euphemisms ("do everyone a favour and disappear"), sexual extortion
+// ("I'll leak your pics") and insults built from ordinary words ("you
+// absolute clown"). Phrase rules (phrases.go) catch these over the words
+// of the normalised text: patterns of word classes, alternatives, optional
+// words and bounded gaps, each rule with a category and a severity.
+// Context vetoes keep ordinary speech clean: a negation ("don't kill
+// yourself over it"), the speaker talking about themself ("I want to
+// jump off a bridge" is someone needing help, not abuse), play ("I'll
+// destroy you in ranked"), a joke marker ("jk", "love you"). Allow rules
+// clear self-talk ("I'm such an idiot") and negated insults ("you're not
+// worthless"). The pass runs only when the automaton saw a word of every
+// trigger set of some pattern, reports at most a few matches per rule,
+// and stops at phraseTryBudget tries (the verdict is then marked
+// Overrun), so it stays linear and bounded.
 //
 // The built-in word lists are curated here by category and severity; they
 // are deliberately not copied from the public lists the evaluation test

@@ -76,8 +76,10 @@ type rule struct {
 	sev         Severity
 	left, right bool // word boundary required before / after
 	allow       bool
-	hint        hintSet // marks text worth a closer look, reports nothing
-	needStretch bool    // variant that only counts over a collapsed run
+	allowOnly   Category // for an allow rule: the one category it clears ("": all)
+	hint        hintSet  // marks text worth a closer look, reports nothing
+	needStretch bool     // variant that only counts over a collapsed run
+	pset        int32    // for a phrase hint: 1 + index of the word's trigger sets
 }
 
 // matcher is an automaton plus the rules behind each pattern.
@@ -90,8 +92,9 @@ type matcher struct {
 // Engine checks text against compiled rules. It is safe for concurrent
 // use.
 type Engine struct {
-	base     *matcher // built-in lists, shared by all engines
-	custom   *matcher // guild keywords and allow list, nil if none
+	base     *matcher       // built-in lists, shared by all engines
+	phrases  *phraseMatcher // built-in phrase rules, with base
+	custom   *matcher       // guild keywords and allow list, nil if none
 	disabled [numCategories]bool
 	regexes  []guildRegex
 	dropped  []DroppedRegex
@@ -133,6 +136,12 @@ func builtin() *matcher {
 		for _, e := range handleHints {
 			c.add(rule{term: e, hint: hintHandle})
 		}
+		for i, w := range builtinPhrases().triggers {
+			c.add(rule{term: w, hint: hintPhrase, pset: int32(i + 1)})
+			if w == "noone" { // the phrase pass reads "no one" as one word
+				c.add(rule{term: "no one", hint: hintPhrase, pset: int32(i + 1)})
+			}
+		}
 		builtinMatcher = c.build()
 	})
 	return builtinMatcher
@@ -172,6 +181,7 @@ func New(r Rules) (*Engine, error) {
 	var errs []error
 	if !r.NoBuiltin {
 		e.base = builtin()
+		e.phrases = builtinPhrases()
 	}
 	for _, c := range r.Disabled {
 		i, ok := categoryIndex[c]
@@ -341,9 +351,11 @@ func (c *compiler) build() *matcher {
 type scratch struct {
 	n       normalized
 	hints   hintSet // detectors the scan found worth running
+	psets   setBits // the phrase rules' trigger sets the scan saw
 	hits    []hit
 	found   []found
 	allowed []found
+	phrase  phraseScratch
 }
 
 // found is a rule hit in normalised coordinates.
@@ -364,6 +376,8 @@ func (e *Engine) Check(text string) Verdict {
 	sc.found = sc.found[:0]
 	sc.allowed = sc.allowed[:0]
 	sc.hints = 0
+	sc.psets = setBits{}
+	sc.phrase.overrun = false
 	if e.base == nil {
 		// Without the built-in automaton there are no hint patterns.
 		sc.hints = hintHandle
@@ -373,6 +387,11 @@ func (e *Engine) Check(text string) Verdict {
 	}
 	if e.base != nil {
 		e.collect(sc, e.base)
+		if pm := e.phrases; sc.hints&hintPhrase != 0 && pm.anyLive(&sc.psets) {
+			sc.phrase.allowed = sc.allowed
+			sc.found = pm.run(sc.n.out, &sc.psets, &sc.phrase, &e.disabled, sc.found)
+			sc.allowed, sc.phrase.allowed = sc.phrase.allowed, nil
+		}
 	}
 	if e.custom != nil {
 		e.collect(sc, e.custom)
@@ -384,10 +403,12 @@ func (e *Engine) Check(text string) Verdict {
 	if !e.disabled[categoryIndex[CategoryPII]] || !e.disabled[categoryIndex[CategorySpam]] {
 		ms = e.scanRaw(text, sc.hints, ms)
 	}
-	overrun := false
+	overrun := sc.phrase.overrun
 	// A category turned off silences its regexes too.
 	if len(e.regexes) > 0 && !e.disabled[categoryIndex[e.rxCat]] {
-		ms, overrun = e.matchRegexes(text, ms)
+		var rxOverrun bool
+		ms, rxOverrun = e.matchRegexes(text, ms)
+		overrun = overrun || rxOverrun
 	}
 	if len(ms) > 1 {
 		slices.SortStableFunc(ms, func(a, b Match) int {
@@ -418,6 +439,9 @@ func (e *Engine) collect(sc *scratch, m *matcher) {
 			}
 			if r.hint != 0 {
 				sc.hints |= r.hint
+				if r.pset > 0 {
+					sc.psets.or(&e.phrases.triggerSets[r.pset-1])
+				}
 				continue
 			}
 			if r.allow {
@@ -453,14 +477,20 @@ func (e *Engine) resolve(sc *scratch) []Match {
 	var ms []Match
 	// maxEnd[s] is the furthest end of a kept hit of severity s or more.
 	var maxEnd [SeverityCritical + 1]int32
-	allowEnd, ai := int32(-1), 0
+	// allowEnd reaches as far as the allow hits that clear everything,
+	// insultEnd as far as those that clear insults only.
+	allowEnd, insultEnd, ai := int32(-1), int32(-1), 0
 	n := &sc.n
 	for _, f := range fs {
 		for ai < len(allowed) && allowed[ai].start <= f.start {
-			allowEnd = max(allowEnd, allowed[ai].end)
+			if allowed[ai].r.allowOnly == "" {
+				allowEnd = max(allowEnd, allowed[ai].end)
+			} else {
+				insultEnd = max(insultEnd, allowed[ai].end)
+			}
 			ai++
 		}
-		if allowEnd >= f.end || maxEnd[f.r.sev] >= f.end {
+		if allowEnd >= f.end || f.r.cat == CategoryInsult && insultEnd >= f.end || maxEnd[f.r.sev] >= f.end {
 			continue
 		}
 		for s := SeverityLow; s <= f.r.sev; s++ {

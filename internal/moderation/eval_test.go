@@ -153,7 +153,7 @@ func obfuscationSet() evalSet {
 		pos(CategorySexual, "pu$$y", "c0ck", "p0rn", "bl0wjob", "c u m", "d!ldo"),
 		pos(CategoryInsult, "wh0re", "sl*t", "s.l.u.t", "c\u200cunt", "r3tard", "id1ot"),
 		pos(CategorySlur, "n1gger", "f4gg0t", "n!gga", "niggggger", "f a g g o t", "k1ke", "ch1nk"),
-		pos(CategoryThreat, "k.y.s", "go k1ll yourself", "kill y0urself", "k y s", "g0 d1e"),
+		pos(CategorySelfHarm, "k.y.s", "go k1ll yourself", "kill y0urself", "k y s", "g0 d1e"),
 		neg("a bit chubby", "hit or miss", "ｈｅｌｌｏ ｆｒｉｅｎｄ", "c\u043eol story", "I l0ve y0u", "see you at 8pm",
 			"h\u200bello", "co\u00adoperate", "sooooo happy", "passsss the ball", "W O W", "s o r r y", "a.k.a. bob",
 			"e.g. this one", "U.S.A.", "p.s. love you", "class of 2024", "I got 100%", "5 stars", "bass guitar",
@@ -196,11 +196,11 @@ func scunthorpeSet() evalSet {
 // sentences with the same verbs and nouns.
 func phraseSet() evalSet {
 	cases := slices.Concat(
-		pos(CategoryThreat, "go kill yourself", "kys", "nobody would miss you", "i will kill you", "i hope you die",
-			"just hang yourself", "you should kill yourself", "drink bleach", "jump off a bridge",
-			"the world would be better without you", "you don't deserve to live", "i know where you live",
-			"kill all jews", "i'll stab you", "do us all a favor and die", "neck yourself", "die in a fire",
-			"hope you get hit by a bus", "Honestly just go kill yourself already", "no one would miss you if you left"),
+		pos(CategoryThreat, "i will kill you", "i hope you die", "i know where you live", "kill all jews", "i'll stab you",
+			"die in a fire", "hope you get hit by a bus"),
+		pos(CategorySelfHarm, "go kill yourself", "kys", "nobody would miss you", "just hang yourself", "you should kill yourself",
+			"drink bleach", "jump off a bridge", "the world would be better without you", "you don't deserve to live",
+			"do us all a favor and die", "neck yourself", "Honestly just go kill yourself already", "no one would miss you if you left"),
 		pos(CategoryInsult, "you are worthless trash", "you're a waste of space", "no one likes you", "everyone hates you",
 			"you are pathetic", "ur useless", "you're such a disgrace", "you were a mistake", "you make me sick",
 			"you're subhuman", "you are a worthless piece of trash", "you're so ugly", "you are disgusting",

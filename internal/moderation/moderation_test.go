@@ -44,9 +44,9 @@ func TestCheck(t *testing.T) {
 		{
 			name: "phrase without swear words, most severe match wins",
 			text: "idiot, go kill yourself",
-			want: flagged(ReasonToxicLanguage, CategoryThreat, SeverityCritical, []Match{
+			want: flagged(ReasonToxicLanguage, CategorySelfHarm, SeverityCritical, []Match{
 				{Category: CategoryInsult, Severity: SeverityLow, Term: "idiot", Start: 0, End: 5},
-				{Category: CategoryThreat, Severity: SeverityCritical, Term: "go kill yourself", Start: 7, End: 23},
+				{Category: CategorySelfHarm, Severity: SeverityCritical, Term: "self-harm: kill yourself", Start: 7, End: 23},
 			}),
 		},
 		{
@@ -152,6 +152,10 @@ func TestNormalize(t *testing.T) {
 		{"a bit chubby", "a bit chubby"},
 		{"b i t c h", "bitch"},
 		{"b.i.t.c.h.", "bitch."},
+		{"I'm a nurse", "i'm a nurse"},
+		{"x.y z.w.v", "x.y zwv"},
+		{"u r a star", "u r a star"},
+		{"k y s", "kys"},
 		{"x y", "x y"},
 		{"f*ck", "f*ck"},
 		{"call 555 1234", "call 555 1234"},
@@ -191,7 +195,7 @@ func TestRules(t *testing.T) {
 		{"bitch, class act of a bitch", []Match{{Category: CategoryProfanity, Severity: SeverityMedium, Term: "*bitch*", Start: 0, End: 5}}},
 		{"kill yourself", []Match{}},
 		// The allow entry does not cover the longer built-in phrase.
-		{"go kill yourself", []Match{{Category: CategoryThreat, Severity: SeverityCritical, Term: "go kill yourself", Start: 0, End: 16}}},
+		{"go kill yourself", []Match{{Category: CategorySelfHarm, Severity: SeverityCritical, Term: "self-harm: kill yourself", Start: 0, End: 16}}},
 		{"mail a@b.com", []Match{}},
 		{"use CODE 1234", []Match{{Category: CategoryProfanity, Severity: SeverityMedium, Term: `(?i)\bcode\s*\d{4}\b`, Start: 4, End: 13}}},
 	}
@@ -309,5 +313,34 @@ func TestDisabledRegexCategory(t *testing.T) {
 	}
 	if v := e.Check("BUY NOW at discord.gg/abc"); v.Flagged {
 		t.Errorf("spam turned off, still flagged: %+v", v.Matches)
+	}
+}
+
+// Chat obfuscations of swear words are caught; look-alike names, places,
+// titles and medicine are not.
+func TestChatObfuscations(t *testing.T) {
+	t.Parallel()
+	caught := []string{
+		"f.u.c.k", "f*ck", "sh!t", "sh¡t", "b-i-t-c-h", "f u c k", "f_u_c_k", "fuuuuck", "fuuck", "shiiit", "shiit", "biiitch",
+		"phuck", "phucking", "fuk", "biatch", "azz", "azzhole", "kunt", "fvck", "sheeit", "shyt", "fcking", "f@ck", "5h1t",
+		"b1tch", "a55hole", "c*nt", "d!ck", "ƒuck", "ｆｕｃｋ", "f\u200bu\u200bc\u200bk", "ѕhіt", "fück", "sl00t",
+	}
+	clean := []string{
+		"Scunthorpe", "Penistone", "Cockburn", "Dick Van Dyke", "Essex", "Sussex", "Middlesex", "Shitterton", "Clitheroe",
+		"Lightwater", "Hancock", "Kill Bill", "Moby Dick", "Moby-Dick", "To Kill a Mockingbird", "The Hurt Locker",
+		"breast cancer screening", "rectal exam", "suicide prevention hotline", "self-harm awareness", "anal fissure",
+		"rape crisis centre", "quitting porn changed my life", "porn addiction recovery", "killing it", "headshot",
+		"that workout destroyed me", "I'm dead 😂", "this song slaps", "shoot me a message", "murdered that set",
+	}
+	e := Default()
+	for _, s := range caught {
+		if !e.Check(s).Flagged {
+			t.Errorf("Check(%q) not flagged", s)
+		}
+	}
+	for _, s := range clean {
+		if v := e.Check(s); v.Flagged {
+			t.Errorf("Check(%q) flagged: %+v", s, v.Matches)
+		}
 	}
 }

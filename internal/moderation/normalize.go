@@ -2,6 +2,7 @@ package moderation
 
 import (
 	"slices"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -274,6 +275,18 @@ func collapsesToOne(u []unit) bool {
 	return len(u) != 2
 }
 
+// chatLetters reports whether spaced singles are chat's own one-letter
+// words ("u r a", "i r u"), which stay apart: no abuse is spelt with u, r,
+// a and i alone.
+func chatLetters(u []unit, ts []token) bool {
+	for _, t := range ts {
+		if strings.IndexByte("urai", u[t.lo].b) < 0 {
+			return false
+		}
+	}
+	return len(ts) > 0 && u[ts[0].hi].b == ' '
+}
+
 // joinable reports whether the separator units between two single-letter
 // tokens may be dropped: one '.', '-', '_', ',', '/', '~' or '+', or any
 // run of spaces (spaces collapse to one, so the rule survives a second
@@ -322,11 +335,14 @@ func (n *normalized) emit() {
 		n.emitSeparator(u[pos:lo])
 		if k < len(ts) && ts[k].single {
 			// Find the run of joinable singles starting here.
+			// One kind of separator throughout: "f.u.c.k" and "f u c k"
+			// join, "I'm a" (an apostrophe, then a space) does not.
 			j := k
-			for j+1 < len(ts) && ts[j+1].single && joinable(u[ts[j].hi:ts[j+1].lo]) {
+			for j+1 < len(ts) && ts[j+1].single && joinable(u[ts[j].hi:ts[j+1].lo]) &&
+				(j == k || u[ts[j].hi].b == u[ts[k].hi].b) {
 				j++
 			}
-			if j-k+1 >= 3 {
+			if j-k+1 >= 3 && !chatLetters(u, ts[k:j+1]) {
 				for m := k; m <= j; m++ {
 					n.emitWord(u[ts[m].lo:ts[m].hi], m > k)
 				}

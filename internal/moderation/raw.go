@@ -291,6 +291,7 @@ type hintSet uint8
 const (
 	hintEmail hintSet = 1 << iota
 	hintHandle
+	hintPhrase // a phrase rule's trigger word
 )
 
 // handleHints name the platforms whose handles count as contact details.

@@ -131,7 +131,8 @@ type Verdict struct {
 	Severity Severity `json:"severity"`
 	Matches  []Match  `json:"matches"`
 	// Overrun is set when the guild's regexes did not finish within the
-	// budget: the text was not fully checked, and the guild's rules say
+	// budget, or the phrase rules gave up on a text built to keep them
+	// busy: the text was not fully checked, and the guild's rules say
 	// what happens to it.
 	Overrun bool `json:"overrun,omitempty"`
 }

@@ -47,7 +47,7 @@ func TestCompile(t *testing.T) {
 			text: "this bitch"},
 		{name: "category refused", rules: modrules.Rules{Categories: []modrules.CategorySetting{{Category: moderation.CategoryProfanity, Enabled: true, Action: modrules.ActionRefuse}}},
 			text: "this bitch", flagged: true, refused: true},
-		{name: "category only flagged, even critical", rules: modrules.Rules{Categories: []modrules.CategorySetting{{Category: moderation.CategoryThreat, Enabled: true, Action: modrules.ActionFlag}}},
+		{name: "category only flagged, even critical", rules: modrules.Rules{Categories: []modrules.CategorySetting{{Category: moderation.CategorySelfHarm, Enabled: true, Action: modrules.ActionFlag}}},
 			text: "go kill yourself", flagged: true},
 		{name: "regex with label", rules: modrules.Rules{Regexes: []string{`melon\d+`}, RegexCategory: moderation.CategorySpam, RegexSeverity: moderation.SeverityLow},
 			text: "buy melon42", flagged: true},

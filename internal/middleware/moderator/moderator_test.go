@@ -50,8 +50,8 @@ func TestModerator(t *testing.T) {
 		{"personal information is flagged with its own reason", "call her at 555-867-5309", true, nil,
 			[]flagRow{{"2", "barbie_note", "personal_information", "pii", "high", "call her at 555-867-5309"}}},
 		{"the most severe categories are refused, and flagged", "go kill yourself", false,
-			[]string{moderator.RefusedMessage(moderation.CategoryThreat)},
-			[]flagRow{{"2", "barbie_note", "toxic_language", "threat", "critical", "go kill yourself"}}},
+			[]string{moderator.RefusedMessage(moderation.CategorySelfHarm)},
+			[]flagRow{{"2", "barbie_note", "toxic_language", "self_harm", "critical", "go kill yourself"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
