@@ -324,6 +324,9 @@ func (n *normalized) emit() {
 		t.single = t.hi > t.lo && collapsesToOne(u[t.lo:t.hi])
 	}
 	pos := 0
+	// plain is the end of a run of chat letters left apart: the singles up
+	// to it are not looked at again, which keeps a long "a a a …" linear.
+	plain := -1
 	for k := 0; k <= len(ts); k++ {
 		var lo, hi int
 		if k < len(ts) {
@@ -333,7 +336,7 @@ func (n *normalized) emit() {
 		}
 		// Separator units before this token.
 		n.emitSeparator(u[pos:lo])
-		if k < len(ts) && ts[k].single {
+		if k < len(ts) && ts[k].single && k > plain {
 			// Find the run of joinable singles starting here.
 			// One kind of separator throughout: "f.u.c.k" and "f u c k"
 			// join, "I'm a" (an apostrophe, then a space) does not.
@@ -342,7 +345,9 @@ func (n *normalized) emit() {
 				(j == k || u[ts[j].hi].b == u[ts[k].hi].b) {
 				j++
 			}
-			if j-k+1 >= 3 && !chatLetters(u, ts[k:j+1]) {
+			if j-k+1 >= 3 && chatLetters(u, ts[k:j+1]) {
+				plain = j
+			} else if j-k+1 >= 3 {
 				for m := k; m <= j; m++ {
 					n.emitWord(u[ts[m].lo:ts[m].hi], m > k)
 				}
