@@ -7,9 +7,15 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/embodied-community/embodied/internal/chatmod"
 )
+
+// seenMessages is how many recent message versions Messages remembers to
+// drop a redelivery: a gateway RESUME replays the events missed while
+// disconnected, and Discord may deliver an event twice around it.
+const seenMessages = 8192
 
 // messageTimeout bounds the moderation of one message (rules, flag,
 // deletion, strike).
@@ -26,6 +32,8 @@ type Messages struct {
 	handle func(context.Context, chatmod.Event)
 	log    *slog.Logger
 
+	seen *lru.Cache[string, struct{}] // message id and edit time already handled
+
 	mu      sync.Mutex
 	stopped bool
 	remove  []func()
@@ -34,7 +42,8 @@ type Messages struct {
 
 // NewMessages returns Messages passing s's guild messages to handle.
 func NewMessages(s *discordgo.Session, handle func(context.Context, chatmod.Event), logger *slog.Logger) *Messages {
-	return &Messages{s: s, handle: handle, log: logger}
+	seen, _ := lru.New[string, struct{}](seenMessages) // a positive size never fails
+	return &Messages{s: s, handle: handle, log: logger, seen: seen}
 }
 
 // Start adds the gateway handlers.
@@ -76,6 +85,16 @@ func (m *Messages) Stop(ctx context.Context) error {
 func (m *Messages) dispatch(msg *discordgo.Message, edited bool) {
 	ev, ok := MessageEvent(msg, edited)
 	if !ok {
+		return
+	}
+	// One check per version of a message: the post, then each edit (its
+	// edited_timestamp). A redelivered version is not flagged twice.
+	key := msg.ID
+	if edited && msg.EditedTimestamp != nil {
+		key += "@" + msg.EditedTimestamp.UTC().Format(time.RFC3339Nano)
+	}
+	if seen, _ := m.seen.ContainsOrAdd(key, struct{}{}); seen {
+		m.log.Debug("Message delivered again; already checked", "messageId", msg.ID, "guildId", msg.GuildID)
 		return
 	}
 	m.mu.Lock()
