@@ -471,7 +471,7 @@ func ParseDuration(s string) (time.Duration, error) {
 	var rest time.Duration
 	if s != "" {
 		d, err := time.ParseDuration(s)
-		if err != nil {
+		if err != nil || d < 0 {
 			return 0, fmt.Errorf("duration %q: use e.g. 30m, 2h or 1d", s)
 		}
 		rest = d
