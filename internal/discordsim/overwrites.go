@@ -181,22 +181,8 @@ func (g *Guild) manageRolesByOverwriteLocked(ch *discordgo.Channel, userID strin
 	return false
 }
 
-// overwriteChannel answers the route's guild channel after the checks
-// both overwrite routes share (the channel exists and is a guild's, the
-// bot sees it and holds MANAGE_ROLES in it); nil when it answered an
-// error. The caller holds s.mu.
-func (s *Server) overwriteChannelLocked(c *reqCtx) (*Guild, *discordgo.Channel, bool) {
-	ch := s.channels[c.params["channel_id"]]
-	if ch == nil {
-		return nil, nil, false
-	}
-	g := s.guildByID[ch.ch.GuildID]
-	if g == nil {
-		return nil, ch.ch, true
-	}
-	return g, ch.ch, true
-}
-
+// overwriteRoute serves PUT (put) and DELETE of
+// /channels/{channel_id}/permissions/{overwrite_id}.
 func (s *Server) overwriteRoute(c *reqCtx, put bool) {
 	var body struct {
 		Type  *discordgo.PermissionOverwriteType `json:"type"`
@@ -208,16 +194,17 @@ func (s *Server) overwriteRoute(c *reqCtx, put bool) {
 	}
 	target := c.params["overwrite_id"]
 	s.mu.Lock()
-	g, ch, found := s.overwriteChannelLocked(c)
 	fail := func(status, code int, msg string) {
 		s.mu.Unlock()
 		c.fail(status, code, msg)
 	}
-	switch {
-	case !found:
+	x := s.channels[c.params["channel_id"]]
+	if x == nil {
 		fail(http.StatusNotFound, CodeUnknownChannel, "Unknown Channel")
 		return
-	case g == nil:
+	}
+	ch, g := x.ch, s.guildByID[x.ch.GuildID]
+	if g == nil {
 		fail(http.StatusBadRequest, CodeInvalidDMChannelType, "Cannot execute action on a DM channel")
 		return
 	}
