@@ -109,10 +109,13 @@ func (s *Server) Overwrites(channelID string) []discordgo.PermissionOverwrite {
 	return out
 }
 
-// copyChannel copies a channel and its overwrites; absent overwrites are
-// Discord's empty array.
+// copyChannel copies a channel and its overwrites; a guild channel's
+// absent overwrites are Discord's empty array (a DM has none).
 func copyChannel(ch *discordgo.Channel) *discordgo.Channel {
 	c := *ch
+	if ch.GuildID == "" {
+		return &c
+	}
 	c.PermissionOverwrites = make([]*discordgo.PermissionOverwrite, 0, len(ch.PermissionOverwrites))
 	for _, o := range ch.PermissionOverwrites {
 		x := *o
