@@ -141,6 +141,11 @@ func TestLockdownAllChannels(t *testing.T) {
 	wantOverwrites(t, h, "locked", forum, everyone(h, 0, lockdown.Denied))
 	wantOverwrites(t, h, "locked", voice)
 	wantOverwrites(t, h, "refused", staff, refuse)
+	for _, r := range h.Sim.Requests() {
+		if strings.Contains(r.Path, "/channels/"+staff+"/") {
+			t.Errorf("the bot asked Discord %s %s, which its gateway state said it may not", r.Method, r.Path)
+		}
+	}
 
 	h.Clock.Advance(time.Minute)
 	if got := h.Run(h.Admin, "/security unlock").Content(); got != "🔓 3 channels unlocked." {

@@ -35,13 +35,32 @@ func (d *Discord) Channels(ctx context.Context, guildID string) ([]lockdown.Chan
 }
 
 // SetEveryoneOverwrite puts or deletes the channel's @everyone overwrite.
+// When the gateway's state shows the bot without Manage Roles in the
+// channel it asks nothing: Discord would answer 403, which counts towards
+// the invalid request limit.
 func (d *Discord) SetEveryoneOverwrite(ctx context.Context, guildID, channelID string, o lockdown.Overwrite, auditReason string) error {
+	if d.lacksInChannel(channelID, discordgo.PermissionManageRoles) {
+		return fmt.Errorf("edit the permissions of %s (gateway state): %w", channelID, lockdown.ErrForbidden)
+	}
 	opts := []discordgo.RequestOption{discordgo.WithContext(ctx), discordgo.WithAuditLogReason(auditReason)}
 	if !o.Present {
 		return lockdownError("delete the @everyone overwrite of "+channelID, d.s.ChannelPermissionDelete(channelID, guildID, opts...))
 	}
 	err := d.s.ChannelPermissionSet(channelID, guildID, discordgo.PermissionOverwriteTypeRole, o.Allow, o.Deny, opts...)
 	return lockdownError("set the @everyone overwrite of "+channelID, err)
+}
+
+// lacksInChannel reports whether the gateway's state shows the bot
+// without perm in the channel (its roles and the channel's overwrites
+// applied; the owner and Administrator hold everything); false when the
+// state does not hold the channel, the guild or the bot's member.
+func (d *Discord) lacksInChannel(channelID string, perm int64) bool {
+	bot := d.botID()
+	if bot == "" {
+		return false
+	}
+	p, err := d.s.State.UserChannelPermissions(bot, channelID)
+	return err == nil && p&perm == 0
 }
 
 // lockdownError maps Discord's refusals to the lockdown package's errors.
