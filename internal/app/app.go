@@ -26,6 +26,7 @@ import (
 	"github.com/embodied-community/embodied/internal/discordact"
 	"github.com/embodied-community/embodied/internal/discordhttp"
 	"github.com/embodied-community/embodied/internal/health"
+	"github.com/embodied-community/embodied/internal/lockdown"
 	"github.com/embodied-community/embodied/internal/logging"
 	"github.com/embodied-community/embodied/internal/metrics"
 	"github.com/embodied-community/embodied/internal/middleware"
@@ -57,6 +58,9 @@ type Options struct {
 	// OnMessageDecision is called when message moderation has decided a
 	// message (tests and benchmarks).
 	OnMessageDecision func(chatmod.Event, chatmod.Decision)
+	// LockdownInterval is how often timed lockdowns due are lifted
+	// (default 30 s; tests shorten it).
+	LockdownInterval time.Duration
 }
 
 // App is the running bot.
@@ -76,6 +80,8 @@ type App struct {
 	Health  *health.Checker
 	Ops     *ops.Server
 	AutoMod *automod.Service
+	// Lockdown locks channels (/security lockdown) and lifts timed ones.
+	Lockdown *lockdown.Service
 	// Messages is message moderation (nil without SECOPS_MODERATE_MESSAGES).
 	Messages *chatmod.Service
 
@@ -242,9 +248,11 @@ func (a *App) build() error {
 		OnChange: func(guildID string) { a.AutoMod.SyncInBackground(guildID) }})
 	a.AutoMod = a.newAutoMod(discord, modRules)
 	a.buildMessages(modRules, discord)
+	a.Lockdown = a.newLockdown(discord)
 	command.Register(reg, command.Deps{DiscordQueued: rest.Queued, ModRules: modRules, Store: a.Store, Now: opts.Now, Privacy: a.Privacy, Owners: cfg.Owners, Health: a.Health,
 		HealthSummary: func() string { return command.GuildHealthSummary(a.Health.Snapshot()) }, Backup: a.Backup, Metrics: a.Metrics, FlaggedThreshold: cfg.FlaggedThreshold, Strikes: a.Strikes,
-		AuditSetAside: a.Audit.SetAside, AutoMod: a.AutoMod, SelfID: a.selfID, MessageModeration: a.intent.status})
+		AuditSetAside: a.Audit.SetAside, AutoMod: a.AutoMod, SelfID: a.selfID, MessageModeration: a.intent.status,
+		Lockdown: a.Lockdown})
 	guard := permission.New(cfg.Owners, a.Audit, logger, a.Metrics.PermissionDenied)
 	mod := moderator.New(a.Store, logger, moderator.Options{OnFlag: a.Metrics.Flagged, OnOverrun: a.Metrics.RuleOverrun,
 		Checker: func(ctx context.Context, guildID string) moderator.Checker { return modRules.Checker(ctx, guildID) }})
@@ -297,6 +305,7 @@ func (a *App) lifecycle(startCtx context.Context) []service.Service {
 		bot.NewForgetter(a.Bot, 20*time.Minute, time.Minute),
 		// Stopped after the gateway: no event starts a sync after that.
 		service.Funcs{OnStop: a.AutoMod.Stop},
+		a.Lockdown,
 	}
 	if a.Messages != nil {
 		// Before the gateway, so that it stops after it: the messages in

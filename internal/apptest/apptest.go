@@ -50,6 +50,8 @@ type Options struct {
 	PrivilegedIntents *discordgo.Intent
 	// OnMessageDecision sees every message moderation decision.
 	OnMessageDecision func(chatmod.Event, chatmod.Decision)
+	// LockdownInterval is app.Options.LockdownInterval.
+	LockdownInterval time.Duration
 }
 
 // New starts the bot. configure may adjust the configuration first.
@@ -100,7 +102,7 @@ func Start(t testing.TB, o Options, configure ...func(*config.Config)) *Harness 
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	h.App, err = app.Start(ctx, h.Cfg, logger, app.Options{Now: now, OnMessageDecision: o.OnMessageDecision})
+	h.App, err = app.Start(ctx, h.Cfg, logger, app.Options{Now: now, OnMessageDecision: o.OnMessageDecision, LockdownInterval: o.LockdownInterval})
 	if err != nil {
 		t.Fatalf("start the bot: %v\nlogs:\n%s", err, h.logs.String())
 	}

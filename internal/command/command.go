@@ -12,6 +12,7 @@ import (
 	"github.com/embodied-community/embodied/internal/automod"
 	"github.com/embodied-community/embodied/internal/backup"
 	"github.com/embodied-community/embodied/internal/health"
+	"github.com/embodied-community/embodied/internal/lockdown"
 	"github.com/embodied-community/embodied/internal/metrics"
 	"github.com/embodied-community/embodied/internal/middleware"
 	"github.com/embodied-community/embodied/internal/modrules"
@@ -62,6 +63,9 @@ type Deps struct {
 	// MessageModeration says whether message moderation runs, for
 	// /security status (optional).
 	MessageModeration func() string
+	// Lockdown locks and unlocks channels (/security lockdown, unlock;
+	// optional).
+	Lockdown *lockdown.Service
 }
 
 // Registry is where commands and components are declared (bot.Registry,
@@ -87,6 +91,7 @@ func Register(reg Registry, d Deps) {
 	registerWarn(reg, d)
 	registerAutoMod(reg, d)
 	registerReport(reg, d)
+	registerLockdown(reg, d)
 }
 
 // Colours for embeds.

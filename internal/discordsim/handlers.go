@@ -185,16 +185,16 @@ func (s *Server) deleteCommand(c *reqCtx) {
 func (s *Server) getChannel(c *reqCtx) {
 	s.mu.Lock()
 	ch := s.channels[c.params["channel_id"]]
-	var out discordgo.Channel
+	var out *discordgo.Channel
 	if ch != nil {
-		out = *ch.ch
+		out = copyChannel(ch.ch)
 	}
 	s.mu.Unlock()
 	if ch == nil {
 		c.fail(http.StatusNotFound, CodeUnknownChannel, "Unknown Channel")
 		return
 	}
-	c.json(http.StatusOK, &out)
+	c.json(http.StatusOK, out)
 }
 
 func (s *Server) listMessages(c *reqCtx) {

@@ -91,6 +91,8 @@ func (s *Server) routes() []*route {
 		{"POST", "/channels/{channel_id}/messages", nil, true, s.createMessage},
 		{"GET", "/channels/{channel_id}/messages/{message_id}", nil, true, s.getMessage},
 		{"DELETE", "/channels/{channel_id}/messages/{message_id}", nil, true, s.deleteMessage},
+		{"PUT", "/channels/{channel_id}/permissions/{overwrite_id}", nil, true, s.putOverwrite},
+		{"DELETE", "/channels/{channel_id}/permissions/{overwrite_id}", nil, true, s.deleteOverwrite},
 		{"PUT", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}", nil, true, s.memberRole},
 		{"DELETE", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}", nil, true, s.memberRole},
 		{"GET", "/guilds/{guild_id}", nil, true, s.getGuild},

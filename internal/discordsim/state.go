@@ -427,8 +427,7 @@ func (s *Server) guildPayload(g *Guild) map[string]any {
 	}
 	chans := []*discordgo.Channel{}
 	for _, id := range g.channels {
-		c := *s.channels[id].ch
-		chans = append(chans, &c)
+		chans = append(chans, copyChannel(s.channels[id].ch))
 	}
 	return map[string]any{
 		"id": g.ID, "name": g.Name, "owner_id": g.OwnerID, "roles": roles, "members": members,

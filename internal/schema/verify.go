@@ -111,6 +111,11 @@ func Expected() []Check {
 		"channel_id", "message_id", "excerpt", "expires_at")...)
 	c = append(c, indexes("report_drafts", "report_drafts_expires_idx", "report_drafts_reporter_idx", "report_drafts_target_idx")...)
 	c = append(c, Check{Kind: "constraint", Table: "report_drafts", Name: "user_report"})
+	// 083 lockdown
+	c = append(c, columns("channel_lockdowns", "guild_id", "channel_id", "had_overwrite", "prev_allow", "prev_deny",
+		"locked_by", "reason", "locked_at", "locked_until")...)
+	c = append(c, indexes("channel_lockdowns", "channel_lockdowns_until_idx")...)
+	c = append(c, Check{Kind: "constraint", Table: "channel_lockdowns", Name: "had_overwrite"})
 	// 071 message moderation
 	c = append(c, columns("moderation_categories", "message_action")[1:]...)
 	c = append(c, Check{Kind: "constraint", Table: "moderation_categories", Name: "message_action"})
