@@ -111,6 +111,10 @@ func Expected() []Check {
 		"channel_id", "message_id", "excerpt", "expires_at")...)
 	c = append(c, indexes("report_drafts", "report_drafts_expires_idx", "report_drafts_reporter_idx", "report_drafts_target_idx")...)
 	c = append(c, Check{Kind: "constraint", Table: "report_drafts", Name: "user_report"})
+	// 082 raid detection
+	c = append(c, columns("raid_settings", "guild_id", "joins", "window_seconds", "young_percent", "young_seconds", "action",
+		"timeout_seconds", "level", "quiet_seconds")...)
+	c = append(c, columns("raid_states", "guild_id", "started_at", "last_join_at", "action", "enforced", "previous_level", "joins")...)
 	// 071 message moderation
 	c = append(c, columns("moderation_categories", "message_action")[1:]...)
 	c = append(c, Check{Kind: "constraint", Table: "moderation_categories", Name: "message_action"})
