@@ -16,6 +16,7 @@ import (
 	"github.com/embodied-community/embodied/internal/middleware"
 	"github.com/embodied-community/embodied/internal/modrules"
 	"github.com/embodied-community/embodied/internal/privacy"
+	"github.com/embodied-community/embodied/internal/raid"
 	"github.com/embodied-community/embodied/internal/store"
 	"github.com/embodied-community/embodied/internal/strike"
 )
@@ -62,6 +63,11 @@ type Deps struct {
 	// MessageModeration says whether message moderation runs, for
 	// /security status (optional).
 	MessageModeration func() string
+	// RaidDetection says whether raid detection runs, for /security
+	// status ("" when it was not asked for).
+	RaidDetection func() string
+	// Raids is raid detection (nil when off): /security raid.
+	Raids *raid.Service
 }
 
 // Registry is where commands and components are declared (bot.Registry,
@@ -87,6 +93,7 @@ func Register(reg Registry, d Deps) {
 	registerWarn(reg, d)
 	registerAutoMod(reg, d)
 	registerReport(reg, d)
+	registerRaid(reg, d)
 }
 
 // Colours for embeds.

@@ -34,7 +34,7 @@ type Store interface {
 	// RaidSettings returns the guild's settings; ok is false when it has
 	// none (it uses Defaults).
 	RaidSettings(ctx context.Context, guildID string) (s Settings, ok bool, err error)
-	SaveRaidSettings(ctx context.Context, guildID string, s Settings) error
+	SaveRaidSettings(ctx context.Context, guildID, actorID string, s Settings) error
 	// ActiveRaids lists the guilds in raid mode.
 	ActiveRaids(ctx context.Context) ([]State, error)
 	SaveRaid(ctx context.Context, st State) error
@@ -111,18 +111,18 @@ func (s *Service) settingsLocked(ctx context.Context, guildID string) (Settings,
 	return set, nil
 }
 
-// Configure stores new settings for the guild; actorID changed them.
+// Configure stores new settings for the guild; actorID changed them (the
+// command that calls it writes the audit record).
 func (s *Service) Configure(ctx context.Context, guildID, actorID string, set Settings) error {
 	if err := set.Validate(); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.db.SaveRaidSettings(ctx, guildID, set); err != nil {
+	if err := s.db.SaveRaidSettings(ctx, guildID, actorID, set); err != nil {
 		return fmt.Errorf("save the raid settings of guild %s: %w", guildID, err)
 	}
 	s.settings[guildID] = set
-	s.record(guildID, actorID, "raid-settings", "", "raid settings changed", map[string]any{"settings": set.Describe()})
 	return nil
 }
 
