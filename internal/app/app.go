@@ -94,8 +94,8 @@ type App struct {
 	messageIntent *privilegedIntent
 	membersIntent *privilegedIntent
 	// Raids is raid detection (nil without SECOPS_RAID_DETECTION).
-	Raids *raid.Service
-	services  service.Group
+	Raids    *raid.Service
+	services service.Group
 }
 
 // Start builds the bot, starts its services in order and returns once the

@@ -35,17 +35,23 @@ func (a *App) buildRaids(discord *discordact.Discord, alert func(ctx context.Con
 		Security: a.Audit.Security, Alert: alert, Now: a.opts.Now, Logger: a.log})
 	log := logging.Component(a.log, "RaidDetection")
 	a.Session.AddHandler(func(_ *discordgo.Session, e *discordgo.GuildMemberAdd) {
+		// The state keeps the event's member and updates it in place,
+		// under its lock: read it under the same lock.
+		st := a.Session.State
+		st.RLock()
 		if e.Member == nil || e.User == nil || e.User.Bot {
+			st.RUnlock()
 			return
 		}
-		at := e.JoinedAt
-		if at.IsZero() {
-			at = a.opts.Now()
+		j := raid.Join{GuildID: e.GuildID, UserID: e.User.ID, At: e.JoinedAt}
+		st.RUnlock()
+		if j.At.IsZero() {
+			j.At = a.opts.Now()
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if err := a.Raids.Handle(ctx, raid.Join{GuildID: e.GuildID, UserID: e.User.ID, At: at}); err != nil {
-			log.Error("Raid detection failed", "guildId", e.GuildID, "userId", e.User.ID, "error", err)
+		if err := a.Raids.Handle(ctx, j); err != nil {
+			log.Error("Raid detection failed", "guildId", j.GuildID, "userId", j.UserID, "error", err)
 		}
 	})
 }
@@ -119,6 +125,8 @@ func (r raidStore) SaveRaid(ctx context.Context, st raid.State) error {
 		Action: string(st.Action), Enforced: st.Enforced, PreviousLevel: st.PreviousLevel, Joins: st.Joins})
 }
 
-func (r raidStore) EndRaid(ctx context.Context, guildID string) error { return r.db.EndRaid(ctx, guildID) }
+func (r raidStore) EndRaid(ctx context.Context, guildID string) error {
+	return r.db.EndRaid(ctx, guildID)
+}
 
 func seconds(n int64) time.Duration { return time.Duration(n) * time.Second }

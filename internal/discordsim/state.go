@@ -580,13 +580,16 @@ func (s *Server) shardFor(guildID string) int {
 // (Administrator) held by admin, a "Moderator" role (kick, ban, moderate) held by
 // moderator, and two plain members alice and bob.
 func (s *Server) SeedSandbox() *Guild {
-	g := s.CreateGuild("Sandbox", UserSpec{Username: "owner"})
+	// Established accounts: their ids' snowflake time is years before
+	// they join (join.go), as raid detection reads them.
+	const age = 3 * 365 * 24 * time.Hour
+	g := s.CreateGuild("Sandbox", UserSpec{Username: "owner", AccountAge: age})
 	g.AddRole(RoleSpec{Name: "Admin", Permissions: discordgo.PermissionAdministrator, Position: 10})
 	g.AddRole(RoleSpec{Name: "Moderator", Permissions: discordgo.PermissionKickMembers | discordgo.PermissionBanMembers | discordgo.PermissionModerateMembers | discordgo.PermissionManageMessages, Position: 5})
-	g.AddMember(UserSpec{Username: "admin", Roles: []string{"Admin"}})
-	g.AddMember(UserSpec{Username: "moderator", Roles: []string{"Moderator"}})
-	g.AddMember(UserSpec{Username: "alice"})
-	g.AddMember(UserSpec{Username: "bob"})
+	g.AddMember(UserSpec{Username: "admin", Roles: []string{"Admin"}, AccountAge: age})
+	g.AddMember(UserSpec{Username: "moderator", Roles: []string{"Moderator"}, AccountAge: age})
+	g.AddMember(UserSpec{Username: "alice", AccountAge: age})
+	g.AddMember(UserSpec{Username: "bob", AccountAge: age})
 	return g
 }
 

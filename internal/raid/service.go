@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/embodied-community/embodied/internal/audit"
@@ -69,12 +70,20 @@ type Service struct {
 	opts    Options
 	log     *slog.Logger
 
+	handled atomic.Int64
+
 	mu       sync.Mutex
 	windows  map[string]*window
-	users    map[string][]string // user ids in a guild's window, for the timeout
+	users    map[string][]windowUser // a guild's window's joins, for the timeout
 	settings map[string]Settings
 	raids    map[string]*State
 	loaded   bool
+}
+
+// windowUser is a join of a guild's window.
+type windowUser struct {
+	id    string
+	young bool
 }
 
 // New returns a Service; Load reads the raids in progress.
@@ -86,7 +95,7 @@ func New(db Store, discord Discord, opts Options) *Service {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Service{db: db, discord: discord, opts: opts, log: opts.Logger.With("component", "RaidDetection"),
-		windows: map[string]*window{}, users: map[string][]string{}, settings: map[string]Settings{}, raids: map[string]*State{}}
+		windows: map[string]*window{}, users: map[string][]windowUser{}, settings: map[string]Settings{}, raids: map[string]*State{}}
 }
 
 // Settings returns the guild's settings (Defaults when it has none).
@@ -137,6 +146,9 @@ func (s *Service) Active(guildID string) (State, bool) {
 	return *st, true
 }
 
+// Handled counts the joins Handle has seen.
+func (s *Service) Handled() int64 { return s.handled.Load() }
+
 // Load reads the raids in progress, so that they still end after a
 // restart.
 func (s *Service) Load(ctx context.Context) error {
@@ -156,6 +168,7 @@ func (s *Service) Load(ctx context.Context) error {
 // Handle sees one join: it starts raid mode when the join makes a breach,
 // and during raid mode applies the guild's response to it.
 func (s *Service) Handle(ctx context.Context, j Join) error {
+	defer s.handled.Add(1)
 	created, err := CreatedAt(j.UserID)
 	if err != nil {
 		return err
@@ -184,14 +197,22 @@ func (s *Service) Handle(ctx context.Context, j Join) error {
 	}
 	before := len(w.at)
 	joins, youngs := w.add(j.At, young, set.Window)
-	users := append(s.users[j.GuildID][before+1-joins:], j.UserID)
+	users := append(s.users[j.GuildID][before+1-joins:], windowUser{j.UserID, young})
 	s.users[j.GuildID] = users
 	if !set.breach(joins, youngs) {
 		return nil
 	}
 	delete(s.windows, j.GuildID)
 	delete(s.users, j.GuildID)
-	return s.begin(ctx, j, set, joins, youngs, users)
+	// The raiders of the window that triggered raid mode are its young
+	// accounts; members who joined beside them are left alone.
+	var raiders []string
+	for _, u := range users {
+		if u.young {
+			raiders = append(raiders, u.id)
+		}
+	}
+	return s.begin(ctx, j, set, joins, youngs, raiders)
 }
 
 // begin starts raid mode: the state first (so that a restart ends it),
