@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -9,9 +10,11 @@ import (
 	"github.com/bwmarrin/discordgo"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/embodied-community/embodied/internal/app"
 	"github.com/embodied-community/embodied/internal/apptest"
 	"github.com/embodied-community/embodied/internal/config"
 	"github.com/embodied-community/embodied/internal/discordsim"
+	"github.com/embodied-community/embodied/internal/logging"
 	"github.com/embodied-community/embodied/internal/raid"
 )
 
@@ -224,5 +227,40 @@ func TestRaidIntentRefused(t *testing.T) {
 	}
 	if got := h.Run(h.Alice, "/barbie add", discordsim.String("name", "Sam"), discordsim.String("notes", "kind")).Content(); got == "" {
 		t.Error("no reply to a slash command")
+	}
+}
+
+// A restart in the middle of raid mode: the new process reads the raid
+// from PostgreSQL, ends it after the quiet period and restores the
+// verification level the old one raised.
+func TestRaidEndsAfterRestart(t *testing.T) {
+	t.Parallel()
+	h := raidWorld(t, apptest.Options{}, enforce)
+	h.Guild.SetVerificationLevel(raid.VerificationMedium)
+	h.Clock.Advance(time.Minute)
+	h.Run(h.Admin, "/security raid", discordsim.String("action", "verification"), discordsim.String("level", "highest"))
+	joinWave(h, 30, time.Hour)
+	if lvl := h.Guild.VerificationLevel(); lvl != raid.VerificationVeryHigh {
+		t.Fatalf("verification level %d during the raid, want %d", lvl, raid.VerificationVeryHigh)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := h.App.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	logger, _, err := logging.New(io.Discard, logging.Options{Format: "text", Level: "info"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The harness stops h.App at the end: the restarted bot.
+	if h.App, err = app.Start(ctx, h.Cfg, logger, app.Options{Now: h.Clock.Now}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := h.App.Raids.Active(h.Guild.ID); !ok {
+		t.Fatal("raid mode forgotten at restart")
+	}
+	endQuiet(h)
+	if lvl := h.Guild.VerificationLevel(); lvl != raid.VerificationMedium {
+		t.Errorf("verification level %d after the raid, want %d (restored)", lvl, raid.VerificationMedium)
 	}
 }
