@@ -98,19 +98,22 @@ func TestSettings(t *testing.T) {
 	}
 }
 
+// TestStatus: /security status's line, by whether raid detection was
+// asked for and whether Discord refused the intent.
 func TestStatus(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		requested, refused bool
-		want               string
-	}{
-		{false, false, ""},
-		{true, false, "On: joins to this server are watched for raids."},
-		{true, true, "⚠️ " + IntentRefused},
-	}
-	for _, tt := range tests {
-		if diff := cmp.Diff(tt.want, Status(tt.requested, tt.refused)); diff != "" {
-			t.Errorf("Status(%v, %v) mismatch (-want +got):\n%s", tt.requested, tt.refused, diff)
+	got := map[[2]bool]string{}
+	for _, requested := range []bool{false, true} {
+		for _, refused := range []bool{false, true} {
+			got[[2]bool{requested, refused}] = Status(requested, refused)
 		}
+	}
+	want := map[[2]bool]string{
+		{false, false}: "", {false, true}: "",
+		{true, false}: "On: joins to this server are watched for raids.",
+		{true, true}:  "⚠️ " + IntentRefused,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("mismatch (-want +got):\n%s", diff)
 	}
 }
