@@ -38,6 +38,7 @@ import (
 	"github.com/embodied-community/embodied/internal/modrules"
 	"github.com/embodied-community/embodied/internal/ops"
 	"github.com/embodied-community/embodied/internal/privacy"
+	"github.com/embodied-community/embodied/internal/raid"
 	"github.com/embodied-community/embodied/internal/rollout"
 	"github.com/embodied-community/embodied/internal/schema"
 	"github.com/embodied-community/embodied/internal/service"
@@ -94,8 +95,13 @@ type App struct {
 	runs      *rollout.Recorder // nil unless health runs are recorded
 	watchdog  *ops.Watchdog
 	gateway   *gatewayService
-	intent    *messageIntent
-	services  service.Group
+	// intents are the privileged gateway intents asked for.
+	intents       intentSet
+	messageIntent *privilegedIntent
+	membersIntent *privilegedIntent
+	// Raids is raid detection (nil without SECOPS_RAID_DETECTION).
+	Raids    *raid.Service
+	services service.Group
 }
 
 // Start builds the bot, starts its services in order and returns once the
@@ -249,10 +255,12 @@ func (a *App) build() error {
 	a.AutoMod = a.newAutoMod(discord, modRules)
 	a.buildMessages(modRules, discord)
 	a.Lockdown = a.newLockdown(discord)
+	a.buildRaids(discord, guildAlerts.Alert)
+	a.intents.watch(a.Session, log)
 	command.Register(reg, command.Deps{DiscordQueued: rest.Queued, ModRules: modRules, Store: a.Store, Now: opts.Now, Privacy: a.Privacy, Owners: cfg.Owners, Health: a.Health,
 		HealthSummary: func() string { return command.GuildHealthSummary(a.Health.Snapshot()) }, Backup: a.Backup, Metrics: a.Metrics, FlaggedThreshold: cfg.FlaggedThreshold, Strikes: a.Strikes,
-		AuditSetAside: a.Audit.SetAside, AutoMod: a.AutoMod, SelfID: a.selfID, MessageModeration: a.intent.status,
-		Lockdown: a.Lockdown})
+		AuditSetAside: a.Audit.SetAside, AutoMod: a.AutoMod, SelfID: a.selfID, MessageModeration: a.messageIntent.status,
+		Lockdown: a.Lockdown, RaidDetection: a.membersIntent.status, Raids: a.Raids})
 	guard := permission.New(cfg.Owners, a.Audit, logger, a.Metrics.PermissionDenied)
 	mod := moderator.New(a.Store, logger, moderator.Options{OnFlag: a.Metrics.Flagged, OnOverrun: a.Metrics.RuleOverrun,
 		Checker: func(ctx context.Context, guildID string) moderator.Checker { return modRules.Checker(ctx, guildID) }})
@@ -284,7 +292,7 @@ func (a *App) build() error {
 // the command registration.
 func (a *App) lifecycle(startCtx context.Context) []service.Service {
 	log := logging.Component(a.log, "Bot")
-	a.gateway = &gatewayService{bot: a.Bot, s: a.Session, registerCtx: startCtx, log: log, intent: a.intent}
+	a.gateway = &gatewayService{bot: a.Bot, s: a.Session, registerCtx: startCtx, log: log, intents: &a.intents}
 	services := []service.Service{
 		a.Audit,
 		a.recorder,
@@ -311,6 +319,9 @@ func (a *App) lifecycle(startCtx context.Context) []service.Service {
 		// Before the gateway, so that it stops after it: the messages in
 		// flight finish with the audit writer still running.
 		services = append(services, bot.NewMessages(a.Session, a.moderateMessage, logging.Component(a.log, "MessageModerator")))
+	}
+	if a.Raids != nil {
+		services = append(services, a.raidService())
 	}
 	services = append(services, a.gateway)
 	if a.cfg.EnableHealthchecks {

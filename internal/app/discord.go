@@ -25,14 +25,14 @@ type gatewayService struct {
 	registerCtx context.Context
 	log         *slog.Logger
 	drained     sync.Once
-	// intent opens the session, without message moderation if Discord
-	// refuses the Message Content intent.
-	intent *messageIntent
+	// intents opens the session, without the features whose privileged
+	// intent Discord refuses.
+	intents *intentSet
 }
 
 func (g *gatewayService) Start(context.Context) error {
 	g.bot.Start()
-	if err := g.intent.open(g.s, g.log); err != nil {
+	if err := g.intents.open(g.s, g.log); err != nil {
 		return fmt.Errorf("connect to the Discord gateway: %w", err)
 	}
 	if err := g.bot.Register(g.registerCtx); err != nil {

@@ -7,18 +7,35 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/embodied-community/embodied/internal/chatmod"
 	"github.com/embodied-community/embodied/internal/discordhttp"
 )
 
-// messageIntent is whether the bot asked for the Message Content intent
-// (SECOPS_MODERATE_MESSAGES) and whether Discord refused it.
-type messageIntent struct {
+// privilegedIntent is one privileged gateway intent a feature asks for
+// (Message Content for message moderation, Server Members for raid
+// detection): whether the configuration asked for it and whether Discord
+// refused it.
+type privilegedIntent struct {
 	requested bool
-	refused   atomic.Bool
-	// probe opens a separate gateway session asking for the message
-	// intents and returns Open's error (nil: granted).
-	probe func() error
+	// bits are the intents the feature adds to IDENTIFY, left out again
+	// when Discord refuses them.
+	bits discordgo.Intent
+	// refusedText is logged when Discord refuses the intent.
+	refusedText string
+	// statusText is the feature's /security status line.
+	statusText func(requested, refused bool) string
+	// probe opens a separate gateway session asking for the intent and
+	// returns Open's error (nil: granted).
+	probe   func() error
+	refused atomic.Bool
+}
+
+// status is the feature's line of /security status.
+func (p *privilegedIntent) status() string { return p.statusText(p.requested, p.refused.Load()) }
+
+// intentSet opens the gateway session with the privileged intents the
+// configuration asked for, and without those Discord refuses.
+type intentSet struct {
+	list []*privilegedIntent
 
 	mu sync.Mutex
 	// ready: a READY or RESUMED came since the last disconnect.
@@ -29,75 +46,107 @@ type messageIntent struct {
 	probing  bool
 }
 
-// status is the message-moderation line of /security status.
-func (m *messageIntent) status() string { return chatmod.Status(m.requested, m.refused.Load()) }
+// requested lists the intents asked for and not refused yet.
+func (set *intentSet) requested() []*privilegedIntent {
+	var out []*privilegedIntent
+	for _, p := range set.list {
+		if p.requested && !p.refused.Load() {
+			out = append(out, p)
+		}
+	}
+	return out
+}
 
 // open opens the gateway session. discordgo's Open returns the close frame
 // of a refused IDENTIFY as a *websocket.CloseError; left alone, a 4014 for
-// the Message Content intent would fail the start-up on every restart. When
-// Discord refuses it, open says what to enable in the developer portal and
-// opens the session again without the message intents: the bot serves its
-// commands, without message moderation, until an operator enables the
-// intent and restarts it.
-func (m *messageIntent) open(s *discordgo.Session, log *slog.Logger) error {
+// a privileged intent would fail the start-up on every restart. When
+// Discord refuses, open finds which intents it refuses (asking the gateway
+// for each in a session of its own when several were asked for), says
+// what to enable in the developer portal and opens the session again
+// without them: the bot serves its commands, without those features,
+// until an operator enables the intents and restarts it.
+func (set *intentSet) open(s *discordgo.Session, log *slog.Logger) error {
 	err := s.Open()
-	if m == nil || !m.requested || !discordhttp.DisallowedIntents(err) {
+	if set == nil || !discordhttp.DisallowedIntents(err) {
 		return err
 	}
-	m.refuse(s, log, err)
+	asked := set.requested()
+	if len(asked) == 0 {
+		return err
+	}
+	refused := asked
+	if len(asked) > 1 {
+		refused = nil
+		for _, p := range asked {
+			if p.probe != nil && discordhttp.DisallowedIntents(p.probe()) {
+				refused = append(refused, p)
+			}
+		}
+		if len(refused) == 0 {
+			refused = asked
+		}
+	}
+	for _, p := range refused {
+		set.refuse(p, s, log, err)
+	}
 	return s.Open()
 }
 
-// refuse records the refusal, says what to enable, and leaves the message
-// intents out of the session's next IDENTIFY. discordgo reads Identify in
-// Open, under the session's lock.
-func (m *messageIntent) refuse(s *discordgo.Session, log *slog.Logger, err error) {
-	m.refused.Store(true)
-	log.Error(chatmod.IntentRefused, "closeCode", discordhttp.CloseDisallowedIntents, "error", err)
+// refuse records the refusal, says what to enable, and leaves the
+// intent's bits out of the session's next IDENTIFY. discordgo reads
+// Identify in Open, under the session's lock.
+func (set *intentSet) refuse(p *privilegedIntent, s *discordgo.Session, log *slog.Logger, err error) {
+	p.refused.Store(true)
+	log.Error(p.refusedText, "closeCode", discordhttp.CloseDisallowedIntents, "error", err)
 	s.Lock()
-	s.Identify.Intents &^= discordhttp.MessageIntents
+	s.Identify.Intents &^= p.bits
 	s.Unlock()
 }
 
-// watch covers a refusal after the start: when the intent is switched off
-// while the bot runs, Discord accepts RESUMEs but refuses the next IDENTIFY
-// (after an INVALID_SESSION) with 4014, which discordgo's listener sees only
-// as a read error: it closes and reconnects, again and again, without a
-// READY and without saying why. After two such disconnects in a row watch
-// asks the gateway itself, in a separate session; if Discord refuses the
-// intent there, the session's next IDENTIFY leaves the message intents out
-// and the bot comes back without message moderation.
-func (m *messageIntent) watch(s *discordgo.Session, log *slog.Logger) {
-	if m == nil || !m.requested || m.probe == nil {
+// watch covers a refusal after the start: when an intent is switched off
+// while the bot runs, Discord accepts RESUMEs but refuses the next
+// IDENTIFY (after an INVALID_SESSION) with 4014, which discordgo's
+// listener sees only as a read error: it closes and reconnects, again and
+// again, without a READY and without saying why. After two such
+// disconnects in a row watch asks the gateway itself for each intent, in
+// a separate session; the session's next IDENTIFY leaves out those Discord
+// refuses and the bot comes back without their features.
+func (set *intentSet) watch(s *discordgo.Session, log *slog.Logger) {
+	if set == nil || len(set.requested()) == 0 {
 		return
 	}
 	up := func() {
-		m.mu.Lock()
-		m.ready = true
-		m.mu.Unlock()
+		set.mu.Lock()
+		set.ready = true
+		set.mu.Unlock()
 	}
 	s.AddHandler(func(*discordgo.Session, *discordgo.Ready) { up() })
 	s.AddHandler(func(*discordgo.Session, *discordgo.Resumed) { up() })
 	s.AddHandler(func(*discordgo.Session, *discordgo.Disconnect) {
-		m.mu.Lock()
-		if m.ready {
-			m.ready, m.failures = false, 0
+		set.mu.Lock()
+		if set.ready {
+			set.ready, set.failures = false, 0
 		} else {
-			m.failures++
+			set.failures++
 		}
-		check := m.failures >= 2 && !m.probing && !m.refused.Load()
-		m.probing = m.probing || check
-		m.mu.Unlock()
+		check := set.failures >= 2 && !set.probing && len(set.requested()) > 0
+		set.probing = set.probing || check
+		set.mu.Unlock()
 		if !check {
 			return
 		}
 		defer func() {
-			m.mu.Lock()
-			m.probing = false
-			m.mu.Unlock()
+			set.mu.Lock()
+			set.probing = false
+			set.mu.Unlock()
 		}()
-		if err := m.probe(); discordhttp.DisallowedIntents(err) {
-			m.refuse(s, log, err)
+		for _, p := range set.requested() {
+			if p.probe == nil {
+				continue
+			}
+			if err := p.probe(); discordhttp.DisallowedIntents(err) {
+				set.refuse(p, s, log, err)
+			}
 		}
 	})
 }

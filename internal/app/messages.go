@@ -16,12 +16,13 @@ import (
 // asks for it: the gateway intents for guild messages and their content,
 // and the moderator, acting as the bot through the warning system.
 func (a *App) buildMessages(rules *modrules.Service, discord *discordact.Discord) {
-	a.intent = &messageIntent{requested: a.cfg.ModerateMessages, probe: a.probeMessageIntent}
+	a.messageIntent = &privilegedIntent{requested: a.cfg.ModerateMessages, bits: discordhttp.MessageIntents,
+		refusedText: chatmod.IntentRefused, statusText: chatmod.Status, probe: a.probeMessageIntent}
+	a.intents.list = append(a.intents.list, a.messageIntent)
 	if !a.cfg.ModerateMessages {
 		return
 	}
 	a.Session.Identify.Intents |= discordhttp.MessageIntents
-	a.intent.watch(a.Session, logging.Component(a.log, "Bot"))
 	a.Messages = chatmod.New(rules, a.Store, discord, a.Strikes, a.Audit, chatmod.Options{
 		Logger: a.log, OnFlag: a.Metrics.Flagged, OnDecision: a.opts.OnMessageDecision,
 		Bot: func() (string, string) {

@@ -17,6 +17,7 @@ import (
 	"github.com/embodied-community/embodied/internal/middleware"
 	"github.com/embodied-community/embodied/internal/modrules"
 	"github.com/embodied-community/embodied/internal/privacy"
+	"github.com/embodied-community/embodied/internal/raid"
 	"github.com/embodied-community/embodied/internal/store"
 	"github.com/embodied-community/embodied/internal/strike"
 )
@@ -66,6 +67,11 @@ type Deps struct {
 	// Lockdown locks and unlocks channels (/security lockdown, unlock;
 	// optional).
 	Lockdown *lockdown.Service
+	// RaidDetection says whether raid detection runs, for /security
+	// status ("" when it was not asked for).
+	RaidDetection func() string
+	// Raids is raid detection (nil when off): /security raid.
+	Raids *raid.Service
 }
 
 // Registry is where commands and components are declared (bot.Registry,
@@ -92,6 +98,7 @@ func Register(reg Registry, d Deps) {
 	registerAutoMod(reg, d)
 	registerReport(reg, d)
 	registerLockdown(reg, d)
+	registerRaid(reg, d)
 }
 
 // Colours for embeds.

@@ -60,6 +60,11 @@ func registerStatus(reg Registry, d Deps) {
 			if line := messageModeration(d); line != "" {
 				addField(e, "Message moderation", line, false)
 			}
+			if d.RaidDetection != nil {
+				if line := d.RaidDetection(); line != "" {
+					addField(e, "Raid detection", line, false)
+				}
+			}
 			if in.Caller >= middleware.Owner {
 				tables, err := d.Store.TableSizes(ctx)
 				if err != nil {

@@ -68,6 +68,7 @@ type raw struct {
 	BackupRetentionDays string `envconfig:"SECOPS_BACKUP_RETENTION_DAYS" default:"30"`
 	EnforceModeration   string `envconfig:"SECOPS_ENFORCE_MODERATION" default:"false"`
 	ModerateMessages    string `envconfig:"SECOPS_MODERATE_MESSAGES" default:"false"`
+	RaidDetection       string `envconfig:"SECOPS_RAID_DETECTION" default:"false"`
 	StrikeWindowDays    string `envconfig:"SECOPS_STRIKE_WINDOW_DAYS" default:"30"`
 	StrikeTimeoutHours  string `envconfig:"SECOPS_STRIKE_TIMEOUT_HOURS" default:"24"`
 	StrikeLadder        string `envconfig:"SECOPS_STRIKE_LADDER" default:"warning,timeout,ban"`
@@ -119,6 +120,7 @@ type Config struct {
 	BackupRetention     time.Duration
 	EnforceModeration   bool
 	ModerateMessages    bool          // check channel messages (asks Discord for the Message Content intent)
+	RaidDetection       bool          // watch joins for raids (asks Discord for the Server Members intent)
 	StrikeWindow        time.Duration // how long a strike stays active
 	StrikeTimeout       time.Duration // how long a timeout rung lasts
 	StrikeLadder        []Rung        // action per active strike count, from e.g. "warning,timeout,ban"
@@ -359,6 +361,7 @@ func (r raw) parse(needToken bool) (*Config, error) {
 	c.BackupRetention = time.Duration(p.integer("SECOPS_BACKUP_RETENTION_DAYS", r.BackupRetentionDays, 1)) * 24 * time.Hour
 	c.EnforceModeration = p.boolean("SECOPS_ENFORCE_MODERATION", r.EnforceModeration)
 	c.ModerateMessages = p.boolean("SECOPS_MODERATE_MESSAGES", r.ModerateMessages)
+	c.RaidDetection = p.boolean("SECOPS_RAID_DETECTION", r.RaidDetection)
 	c.StrikeWindow = time.Duration(p.integer("SECOPS_STRIKE_WINDOW_DAYS", r.StrikeWindowDays, 1)) * 24 * time.Hour
 	c.StrikeTimeout = time.Duration(p.integer("SECOPS_STRIKE_TIMEOUT_HOURS", r.StrikeTimeoutHours, 1)) * time.Hour
 	if c.StrikeTimeout > 28*24*time.Hour {
@@ -534,6 +537,7 @@ func (c *Config) Summary() []any {
 		"backupDir", c.BackupDir,
 		"enforceModeration", c.EnforceModeration,
 		"moderateMessages", c.ModerateMessages,
+		"raidDetection", c.RaidDetection,
 		"owners", strings.Join(c.Owners, ","),
 		"database", withoutPassword(c.DatabaseURL),
 		"dbPassword", c.DBPassword.String(),

@@ -96,6 +96,7 @@ func (s *Server) routes() []*route {
 		{"PUT", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}", nil, true, s.memberRole},
 		{"DELETE", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}", nil, true, s.memberRole},
 		{"GET", "/guilds/{guild_id}", nil, true, s.getGuild},
+		{"PATCH", "/guilds/{guild_id}", nil, true, s.modifyGuild},
 		{"GET", "/guilds/{guild_id}/roles", nil, true, s.getRoles},
 		{"GET", "/guilds/{guild_id}/channels", nil, true, s.getChannels},
 		{"GET", "/guilds/{guild_id}/members", nil, true, s.listMembers},

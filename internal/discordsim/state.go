@@ -18,6 +18,9 @@ type UserSpec struct {
 	Nick  string
 	// Locale is the member's client locale on interactions (default "en-US").
 	Locale string
+	// AccountAge, when set, makes the account that old: its id's snowflake
+	// time is the emulator's now minus AccountAge (join.go).
+	AccountAge time.Duration
 }
 
 // RoleSpec describes a role to create.
@@ -45,6 +48,8 @@ type Guild struct {
 	bans      map[string]BanRecord
 	audit     []AuditEntry
 	botRoleID string
+	// verification is the guild's verification_level (join.go).
+	verification int
 }
 
 // Member is a user's membership of a guild (or, with GuildID "", a bare user for DMs).
@@ -106,7 +111,11 @@ func (s *Server) User(spec UserSpec) *Member {
 }
 
 func (s *Server) newUserLocked(spec UserSpec) *discordgo.User {
-	u := &discordgo.User{ID: s.newID(), Username: spec.Username, GlobalName: spec.GlobalName, Discriminator: "0", Bot: spec.Bot, Locale: spec.Locale}
+	id := s.newID()
+	if spec.AccountAge > 0 {
+		id = s.idAtLocked(s.clock.Now().Add(-spec.AccountAge))
+	}
+	u := &discordgo.User{ID: id, Username: spec.Username, GlobalName: spec.GlobalName, Discriminator: "0", Bot: spec.Bot, Locale: spec.Locale}
 	if u.Username == "" {
 		u.Username = "user" + u.ID[len(u.ID)-4:]
 	}
@@ -434,7 +443,7 @@ func (s *Server) guildPayload(g *Guild) map[string]any {
 		"channels": chans, "member_count": len(members), "joined_at": time.Unix(0, 0).UTC().Format(time.RFC3339),
 		"unavailable": false, "large": false, "emojis": []any{}, "stickers": []any{}, "features": []string{},
 		"preferred_locale": "en-US", "system_channel_id": g.ChannelID, "threads": []any{}, "presences": []any{},
-		"voice_states": []any{}, "verification_level": 0, "mfa_level": 0, "nsfw_level": 0, "premium_tier": 0,
+		"voice_states": []any{}, "verification_level": g.verification, "mfa_level": 0, "nsfw_level": 0, "premium_tier": 0,
 	}
 }
 
@@ -570,13 +579,16 @@ func (s *Server) shardFor(guildID string) int {
 // (Administrator) held by admin, a "Moderator" role (kick, ban, moderate) held by
 // moderator, and two plain members alice and bob.
 func (s *Server) SeedSandbox() *Guild {
-	g := s.CreateGuild("Sandbox", UserSpec{Username: "owner"})
+	// Established accounts: their ids' snowflake time is years before
+	// they join (join.go), as raid detection reads them.
+	const age = 3 * 365 * 24 * time.Hour
+	g := s.CreateGuild("Sandbox", UserSpec{Username: "owner", AccountAge: age})
 	g.AddRole(RoleSpec{Name: "Admin", Permissions: discordgo.PermissionAdministrator, Position: 10})
 	g.AddRole(RoleSpec{Name: "Moderator", Permissions: discordgo.PermissionKickMembers | discordgo.PermissionBanMembers | discordgo.PermissionModerateMembers | discordgo.PermissionManageMessages, Position: 5})
-	g.AddMember(UserSpec{Username: "admin", Roles: []string{"Admin"}})
-	g.AddMember(UserSpec{Username: "moderator", Roles: []string{"Moderator"}})
-	g.AddMember(UserSpec{Username: "alice"})
-	g.AddMember(UserSpec{Username: "bob"})
+	g.AddMember(UserSpec{Username: "admin", Roles: []string{"Admin"}, AccountAge: age})
+	g.AddMember(UserSpec{Username: "moderator", Roles: []string{"Moderator"}, AccountAge: age})
+	g.AddMember(UserSpec{Username: "alice", AccountAge: age})
+	g.AddMember(UserSpec{Username: "bob", AccountAge: age})
 	return g
 }
 

@@ -13,30 +13,43 @@ import (
 )
 
 // With SECOPS_MODERATE_MESSAGES, doctor asks the gateway for the Message
-// Content intent and says exactly what to enable when Discord refuses it
-// (close 4014); without it, the check is not run.
+// Content intent, and with SECOPS_RAID_DETECTION for the Server Members
+// intent, and says exactly what to enable when Discord refuses one (close
+// 4014); without them, the checks are not run.
 func TestDoctorMessageContentIntent(t *testing.T) {
-	none, content := discordgo.Intent(0), discordgo.IntentsMessageContent
+	none, content, members := discordgo.Intent(0), discordgo.IntentsMessageContent, discordgo.IntentsGuildMembers
 	tests := []struct {
 		name     string
 		portal   *discordgo.Intent
 		moderate bool
+		raids    bool
 		want     doctor.Result
 	}{
-		{"enabled in the portal", &content, true, doctor.Result{Status: doctor.Pass, Check: "Message Content intent",
+		{"enabled in the portal", &content, true, false, doctor.Result{Status: doctor.Pass, Check: "Message Content intent",
 			Detail: "granted: the gateway accepts Guild Messages and Message Content, so message moderation runs"}},
-		{"not enabled", &none, true, doctor.Result{Status: doctor.Fail, Check: "Message Content intent",
+		{"not enabled", &none, true, false, doctor.Result{Status: doctor.Fail, Check: "Message Content intent",
 			Detail: "Discord refused it (gateway close 4014, \"Disallowed intent(s).\"): the bot runs without message moderation",
 			Fix: "enable it in the Developer Portal → your application → Bot → Privileged Gateway Intents → Message Content Intent, " +
 				"then restart the bot; or set SECOPS_MODERATE_MESSAGES=false"}},
-		{"message moderation off", &none, false, doctor.Result{Status: -1}},
+		{"message moderation off", &none, false, false, doctor.Result{Status: -1}},
+		{"Server Members enabled", &members, false, true, doctor.Result{Status: doctor.Pass, Check: "Server Members intent",
+			Detail: "granted: the gateway accepts Guild Members, so raid detection sees the joins"}},
+		{"Server Members not enabled", &content, true, true, doctor.Result{Status: doctor.Fail, Check: "Server Members intent",
+			Detail: "Discord refused it (gateway close 4014, \"Disallowed intent(s).\"): the bot runs without raid detection",
+			Fix: "enable it in the Developer Portal → your application → Bot → Privileged Gateway Intents → Server Members Intent, " +
+				"then restart the bot; or set SECOPS_RAID_DETECTION=false"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sim := discordsim.NewTest(t, discordsim.Options{PrivilegedIntents: tt.portal})
 			sim.SeedSandbox()
-			cfg := &config.Config{DiscordToken: config.Secret(sim.Token()), DiscordAPIURL: sim.URL(), ModerateMessages: tt.moderate}
-			got := find(&doctor.Report{Results: doctor.CheckDiscord(context.Background(), cfg, nil)}, "Message Content intent")
+			cfg := &config.Config{DiscordToken: config.Secret(sim.Token()), DiscordAPIURL: sim.URL(), ModerateMessages: tt.moderate,
+				RaidDetection: tt.raids}
+			check := "Message Content intent"
+			if tt.raids {
+				check = "Server Members intent"
+			}
+			got := find(&doctor.Report{Results: doctor.CheckDiscord(context.Background(), cfg, nil)}, check)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("check mismatch (-want +got):\n%s", diff)
 			}

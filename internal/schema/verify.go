@@ -116,6 +116,10 @@ func Expected() []Check {
 		"locked_by", "reason", "locked_at", "locked_until")...)
 	c = append(c, indexes("channel_lockdowns", "channel_lockdowns_until_idx")...)
 	c = append(c, Check{Kind: "constraint", Table: "channel_lockdowns", Name: "had_overwrite"})
+	// 082 raid detection
+	c = append(c, columns("raid_settings", "guild_id", "joins", "window_seconds", "young_percent", "young_seconds", "action",
+		"timeout_seconds", "level", "quiet_seconds")...)
+	c = append(c, columns("raid_states", "guild_id", "started_at", "last_join_at", "action", "enforced", "previous_level", "joins")...)
 	// 071 message moderation
 	c = append(c, columns("moderation_categories", "message_action")[1:]...)
 	c = append(c, Check{Kind: "constraint", Table: "moderation_categories", Name: "message_action"})
