@@ -46,8 +46,10 @@ func (s *Store) SaveSnapshot(ctx context.Context, o SnapshotObject) error {
 }
 
 // ReplaceSnapshot records a guild's whole structure as GUILD_CREATE gives
-// it: every object in objs is saved, and a live object of the guild not
-// among them was deleted while the bot was away (at at).
+// it at at: every object in objs is saved, and a live object of the guild
+// not among them was deleted while the bot was away. Gateway events are
+// handled concurrently, so what an event recorded at or after at is newer
+// than GUILD_CREATE and stays as it is.
 func (s *Store) ReplaceSnapshot(ctx context.Context, guildID string, objs []SnapshotObject, at time.Time) error {
 	err := s.InTx(ctx, func(tx Tx) error {
 		batch := &pgx.Batch{}
@@ -55,11 +57,13 @@ func (s *Store) ReplaceSnapshot(ctx context.Context, guildID string, objs []Snap
 		for _, o := range objs {
 			batch.Queue(`INSERT INTO guild_snapshot (guild_id, kind, object_id, state, updated_at)
 				VALUES ($1, $2, $3, $4, $5) ON CONFLICT (guild_id, kind, object_id) DO UPDATE
-				SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at, deleted_at = NULL, deleted_by = NULL`,
+				SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at, deleted_at = NULL, deleted_by = NULL
+				WHERE guild_snapshot.updated_at < EXCLUDED.updated_at
+					AND (guild_snapshot.deleted_at IS NULL OR guild_snapshot.deleted_at < EXCLUDED.updated_at)`,
 				guildID, o.Kind, o.ObjectID, o.State, at)
 			keys = append(keys, o.Kind+":"+o.ObjectID)
 		}
-		batch.Queue(`UPDATE guild_snapshot SET deleted_at = $2 WHERE guild_id = $1 AND deleted_at IS NULL
+		batch.Queue(`UPDATE guild_snapshot SET deleted_at = $2 WHERE guild_id = $1 AND deleted_at IS NULL AND updated_at < $2
 			AND NOT (kind || ':' || object_id = ANY($3))`, guildID, at, keys)
 		return tx.tx.SendBatch(ctx, batch).Close()
 	})
