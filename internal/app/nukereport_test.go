@@ -57,7 +57,8 @@ func TestNukeReportRecreates(t *testing.T) {
 			{ID: helpers.ID, Type: discordgo.PermissionOverwriteTypeRole, Allow: discordgo.PermissionSendMessages},
 			{ID: h.Alice.ID(), Type: discordgo.PermissionOverwriteTypeMember, Allow: discordgo.PermissionViewChannel},
 		}})
-	rules := g.CreateChannel(discordsim.ChannelSpec{Name: "rules", Position: 3})
+	rules := g.CreateChannel(discordsim.ChannelSpec{Name: "rules", Position: 3, Overwrites: []*discordgo.PermissionOverwrite{
+		{ID: g.ID, Type: discordgo.PermissionOverwriteTypeRole, Deny: discordgo.PermissionSendMessages | discordgo.PermissionManageWebhooks}}})
 	old := g.CreateChannel(discordsim.ChannelSpec{Name: "old-news", Position: 4})
 	h.Eventually("the snapshot of the structure", func() bool {
 		return h.Count(`SELECT count(*) FROM guild_snapshot WHERE guild_id = $1 AND object_id = ANY($2)`, g.ID,
@@ -105,7 +106,8 @@ func TestNukeReportRecreates(t *testing.T) {
 	h.Clock.Advance(time.Minute)
 	click := h.Click(h.Admin, report.Original(), ids[0])
 	got := click.Embeds()[0].Description
-	for _, want := range []string{"**Recreated**", "role @Helpers", `channel \#mods`, "role @Elevated: without permissions 0x20 the bot does not hold"} {
+	for _, want := range []string{"**Recreated**", "role @Helpers", `channel \#mods`, "role @Elevated: without permissions 0x20 the bot does not hold",
+		`channel \#rules: overwrite of ` + g.ID + ` without permissions 0x20000000 the bot does not hold`} {
 		if !strings.Contains(got, want) {
 			t.Errorf("recreation reply lacks %q:\n%s", want, got)
 		}
@@ -134,6 +136,10 @@ func TestNukeReportRecreates(t *testing.T) {
 	}
 	if diff := cmp.Diff([]*discordgo.PermissionOverwrite{everyoneDeny}, newStaff.PermissionOverwrites); diff != "" || newStaff.Position != 1 || newRules.Position != 3 {
 		t.Errorf("category at %d, #rules at %d; category overwrites mismatch (-want +got):\n%s", newStaff.Position, newRules.Position, diff)
+	}
+	if diff := cmp.Diff([]*discordgo.PermissionOverwrite{{ID: g.ID, Type: discordgo.PermissionOverwriteTypeRole, Deny: discordgo.PermissionSendMessages}},
+		newRules.PermissionOverwrites); diff != "" {
+		t.Errorf("#rules overwrites mismatch (-want +got):\n%s", diff)
 	}
 	calls := structureCalls(h)
 	if len(calls) != 6 { // two roles, their positions, three channels

@@ -26,7 +26,11 @@ func TestSnapshotEventOrder(t *testing.T) {
 		return store.SnapshotObject{GuildID: snapGuild, Kind: store.SnapshotRole, ObjectID: "1", State: json.RawMessage(fmt.Sprintf(`{"name": %q}`, name))}
 	}
 	save := func(name string, at time.Time) func(context.Context, *store.Store) error {
-		return func(ctx context.Context, s *store.Store) error { o := obj(name); o.UpdatedAt = at; return s.SaveSnapshot(ctx, o) }
+		return func(ctx context.Context, s *store.Store) error {
+			o := obj(name)
+			o.UpdatedAt = at
+			return s.SaveSnapshot(ctx, o)
+		}
 	}
 	del := func(at time.Time) func(context.Context, *store.Store) error {
 		return func(ctx context.Context, s *store.Store) error {
