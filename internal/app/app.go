@@ -257,10 +257,11 @@ func (a *App) build() error {
 	a.Lockdown = a.newLockdown(discord)
 	a.buildRaids(discord, guildAlerts.Alert)
 	a.intents.watch(a.Session, log)
+	guildSnap := a.newGuildSnap(discord)
 	command.Register(reg, command.Deps{DiscordQueued: rest.Queued, ModRules: modRules, Store: a.Store, Now: opts.Now, Privacy: a.Privacy, Owners: cfg.Owners, Health: a.Health,
 		HealthSummary: func() string { return command.GuildHealthSummary(a.Health.Snapshot()) }, Backup: a.Backup, Metrics: a.Metrics, FlaggedThreshold: cfg.FlaggedThreshold, Strikes: a.Strikes,
 		AuditSetAside: a.Audit.SetAside, AutoMod: a.AutoMod, SelfID: a.selfID, MessageModeration: a.messageIntent.status,
-		Lockdown: a.Lockdown, RaidDetection: a.membersIntent.status, Raids: a.Raids})
+		Lockdown: a.Lockdown, RaidDetection: a.membersIntent.status, Raids: a.Raids, GuildSnap: guildSnap})
 	guard := permission.New(cfg.Owners, a.Audit, logger, a.Metrics.PermissionDenied)
 	mod := moderator.New(a.Store, logger, moderator.Options{OnFlag: a.Metrics.Flagged, OnOverrun: a.Metrics.RuleOverrun,
 		Checker: func(ctx context.Context, guildID string) moderator.Checker { return modRules.Checker(ctx, guildID) }})

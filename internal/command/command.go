@@ -11,6 +11,7 @@ import (
 
 	"github.com/embodied-community/embodied/internal/automod"
 	"github.com/embodied-community/embodied/internal/backup"
+	"github.com/embodied-community/embodied/internal/guildsnap"
 	"github.com/embodied-community/embodied/internal/health"
 	"github.com/embodied-community/embodied/internal/lockdown"
 	"github.com/embodied-community/embodied/internal/metrics"
@@ -72,6 +73,9 @@ type Deps struct {
 	RaidDetection func() string
 	// Raids is raid detection (nil when off): /security raid.
 	Raids *raid.Service
+	// GuildSnap keeps guilds' role and channel snapshot (/security
+	// nuke-report; optional).
+	GuildSnap *guildsnap.Service
 }
 
 // Registry is where commands and components are declared (bot.Registry,
@@ -99,6 +103,7 @@ func Register(reg Registry, d Deps) {
 	registerReport(reg, d)
 	registerLockdown(reg, d)
 	registerRaid(reg, d)
+	registerNukeReport(reg, d)
 }
 
 // Colours for embeds.

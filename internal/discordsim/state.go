@@ -98,8 +98,10 @@ type BanRecord struct {
 type AuditEntry struct {
 	Action   string // "ban", "unban", "timeout", "untimeout", "member-update", "kick"...
 	TargetID string
-	Reason   string
-	At       time.Time
+	// ActorID is the member who acted in Discord's client; "" for the bot's calls.
+	ActorID string
+	Reason  string
+	At      time.Time
 }
 
 // User creates a user who is in no guild (for DM invocations and bans by ID).
