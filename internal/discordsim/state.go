@@ -89,12 +89,18 @@ type BanRecord struct {
 	At                   time.Time
 }
 
-// AuditEntry is one moderation call with its audit-log reason.
+// AuditEntry is one entry of the guild's audit log: an action with its actor and
+// audit-log reason.
 type AuditEntry struct {
-	Action   string // "ban", "unban", "timeout", "untimeout", "member-update", "kick"...
-	TargetID string
-	Reason   string
-	At       time.Time
+	ID         string // snowflake; its timestamp is At
+	UserID     string // the actor; the bot for its own REST calls
+	Action     string // "ban", "unban", "timeout", "untimeout", "member-update", "kick"...
+	ActionType int    // Discord's audit log event number for Action
+	TargetID   string
+	Changes    []AuditChange
+	Options    map[string]string
+	Reason     string
+	At         time.Time
 }
 
 // User creates a user who is in no guild (for DM invocations and bans by ID).
