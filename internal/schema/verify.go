@@ -111,6 +111,11 @@ func Expected() []Check {
 		"channel_id", "message_id", "excerpt", "expires_at")...)
 	c = append(c, indexes("report_drafts", "report_drafts_expires_idx", "report_drafts_reporter_idx", "report_drafts_target_idx")...)
 	c = append(c, Check{Kind: "constraint", Table: "report_drafts", Name: "user_report"})
+	// 080 anti-nuke
+	c = append(c, columns("antinuke_limits", "guild_id", "kind", "max_count", "window_seconds", "updated_by", "updated_at")...)
+	c = append(c, columns("antinuke_trusted", "guild_id", "user_id", "added_by", "added_at")...)
+	c = append(c, columns("antinuke_incidents", "id", "guild_id", "actor_id", "kind", "started_at", "ended_at", "enforced", "entry_ids", "actions")...)
+	c = append(c, indexes("antinuke_incidents", "antinuke_incidents_guild_idx")...)
 	// 071 message moderation
 	c = append(c, columns("moderation_categories", "message_action")[1:]...)
 	c = append(c, Check{Kind: "constraint", Table: "moderation_categories", Name: "message_action"})
