@@ -16,6 +16,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/embodied-community/embodied/internal/antinuke"
 	"github.com/embodied-community/embodied/internal/audit"
 	"github.com/embodied-community/embodied/internal/automod"
 	"github.com/embodied-community/embodied/internal/backup"
@@ -76,6 +77,8 @@ type App struct {
 	Health  *health.Checker
 	Ops     *ops.Server
 	AutoMod *automod.Service
+	// AntiNuke counts destructive audit log entries and contains their actor.
+	AntiNuke *antinuke.Service
 	// Messages is message moderation (nil without SECOPS_MODERATE_MESSAGES).
 	Messages *chatmod.Service
 
@@ -241,6 +244,7 @@ func (a *App) build() error {
 	modRules := modrules.New(a.Store, modrules.Options{Logger: logger, Alert: guildAlerts.Alert,
 		OnChange: func(guildID string) { a.AutoMod.SyncInBackground(guildID) }})
 	a.AutoMod = a.newAutoMod(discord, modRules)
+	a.AntiNuke = a.newAntiNuke(discord, guildAlerts.Alert)
 	a.buildMessages(modRules, discord)
 	command.Register(reg, command.Deps{DiscordQueued: rest.Queued, ModRules: modRules, Store: a.Store, Now: opts.Now, Privacy: a.Privacy, Owners: cfg.Owners, Health: a.Health,
 		HealthSummary: func() string { return command.GuildHealthSummary(a.Health.Snapshot()) }, Backup: a.Backup, Metrics: a.Metrics, FlaggedThreshold: cfg.FlaggedThreshold, Strikes: a.Strikes,
@@ -297,6 +301,7 @@ func (a *App) lifecycle(startCtx context.Context) []service.Service {
 		bot.NewForgetter(a.Bot, 20*time.Minute, time.Minute),
 		// Stopped after the gateway: no event starts a sync after that.
 		service.Funcs{OnStop: a.AutoMod.Stop},
+		service.Funcs{OnStop: a.AntiNuke.Stop},
 	}
 	if a.Messages != nil {
 		// Before the gateway, so that it stops after it: the messages in

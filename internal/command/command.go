@@ -86,6 +86,7 @@ func Register(reg Registry, d Deps) {
 	registerBackup(reg, d)
 	registerWarn(reg, d)
 	registerAutoMod(reg, d)
+	registerAntiNuke(reg, d)
 	registerReport(reg, d)
 }
 
