@@ -183,3 +183,21 @@ func containsText(msgs []discordgo.Message, s string) bool {
 	}
 	return false
 }
+
+// A member with Administrator deleting four channels in a minute (the limit is 3)
+// loses the Admin role on the fourth CHANNEL_DELETE audit entry.
+func TestAntiNukeContainsChannelDeletes(t *testing.T) {
+	h, _ := antiNukeWorld(t, true, 0)
+	for i := range 4 {
+		ch := h.Guild.AddChannel(fmt.Sprintf("room-%d", i))
+		if err := h.Guild.DeleteChannel(h.Admin, ch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.Eventually("the Admin role removed", func() bool { return h.Admin.Permissions()&discordgo.PermissionAdministrator == 0 })
+	want := "/guilds/" + h.Guild.ID + "/members/" + h.Admin.ID() + "/roles/" + h.Guild.Role("Admin").ID + " anti-nuke: 4 channel-delete in 1m0s (limit 3)"
+	if got := roleRemovals(h); len(got) != 1 || got[0] != want {
+		t.Errorf("role removals %q, want [%q]", got, want)
+	}
+	h.Eventually("the owner's DM", func() bool { return containsText(h.Sim.DMs(h.Owner.ID()), "Done: removed role Admin") })
+}

@@ -246,9 +246,11 @@ func (a *App) build() error {
 	a.AutoMod = a.newAutoMod(discord, modRules)
 	a.AntiNuke = a.newAntiNuke(discord, guildAlerts.Alert)
 	a.buildMessages(modRules, discord)
+	guildSnap := a.newGuildSnap(discord)
 	command.Register(reg, command.Deps{DiscordQueued: rest.Queued, ModRules: modRules, Store: a.Store, Now: opts.Now, Privacy: a.Privacy, Owners: cfg.Owners, Health: a.Health,
 		HealthSummary: func() string { return command.GuildHealthSummary(a.Health.Snapshot()) }, Backup: a.Backup, Metrics: a.Metrics, FlaggedThreshold: cfg.FlaggedThreshold, Strikes: a.Strikes,
-		AuditSetAside: a.Audit.SetAside, AutoMod: a.AutoMod, SelfID: a.selfID, MessageModeration: a.intent.status})
+		AuditSetAside: a.Audit.SetAside, AutoMod: a.AutoMod, SelfID: a.selfID, MessageModeration: a.intent.status,
+		GuildSnap: guildSnap})
 	guard := permission.New(cfg.Owners, a.Audit, logger, a.Metrics.PermissionDenied)
 	mod := moderator.New(a.Store, logger, moderator.Options{OnFlag: a.Metrics.Flagged, OnOverrun: a.Metrics.RuleOverrun,
 		Checker: func(ctx context.Context, guildID string) moderator.Checker { return modRules.Checker(ctx, guildID) }})

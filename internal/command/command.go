@@ -11,6 +11,7 @@ import (
 
 	"github.com/embodied-community/embodied/internal/automod"
 	"github.com/embodied-community/embodied/internal/backup"
+	"github.com/embodied-community/embodied/internal/guildsnap"
 	"github.com/embodied-community/embodied/internal/health"
 	"github.com/embodied-community/embodied/internal/metrics"
 	"github.com/embodied-community/embodied/internal/middleware"
@@ -62,6 +63,9 @@ type Deps struct {
 	// MessageModeration says whether message moderation runs, for
 	// /security status (optional).
 	MessageModeration func() string
+	// GuildSnap keeps guilds' role and channel snapshot (/security
+	// nuke-report; optional).
+	GuildSnap *guildsnap.Service
 }
 
 // Registry is where commands and components are declared (bot.Registry,
@@ -88,6 +92,7 @@ func Register(reg Registry, d Deps) {
 	registerAutoMod(reg, d)
 	registerAntiNuke(reg, d)
 	registerReport(reg, d)
+	registerNukeReport(reg, d)
 }
 
 // Colours for embeds.

@@ -1,16 +1,11 @@
 package discordsim
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 
 	"github.com/bwmarrin/discordgo"
 )
-
-// ErrActorForbidden is what Discord's client refuses: the member lacks the permission
-// or the role hierarchy forbids the action.
-var ErrActorForbidden = errors.New("discordsim: missing permissions")
 
 // actorCheckLocked applies Discord's rules for a member (not the bot) acting in the
 // client: the permission, and for a target member or role, a strictly higher top role
@@ -20,10 +15,10 @@ func (g *Guild) actorCheckLocked(actor string, perm int64, targetPosition int) e
 		return nil
 	}
 	if g.permsLocked(actor)&perm == 0 {
-		return fmt.Errorf("%w: %s lacks permission %d", ErrActorForbidden, actor, perm)
+		return fmt.Errorf("%w: %s lacks permission %d", ErrMissingPermissions, actor, perm)
 	}
 	if targetPosition >= 0 && g.topPositionLocked(actor) <= targetPosition {
-		return fmt.Errorf("%w: %s does not outrank position %d", ErrActorForbidden, actor, targetPosition)
+		return fmt.Errorf("%w: %s does not outrank position %d", ErrMissingPermissions, actor, targetPosition)
 	}
 	return nil
 }
@@ -124,7 +119,7 @@ func (m *Member) SetRolePermissions(roleID string, perms int64) error {
 	}
 	err := g.actorCheckLocked(m.ID(), discordgo.PermissionManageRoles, r.Position)
 	if err == nil && perms&^g.permsLocked(m.ID()) != 0 {
-		err = fmt.Errorf("%w: cannot grant permissions it lacks", ErrActorForbidden)
+		err = fmt.Errorf("%w: cannot grant permissions it lacks", ErrMissingPermissions)
 	}
 	if err != nil {
 		s.mu.Unlock()

@@ -12,6 +12,7 @@ import (
 // "Audit Log Events"), keyed by the emulator's short action names.
 const (
 	AuditChannelCreate     = 10
+	AuditChannelUpdate     = 11
 	AuditChannelDelete     = 12
 	AuditMemberKick        = 20
 	AuditMemberBanAdd      = 22
@@ -34,6 +35,8 @@ const (
 var auditActionTypes = map[string]int{
 	"channel-create":      AuditChannelCreate,
 	"channel-delete":      AuditChannelDelete,
+	"channel-positions":   AuditChannelUpdate,
+	"role-positions":      AuditRoleUpdate,
 	"kick":                AuditMemberKick,
 	"ban":                 AuditMemberBanAdd,
 	"unban":               AuditMemberBanRemove,
@@ -95,7 +98,27 @@ func (s *Server) auditLocked(g *Guild, e AuditEntry) {
 	if g.permsLocked(s.opts.ApplicationID)&discordgo.PermissionViewAuditLogs == 0 {
 		return
 	}
-	s.gw.dispatch(s, s.shardFor(g.ID), "GUILD_AUDIT_LOG_ENTRY_CREATE", auditPayload(g.ID, e))
+	s.queueAuditLocked(g, auditPayload(g.ID, e))
+}
+
+// queueAuditLocked sends p after the caller releases s.mu: the gateway's lock is
+// taken before s.mu elsewhere (IDENTIFY), so no event is sent while s.mu is held.
+// Sends keep the order the entries were created in.
+func (s *Server) queueAuditLocked(g *Guild, p auditEntryPayload) {
+	g.auditOut = append(g.auditOut, p)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		g.auditSend.Lock()
+		defer g.auditSend.Unlock()
+		s.mu.Lock()
+		out := g.auditOut
+		g.auditOut = nil
+		s.mu.Unlock()
+		for _, p := range out {
+			s.gw.dispatch(s, s.shardFor(g.ID), "GUILD_AUDIT_LOG_ENTRY_CREATE", p)
+		}
+	}()
 }
 
 func auditPayload(guildID string, e AuditEntry) auditEntryPayload {
@@ -118,7 +141,7 @@ func (s *Server) snowflakeAt(t time.Time) string {
 	return fmt.Sprint((t.UnixMilli()-discordEpoch)<<22 | (n & 0x3fffff))
 }
 
-// ReplayAuditEntry dispatches GUILD_AUDIT_LOG_ENTRY_CREATE again for an entry already
+// ReplayAuditEntry sends GUILD_AUDIT_LOG_ENTRY_CREATE again for an entry already
 // in the guild's log, as a resumed or duplicated delivery would.
 func (s *Server) ReplayAuditEntry(guildID, entryID string) {
 	s.mu.Lock()
@@ -131,5 +154,5 @@ func (s *Server) ReplayAuditEntry(guildID, entryID string) {
 	if i < 0 {
 		return
 	}
-	s.gw.dispatch(s, s.shardFor(g.ID), "GUILD_AUDIT_LOG_ENTRY_CREATE", auditPayload(g.ID, g.audit[i]))
+	s.queueAuditLocked(g, auditPayload(g.ID, g.audit[i]))
 }

@@ -3,6 +3,7 @@ package discordsim
 import (
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -37,13 +38,17 @@ type Guild struct {
 	OwnerID   string
 	ChannelID string // the default text channel, "general"
 
-	s         *Server
-	roles     []*discordgo.Role // roles[0] is @everyone
-	members   map[string]*memberState
-	order     []string // member IDs in join order
-	channels  []string
-	bans      map[string]BanRecord
-	audit     []AuditEntry
+	s        *Server
+	roles    []*discordgo.Role // roles[0] is @everyone
+	members  map[string]*memberState
+	order    []string // member IDs in join order
+	channels []string
+	bans     map[string]BanRecord
+	audit    []AuditEntry
+	// auditOut holds GUILD_AUDIT_LOG_ENTRY_CREATE payloads not yet sent (under
+	// s.mu); auditSend keeps their sends in order, outside s.mu.
+	auditOut  []auditEntryPayload
+	auditSend sync.Mutex
 	botRoleID string
 }
 

@@ -106,6 +106,10 @@ func Expected() []Check {
 	c = append(c, columns("automod_settings", "guild_id", "strike_on_execution", "synced_at", "sync_report")...)
 	c = append(c, columns("automod_rules", "guild_id", "rule_id", "name", "pushed", "pushed_at")...)
 	c = append(c, columns("automod_executions", "guild_id", "rule_id", "key", "flag_id", "seen_at")...)
+	// 081 guild snapshot
+	c = append(c, columns("guild_snapshot", "guild_id", "kind", "object_id", "state", "updated_at", "deleted_at", "deleted_by",
+		"recreated_id", "recreated_at")...)
+	c = append(c, indexes("guild_snapshot", "guild_snapshot_deleted_idx")...)
 	// 073 member reports
 	c = append(c, columns("report_drafts", "nonce", "guild_id", "reporter_id", "target_user_id", "content_type",
 		"channel_id", "message_id", "excerpt", "expires_at")...)

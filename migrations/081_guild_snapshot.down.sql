@@ -1,0 +1,2 @@
+-- 081_guild_snapshot down.
+DROP TABLE IF EXISTS guild_snapshot;
