@@ -16,6 +16,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/embodied-community/embodied/internal/antinuke"
 	"github.com/embodied-community/embodied/internal/audit"
 	"github.com/embodied-community/embodied/internal/automod"
 	"github.com/embodied-community/embodied/internal/backup"
@@ -83,6 +84,8 @@ type App struct {
 	AutoMod *automod.Service
 	// Lockdown locks channels (/security lockdown) and lifts timed ones.
 	Lockdown *lockdown.Service
+	// AntiNuke counts destructive audit log entries and contains their actor.
+	AntiNuke *antinuke.Service
 	// Messages is message moderation (nil without SECOPS_MODERATE_MESSAGES).
 	Messages *chatmod.Service
 
@@ -253,6 +256,7 @@ func (a *App) build() error {
 	modRules := modrules.New(a.Store, modrules.Options{Logger: logger, Alert: guildAlerts.Alert,
 		OnChange: func(guildID string) { a.AutoMod.SyncInBackground(guildID) }})
 	a.AutoMod = a.newAutoMod(discord, modRules)
+	a.AntiNuke = a.newAntiNuke(discord, guildAlerts.Alert)
 	a.buildMessages(modRules, discord)
 	a.Lockdown = a.newLockdown(discord)
 	a.buildRaids(discord, guildAlerts.Alert)
@@ -315,6 +319,7 @@ func (a *App) lifecycle(startCtx context.Context) []service.Service {
 		// Stopped after the gateway: no event starts a sync after that.
 		service.Funcs{OnStop: a.AutoMod.Stop},
 		a.Lockdown,
+		service.Funcs{OnStop: a.AntiNuke.Stop},
 	}
 	if a.Messages != nil {
 		// Before the gateway, so that it stops after it: the messages in

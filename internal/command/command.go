@@ -100,6 +100,7 @@ func Register(reg Registry, d Deps) {
 	registerBackup(reg, d)
 	registerWarn(reg, d)
 	registerAutoMod(reg, d)
+	registerAntiNuke(reg, d)
 	registerReport(reg, d)
 	registerLockdown(reg, d)
 	registerRaid(reg, d)

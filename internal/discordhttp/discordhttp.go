@@ -28,7 +28,8 @@ const DefaultAPIURL = "https://discord.com"
 // The two Auto Moderation intents (not privileged) bring the AutoMod rule
 // events and AUTO_MODERATION_ACTION_EXECUTION (internal/automod).
 const Intents = discordgo.IntentsGuilds | discordgo.IntentsDirectMessages |
-	discordgo.IntentAutoModerationConfiguration | discordgo.IntentAutoModerationExecution
+	discordgo.IntentAutoModerationConfiguration | discordgo.IntentAutoModerationExecution |
+	discordgo.IntentGuildModeration // GUILD_AUDIT_LOG_ENTRY_CREATE for anti-nuke (not privileged)
 
 // MessageIntents are added with SECOPS_MODERATE_MESSAGES: guild messages
 // and their content. Message Content is privileged: Discord closes the

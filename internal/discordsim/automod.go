@@ -296,7 +296,7 @@ func (s *Server) createAutoModRule(c *reqCtx) {
 		s.automod.rules = map[string][]*AutoModRule{}
 	}
 	s.automod.rules[g.ID] = append(s.automod.rules[g.ID], cloneRule(&r))
-	g.audit = append(g.audit, AuditEntry{Action: "automod-rule-create", TargetID: r.ID, Reason: c.auditReason(), At: s.clock.Now()})
+	s.auditLocked(g, AuditEntry{Action: "automod-rule-create", TargetID: r.ID, Reason: c.auditReason(), At: s.clock.Now()})
 	s.mu.Unlock()
 	s.gw.dispatch(s, s.shardFor(g.ID), "AUTO_MODERATION_RULE_CREATE", &r)
 	c.json(http.StatusOK, &r)
@@ -342,7 +342,7 @@ func (s *Server) modifyAutoModRule(c *reqCtx) {
 	}
 	normalizeRule(next)
 	*cur = *cloneRule(next)
-	g.audit = append(g.audit, AuditEntry{Action: "automod-rule-update", TargetID: cur.ID, Reason: c.auditReason(), At: s.clock.Now()})
+	s.auditLocked(g, AuditEntry{Action: "automod-rule-update", TargetID: cur.ID, Reason: c.auditReason(), At: s.clock.Now()})
 	s.mu.Unlock()
 	s.gw.dispatch(s, s.shardFor(g.ID), "AUTO_MODERATION_RULE_UPDATE", next)
 	c.json(http.StatusOK, next)
@@ -363,7 +363,7 @@ func (s *Server) deleteAutoModRule(c *reqCtx) {
 	}
 	r := rules[i]
 	s.automod.rules[g.ID] = slices.Delete(rules, i, i+1)
-	g.audit = append(g.audit, AuditEntry{Action: "automod-rule-delete", TargetID: r.ID, Reason: c.auditReason(), At: s.clock.Now()})
+	s.auditLocked(g, AuditEntry{Action: "automod-rule-delete", TargetID: r.ID, Reason: c.auditReason(), At: s.clock.Now()})
 	s.mu.Unlock()
 	s.gw.dispatch(s, s.shardFor(g.ID), "AUTO_MODERATION_RULE_DELETE", r)
 	c.noContent()
@@ -649,7 +649,7 @@ func (s *Server) autoModTimeout(g *Guild, member *Member, d time.Duration, ruleN
 	}
 	until := s.clock.Now().Add(d).UTC()
 	ms.timeout = &until
-	g.audit = append(g.audit, AuditEntry{Action: "automod-timeout", TargetID: member.ID(), Reason: ruleName, At: s.clock.Now()})
+	s.auditLocked(g, AuditEntry{Action: "automod-timeout", TargetID: member.ID(), Reason: ruleName, At: s.clock.Now()})
 	payload := g.memberPayloadLocked(ms)
 	payload.GuildID = g.ID
 	s.mu.Unlock()

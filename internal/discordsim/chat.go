@@ -78,7 +78,7 @@ func (s *Server) deleteMessage(c *reqCtx) {
 			s.missingPermissions(c, "delete message")
 			return
 		}
-		g.audit = append(g.audit, AuditEntry{Action: "message-delete", TargetID: m.Author.ID, Reason: c.auditReason(), At: s.clock.Now()})
+		s.auditLocked(g, AuditEntry{Action: "message-delete", TargetID: m.Author.ID, Reason: c.auditReason(), At: s.clock.Now()})
 	}
 	ch.messages = slices.Delete(ch.messages, i, i+1)
 	d := DeletedMessage{GuildID: m.GuildID, ChannelID: m.ChannelID, MessageID: m.ID, Content: m.Content, Reason: c.auditReason(), At: s.clock.Now()}
@@ -121,7 +121,7 @@ func (s *Server) memberRole(c *reqCtx) {
 		ms.roles = append(ms.roles, r.ID)
 		action = "role-add"
 	}
-	g.audit = append(g.audit, AuditEntry{Action: action, TargetID: ms.user.ID, Reason: c.auditReason(), At: s.clock.Now()})
+	s.auditLocked(g, AuditEntry{Action: action, TargetID: ms.user.ID, Reason: c.auditReason(), At: s.clock.Now()})
 	m := g.memberPayloadLocked(ms)
 	s.mu.Unlock()
 	m.GuildID = g.ID

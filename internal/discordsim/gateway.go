@@ -49,11 +49,12 @@ type gwSession struct {
 
 // Gateway intents whose events the emulator withholds as Discord does.
 const (
-	intentGuildMembers   = 1 << 1
-	intentGuildPresences = 1 << 8
-	intentGuildMessages  = 1 << 9
-	intentDirectMessages = 1 << 12
-	intentMessageContent = 1 << 15
+	intentGuildMembers    = 1 << 1
+	intentGuildModeration = 1 << 2
+	intentGuildPresences  = 1 << 8
+	intentGuildMessages   = 1 << 9
+	intentDirectMessages  = 1 << 12
+	intentMessageContent  = 1 << 15
 	// intentsPrivileged must be enabled in the developer portal.
 	intentsPrivileged = intentGuildMembers | intentGuildPresences | intentMessageContent
 )
@@ -438,6 +439,8 @@ func (s *Server) forIntents(intents int, f frame) (_ frame, ok bool) {
 		return s.messageForIntents(intents, f)
 	case "GUILD_MEMBER_ADD", "GUILD_MEMBER_REMOVE":
 		return f, members
+	case "GUILD_AUDIT_LOG_ENTRY_CREATE":
+		return f, intents&intentGuildModeration != 0
 	case "GUILD_MEMBER_UPDATE":
 		var d struct{ User struct{ ID string } }
 		_ = json.Unmarshal(f.D, &d)

@@ -437,7 +437,7 @@ func (s *Server) modifyMember(c *reqCtx) {
 	if nick != nil {
 		ms.nick = *nick
 	}
-	g.audit = append(g.audit, AuditEntry{Action: action, TargetID: target, Reason: reason, At: now})
+	s.auditLocked(g, AuditEntry{Action: action, TargetID: target, Reason: reason, At: now})
 	m := g.memberPayloadLocked(ms)
 	s.mu.Unlock()
 	m.GuildID = g.ID
@@ -458,7 +458,7 @@ func (s *Server) kickMember(c *reqCtx) {
 		return
 	}
 	delete(g.members, target)
-	g.audit = append(g.audit, AuditEntry{Action: "kick", TargetID: target, Reason: c.auditReason(), At: s.clock.Now()})
+	s.auditLocked(g, AuditEntry{Action: "kick", TargetID: target, Reason: c.auditReason(), At: s.clock.Now()})
 	u := copyUser(ms.user)
 	s.mu.Unlock()
 	s.gw.dispatch(s, s.shardFor(g.ID), "GUILD_MEMBER_REMOVE", map[string]any{"guild_id": g.ID, "user": u})
@@ -557,7 +557,7 @@ func (s *Server) createBan(c *reqCtx) {
 	}
 	now := s.clock.Now()
 	g.bans[target] = BanRecord{UserID: target, Reason: reason, DeleteMessageSeconds: secs, At: now}
-	g.audit = append(g.audit, AuditEntry{Action: "ban", TargetID: target, Reason: reason, At: now})
+	s.auditLocked(g, AuditEntry{Action: "ban", TargetID: target, Reason: reason, At: now})
 	_, wasMember := g.members[target]
 	delete(g.members, target)
 	u := copyUser(s.users[target])
@@ -588,7 +588,7 @@ func (s *Server) removeBan(c *reqCtx) {
 		return
 	}
 	delete(g.bans, target)
-	g.audit = append(g.audit, AuditEntry{Action: "unban", TargetID: target, Reason: c.auditReason(), At: s.clock.Now()})
+	s.auditLocked(g, AuditEntry{Action: "unban", TargetID: target, Reason: c.auditReason(), At: s.clock.Now()})
 	u := copyUser(s.users[target])
 	s.mu.Unlock()
 	s.gw.dispatch(s, s.shardFor(g.ID), "GUILD_BAN_REMOVE", map[string]any{"guild_id": g.ID, "user": u})

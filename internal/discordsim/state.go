@@ -3,6 +3,7 @@ package discordsim
 import (
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -40,13 +41,17 @@ type Guild struct {
 	OwnerID   string
 	ChannelID string // the default text channel, "general"
 
-	s         *Server
-	roles     []*discordgo.Role // roles[0] is @everyone
-	members   map[string]*memberState
-	order     []string // member IDs in join order
-	channels  []string
-	bans      map[string]BanRecord
-	audit     []AuditEntry
+	s        *Server
+	roles    []*discordgo.Role // roles[0] is @everyone
+	members  map[string]*memberState
+	order    []string // member IDs in join order
+	channels []string
+	bans     map[string]BanRecord
+	audit    []AuditEntry
+	// auditOut holds GUILD_AUDIT_LOG_ENTRY_CREATE payloads not yet sent (under
+	// s.mu); auditSend keeps their sends in order, outside s.mu.
+	auditOut  []auditEntryPayload
+	auditSend sync.Mutex
 	botRoleID string
 	// verification is the guild's verification_level (join.go).
 	verification int
@@ -94,14 +99,18 @@ type BanRecord struct {
 	At                   time.Time
 }
 
-// AuditEntry is one moderation call with its audit-log reason.
+// AuditEntry is one entry of the guild's audit log: an action with its actor and
+// audit-log reason.
 type AuditEntry struct {
-	Action   string // "ban", "unban", "timeout", "untimeout", "member-update", "kick"...
-	TargetID string
-	// ActorID is the member who acted in Discord's client; "" for the bot's calls.
-	ActorID string
-	Reason  string
-	At      time.Time
+	ID         string // snowflake; its timestamp is At
+	UserID     string // the actor; the bot for its own REST calls
+	Action     string // "ban", "unban", "timeout", "untimeout", "member-update", "kick"...
+	ActionType int    // Discord's audit log event number for Action
+	TargetID   string
+	Changes    []AuditChange
+	Options    map[string]string
+	Reason     string
+	At         time.Time
 }
 
 // User creates a user who is in no guild (for DM invocations and bans by ID).

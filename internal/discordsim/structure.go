@@ -140,7 +140,7 @@ func (g *Guild) DeleteChannel(actor *Member, channelID string) error {
 			}
 		}
 	}
-	g.audit = append(g.audit, AuditEntry{Action: "channel-delete", TargetID: channelID, ActorID: actor.ID(), At: s.clock.Now()})
+	s.auditLocked(g, AuditEntry{Action: "channel-delete", TargetID: channelID, UserID: actor.ID(), At: s.clock.Now()})
 	deleted := copyChannel(ch)
 	s.mu.Unlock()
 	s.gw.dispatch(s, s.shardFor(g.ID), "CHANNEL_DELETE", deleted)
@@ -180,7 +180,7 @@ func (g *Guild) DeleteRole(actor *Member, roleID string) error {
 			return o.Type == discordgo.PermissionOverwriteTypeRole && o.ID == roleID
 		})
 	}
-	g.audit = append(g.audit, AuditEntry{Action: "role-delete", TargetID: roleID, ActorID: actor.ID(), At: s.clock.Now()})
+	s.auditLocked(g, AuditEntry{Action: "role-delete", TargetID: roleID, UserID: actor.ID(), At: s.clock.Now()})
 	s.mu.Unlock()
 	s.gw.dispatch(s, s.shardFor(g.ID), "GUILD_ROLE_DELETE", map[string]any{"guild_id": g.ID, "role_id": roleID})
 	return nil
@@ -243,7 +243,7 @@ func (s *Server) createRole(c *reqCtx) {
 		}
 	}
 	g.roles = append(g.roles, r)
-	g.audit = append(g.audit, AuditEntry{Action: "role-create", TargetID: r.ID, Reason: c.auditReason(), At: s.clock.Now()})
+	s.auditLocked(g, AuditEntry{Action: "role-create", TargetID: r.ID, Reason: c.auditReason(), At: s.clock.Now()})
 	out := copyRole(r)
 	s.mu.Unlock()
 	s.dispatchRoles(g, "GUILD_ROLE_CREATE", out)
@@ -300,7 +300,7 @@ func (s *Server) modifyRolePositions(c *reqCtx) {
 		}
 	}
 	if len(moved) > 0 {
-		g.audit = append(g.audit, AuditEntry{Action: "role-positions", Reason: c.auditReason(), At: s.clock.Now()})
+		s.auditLocked(g, AuditEntry{Action: "role-positions", Reason: c.auditReason(), At: s.clock.Now()})
 	}
 	all := make([]*discordgo.Role, len(g.roles))
 	for i, r := range g.roles {
@@ -363,7 +363,7 @@ func (s *Server) createGuildChannel(c *reqCtx) {
 	ch.ID = s.newID()
 	s.channels[ch.ID] = &channel{ch: ch}
 	g.channels = append(g.channels, ch.ID)
-	g.audit = append(g.audit, AuditEntry{Action: "channel-create", TargetID: ch.ID, Reason: c.auditReason(), At: s.clock.Now()})
+	s.auditLocked(g, AuditEntry{Action: "channel-create", TargetID: ch.ID, Reason: c.auditReason(), At: s.clock.Now()})
 	out := copyChannel(ch)
 	s.mu.Unlock()
 	s.gw.dispatch(s, s.shardFor(g.ID), "CHANNEL_CREATE", out)
@@ -439,7 +439,7 @@ func (s *Server) modifyChannelPositions(c *reqCtx) {
 		}
 		moved = append(moved, copyChannel(ch))
 	}
-	g.audit = append(g.audit, AuditEntry{Action: "channel-positions", Reason: c.auditReason(), At: s.clock.Now()})
+	s.auditLocked(g, AuditEntry{Action: "channel-positions", Reason: c.auditReason(), At: s.clock.Now()})
 	s.mu.Unlock()
 	for _, ch := range moved {
 		s.gw.dispatch(s, s.shardFor(g.ID), "CHANNEL_UPDATE", ch)

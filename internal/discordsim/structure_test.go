@@ -48,7 +48,7 @@ func TestMemberDeletesStructure(t *testing.T) {
 	}
 	var got []string
 	for _, e := range sim.AuditReasons(g.ID) {
-		got = append(got, e.Action+" "+e.TargetID+" by "+e.ActorID)
+		got = append(got, e.Action+" "+e.TargetID+" by "+e.UserID)
 	}
 	want := []string{"channel-delete " + cat + " by " + admin.ID(), "role-delete " + low.ID + " by " + admin.ID(), "role-delete " + high.ID + " by " + g.OwnerID}
 	if diff := cmp.Diff(want, got); diff != "" {

@@ -165,6 +165,7 @@ func checkGuild(ctx context.Context, r *Report, s *discordgo.Session, gid, botID
 	}
 	botPerms, botTop, botRole := perms(bot)
 	checkAutoModPermission(r, name, botPerms, botRole)
+	checkAntiNuke(r, name, botPerms, botTop, botRole, roles)
 	var missing, fixes []string
 	for _, n := range needed {
 		if botPerms&n.bit == 0 {

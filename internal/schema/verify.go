@@ -124,6 +124,11 @@ func Expected() []Check {
 	c = append(c, columns("raid_settings", "guild_id", "joins", "window_seconds", "young_percent", "young_seconds", "action",
 		"timeout_seconds", "level", "quiet_seconds")...)
 	c = append(c, columns("raid_states", "guild_id", "started_at", "last_join_at", "action", "enforced", "previous_level", "joins")...)
+	// 080 anti-nuke
+	c = append(c, columns("antinuke_limits", "guild_id", "kind", "max_count", "window_seconds", "updated_by", "updated_at")...)
+	c = append(c, columns("antinuke_trusted", "guild_id", "user_id", "added_by", "added_at")...)
+	c = append(c, columns("antinuke_incidents", "id", "guild_id", "actor_id", "kind", "started_at", "ended_at", "enforced", "entry_ids", "actions")...)
+	c = append(c, indexes("antinuke_incidents", "antinuke_incidents_guild_idx")...)
 	// 071 message moderation
 	c = append(c, columns("moderation_categories", "message_action")[1:]...)
 	c = append(c, Check{Kind: "constraint", Table: "moderation_categories", Name: "message_action"})
