@@ -11,9 +11,13 @@ import (
 // Discord's audit log action types (discord.com/developers/docs/resources/audit-log,
 // "Audit Log Events"), keyed by the emulator's short action names.
 const (
+	AuditGuildUpdate       = 1
 	AuditChannelCreate     = 10
 	AuditChannelUpdate     = 11
 	AuditChannelDelete     = 12
+	AuditOverwriteCreate   = 13
+	AuditOverwriteUpdate   = 14
+	AuditOverwriteDelete   = 15
 	AuditMemberKick        = 20
 	AuditMemberBanAdd      = 22
 	AuditMemberBanRemove   = 23
@@ -33,28 +37,32 @@ const (
 
 // auditActionTypes maps the emulator's action names to Discord's action types.
 var auditActionTypes = map[string]int{
-	"channel-create":      AuditChannelCreate,
-	"channel-delete":      AuditChannelDelete,
-	"channel-positions":   AuditChannelUpdate,
-	"role-positions":      AuditRoleUpdate,
-	"kick":                AuditMemberKick,
-	"ban":                 AuditMemberBanAdd,
-	"unban":               AuditMemberBanRemove,
-	"timeout":             AuditMemberUpdate,
-	"untimeout":           AuditMemberUpdate,
-	"member-update":       AuditMemberUpdate,
-	"role-add":            AuditMemberRoleUpdate,
-	"role-remove":         AuditMemberRoleUpdate,
-	"bot-add":             AuditBotAdd,
-	"role-create":         AuditRoleCreate,
-	"role-update":         AuditRoleUpdate,
-	"role-delete":         AuditRoleDelete,
-	"webhook-create":      AuditWebhookCreate,
-	"message-delete":      AuditMessageDelete,
-	"automod-rule-create": AuditAutoModRuleCreate,
-	"automod-rule-update": AuditAutoModRuleUpdate,
-	"automod-rule-delete": AuditAutoModRuleDelete,
-	"automod-timeout":     AuditAutoModTimeout,
+	"guild-update":             AuditGuildUpdate,
+	"channel-overwrite-create": AuditOverwriteCreate,
+	"channel-overwrite-update": AuditOverwriteUpdate,
+	"channel-overwrite-delete": AuditOverwriteDelete,
+	"channel-create":           AuditChannelCreate,
+	"channel-delete":           AuditChannelDelete,
+	"channel-positions":        AuditChannelUpdate,
+	"role-positions":           AuditRoleUpdate,
+	"kick":                     AuditMemberKick,
+	"ban":                      AuditMemberBanAdd,
+	"unban":                    AuditMemberBanRemove,
+	"timeout":                  AuditMemberUpdate,
+	"untimeout":                AuditMemberUpdate,
+	"member-update":            AuditMemberUpdate,
+	"role-add":                 AuditMemberRoleUpdate,
+	"role-remove":              AuditMemberRoleUpdate,
+	"bot-add":                  AuditBotAdd,
+	"role-create":              AuditRoleCreate,
+	"role-update":              AuditRoleUpdate,
+	"role-delete":              AuditRoleDelete,
+	"webhook-create":           AuditWebhookCreate,
+	"message-delete":           AuditMessageDelete,
+	"automod-rule-create":      AuditAutoModRuleCreate,
+	"automod-rule-update":      AuditAutoModRuleUpdate,
+	"automod-rule-delete":      AuditAutoModRuleDelete,
+	"automod-timeout":          AuditAutoModTimeout,
 }
 
 // AuditChange is one changed key of an audit log entry, as Discord's Audit Log Change

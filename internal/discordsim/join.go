@@ -84,7 +84,7 @@ func (s *Server) modifyGuild(c *reqCtx) {
 		s.mu.Lock()
 		if g.verification != *v {
 			g.verification = *v
-			g.audit = append(g.audit, AuditEntry{Action: "guild-update", TargetID: g.ID, Reason: c.auditReason(), At: s.clock.Now()})
+			s.auditLocked(g, AuditEntry{Action: "guild-update", TargetID: g.ID, Reason: c.auditReason()})
 		}
 		s.mu.Unlock()
 	}

@@ -259,7 +259,7 @@ func (s *Server) overwriteRoute(c *reqCtx, put bool) {
 		}
 		ch.PermissionOverwrites = slices.Delete(ch.PermissionOverwrites, i, i+1)
 	}
-	g.audit = append(g.audit, AuditEntry{Action: action, TargetID: ch.ID, Reason: c.auditReason(), At: s.clock.Now()})
+	s.auditLocked(g, AuditEntry{Action: action, TargetID: ch.ID, Reason: c.auditReason()})
 	out := copyChannel(ch)
 	s.mu.Unlock()
 	s.gw.dispatch(s, s.shardFor(g.ID), "CHANNEL_UPDATE", out)
