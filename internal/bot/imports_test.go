@@ -19,7 +19,7 @@ func TestDomainPackagesImportNoDiscordgo(t *testing.T) {
 	}
 	domain := []string{"middleware", "middleware/auditlog", "middleware/moderator", "middleware/permission",
 		"middleware/ratelimit", "command", "view", "strike", "backup", "privacy", "health", "moderation", "modrules",
-		"audit", "store", "automod", "chatmod"}
+		"audit", "store", "automod", "chatmod", "antinuke", "raid", "lockdown", "guildsnap"}
 	args := []string{"list", "-f", `{{.ImportPath}}{{range .Deps}} {{.}}{{end}}`}
 	for _, p := range domain {
 		args = append(args, "../"+p)
