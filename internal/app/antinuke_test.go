@@ -200,4 +200,10 @@ func TestAntiNukeContainsChannelDeletes(t *testing.T) {
 		t.Errorf("role removals %q, want [%q]", got, want)
 	}
 	h.Eventually("the owner's DM", func() bool { return containsText(h.Sim.DMs(h.Owner.ID()), "Done: removed role Admin") })
+	h.Eventually("the incident recorded", func() bool { return len(incidents(h)) == 1 })
+	status := h.Run(h.Owner, "/security status").Embeds()
+	wantLine := fmt.Sprintf("<@%s>, 4 channel-delete — contained: removed role Admin", h.Admin.ID())
+	if field := embedField(status, "Anti-nuke"); !strings.Contains(field, wantLine) {
+		t.Errorf("/security status Anti-nuke %q, want it to contain %q", field, wantLine)
+	}
 }

@@ -2,6 +2,7 @@ package command
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -103,4 +104,48 @@ func antiNukeSummary(st store.AntiNukeSettings) string {
 		fmt.Fprintf(&sb, ", <@%s>", id)
 	}
 	return sb.String()
+}
+
+// antiNukeStatus is the "Anti-nuke" line of /security status: the guild's
+// latest incident and what the bot did, or "" when it has none.
+func antiNukeStatus(ctx context.Context, d Deps, guildID string) (string, error) {
+	in, err := d.Store.LatestAntiNukeIncident(ctx, guildID)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return antiNukeIncidentText(in), nil
+}
+
+// antiNukeIncidentText says who did what when, and what the bot did about
+// it (or would have done, in safe mode).
+func antiNukeIncidentText(in store.AntiNukeIncident) string {
+	var a struct {
+		Plan   string   `json:"plan"`
+		Done   []string `json:"done"`
+		Failed []string `json:"failed"`
+		Why    string   `json:"why"`
+	}
+	_ = json.Unmarshal(in.Actions, &a) // written by antinuke; a bad row shows the bare incident
+	text := fmt.Sprintf("Last incident <t:%d:R>: <@%s>, %d %s", in.EndedAt.Unix(), in.ActorID, len(in.EntryIDs), in.Kind)
+	var outcome []string
+	switch {
+	case !in.Enforced && a.Plan != "" && a.Plan != "nothing":
+		outcome = append(outcome, "safe mode, would have: "+a.Plan)
+	case !in.Enforced:
+		outcome = append(outcome, "safe mode")
+	case len(a.Done) > 0:
+		outcome = append(outcome, "contained: "+strings.Join(a.Done, ", "))
+	case len(a.Failed) == 0:
+		outcome = append(outcome, "not contained")
+	}
+	if len(a.Failed) > 0 {
+		outcome = append(outcome, "failed: "+strings.Join(a.Failed, ", "))
+	}
+	if a.Why != "" && len(a.Done) == 0 {
+		outcome = append(outcome, a.Why)
+	}
+	return text + " — " + strings.Join(outcome, "; ")
 }

@@ -57,6 +57,13 @@ func registerStatus(reg Registry, d Deps) {
 					addField(e, "Discord AutoMod", line, false)
 				}
 			}
+			line, err := antiNukeStatus(ctx, d, in.GuildID)
+			if err != nil {
+				return err
+			}
+			if line != "" {
+				addField(e, "Anti-nuke", line, false)
+			}
 			if line := messageModeration(d); line != "" {
 				addField(e, "Message moderation", line, false)
 			}

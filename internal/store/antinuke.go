@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -121,4 +122,19 @@ func (s *Store) AntiNukeIncidents(ctx context.Context, guildID string) ([]AntiNu
 		return nil, fmt.Errorf("anti-nuke incidents of %s: %w", guildID, err)
 	}
 	return list, nil
+}
+
+// LatestAntiNukeIncident returns a guild's newest incident; a guild without
+// one is ErrNotFound.
+func (s *Store) LatestAntiNukeIncident(ctx context.Context, guildID string) (AntiNukeIncident, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT id, guild_id, actor_id, kind, started_at, ended_at, enforced, entry_ids, actions
+		FROM antinuke_incidents WHERE guild_id = $1 ORDER BY started_at DESC, id DESC LIMIT 1`, guildID)
+	in, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[AntiNukeIncident])
+	if errors.Is(err, pgx.ErrNoRows) {
+		return AntiNukeIncident{}, ErrNotFound
+	}
+	if err != nil {
+		return AntiNukeIncident{}, fmt.Errorf("latest anti-nuke incident of %s: %w", guildID, err)
+	}
+	return in, nil
 }
