@@ -75,7 +75,7 @@ func CheckDiscord(ctx context.Context, cfg *config.Config, logger *slog.Logger) 
 		r.add(Warn, "guilds", "the bot is in no server", "invite the bot (OAuth2 URL generator: bot + applications.commands)")
 	}
 	for _, gid := range guilds {
-		checkGuild(ctx, r, s, gid, me.ID)
+		checkGuild(ctx, r, s, gid, me.ID, cfg.ModerateMessages)
 	}
 	return r.Results
 }
@@ -111,7 +111,7 @@ func guildIDs(ctx context.Context, s *discordgo.Session, only string) ([]string,
 	}
 }
 
-func checkGuild(ctx context.Context, r *Report, s *discordgo.Session, gid, botID string) {
+func checkGuild(ctx context.Context, r *Report, s *discordgo.Session, gid, botID string, moderateMessages bool) {
 	g, err := s.Guild(gid, discordgo.WithContext(ctx))
 	if err != nil {
 		r.add(Fail, "guild "+gid, err.Error(), "check the bot is still in the server")
@@ -165,6 +165,7 @@ func checkGuild(ctx context.Context, r *Report, s *discordgo.Session, gid, botID
 	}
 	botPerms, botTop, botRole := perms(bot)
 	checkAutoModPermission(r, name, botPerms, botRole)
+	checkMessagePermission(r, name, moderateMessages, botPerms, botRole)
 	checkAntiNuke(r, name, botPerms, botTop, botRole, roles)
 	var missing, fixes []string
 	for _, n := range needed {

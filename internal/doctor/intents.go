@@ -1,6 +1,7 @@
 package doctor
 
 import (
+	"fmt"
 	"log/slog"
 
 	"github.com/bwmarrin/discordgo"
@@ -61,4 +62,20 @@ func checkMessageIntent(r *Report, cfg *config.Config, logger *slog.Logger) {
 			r.add(Pass, p.check, p.granted, "")
 		}
 	}
+}
+
+// checkMessagePermission warns, with message moderation on, when the bot
+// lacks MANAGE_MESSAGES in a guild: it can flag a message there but not
+// delete it, so the delete and strike actions fail.
+func checkMessagePermission(r *Report, guild string, moderate bool, botPerms int64, botRole string) {
+	if !moderate {
+		return
+	}
+	check := guild + " message moderation permission"
+	if botPerms&discordgo.PermissionManageMessages == 0 {
+		r.add(Warn, check, "the bot lacks MANAGE_MESSAGES: message moderation flags messages but cannot delete them (the delete and strike actions fail)",
+			fmt.Sprintf("Server Settings → Roles → %s: enable Manage Messages", botRole))
+		return
+	}
+	r.add(Pass, check, "MANAGE_MESSAGES", "")
 }

@@ -2,6 +2,7 @@ package doctor_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/bwmarrin/discordgo"
@@ -50,6 +51,43 @@ func TestDoctorMessageContentIntent(t *testing.T) {
 				check = "Server Members intent"
 			}
 			got := find(&doctor.Report{Results: doctor.CheckDiscord(context.Background(), cfg, nil)}, check)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("check mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// With message moderation on, doctor says in each guild whether the bot may
+// delete messages (MANAGE_MESSAGES); with it off, it does not ask.
+func TestDoctorMessageModerationPermission(t *testing.T) {
+	content := discordgo.IntentsMessageContent
+	sim := discordsim.NewTest(t, discordsim.Options{PrivilegedIntents: &content})
+	g := sim.SeedSandbox()
+	g.BotRole().SetPermissions(g.BotRole().Info().Permissions &^ discordgo.PermissionManageMessages)
+	role := g.BotRole().Info().Name
+	cfg := func(moderate bool) *config.Config {
+		return &config.Config{DiscordToken: config.Secret(sim.Token()), DiscordAPIURL: sim.URL(), ModerateMessages: moderate}
+	}
+	const check = "message moderation permission"
+	tests := []struct {
+		name     string
+		moderate bool
+		grant    bool
+		want     doctor.Result
+	}{
+		{"lacking", true, false, doctor.Result{Status: doctor.Warn, Check: fmt.Sprintf("guild %q %s", g.Name, check),
+			Detail: "the bot lacks MANAGE_MESSAGES: message moderation flags messages but cannot delete them (the delete and strike actions fail)",
+			Fix:    "Server Settings → Roles → " + role + ": enable Manage Messages"}},
+		{"granted", true, true, doctor.Result{Status: doctor.Pass, Check: fmt.Sprintf("guild %q %s", g.Name, check), Detail: "MANAGE_MESSAGES"}},
+		{"message moderation off", false, true, doctor.Result{Status: -1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.grant {
+				g.BotRole().SetPermissions(g.BotRole().Info().Permissions | discordgo.PermissionManageMessages)
+			}
+			got := find(&doctor.Report{Results: doctor.CheckDiscord(context.Background(), cfg(tt.moderate), nil)}, check)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("check mismatch (-want +got):\n%s", diff)
 			}
