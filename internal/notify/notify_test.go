@@ -2,9 +2,12 @@ package notify_test
 
 import (
 	"context"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"go.uber.org/goleak"
 
 	"github.com/embodied-community/embodied/internal/audit"
@@ -38,7 +41,17 @@ func TestRuleChangeSeenByOtherProcess(t *testing.T) {
 	db := storetest.New(t)
 	a := modrules.New(db.Store, modrules.Options{Recheck: time.Hour})
 	b := modrules.New(db.Store, modrules.Options{Recheck: time.Hour})
-	l := notify.New(db.Store.ListenConn, notify.Options{ReconnectDelay: 10 * time.Millisecond}, b)
+	// away, while held, keeps the listener from reconnecting; dials counts
+	// its attempts.
+	var away sync.Mutex
+	var dials atomic.Int64
+	connect := func(ctx context.Context) (*pgx.Conn, error) {
+		dials.Add(1)
+		away.Lock()
+		defer away.Unlock()
+		return db.Store.ListenConn(ctx)
+	}
+	l := notify.New(connect, notify.Options{ReconnectDelay: 10 * time.Millisecond}, b)
 	if err := l.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -60,10 +73,15 @@ func TestRuleChangeSeenByOtherProcess(t *testing.T) {
 		name   string
 		change *modrules.Change
 		kill   bool
+		// missed: the change is made while the listener is away, so its
+		// notification is lost and only the reconnect's reset explains it.
+		missed bool
 	}{
 		{name: "change seen at once", change: modrules.AddKeyword("melon*", "", 0)},
 		{name: "after the connection is killed", change: modrules.AddAllow("melonhead"), kill: true},
 		{name: "and again", change: modrules.AddKeyword("kiwi", "", 0)},
+		{name: "missed while away", change: modrules.AddKeyword("mango", "", 0), kill: true, missed: true},
+		{name: "after the missed change", change: modrules.AddAllow("mangosteen")},
 	}
 	for _, st := range steps {
 		before := version(b) // cached for an hour from now
@@ -74,8 +92,14 @@ func TestRuleChangeSeenByOtherProcess(t *testing.T) {
 			if err != nil || n != 1 {
 				t.Fatalf("%s: terminate the listener's backend: %d backends, %v", st.name, n, err)
 			}
-			connects := l.Connects()
-			eventually(t, st.name+": listener reconnected", func() bool { return l.Connects() > connects })
+			if st.missed {
+				away.Lock()
+			}
+			connects, dialed := l.Connects(), dials.Load()
+			eventually(t, st.name+": listener redials", func() bool { return dials.Load() > dialed })
+			if !st.missed {
+				eventually(t, st.name+": listener reconnected", func() bool { return l.Connects() > connects })
+			}
 		}
 		r, err := a.Apply(ctx, guild, st.change, audit.Entry{GuildID: guild, ActionType: "moderation-test", ActorID: "200000000000000002"})
 		if err != nil {
@@ -83,6 +107,12 @@ func TestRuleChangeSeenByOtherProcess(t *testing.T) {
 		}
 		if r.Version <= before {
 			t.Fatalf("%s: version %d after change, %d before", st.name, r.Version, before)
+		}
+		if st.missed {
+			if got := version(b); got != before {
+				t.Fatalf("%s: other process saw version %d with no listener, want its cached %d", st.name, got, before)
+			}
+			away.Unlock()
 		}
 		eventually(t, st.name+": other process sees the change", func() bool { return version(b) == r.Version })
 	}
