@@ -37,6 +37,7 @@ import (
 	"github.com/embodied-community/embodied/internal/middleware/ratelimit"
 	"github.com/embodied-community/embodied/internal/moderation"
 	"github.com/embodied-community/embodied/internal/modrules"
+	"github.com/embodied-community/embodied/internal/notify"
 	"github.com/embodied-community/embodied/internal/ops"
 	"github.com/embodied-community/embodied/internal/privacy"
 	"github.com/embodied-community/embodied/internal/raid"
@@ -82,6 +83,8 @@ type App struct {
 	Health  *health.Checker
 	Ops     *ops.Server
 	AutoMod *automod.Service
+	// cacheNotify drops cached rules changed by other processes.
+	cacheNotify *notify.Listener
 	// Lockdown locks channels (/security lockdown) and lifts timed ones.
 	Lockdown *lockdown.Service
 	// AntiNuke counts destructive audit log entries and contains their actor.
@@ -255,6 +258,9 @@ func (a *App) build() error {
 		}}
 	modRules := modrules.New(a.Store, modrules.Options{Logger: logger, Alert: guildAlerts.Alert,
 		OnChange: func(guildID string) { a.AutoMod.SyncInBackground(guildID) }})
+	// Rule changes made by other processes on the database reach this
+	// one's cache at once (README, "Several processes, one database").
+	a.cacheNotify = notify.New(a.Store.ListenConn, notify.Options{Logger: logger}, modRules)
 	a.AutoMod = a.newAutoMod(discord, modRules)
 	a.AntiNuke = a.newAntiNuke(discord, guildAlerts.Alert)
 	a.buildMessages(modRules, discord)
@@ -302,6 +308,7 @@ func (a *App) lifecycle(startCtx context.Context) []service.Service {
 		a.Audit,
 		a.recorder,
 		a.Limiter,
+		a.cacheNotify,
 		service.Go(func(ctx context.Context) {
 			a.setAside.run(ctx, a.alerts.Notify, a.Audit.SetAside, logging.Component(a.log, "Audit"))
 		}),

@@ -48,8 +48,9 @@ var _ Store = (*store.Store)(nil)
 // changes the guild's rules. Other processes sharing the database (a second
 // shard, the CLI) bump moderation_settings.version; a cached engine older
 // than Options.Recheck is revalidated with one primary-key lookup of that
-// version before use. (LISTEN/NOTIFY on a "moderation_rules" channel would
-// make that immediate, at the cost of a dedicated connection.)
+// version before use. With internal/notify running, a change's NOTIFY
+// (store.GuildRulesChannel) calls Forget at once; the version check stays
+// as the fallback for a notification lost with its connection.
 type Service struct {
 	db      Store
 	log     *slog.Logger
@@ -195,6 +196,24 @@ func (s *Service) Invalidate(guildID string, version int64) {
 	if s.changed != nil {
 		s.changed(guildID)
 	}
+}
+
+// Forget drops a guild's compiled rules from the cache because another
+// process changed them (a notification, see internal/notify); unlike
+// Invalidate it does not call Options.OnChange, which the changing process
+// already did.
+func (s *Service) Forget(guildID string) {
+	s.mu.Lock()
+	delete(s.cache, guildID)
+	s.mu.Unlock()
+}
+
+// ForgetAll empties the cache, for when changes may have been missed (the
+// notification connection was lost).
+func (s *Service) ForgetAll() {
+	s.mu.Lock()
+	clear(s.cache)
+	s.mu.Unlock()
 }
 
 // Guild returns a guild's compiled rules, from the cache when they are

@@ -127,12 +127,23 @@ func (t Tx) LockModerationRules(ctx context.Context, guildID string) error {
 }
 
 // BumpModerationVersion raises the version of a guild's rules after a
-// change and returns it.
+// change and returns it, and notifies GuildRulesChannel with the guild id
+// so that other processes drop their cached rules. The NOTIFY is in the
+// change's transaction, so it is delivered only if the change commits.
+// It is here rather than in a trigger because every change of a guild's
+// rules already ends with this bump (the version is the contract the
+// caches rely on), and the statement stays visible next to it.
 func (t Tx) BumpModerationVersion(ctx context.Context, guildID string) (int64, error) {
 	var version int64
 	err := t.tx.QueryRow(ctx, `UPDATE moderation_settings SET version = version + 1, updated_at = now()
 		WHERE guild_id = $1 RETURNING version`, guildID).Scan(&version)
-	return version, err
+	if err != nil {
+		return 0, err
+	}
+	if _, err := t.tx.Exec(ctx, `SELECT pg_notify($1, $2)`, GuildRulesChannel, guildID); err != nil {
+		return 0, fmt.Errorf("notify change of moderation rules of %s: %w", guildID, err)
+	}
+	return version, nil
 }
 
 // exec runs a rule change's statement; $1 is always the guild.
