@@ -9,6 +9,7 @@ package ratelimit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"log/slog"
@@ -55,7 +56,8 @@ type Limiter struct {
 	onLimit    func(command string)
 	shared     Shared
 
-	sharedDown atomic.Bool // the shared store failed on the last check
+	sharedDown  atomic.Bool  // the shared store failed on the last check
+	sharedRetry atomic.Int64 // unix ns before which checks skip the failed store
 
 	logged sync.Map // window keys already logged at WARN
 }
@@ -88,6 +90,12 @@ type Shared interface {
 // sharedTimeout bounds one shared check: past it the call fails open to
 // the in-process buckets rather than hold an interaction.
 const sharedTimeout = 500 * time.Millisecond
+
+// sharedBackoff is how long checks stay in process after the shared store
+// failed, so that an outage costs one timeout per backoff, not one per call.
+const sharedBackoff = 5 * time.Second
+
+var errSharedBackoff = errors.New("shared rate limit backing off after a failure")
 
 // New returns a Limiter. It tags logger with its component, RateLimiter.
 func New(logger *slog.Logger, o Options) *Limiter {
@@ -147,12 +155,17 @@ func (l *Limiter) Allow(user, command string, lim middleware.Limit) (bool, time.
 
 // allowShared checks the shared store. On failure it logs (at WARN once
 // per outage) and returns the error: the caller fails open to the
-// in-process buckets, which still bound each process.
+// in-process buckets, which still bound each process. After a failure it
+// skips the store for sharedBackoff.
 func (l *Limiter) allowShared(user, command string, lim middleware.Limit, now time.Time) (bool, time.Duration, error) {
+	if now.UnixNano() < l.sharedRetry.Load() {
+		return false, 0, errSharedBackoff
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), sharedTimeout)
 	defer cancel()
 	ok, wait, err := l.shared.TakeRateLimitToken(ctx, user, command, lim.Burst, lim.Per/time.Duration(lim.Burst), now)
 	if err != nil {
+		l.sharedRetry.Store(now.Add(sharedBackoff).UnixNano())
 		if !l.sharedDown.Swap(true) {
 			l.log.Warn("Shared rate limit unavailable, using the in-process limiter", "error", err)
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/embodied-community/embodied/internal/middleware/ratelimit"
 	"github.com/embodied-community/embodied/internal/store"
 	"github.com/embodied-community/embodied/internal/storetest"
+	"github.com/embodied-community/embodied/internal/tcpproxy"
 )
 
 var _ ratelimit.Shared = (*store.Store)(nil)
@@ -121,21 +122,39 @@ func TestSharedExactAcrossProcesses(t *testing.T) {
 	}
 }
 
-// With the database unreachable the limiter fails open to its in-process
-// buckets: calls are still limited per process, and it recovers.
+// With the database unreachable (connections blackholed or refused) the
+// limiter fails open to its in-process buckets: calls are still limited per
+// process. After the backoff, once the database is back, the shared
+// bucket answers again with the state it kept.
 func TestSharedFailsOpenToMemory(t *testing.T) {
 	db := storetest.New(t)
-	pool := storetest.Pool(t, db.AppURL)
-	c := &clock{t: time.Now()}
-	l := ratelimit.New(slog.New(slog.DiscardHandler), ratelimit.Options{Now: c.now, Shared: store.New(pool)})
-	one := middleware.Limit{Burst: 1, Per: time.Minute}
-	if ok, _ := l.Allow("1", "a", one); !ok {
-		t.Fatal("first shared call refused")
-	}
-	pool.Close()
-	got := answers(l, c, []call{{0, "1", "b"}, {0, "1", "b"}}, one)
-	if diff := cmp.Diff([]string{"ok", ratelimit.Message(time.Minute)}, got); diff != "" {
-		t.Errorf("fallback (-want +got):\n%s", diff)
+	for _, tt := range []struct {
+		name string
+		cut  func(*tcpproxy.Proxy)
+	}{
+		{"blackholed", (*tcpproxy.Proxy).Blackhole},
+		{"refused", (*tcpproxy.Proxy).Refuse},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			proxy, url := tcpproxy.ForURL(t, db.AppURL)
+			c := &clock{t: time.Now()}
+			l := ratelimit.New(slog.New(slog.DiscardHandler), ratelimit.Options{Now: c.now, Shared: store.New(storetest.Pool(t, url))})
+			one := middleware.Limit{Burst: 1, Per: time.Minute}
+			user := map[string]string{"blackholed": "1", "refused": "2"}[tt.name]
+			if ok, _ := l.Allow(user, "a", one); !ok {
+				t.Fatal("first shared call refused")
+			}
+			tt.cut(proxy)
+			got := answers(l, c, []call{{0, user, "b"}, {0, user, "b"}, {0, user, "a"}}, one)
+			proxy.Restore()
+			// Past the backoff the shared bucket of "a" (taken 6 s ago)
+			// answers again; the in-process one would allow.
+			got = append(got, answers(l, c, []call{{6 * time.Second, user, "a"}}, one)...)
+			want := []string{"ok", ratelimit.Message(time.Minute), "ok", ratelimit.Message(54 * time.Second)}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("fallback (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 
