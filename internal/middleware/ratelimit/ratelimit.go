@@ -4,7 +4,9 @@
 // rate_limit_violations — one row per user, command and hour, written in
 // batches so that a spam burst is one upsert, not one write per request.
 // Idle buckets are evicted, so memory stays bounded however many users
-// there are.
+// there are. With Options.Shared the buckets live in PostgreSQL instead,
+// shared by every process on the database (one statement per check), and
+// the in-process buckets are the fallback while it is unreachable.
 package ratelimit
 
 import (
