@@ -195,8 +195,11 @@ func (a *App) build() error {
 		return err
 	}
 	a.recorder = ratelimit.NewRecorder(a.Store, logger)
-	a.Limiter = ratelimit.New(logger, ratelimit.Options{Now: opts.Now, Recorder: a.recorder,
-		OnLimited: a.Metrics.RateLimited})
+	limits := ratelimit.Options{Now: opts.Now, Recorder: a.recorder, OnLimited: a.Metrics.RateLimited}
+	if cfg.RateLimitStore == "postgres" {
+		limits.Shared = a.Store // shared by every process on the database
+	}
+	a.Limiter = ratelimit.New(logger, limits)
 
 	a.Session, err = discordhttp.NewSession(cfg.DiscordToken.Reveal(), cfg.DiscordAPIURL, logger)
 	if err != nil {

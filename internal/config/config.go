@@ -69,6 +69,7 @@ type raw struct {
 	EnforceModeration   string `envconfig:"SECOPS_ENFORCE_MODERATION" default:"false"`
 	ModerateMessages    string `envconfig:"SECOPS_MODERATE_MESSAGES" default:"false"`
 	RaidDetection       string `envconfig:"SECOPS_RAID_DETECTION" default:"false"`
+	RateLimitStore      string `envconfig:"SECOPS_RATE_LIMIT_STORE" default:"memory"`
 	StrikeWindowDays    string `envconfig:"SECOPS_STRIKE_WINDOW_DAYS" default:"30"`
 	StrikeTimeoutHours  string `envconfig:"SECOPS_STRIKE_TIMEOUT_HOURS" default:"24"`
 	StrikeLadder        string `envconfig:"SECOPS_STRIKE_LADDER" default:"warning,timeout,ban"`
@@ -121,6 +122,7 @@ type Config struct {
 	EnforceModeration   bool
 	ModerateMessages    bool          // check channel messages (asks Discord for the Message Content intent)
 	RaidDetection       bool          // watch joins for raids (asks Discord for the Server Members intent)
+	RateLimitStore      string        // "memory" (per process) or "postgres" (shared by every process on the database)
 	StrikeWindow        time.Duration // how long a strike stays active
 	StrikeTimeout       time.Duration // how long a timeout rung lasts
 	StrikeLadder        []Rung        // action per active strike count, from e.g. "warning,timeout,ban"
@@ -362,6 +364,11 @@ func (r raw) parse(needToken bool) (*Config, error) {
 	c.EnforceModeration = p.boolean("SECOPS_ENFORCE_MODERATION", r.EnforceModeration)
 	c.ModerateMessages = p.boolean("SECOPS_MODERATE_MESSAGES", r.ModerateMessages)
 	c.RaidDetection = p.boolean("SECOPS_RAID_DETECTION", r.RaidDetection)
+	switch c.RateLimitStore = r.RateLimitStore; c.RateLimitStore {
+	case "memory", "postgres":
+	default:
+		p.add("SECOPS_RATE_LIMIT_STORE", "%q is neither memory nor postgres", r.RateLimitStore)
+	}
 	c.StrikeWindow = time.Duration(p.integer("SECOPS_STRIKE_WINDOW_DAYS", r.StrikeWindowDays, 1)) * 24 * time.Hour
 	c.StrikeTimeout = time.Duration(p.integer("SECOPS_STRIKE_TIMEOUT_HOURS", r.StrikeTimeoutHours, 1)) * time.Hour
 	if c.StrikeTimeout > 28*24*time.Hour {
@@ -538,6 +545,7 @@ func (c *Config) Summary() []any {
 		"enforceModeration", c.EnforceModeration,
 		"moderateMessages", c.ModerateMessages,
 		"raidDetection", c.RaidDetection,
+		"rateLimitStore", c.RateLimitStore,
 		"owners", strings.Join(c.Owners, ","),
 		"database", withoutPassword(c.DatabaseURL),
 		"dbPassword", c.DBPassword.String(),

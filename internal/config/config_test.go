@@ -49,6 +49,7 @@ func TestLoadDefaults(t *testing.T) {
 		"autobackup": c.EnableAutobackup, "cron": c.BackupCron, "enforce": c.EnforceModeration, "messages": c.ModerateMessages,
 		"db": c.DatabaseURL, "password": c.DBPassword.Reveal(), "backupDir": c.BackupDir,
 		"http": c.HTTPAddr, "api": c.DiscordAPIURL, "owners": c.Owners, "env": c.Env,
+		"rateLimitStore": c.RateLimitStore,
 	}
 	want := map[string]any{
 		"healthchecks": false, "interval": 5 * time.Minute,
@@ -56,6 +57,7 @@ func TestLoadDefaults(t *testing.T) {
 		"db":       "postgres://botuser@localhost:5432/embodied_dating_bot_dev?sslmode=prefer",
 		"password": "dev_password", "backupDir": "backups",
 		"http": "127.0.0.1:9090", "api": "https://discord.com", "owners": []string{owner}, "env": EnvDev,
+		"rateLimitStore": "memory",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("defaults mismatch (-want +got):\n%s", diff)
@@ -73,6 +75,11 @@ func TestLoadProblems(t *testing.T) {
 			name: "bad cron",
 			env:  map[string]string{"SECOPS_BACKUP_CRON": "0 3 * *"},
 			want: []Problem{{"SECOPS_BACKUP_CRON", `"0 3 * *" is not a cron spec: expected exactly 5 fields, found 4: [0 3 * *] (e.g. "0 3 * * *")`}},
+		},
+		{
+			name: "rate limit store",
+			env:  map[string]string{"SECOPS_RATE_LIMIT_STORE": "redis"},
+			want: []Problem{{"SECOPS_RATE_LIMIT_STORE", `"redis" is neither memory nor postgres`}},
 		},
 		{
 			name: "interval below one",

@@ -4,16 +4,20 @@
 // rate_limit_violations — one row per user, command and hour, written in
 // batches so that a spam burst is one upsert, not one write per request.
 // Idle buckets are evicted, so memory stays bounded however many users
-// there are.
+// there are. With Options.Shared the buckets live in PostgreSQL instead,
+// shared by every process on the database (one statement per check), and
+// the in-process buckets are the fallback while it is unreachable.
 package ratelimit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"log/slog"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -52,6 +56,10 @@ type Limiter struct {
 	log        *slog.Logger
 	recorder   *Recorder
 	onLimit    func(command string)
+	shared     Shared
+
+	sharedDown  atomic.Bool  // the shared store failed on the last check
+	sharedRetry atomic.Int64 // unix ns before which checks skip the failed store
 
 	logged sync.Map // window keys already logged at WARN
 }
@@ -65,12 +73,36 @@ type Options struct {
 	EvictEvery time.Duration
 	// OnLimited is called for every refused call (metrics).
 	OnLimited func(command string)
+	// Shared, when set, holds the buckets for every process on one
+	// database (see Shared); the in-process buckets are then the fallback
+	// while it fails.
+	Shared Shared
 }
+
+// Shared is a token-bucket store shared by several processes, with one
+// exact check per call: *store.Store's GCRA on rate_limit_buckets.
+type Shared interface {
+	// TakeRateLimitToken takes a token for user on command from a bucket
+	// of burst tokens refilled one per interval, at now.
+	TakeRateLimitToken(ctx context.Context, user, command string, burst int, interval time.Duration, now time.Time) (bool, time.Duration, error)
+	// PruneRateLimitBuckets drops the buckets full before before.
+	PruneRateLimitBuckets(ctx context.Context, before time.Time) (int64, error)
+}
+
+// sharedTimeout bounds one shared check: past it the call fails open to
+// the in-process buckets rather than hold an interaction.
+const sharedTimeout = 500 * time.Millisecond
+
+// sharedBackoff is how long checks stay in process after the shared store
+// failed, so that an outage costs one timeout per backoff, not one per call.
+const sharedBackoff = 5 * time.Second
+
+var errSharedBackoff = errors.New("shared rate limit backing off after a failure")
 
 // New returns a Limiter. It tags logger with its component, RateLimiter.
 func New(logger *slog.Logger, o Options) *Limiter {
 	l := &Limiter{now: o.Now, evictEvery: o.EvictEvery, seed: maphash.MakeSeed(), log: logging.Component(logger, "RateLimiter"),
-		recorder: o.Recorder, onLimit: o.OnLimited}
+		recorder: o.Recorder, onLimit: o.OnLimited, shared: o.Shared}
 	if l.now == nil {
 		l.now = time.Now
 	}
@@ -98,6 +130,11 @@ func (l *Limiter) Allow(user, command string, lim middleware.Limit) (bool, time.
 		lim = DefaultLimit
 	}
 	now := l.now()
+	if l.shared != nil {
+		if ok, wait, err := l.allowShared(user, command, lim, now); err == nil {
+			return ok, wait
+		}
+	}
 	k := key{user, command}
 	s := l.shard(k)
 	s.mu.Lock()
@@ -116,6 +153,42 @@ func (l *Limiter) Allow(user, command string, lim middleware.Limit) (bool, time.
 	r.CancelAt(now)
 	s.mu.Unlock()
 	return false, wait
+}
+
+// allowShared checks the shared store. On failure it logs (at WARN once
+// per outage) and returns the error: the caller fails open to the
+// in-process buckets, which still bound each process. After a failure it
+// skips the store for sharedBackoff.
+func (l *Limiter) allowShared(user, command string, lim middleware.Limit, now time.Time) (bool, time.Duration, error) {
+	if now.UnixNano() < l.sharedRetry.Load() {
+		return false, 0, errSharedBackoff
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), sharedTimeout)
+	defer cancel()
+	ok, wait, err := l.shared.TakeRateLimitToken(ctx, user, command, lim.Burst, lim.Per/time.Duration(lim.Burst), now)
+	if err != nil {
+		l.sharedRetry.Store(now.Add(sharedBackoff).UnixNano())
+		if !l.sharedDown.Swap(true) {
+			l.log.Warn("Shared rate limit unavailable, using the in-process limiter", "error", err)
+		}
+		return false, 0, err
+	}
+	if l.sharedDown.Swap(false) {
+		l.log.Info("Shared rate limit available again")
+	}
+	return ok, wait, nil
+}
+
+// PruneShared deletes the shared buckets that are full again.
+func (l *Limiter) PruneShared(ctx context.Context) (int64, error) {
+	if l.shared == nil {
+		return 0, nil
+	}
+	n, err := l.shared.PruneRateLimitBuckets(ctx, l.now())
+	if err != nil {
+		return 0, fmt.Errorf("rate limiter: %w", err)
+	}
+	return n, nil
 }
 
 // Len is the number of live buckets.
@@ -162,7 +235,12 @@ func (l *Limiter) Start(ctx context.Context) error {
 	}
 	go func() {
 		defer stopped()
-		service.Every(ctx, l.evictEvery, func(context.Context) { l.Evict() })
+		service.Every(ctx, l.evictEvery, func(ctx context.Context) {
+			l.Evict()
+			if _, err := l.PruneShared(ctx); err != nil {
+				l.log.Warn("Pruning shared rate-limit buckets failed", "error", err)
+			}
+		})
 	}()
 	return nil
 }
