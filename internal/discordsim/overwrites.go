@@ -52,20 +52,14 @@ const (
 // AddChannelOfType creates a guild channel of type t (text, voice,
 // announcement, forum) with overwrites, and returns its ID.
 func (g *Guild) AddChannelOfType(name string, t discordgo.ChannelType, overwrites ...discordgo.PermissionOverwrite) string {
-	s := g.s
-	s.mu.Lock()
-	ch := &discordgo.Channel{ID: s.newID(), GuildID: g.ID, Name: name, Type: t, Position: len(g.channels),
-		PermissionOverwrites: []*discordgo.PermissionOverwrite{}}
-	for _, o := range overwrites {
-		o := o
-		ch.PermissionOverwrites = append(ch.PermissionOverwrites, &o)
+	ows := make([]*discordgo.PermissionOverwrite, len(overwrites))
+	for i := range overwrites {
+		ows[i] = &overwrites[i]
 	}
-	s.channels[ch.ID] = &channel{ch: ch}
-	g.channels = append(g.channels, ch.ID)
-	c := copyChannel(ch)
-	s.mu.Unlock()
-	s.gw.dispatch(s, s.shardFor(g.ID), "CHANNEL_CREATE", c)
-	return ch.ID
+	g.s.mu.Lock()
+	position := len(g.channels)
+	g.s.mu.Unlock()
+	return g.CreateChannel(ChannelSpec{Name: name, Type: t, Position: position, Overwrites: ows})
 }
 
 // SetOverwrite creates or replaces an overwrite as an admin does in
