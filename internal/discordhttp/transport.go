@@ -20,13 +20,14 @@ import (
 // Discord's documented limits, and what the bot allows itself under them.
 const (
 	// GlobalRate is the requests per second the bot sends outside the
-	// interaction endpoints: a tenth under Discord's 50, so that scheduling
-	// jitter never makes 51 arrive within one second.
-	GlobalRate = 45
+	// interaction endpoints: a fifth under Discord's 50, so that the jitter
+	// between sending and arrival (up to 175 ms on a loaded host) never
+	// makes 51 arrive within one second.
+	GlobalRate = 40
 	// GlobalBurst is how many requests may leave at once under GlobalRate:
 	// concurrent commands (two warns' DMs) are not spaced 22 ms apart, and
-	// a second holds at most GlobalBurst + GlobalRate = 48 as sent, leaving
-	// two for the jitter between sending and Discord's arrival.
+	// a second holds at most GlobalBurst + GlobalRate = 43 as sent, leaving
+	// seven for the jitter between sending and Discord's arrival.
 	GlobalBurst = 3
 	// InvalidWindow is the window of Discord's invalid request limit:
 	// 10,000 responses 401, 403 or 429 (but for scope shared) per IP in
