@@ -52,6 +52,11 @@ type Options struct {
 	OnMessageDecision func(chatmod.Event, chatmod.Decision)
 	// LockdownInterval is app.Options.LockdownInterval.
 	LockdownInterval time.Duration
+	// Beside runs this bot as another process beside an existing Harness:
+	// the same emulator (and clock), sandbox guild and PostgreSQL database,
+	// as several processes of one deployment share Discord and the
+	// database. Its own options (clock, privileged intents) are ignored.
+	Beside *Harness
 }
 
 // New starts the bot. configure may adjust the configuration first.
@@ -63,19 +68,26 @@ func New(t testing.TB, configure ...func(*config.Config)) *Harness {
 // Start is New with options.
 func Start(t testing.TB, o Options, configure ...func(*config.Config)) *Harness {
 	t.Helper()
-	var clock *discordsim.ManualClock
-	simOpts := discordsim.Options{Token: CanaryToken, PrivilegedIntents: o.PrivilegedIntents}
+	h := &Harness{T: t, logs: &logging.Capture{}}
 	now := time.Now
-	if !o.WallClock {
-		clock = discordsim.NewManualClock(time.Date(2025, 10, 7, 14, 30, 15, 0, time.UTC))
-		simOpts.Clock, now = clock, clock.Now
+	if b := o.Beside; b != nil {
+		h.Sim, h.Guild, h.Clock, h.DB = b.Sim, b.Guild, b.Clock, b.DB
+		if h.Clock != nil {
+			now = h.Clock.Now
+		}
+	} else {
+		simOpts := discordsim.Options{Token: CanaryToken, PrivilegedIntents: o.PrivilegedIntents}
+		if !o.WallClock {
+			h.Clock = discordsim.NewManualClock(time.Date(2025, 10, 7, 14, 30, 15, 0, time.UTC))
+			simOpts.Clock, now = h.Clock, h.Clock.Now
+		}
+		h.Sim = discordsim.NewTest(t, simOpts)
+		h.Guild = h.Sim.SeedSandbox()
+		h.DB = storetest.New(t)
 	}
-	sim := discordsim.NewTest(t, simOpts)
-	g := sim.SeedSandbox()
-	h := &Harness{T: t, Sim: sim, Guild: g, Clock: clock, logs: &logging.Capture{}}
+	sim, g := h.Sim, h.Guild
 	h.Owner, h.Admin, h.Moderator = g.Owner(), g.MemberByName("admin"), g.MemberByName("moderator")
 	h.Alice, h.Bob = g.MemberByName("alice"), g.MemberByName("bob")
-	h.DB = storetest.New(t)
 	h.Cfg = &config.Config{
 		Env:                 config.EnvDev,
 		HealthcheckInterval: 5 * time.Minute,
