@@ -21,6 +21,7 @@ import (
 	"github.com/embodied-community/embodied/internal/discordsim"
 	"github.com/embodied-community/embodied/internal/loadgen"
 	"github.com/embodied-community/embodied/internal/middleware/permission"
+	"github.com/embodied-community/embodied/internal/proctest"
 	"github.com/embodied-community/embodied/internal/storetest"
 	"github.com/embodied-community/embodied/internal/tcpproxy"
 )
@@ -119,16 +120,16 @@ func checkRecorded(t *testing.T, db *pgxpool.Pool, guildID string, a accepted) {
 
 // startBot starts `embodied run` on r with extra environment and waits until
 // it is ready.
-func startBot(t *testing.T, r *rig, extra ...string) *child {
+func startBot(t *testing.T, r *rig, extra ...string) *proctest.Child {
 	t.Helper()
-	bin, _ := binaries(t)
-	addr := freeAddr(t)
-	c := startChild(t, bin, r.botEnv(addr, extra...), r.dir, addr, "run")
-	t.Cleanup(func() { r.checkNoSecrets(t, c.logs.String()) })
+	bin := proctest.Build(t, proctest.Embodied)
+	addr := proctest.FreeAddr(t)
+	c := proctest.Start(t, bin, r.env.Bot(addr, extra...), r.dir, addr, "run")
+	t.Cleanup(func() { r.env.CheckNoSecrets(t, c.Logs.String()) })
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if _, err := c.waitReady(ctx, r.sim, "security"); err != nil {
-		t.Fatalf("bot: %v\nlogs:\n%s", err, tail(c.logs.String(), 4000))
+	if _, err := c.WaitReady(ctx, r.sim, "security"); err != nil {
+		t.Fatalf("bot: %v\nlogs:\n%s", err, proctest.Tail(c.Logs.String(), 4000))
 	}
 	return c
 }
@@ -182,15 +183,15 @@ func TestDrillSIGTERMUnderLoadDuringBackup(t *testing.T) {
 	time.Sleep(200 * time.Millisecond) // more interactions in flight
 
 	signalAt := time.Now()
-	took, err := c.stop(syscall.SIGTERM, 10*time.Second)
-	t.Logf("exit %s after SIGTERM (%v)", took.Round(time.Millisecond), c.waitErr)
+	took, err := c.Stop(syscall.SIGTERM, 10*time.Second)
+	t.Logf("exit %s after SIGTERM (%v)", took.Round(time.Millisecond), c.WaitErr())
 	if err != nil {
 		t.Errorf("SIGTERM during a backup under load: %v", err)
-		_ = c.cmd.Process.Kill()
-		<-c.exited
+		_ = c.Cmd.Process.Kill()
+		<-c.Exited()
 	}
-	if c.waitErr != nil {
-		t.Errorf("exit after SIGTERM: %v, want status 0", c.waitErr)
+	if c.WaitErr() != nil {
+		t.Errorf("exit after SIGTERM: %v, want status 0", c.WaitErr())
 	}
 	res := stopLoad()
 	_ = lock.Rollback(ctx)
@@ -308,10 +309,10 @@ func TestDrillKill9ThenRestart(t *testing.T) {
 	}
 	waitFor(t, fmt.Sprintf("%d events in the fallback file", want), 30*time.Second, func() bool { return len(fallbackIDs(t, fallback)) >= want })
 	killAt := time.Now()
-	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+	if err := c.Cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	<-c.exited
+	<-c.Exited()
 	res := stopLoad()
 	ids := fallbackIDs(t, fallback)
 	t.Logf("%d events in the fallback file at the kill", len(ids))
@@ -353,9 +354,9 @@ func TestDrillKill9ThenRestart(t *testing.T) {
 	}
 	t.Logf("refusals answered before the kill but never recorded: %d", lost)
 
-	bin, _ := binaries(t)
+	bin := proctest.Build(t, proctest.Embodied)
 	verify := exec.Command(bin, "audit", "verify")
-	verify.Env, verify.Dir = append(r.baseEnv(), "DATABASE_URL="+r.db.AppURL, "APP_ENV=dev"), r.dir
+	verify.Env, verify.Dir = append(r.env.Base(), "DATABASE_URL="+r.db.AppURL, "APP_ENV=dev"), r.dir
 	if out, err := verify.CombinedOutput(); err != nil {
 		t.Errorf("embodied audit verify: %v\n%s", err, out)
 	}

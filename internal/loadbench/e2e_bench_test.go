@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/embodied-community/embodied/internal/loadgen"
+	"github.com/embodied-community/embodied/internal/proctest"
 )
 
 // The ladder of open-loop rates (interactions per second), each held for
@@ -109,14 +110,14 @@ var (
 func measure(b *testing.B) figures {
 	b.Helper()
 	measureOnce.Do(func() {
-		embodied, barebot := binaries(b)
-		measured.ours = runSide(b, "ours", func(r *rig) *child {
-			addr := freeAddr(b)
-			return startChild(b, embodied, r.botEnv(addr), r.dir, addr, "run")
+		embodied, barebot := proctest.Build(b, proctest.Embodied), proctest.Build(b, "./testdata/barebot")
+		measured.ours = runSide(b, "ours", func(r *rig) *proctest.Child {
+			addr := proctest.FreeAddr(b)
+			return proctest.Start(b, embodied, r.env.Bot(addr), r.dir, addr, "run")
 		}, loadgen.StandardMix, "security")
-		measured.bare = runSide(b, "barebot", func(r *rig) *child {
-			addr := freeAddr(b)
-			return startChild(b, barebot, append(r.baseEnv(), "DATABASE_URL="+r.db.AppURL, "READY_ADDR="+addr), r.dir, addr)
+		measured.bare = runSide(b, "barebot", func(r *rig) *proctest.Child {
+			addr := proctest.FreeAddr(b)
+			return proctest.Start(b, barebot, append(r.env.Base(), "DATABASE_URL="+r.db.AppURL, "READY_ADDR="+addr), r.dir, addr)
 		}, loadgen.ProfileMix, "profile")
 	})
 	if measured.ours == nil || measured.bare == nil {
@@ -125,32 +126,32 @@ func measure(b *testing.B) figures {
 	return measured
 }
 
-func runSide(b *testing.B, label string, start func(*rig) *child, mixOf func(*loadgen.World) loadgen.Mix, readyCommand string) *side {
+func runSide(b *testing.B, label string, start func(*rig) *proctest.Child, mixOf func(*loadgen.World) loadgen.Mix, readyCommand string) *side {
 	b.Helper()
 	r := newRig(b, guildMembers)
 	c := start(r)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	ready, err := c.waitReady(ctx, r.sim, readyCommand)
+	ready, err := c.WaitReady(ctx, r.sim, readyCommand)
 	cancel()
 	if err != nil {
-		b.Fatalf("%s: %v\nlogs:\n%s", label, err, tail(c.logs.String(), 4000))
+		b.Fatalf("%s: %v\nlogs:\n%s", label, err, proctest.Tail(c.Logs.String(), 4000))
 	}
 	s := &side{label: label, startToReady: ready}
 	time.Sleep(time.Second)
-	if s.idleRSS, err = c.memMB("VmRSS"); err != nil {
+	if s.idleRSS, err = c.MemMB("VmRSS"); err != nil {
 		b.Fatal(err)
 	}
-	if s.startPeak, err = c.memMB("VmHWM"); err != nil {
+	if s.startPeak, err = c.MemMB("VmHWM"); err != nil {
 		b.Fatal(err)
 	}
 	// From here VmHWM is the peak under load, not the start-up's.
-	if err := os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", c.cmd.Process.Pid), []byte("5"), 0); err != nil {
+	if err := os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", c.Cmd.Process.Pid), []byte("5"), 0); err != nil {
 		b.Logf("cannot reset VmHWM (%v): the per-step peaks include the start-up's", err)
 	}
 	mix := mixOf(r.world)
 	next := 0
 	measureStep := func(rate float64, mix loadgen.Mix) step {
-		cpu0, err := c.cpu()
+		cpu0, err := c.CPU()
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -158,7 +159,7 @@ func runSide(b *testing.B, label string, start func(*rig) *child, mixOf func(*lo
 		d := max(stepFor, time.Duration(minSamples/rate*float64(time.Second)))
 		res := loadgen.RunFrom(context.Background(), r.sim, rate, d, next, mix)
 		next += res.Sent
-		cpu1, err := c.cpu()
+		cpu1, err := c.CPU()
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -166,7 +167,7 @@ func runSide(b *testing.B, label string, start func(*rig) *child, mixOf func(*lo
 		if res.Sent > 0 {
 			st.cpuPer1000 = (cpu1 - cpu0).Seconds() / float64(res.Sent) * 1000
 		}
-		st.peakRSS, _ = c.memMB("VmHWM")
+		st.peakRSS, _ = c.MemMB("VmHWM")
 		time.Sleep(300 * time.Millisecond) // let the last deferrals and batches settle
 		return st
 	}
@@ -184,7 +185,7 @@ func runSide(b *testing.B, label string, start func(*rig) *child, mixOf func(*lo
 	// The bare bot's traffic, for the log: what the framework costs on the
 	// cheapest command, apart from what the heavier commands of the mix do.
 	s.profileOnly = measureStep(profileOnlyRate, loadgen.ProfileMix(r.world))
-	if _, err := c.stop(syscall.SIGTERM, 10*time.Second); err != nil {
+	if _, err := c.Stop(syscall.SIGTERM, 10*time.Second); err != nil {
 		b.Errorf("%s: %v", label, err)
 	}
 	return s
