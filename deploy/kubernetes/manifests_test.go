@@ -8,7 +8,9 @@ package kubernetes
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"path"
@@ -190,12 +192,21 @@ func workloads(objs []any) []workload {
 	return out
 }
 
-// env is a container's environment as the bot sees it: the defaults, the
-// ConfigMaps of envFrom, then env (which wins). Values from a Secret or
-// the downward API read "<from ...>".
+// env is a container's environment as the bot sees it: the defaults, then
+// what the manifests set (explicit).
 func env(t *testing.T, objs []any, c corev1.Container) map[string]string {
 	t.Helper()
 	out := defaults(t)
+	maps.Copy(out, explicit(t, objs, c))
+	return out
+}
+
+// explicit is what the manifests set for a container: the ConfigMaps of
+// envFrom, then env (which wins). Values from a Secret or the downward API
+// read "<from ...>".
+func explicit(t *testing.T, objs []any, c corev1.Container) map[string]string {
+	t.Helper()
+	out := map[string]string{}
 	for _, from := range c.EnvFrom {
 		if from.ConfigMapRef == nil {
 			t.Fatalf("container %s: envFrom other than a ConfigMap", c.Name)
@@ -204,9 +215,7 @@ func env(t *testing.T, objs []any, c corev1.Container) map[string]string {
 		if i < 0 {
 			t.Fatalf("container %s: no ConfigMap %s among the manifests", c.Name, from.ConfigMapRef.Name)
 		}
-		for k, v := range all[corev1.ConfigMap](objs)[i].Data {
-			out[k] = v
-		}
+		maps.Copy(out, all[corev1.ConfigMap](objs)[i].Data)
 	}
 	var defined []string
 	for _, e := range c.Env {
@@ -505,5 +514,42 @@ func TestNoSecretInManifests(t *testing.T) {
 		if bytes.Contains(data, []byte("kind: Secret")) || token.Match(data) || regexp.MustCompile(`postgres(ql)?://[^@\s]*:[^@\s]*@`).Match(data) {
 			t.Errorf("%s holds a secret: reference the Secret instead", f)
 		}
+	}
+}
+
+// TestSettingsLoad runs the bot's configuration loader on each pod's
+// environment (made-up secrets, shard id 0): the only complaints allowed
+// are the placeholders an operator fills in.
+func TestSettingsLoad(t *testing.T) {
+	objs := manifests(t)
+	fake := map[string]string{"DISCORD_TOKEN": "made-up-token", "DB_PASSWORD": "made-up-password",
+		"COMPONENT_SIGNING_KEY": strings.Repeat("k", 32), "MIGRATION_DATABASE_URL": "postgres://owner:pw@db.example/embodied",
+		"DISCORD_SHARD_ID": "0", podName: "pod-0"}
+	for _, w := range workloads(objs) {
+		t.Run(w.name, func(t *testing.T) {
+			for name := range defaults(t) {
+				t.Setenv(name, "")
+				os.Unsetenv(name) // unset, not empty: the loader's default applies
+			}
+			for name, v := range explicit(t, objs, w.spec.Containers[0]) {
+				if strings.HasPrefix(v, "<from") {
+					v = fake[name]
+				}
+				t.Setenv(name, v)
+			}
+			_, err := config.Load(w.serving)
+			var verr *config.ValidationError
+			if err != nil && !errors.As(err, &verr) {
+				t.Fatal(err)
+			}
+			if verr == nil {
+				return
+			}
+			for _, p := range verr.Problems {
+				if !strings.Contains(p.Message, "placeholder") {
+					t.Errorf("%s: %s", p.Var, p.Message)
+				}
+			}
+		})
 	}
 }
