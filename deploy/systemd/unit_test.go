@@ -1,5 +1,6 @@
-// Package systemd holds the bot's systemd unit; this test checks it with
-// systemd-analyze verify against a freshly built binary.
+// Package systemd holds the bot's systemd units, the single one and the
+// template that runs one gateway shard per instance; this test checks them
+// with systemd-analyze verify against a freshly built binary.
 package systemd
 
 import (
@@ -17,7 +18,12 @@ import (
 	"github.com/embodied-community/embodied/internal/config"
 )
 
-const unitFile = "embodied-dating-bot.service"
+const (
+	unitFile     = "embodied-dating-bot.service"
+	templateFile = "embodied-dating-bot@.service"
+	targetFile   = "embodied-dating-bot.target"
+	shardsEnv    = "shards.env"
+)
 
 // directives parses the unit into key → values, ignoring sections.
 func directives(t *testing.T, data []byte) map[string][]string {
@@ -87,9 +93,10 @@ func shutdownDefault(t *testing.T) time.Duration {
 	return d
 }
 
-// TestVerify runs systemd-analyze verify on a copy of the unit whose
+// TestVerify runs systemd-analyze verify on copies of the units whose
 // ExecStart points at a binary built now (verify needs it to exist), and
-// fails on any warning as well as on errors.
+// fails on any warning as well as on errors. The template is verified as
+// an instance (shard 0), which systemd loads from the template beside it.
 func TestVerify(t *testing.T) {
 	analyze, err := exec.LookPath("systemd-analyze")
 	if err != nil {
@@ -107,21 +114,26 @@ func TestVerify(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	data, err := os.ReadFile(unitFile)
-	if err != nil {
-		t.Fatal(err)
-	}
 	execStart := regexp.MustCompile(`(?m)^ExecStart=\S+`)
-	if !execStart.Match(data) {
-		t.Fatal("no ExecStart")
+	for _, file := range []string{unitFile, templateFile, targetFile} {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if file != targetFile && !execStart.Match(data) {
+			t.Fatalf("%s: no ExecStart", file)
+		}
+		if err := os.WriteFile(filepath.Join(dir, file), execStart.ReplaceAll(data, []byte("ExecStart="+bin)), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	copyPath := filepath.Join(dir, unitFile)
-	if err := os.WriteFile(copyPath, execStart.ReplaceAll(data, []byte("ExecStart="+bin)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, err := runVerify(analyze, copyPath)
-	if err != nil || strings.TrimSpace(out) != "" {
-		t.Fatalf("systemd-analyze verify: %v\n%s", err, out)
+	for _, unit := range []string{unitFile, "embodied-dating-bot@0.service", "embodied-dating-bot@15.service", targetFile} {
+		t.Run(unit, func(t *testing.T) {
+			out, err := runVerify(analyze, filepath.Join(dir, unit))
+			if err != nil || strings.TrimSpace(out) != "" {
+				t.Fatalf("systemd-analyze verify: %v\n%s", err, out)
+			}
+		})
 	}
 }
 
