@@ -135,9 +135,10 @@ type Config struct {
 	// InteractionsAddr is the listen address of the HTTP interactions
 	// endpoint (Discord's Interactions Endpoint URL); "" leaves it off.
 	InteractionsAddr string
-	// Gateway: the process connects to the Discord gateway. False makes an
-	// HTTP-mode instance, which serves interactions over HTTP and REST only.
-	Gateway           bool
+	// HTTPOnly (SECOPS_GATEWAY=false) makes an HTTP-mode instance: no
+	// gateway connection, interactions over HTTP and REST only. The zero
+	// value connects to the gateway.
+	HTTPOnly          bool
 	ShutdownTimeout   time.Duration
 	AuditFallbackFile string
 	// ExportDir is the private directory of GDPR exports; ExportRetention
@@ -567,10 +568,10 @@ func (p *parser) interactions(c *Config, r raw) {
 		c.DiscordPublicKey = ed25519.PublicKey(b)
 	}
 	before := len(p.problems)
-	c.Gateway = p.boolean("SECOPS_GATEWAY", r.Gateway)
+	c.HTTPOnly = !p.boolean("SECOPS_GATEWAY", r.Gateway)
 	if len(p.problems) > before {
-		c.Gateway = true
-	} else if !c.Gateway && c.InteractionsAddr == "" {
+		c.HTTPOnly = false
+	} else if c.HTTPOnly && c.InteractionsAddr == "" {
 		p.add("SECOPS_GATEWAY", "false needs SECOPS_INTERACTIONS_ADDR: an instance without the gateway receives interactions only over HTTP")
 	}
 }
@@ -597,7 +598,7 @@ func (c *Config) Summary() []any {
 		"guildId", c.DiscordGuildID,
 		"httpAddr", c.HTTPAddr,
 		"interactionsAddr", c.InteractionsAddr,
-		"gateway", c.Gateway,
+		"gateway", !c.HTTPOnly,
 	}
 }
 

@@ -49,7 +49,7 @@ func TestLoadDefaults(t *testing.T) {
 		"autobackup": c.EnableAutobackup, "cron": c.BackupCron, "enforce": c.EnforceModeration, "messages": c.ModerateMessages,
 		"db": c.DatabaseURL, "password": c.DBPassword.Reveal(), "backupDir": c.BackupDir,
 		"http": c.HTTPAddr, "api": c.DiscordAPIURL, "owners": c.Owners, "env": c.Env,
-		"rateLimitStore": c.RateLimitStore, "gateway": c.Gateway, "interactions": c.InteractionsAddr,
+		"rateLimitStore": c.RateLimitStore, "httpOnly": c.HTTPOnly, "interactions": c.InteractionsAddr,
 	}
 	want := map[string]any{
 		"healthchecks": false, "interval": 5 * time.Minute,
@@ -57,7 +57,7 @@ func TestLoadDefaults(t *testing.T) {
 		"db":       "postgres://botuser@localhost:5432/embodied_dating_bot_dev?sslmode=prefer",
 		"password": "dev_password", "backupDir": "backups",
 		"http": "127.0.0.1:9090", "api": "https://discord.com", "owners": []string{owner}, "env": EnvDev,
-		"rateLimitStore": "memory", "gateway": true, "interactions": "",
+		"rateLimitStore": "memory", "httpOnly": false, "interactions": "",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("defaults mismatch (-want +got):\n%s", diff)
