@@ -4,10 +4,14 @@ import (
 	"encoding/hex"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/embodied-community/embodied/internal/apptest"
+	"github.com/embodied-community/embodied/internal/bot"
 	"github.com/embodied-community/embodied/internal/config"
 	"github.com/embodied-community/embodied/internal/discordsim"
 	"github.com/embodied-community/embodied/internal/interactions"
@@ -77,6 +81,25 @@ func TestHTTPModeAnswersInteractions(t *testing.T) {
 	})
 	if err := h.App.Health.Ready(t.Context()); err != nil {
 		t.Errorf("the HTTP-mode instance is not ready: %v", err)
+	}
+}
+
+// A command slower than bot.AutoDeferAfter is deferred in the HTTP answer,
+// as over the gateway, and its reply edits the deferral over REST.
+func TestHTTPModeDefersASlowCommand(t *testing.T) {
+	t.Parallel()
+	_, h := httpMode(t)
+	// The warning's DM (sent before the reply) takes 2.5 s.
+	h.Sim.FailRoute("POST", "/users/@me/channels", discordsim.Fault{Delay: bot.AutoDeferAfter + 500*time.Millisecond, Count: 1})
+	ix := h.Run(h.Moderator, "/security warn", discordsim.User("user", h.Alice), discordsim.String("reason", "Spam"))
+	if r := ix.Response(); r.Type != discordgo.InteractionResponseDeferredChannelMessageWithSource || r.Flags != discordgo.MessageFlagsEphemeral {
+		t.Errorf("initial response %d flags %d, want the ephemeral deferral (5, 64)", r.Type, r.Flags)
+	}
+	if got := strings.Split(ix.Content(), "\n")[0]; got != "User warned. Total warnings: 1. Action: warning" {
+		t.Errorf("reply %q", got)
+	}
+	if calls := interactionCalls(h.Sim.Requests(), ix); len(calls) == 0 || calls[0] != "PATCH /webhooks/{webhook_id}/{webhook_token}/messages/@original" {
+		t.Errorf("REST calls of the deferred warn: %q, want the edit of @original (the deferral went in the HTTP answer)", calls)
 	}
 }
 
