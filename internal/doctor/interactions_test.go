@@ -8,8 +8,12 @@ import (
 	"github.com/embodied-community/embodied/internal/config"
 )
 
+// portal ends the interactions check's detail.
+const portal = "; Discord POSTs there once the Interactions Endpoint URL (HTTPS, through a TLS proxy or load balancer) is saved in the Developer Portal"
+
+// With the HTTP interactions endpoint on, doctor says so and whether the
+// instance also connects to the gateway; with it off, nothing is shown.
 func TestCheckInteractions(t *testing.T) {
-	const portal = "; Discord POSTs there once the Interactions Endpoint URL (HTTPS, through a TLS proxy or load balancer) is saved in the Developer Portal"
 	tests := []struct {
 		name string
 		cfg  config.Config
