@@ -119,6 +119,42 @@ func TestInteractionsEndpoint(t *testing.T) {
 	}
 }
 
+// Components and modals reach the endpoint as commands do, and their
+// answers (a modal, a message) are taken from the HTTP response.
+func TestEndpointComponentsAndModals(t *testing.T) {
+	sim := discordsim.NewTest(t, discordsim.Options{})
+	g := sim.SeedSandbox()
+	startBot(t, sim, nil)
+	answers := map[int]string{
+		2: `{"type":4,"data":{"content":"pong","components":[{"type":1,"components":[{"type":2,"style":1,"label":"Why?","custom_id":"why"}]}]}}`,
+		3: `{"type":9,"data":{"custom_id":"reason-modal","title":"Tell us","components":[{"type":1,"components":[{"type":4,"custom_id":"reason","label":"Reason","style":1}]}]}}`,
+		5: `{"type":4,"data":{"content":"thanks","flags":64}}`,
+	}
+	sim.SetInteractionsEndpoint(endpoint(t, sim, func(w http.ResponseWriter, typ int) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, answers[typ])
+	}).URL)
+	alice := g.MemberByName("alice")
+	ping, err := sim.Run(ctx(t), alice, "/ping")
+	if err != nil {
+		t.Fatal(err)
+	}
+	why, err := sim.Click(ctx(t), alice, ping.Original(), "why")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if why.Modal() == nil {
+		t.Fatal("the click opened no modal")
+	}
+	thanks, err := sim.SubmitModal(ctx(t), alice, why.Modal(), map[string]string{"reason": "curious"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := []any{thanks.Content(), thanks.Ephemeral()}; !cmp.Equal(got, []any{"thanks", true}) {
+		t.Errorf("modal answer = %v, want [thanks true]", got)
+	}
+}
+
 // TestValidateEndpoint: Discord refuses to save a URL that answers a bad
 // signature with anything but 401.
 func TestValidateEndpoint(t *testing.T) {
