@@ -101,6 +101,10 @@ type App struct {
 	runs      *rollout.Recorder // nil unless health runs are recorded
 	watchdog  *ops.Watchdog
 	gateway   *gatewayService
+	// discordUp is the Discord connection as the health checks see it.
+	discordUp *gateway
+	// endpoint is the HTTP interactions endpoint (nil when off).
+	endpoint *ops.Listener
 	// intents are the privileged gateway intents asked for.
 	intents       intentSet
 	messageIntent *privilegedIntent
@@ -215,6 +219,7 @@ func (a *App) build() error {
 	rest.OnInvalid(a.Metrics.DiscordInvalidRequest)
 	a.Metrics.SetDiscordInvalidWindow(rest.InvalidRequests)
 	gw := newGateway(a.Session)
+	a.discordUp = gw
 	signer := bot.NewSigner(a.key)
 	discord := discordact.New(a.Session, signer)
 	a.alerts = &notifier{s: a.Session, dm: discord.DM, owners: cfg.Owners, channel: cfg.AlertChannelID}
@@ -273,7 +278,7 @@ func (a *App) build() error {
 	guildSnap := a.newGuildSnap(discord)
 	command.Register(reg, command.Deps{DiscordQueued: rest.Queued, ModRules: modRules, Store: a.Store, Now: opts.Now, Privacy: a.Privacy, Owners: cfg.Owners, Health: a.Health,
 		HealthSummary: func() string { return command.GuildHealthSummary(a.Health.Snapshot()) }, Backup: a.Backup, Metrics: a.Metrics, FlaggedThreshold: cfg.FlaggedThreshold, Strikes: a.Strikes,
-		AuditSetAside: a.Audit.SetAside, AutoMod: a.AutoMod, SelfID: a.selfID, MessageModeration: a.messageIntent.status,
+		AuditSetAside: a.Audit.SetAside, AutoMod: a.AutoMod, SelfID: a.selfID, MessageModeration: a.messageIntent.status, Interactions: a.interactionsMode,
 		Lockdown: a.Lockdown, RaidDetection: a.membersIntent.status, Raids: a.Raids, GuildSnap: guildSnap})
 	guard := permission.New(cfg.Owners, a.Audit, logger, a.Metrics.PermissionDenied)
 	mod := moderator.New(a.Store, logger, moderator.Options{OnFlag: a.Metrics.Flagged, OnOverrun: a.Metrics.RuleOverrun,
@@ -296,6 +301,7 @@ func (a *App) build() error {
 		OnInteraction:     a.Metrics.Interaction,
 		Now:               opts.Now,
 	})
+	a.endpoint = a.newEndpoint()
 	return nil
 }
 
@@ -339,7 +345,14 @@ func (a *App) lifecycle(startCtx context.Context) []service.Service {
 	if a.Raids != nil {
 		services = append(services, a.raidService())
 	}
-	services = append(services, a.gateway)
+	if !a.cfg.HTTPOnly {
+		services = append(services, a.gateway)
+	} else {
+		services = append(services, &restOnlyService{bot: a.Bot, s: a.Session, up: a.discordUp, registerCtx: startCtx, drain: a.gateway.drain, log: log})
+	}
+	if a.endpoint != nil {
+		services = append(services, a.endpointService())
+	}
 	if a.cfg.EnableHealthchecks {
 		services = append(services, a.Health)
 	}

@@ -215,7 +215,7 @@ func (b *Bot) handle(ctx context.Context, ic *discordgo.Interaction, sizeLimit i
 	}
 	// A guild-only command in a DM is refused by the permission guard,
 	// after the rate limiter: a DM flood writes few security events.
-	r := newResponder(b.s, ic, ephemeral)
+	r := newResponder(b.s, ic, ephemeral, initialFrom(ctx))
 	r.signer = b.signer
 	defer r.stop()
 	in.Reply = r

@@ -36,6 +36,8 @@ type responder struct {
 	ephemeral bool
 	// signer signs the buttons of replies for the interaction's guild.
 	signer *Signer
+	// initial sends the initial response (REST callback or HTTP answer).
+	initial initial
 
 	mu    sync.Mutex
 	state ackState
@@ -51,8 +53,8 @@ type responder struct {
 	err     error // a failed automatic deferral
 }
 
-func newResponder(s *discordgo.Session, ic *discordgo.Interaction, ephemeral bool) *responder {
-	r := &responder{s: s, ic: ic, component: ic.Type == discordgo.InteractionMessageComponent, ephemeral: ephemeral}
+func newResponder(s *discordgo.Session, ic *discordgo.Interaction, ephemeral bool, in initial) *responder {
+	r := &responder{s: s, ic: ic, component: ic.Type == discordgo.InteractionMessageComponent, ephemeral: ephemeral, initial: in}
 	r.timer = time.AfterFunc(AutoDeferAfter, func() {
 		r.mu.Lock()
 		defer r.mu.Unlock()
@@ -80,7 +82,7 @@ func (r *responder) deferLocked(ephemeral bool) error {
 	}
 	// The automatic deferral has no caller's context; Defer's is not
 	// needed for a request that cannot wait long.
-	if err := discordhttp.Respond(context.Background(), r.s, r.ic, resp); err != nil {
+	if err := r.initial.respond(context.Background(), r.s, r.ic, resp); err != nil {
 		return err
 	}
 	r.state = deferred
@@ -117,11 +119,19 @@ func (r *responder) Respond(ctx context.Context, m middleware.Response) error {
 		if err != nil {
 			return err
 		}
+		if len(out.files) > 0 && r.initial.inline {
+			// Deferred in the HTTP answer, then delivered as after any
+			// deferral, over the webhook that takes files.
+			if err := r.deferLocked(m.Ephemeral); err != nil {
+				return err
+			}
+			return r.resolveDeferredLocked(ctx, m)
+		}
 		typ := discordgo.InteractionResponseChannelMessageWithSource
 		if r.component && m.Update {
 			typ = discordgo.InteractionResponseUpdateMessage
 		}
-		err = discordhttp.Respond(ctx, r.s, r.ic, &discordgo.InteractionResponse{Type: typ, Data: &discordgo.InteractionResponseData{
+		err = r.initial.respond(ctx, r.s, r.ic, &discordgo.InteractionResponse{Type: typ, Data: &discordgo.InteractionResponseData{
 			Content: m.Content, Embeds: out.embeds, Components: out.components, Files: out.files, Flags: flags(m.Ephemeral),
 			AllowedMentions: &discordgo.MessageAllowedMentions{},
 		}})
@@ -131,18 +141,23 @@ func (r *responder) Respond(ctx context.Context, m middleware.Response) error {
 		r.state = answered
 		return nil
 	case deferred:
-		if r.component {
-			// A deferred update (type 6): the clicked message is edited, or a
-			// follow-up, which is a new message with its own visibility, is sent.
-			if m.Update {
-				return r.editLocked(ctx, m)
-			}
-			return r.followupLocked(ctx, m)
-		}
-		return r.resolveDeferralLocked(ctx, m)
+		return r.resolveDeferredLocked(ctx, m)
 	default:
 		return r.followupLocked(ctx, m)
 	}
+}
+
+// resolveDeferredLocked answers m after the deferral.
+func (r *responder) resolveDeferredLocked(ctx context.Context, m middleware.Response) error {
+	if r.component {
+		// A deferred update (type 6): the clicked message is edited, or a
+		// follow-up, which is a new message with its own visibility, is sent.
+		if m.Update {
+			return r.editLocked(ctx, m)
+		}
+		return r.followupLocked(ctx, m)
+	}
+	return r.resolveDeferralLocked(ctx, m)
 }
 
 // modalLocked opens a modal: only as the first response, and not to a
@@ -155,7 +170,7 @@ func (r *responder) modalLocked(ctx context.Context, m *view.Modal) error {
 	if err != nil {
 		return err
 	}
-	if err := discordhttp.Respond(ctx, r.s, r.ic, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseModal, Data: data}); err != nil {
+	if err := r.initial.respond(ctx, r.s, r.ic, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseModal, Data: data}); err != nil {
 		return err
 	}
 	r.state = answered

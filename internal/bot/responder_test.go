@@ -87,7 +87,7 @@ func TestAutoDeferralKeepsVisibility(t *testing.T) {
 			member := sim.SeedSandbox().MemberByName("alice")
 			done := make(chan error, 1)
 			startSimSession(t, sim, func(s *discordgo.Session, i *discordgo.InteractionCreate) {
-				r := newResponder(s, i.Interaction, c.policyEphemeral)
+				r := newResponder(s, i.Interaction, c.policyEphemeral, initial{})
 				defer r.stop()
 				if err := waitDeferred(r); err != nil {
 					done <- err

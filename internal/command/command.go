@@ -65,6 +65,9 @@ type Deps struct {
 	// MessageModeration says whether message moderation runs, for
 	// /security status (optional).
 	MessageModeration func() string
+	// Interactions says how interactions reach the process ("" for the
+	// gateway only), for /security status.
+	Interactions func() string
 	// Lockdown locks and unlocks channels (/security lockdown, unlock;
 	// optional).
 	Lockdown *lockdown.Service

@@ -67,6 +67,9 @@ func registerStatus(reg Registry, d Deps) {
 			if line := messageModeration(d); line != "" {
 				addField(e, "Message moderation", line, false)
 			}
+			if d.Interactions != nil && d.Interactions() != "" {
+				addField(e, "Interactions", d.Interactions(), false)
+			}
 			if d.RaidDetection != nil {
 				if line := d.RaidDetection(); line != "" {
 					addField(e, "Raid detection", line, false)

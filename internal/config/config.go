@@ -4,6 +4,8 @@
 package config
 
 import (
+	"crypto/ed25519"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -74,6 +76,8 @@ type raw struct {
 	StrikeTimeoutHours  string `envconfig:"SECOPS_STRIKE_TIMEOUT_HOURS" default:"24"`
 	StrikeLadder        string `envconfig:"SECOPS_STRIKE_LADDER" default:"warning,timeout,ban"`
 	HTTPAddr            string `envconfig:"SECOPS_HTTP_ADDR" default:"127.0.0.1:9090"`
+	InteractionsAddr    string `envconfig:"SECOPS_INTERACTIONS_ADDR"`
+	Gateway             string `envconfig:"SECOPS_GATEWAY" default:"true"`
 	ShutdownTimeout     string `envconfig:"SECOPS_SHUTDOWN_TIMEOUT" default:"10s"`
 	AuditFallbackFile   string `envconfig:"SECOPS_AUDIT_FALLBACK_FILE" default:"logs/audit-fallback.jsonl"`
 	ExportDir           string `envconfig:"SECOPS_EXPORT_DIR" default:"exports"`
@@ -96,6 +100,7 @@ type raw struct {
 	DiscordToken        string `envconfig:"DISCORD_TOKEN"`
 	DiscordTokenFile    string `envconfig:"DISCORD_TOKEN_FILE"`
 	DiscordAPIURL       string `envconfig:"DISCORD_API_URL" default:"https://discord.com"`
+	DiscordPublicKey    string `envconfig:"DISCORD_PUBLIC_KEY"`
 	DiscordGuildID      string `envconfig:"DISCORD_GUILD_ID"`
 	HideAdminCommands   string `envconfig:"DISCORD_HIDE_ADMIN_COMMANDS" default:"false"`
 	ComponentSigningKey string `envconfig:"COMPONENT_SIGNING_KEY"`
@@ -127,8 +132,15 @@ type Config struct {
 	StrikeTimeout       time.Duration // how long a timeout rung lasts
 	StrikeLadder        []Rung        // action per active strike count, from e.g. "warning,timeout,ban"
 	HTTPAddr            string
-	ShutdownTimeout     time.Duration
-	AuditFallbackFile   string
+	// InteractionsAddr is the listen address of the HTTP interactions
+	// endpoint (Discord's Interactions Endpoint URL); "" leaves it off.
+	InteractionsAddr string
+	// HTTPOnly (SECOPS_GATEWAY=false) makes an HTTP-mode instance: no
+	// gateway connection, interactions over HTTP and REST only. The zero
+	// value connects to the gateway.
+	HTTPOnly          bool
+	ShutdownTimeout   time.Duration
+	AuditFallbackFile string
 	// ExportDir is the private directory of GDPR exports; ExportRetention
 	// how long an export too large to attach is kept there.
 	ExportDir       string
@@ -152,8 +164,11 @@ type Config struct {
 	MigrationURL      string
 	MigrationPassword Secret
 
-	DiscordToken        Secret
-	DiscordAPIURL       string
+	DiscordToken  Secret
+	DiscordAPIURL string
+	// DiscordPublicKey is the application's Ed25519 public key, which
+	// verifies the requests to the interactions endpoint. It is public.
+	DiscordPublicKey    ed25519.PublicKey
 	DiscordGuildID      string
 	HideAdminCommands   bool
 	ComponentSigningKey Secret
@@ -386,6 +401,7 @@ func (r raw) parse(needToken bool) (*Config, error) {
 		}
 	}
 	c.ShutdownTimeout = p.duration("SECOPS_SHUTDOWN_TIMEOUT", r.ShutdownTimeout)
+	p.interactions(c, r)
 	c.AuditFallbackFile = r.AuditFallbackFile
 	c.ExportDir = r.ExportDir
 	if c.ExportDir == "" {
@@ -532,6 +548,34 @@ func (p *parser) splitURL(name, v string) (string, Secret) {
 	return u.String(), Secret(pw)
 }
 
+// interactions reads the HTTP interactions settings: the endpoint's address,
+// the public key it verifies with, and whether the gateway is used.
+func (p *parser) interactions(c *Config, r raw) {
+	c.InteractionsAddr = strings.TrimSpace(r.InteractionsAddr)
+	if c.InteractionsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.InteractionsAddr); err != nil {
+			p.add("SECOPS_INTERACTIONS_ADDR", "%q is not host:port", r.InteractionsAddr)
+		}
+	}
+	key := strings.TrimSpace(r.DiscordPublicKey)
+	switch b, err := hex.DecodeString(key); {
+	case key == "" && c.InteractionsAddr != "":
+		p.add("DISCORD_PUBLIC_KEY", "is required with SECOPS_INTERACTIONS_ADDR: set it to the application's public key (Developer Portal → General Information → Public Key, 64 hex digits)")
+	case key == "":
+	case err != nil || len(b) != ed25519.PublicKeySize:
+		p.add("DISCORD_PUBLIC_KEY", "%q is not an Ed25519 public key (64 hex digits)", r.DiscordPublicKey)
+	default:
+		c.DiscordPublicKey = ed25519.PublicKey(b)
+	}
+	before := len(p.problems)
+	c.HTTPOnly = !p.boolean("SECOPS_GATEWAY", r.Gateway)
+	if len(p.problems) > before {
+		c.HTTPOnly = false
+	} else if c.HTTPOnly && c.InteractionsAddr == "" {
+		p.add("SECOPS_GATEWAY", "false needs SECOPS_INTERACTIONS_ADDR: an instance without the gateway receives interactions only over HTTP")
+	}
+}
+
 // Summary returns the effective settings as slog attributes for the startup
 // line, secrets redacted.
 func (c *Config) Summary() []any {
@@ -553,6 +597,8 @@ func (c *Config) Summary() []any {
 		"discordApi", c.DiscordAPIURL,
 		"guildId", c.DiscordGuildID,
 		"httpAddr", c.HTTPAddr,
+		"interactionsAddr", c.InteractionsAddr,
+		"gateway", !c.HTTPOnly,
 	}
 }
 

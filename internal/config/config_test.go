@@ -49,7 +49,7 @@ func TestLoadDefaults(t *testing.T) {
 		"autobackup": c.EnableAutobackup, "cron": c.BackupCron, "enforce": c.EnforceModeration, "messages": c.ModerateMessages,
 		"db": c.DatabaseURL, "password": c.DBPassword.Reveal(), "backupDir": c.BackupDir,
 		"http": c.HTTPAddr, "api": c.DiscordAPIURL, "owners": c.Owners, "env": c.Env,
-		"rateLimitStore": c.RateLimitStore,
+		"rateLimitStore": c.RateLimitStore, "httpOnly": c.HTTPOnly, "interactions": c.InteractionsAddr,
 	}
 	want := map[string]any{
 		"healthchecks": false, "interval": 5 * time.Minute,
@@ -57,7 +57,7 @@ func TestLoadDefaults(t *testing.T) {
 		"db":       "postgres://botuser@localhost:5432/embodied_dating_bot_dev?sslmode=prefer",
 		"password": "dev_password", "backupDir": "backups",
 		"http": "127.0.0.1:9090", "api": "https://discord.com", "owners": []string{owner}, "env": EnvDev,
-		"rateLimitStore": "memory",
+		"rateLimitStore": "memory", "httpOnly": false, "interactions": "",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("defaults mismatch (-want +got):\n%s", diff)
@@ -80,6 +80,29 @@ func TestLoadProblems(t *testing.T) {
 			name: "rate limit store",
 			env:  map[string]string{"SECOPS_RATE_LIMIT_STORE": "redis"},
 			want: []Problem{{"SECOPS_RATE_LIMIT_STORE", `"redis" is neither memory nor postgres`}},
+		},
+		{
+			name: "interactions endpoint without a public key",
+			env:  map[string]string{"SECOPS_INTERACTIONS_ADDR": "127.0.0.1:8080"},
+			want: []Problem{{"DISCORD_PUBLIC_KEY", "is required with SECOPS_INTERACTIONS_ADDR: set it to the application's public key (Developer Portal → General Information → Public Key, 64 hex digits)"}},
+		},
+		{
+			name: "interactions endpoint with a malformed key and address",
+			env:  map[string]string{"SECOPS_INTERACTIONS_ADDR": "8080", "DISCORD_PUBLIC_KEY": "abc"},
+			want: []Problem{
+				{"SECOPS_INTERACTIONS_ADDR", `"8080" is not host:port`},
+				{"DISCORD_PUBLIC_KEY", `"abc" is not an Ed25519 public key (64 hex digits)`},
+			},
+		},
+		{
+			name: "gateway off without the endpoint",
+			env:  map[string]string{"SECOPS_GATEWAY": "false"},
+			want: []Problem{{"SECOPS_GATEWAY", "false needs SECOPS_INTERACTIONS_ADDR: an instance without the gateway receives interactions only over HTTP"}},
+		},
+		{
+			name: "gateway not a boolean",
+			env:  map[string]string{"SECOPS_GATEWAY": "maybe"},
+			want: []Problem{{"SECOPS_GATEWAY", `"maybe" is not a boolean (use true or false)`}},
 		},
 		{
 			name: "interval below one",

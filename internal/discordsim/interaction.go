@@ -322,7 +322,11 @@ func (s *Server) deliver(ctx context.Context, ix *Interaction, payload map[strin
 	payload["application_id"], payload["version"] = s.opts.ApplicationID, 1
 	payload["entitlements"] = []any{}
 	payload["attachment_size_limit"] = ix.fileMax
-	s.gw.dispatch(s, s.shardFor(ix.GuildID), "INTERACTION_CREATE", payload)
+	if url := s.endpointURL(); url != "" {
+		s.postInteraction(ix, url, payload)
+	} else {
+		s.gw.dispatch(s, s.shardFor(ix.GuildID), "INTERACTION_CREATE", payload)
+	}
 
 	ctx, cancel := context.WithTimeout(ctx, s.opts.ResponseTimeout)
 	defer cancel()

@@ -244,21 +244,28 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.violation(Violation{Rule: "limit", Message: "request larger than 25 MiB"}, http.StatusRequestEntityTooLarge, CodeRequestTooLarge, "Request entity too large")
 		return
 	}
-	if !c.parseBody(body) {
+	if !c.parseBody(body) || !c.validate() {
 		return
 	}
-	if len(c.body) > 0 {
-		if err := validateBody(rt.method, rt.template, c.body); err != nil {
-			var se *schemaError
-			if errors.As(err, &se) {
-				c.formError(Violation{Rule: "schema", SchemaPath: se.schemaPath, InstancePath: se.instancePath, Message: se.message})
-				return
-			}
-			// The emulator itself is broken; make the test fail rather than pass unchecked.
-			s.violate(Violation{Route: c.routeName(), Path: p, Rule: "spec-error", Message: err.Error()})
-		}
-	}
 	rt.handle(c)
+}
+
+// validate checks the JSON body against the route's schema; it answers and
+// records a violation when it fails.
+func (c *reqCtx) validate() bool {
+	if len(c.body) == 0 {
+		return true
+	}
+	if err := validateBody(c.rt.method, c.rt.template, c.body); err != nil {
+		var se *schemaError
+		if errors.As(err, &se) {
+			c.formError(Violation{Rule: "schema", SchemaPath: se.schemaPath, InstancePath: se.instancePath, Message: se.message})
+			return false
+		}
+		// The emulator itself is broken; make the test fail rather than pass unchecked.
+		c.s.violate(Violation{Route: c.routeName(), Path: c.r.URL.Path, Rule: "spec-error", Message: err.Error()})
+	}
+	return true
 }
 
 func (c *reqCtx) parseBody(body []byte) bool {

@@ -9,6 +9,7 @@ package discordsim
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -92,6 +93,13 @@ type Options struct {
 	// Message Content); identifying with one that is not enabled closes
 	// the gateway with 4014. nil enables all three.
 	PrivilegedIntents *discordgo.Intent
+	// InteractionsEndpoint is the application's Interactions Endpoint URL:
+	// interactions are POSTed there, signed, instead of INTERACTION_CREATE
+	// (endpoint.go; SetInteractionsEndpoint sets it later).
+	InteractionsEndpoint string
+	// InteractionsKey signs the endpoint's requests; nil generates one
+	// (PublicKeyHex shows its public half).
+	InteractionsKey ed25519.PrivateKey
 }
 
 // Server is a running Discord emulator. All methods are safe for concurrent use.
@@ -124,6 +132,7 @@ type Server struct {
 	faults     []*routeFault
 	attach     map[string]File
 	automod    autoModState
+	endpoint   endpointState
 	deleted    []DeletedMessage
 
 	gw gateway

@@ -119,6 +119,7 @@ func Run(ctx context.Context, o Options) *Report {
 		return r
 	}
 	cfg := o.Config
+	checkInteractions(r, cfg)
 	checkDatabaseTLS(r, cfg)
 	pool := checkDatabase(ctx, r, cfg)
 	var db *store.Store

@@ -73,6 +73,7 @@ type Metrics struct {
 	poolMax          prometheus.Gauge
 
 	discordInvalid       *prometheus.CounterVec
+	endpointRejected     *prometheus.CounterVec
 	discordInvalidWindow atomic.Pointer[func() int]
 }
 
@@ -145,6 +146,7 @@ func New() *Metrics {
 	m.poolMax = gauge("db_pool_max_conns", "Maximum size of the database pool.")
 
 	m.discordInvalid = counterVec("discord_invalid_requests_total", "Discord REST responses that count towards Discord's invalid request limit (10,000 per 10 minutes bans the IP): 401, 403 and 429 except 429s of scope shared, by status.", "status")
+	m.endpointRejected = counterVec("interactions_endpoint_rejected_total", "Requests to the HTTP interactions endpoint refused with 401, by reason (missing, invalid or stale signature).", "reason")
 	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: Namespace, Name: "discord_invalid_requests_10m",
 		Help: "Invalid Discord requests (401, 403, 429 but for scope shared) in the last 10 minutes, the figure Discord bans at 10,000."},
 		func() float64 {
@@ -188,6 +190,15 @@ func (m *Metrics) PermissionDenied(command string) {
 		return
 	}
 	m.denied.WithLabelValues(command).Inc()
+}
+
+// EndpointRejected counts a request the HTTP interactions endpoint refused
+// (reason: missing, invalid or stale signature).
+func (m *Metrics) EndpointRejected(reason string) {
+	if m == nil {
+		return
+	}
+	m.endpointRejected.WithLabelValues(reason).Inc()
 }
 
 // Flagged counts a content flag of the given category (e.g. toxic_language).

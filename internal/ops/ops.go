@@ -8,11 +8,9 @@ package ops
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"time"
 
@@ -37,11 +35,9 @@ type Options struct {
 
 // Server is the ops HTTP listener.
 type Server struct {
-	o    Options
-	log  *slog.Logger
-	srv  *http.Server
-	ln   net.Listener
-	done chan struct{}
+	o   Options
+	log *slog.Logger
+	ln  *Listener
 }
 
 // New returns a Server; Start binds it.
@@ -92,29 +88,8 @@ func (s *Server) Start(ctx context.Context) error {
 		s.log.Info("Ops listener disabled")
 		return nil
 	}
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", s.o.Addr)
-	if err != nil {
-		return fmt.Errorf("ops listener on %s: %w", s.o.Addr, err)
-	}
-	s.ln = ln
-	s.srv = &http.Server{
-		Handler:           s.Handler(),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       time.Minute,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-	}
-	s.done = make(chan struct{})
-	s.log.Info("Ops listener started", "addr", ln.Addr().String(), "paths", "/healthz /readyz /metrics")
-	go func() {
-		defer close(s.done)
-		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.log.Error("Ops listener stopped", "error", err)
-		}
-	}()
-	return nil
+	s.ln = NewListener(s.o.Addr, s.Handler(), s.log)
+	return s.ln.Start(ctx, "Ops listener", "paths", "/healthz /readyz /metrics")
 }
 
 // Addr returns the bound address (useful with port 0), or "" when not
@@ -123,19 +98,14 @@ func (s *Server) Addr() string {
 	if s.ln == nil {
 		return ""
 	}
-	return s.ln.Addr().String()
+	return s.ln.Addr()
 }
 
 // Stop stops accepting requests and waits for those in flight until ctx
 // ends.
 func (s *Server) Stop(ctx context.Context) error {
-	if s.srv == nil {
+	if s.ln == nil {
 		return nil
 	}
-	err := s.srv.Shutdown(ctx)
-	<-s.done
-	if err != nil {
-		return fmt.Errorf("shut down ops listener: %w", err)
-	}
-	return nil
+	return s.ln.Stop(ctx)
 }
