@@ -34,7 +34,7 @@ func (a *App) buildRaids(discord *discordact.Discord, alert func(ctx context.Con
 	a.Raids = raid.New(raidStore{a.Store}, discord, raid.Options{Enforce: a.cfg.EnforceModeration, Audit: a.Audit.Audit,
 		Security: a.Audit.Security, Alert: alert, Now: a.opts.Now, Logger: a.log})
 	log := logging.Component(a.log, "RaidDetection")
-	a.Session.AddHandler(func(_ *discordgo.Session, e *discordgo.GuildMemberAdd) {
+	a.onGateway(func(_ *discordgo.Session, e *discordgo.GuildMemberAdd) {
 		// The state keeps the event's member and updates it in place,
 		// under its lock: read it under the same lock.
 		st := a.Session.State
