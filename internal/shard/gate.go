@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -62,48 +63,87 @@ func NewGate(pool *pgxpool.Pool, limits func(context.Context) (Limits, error), i
 // recorded (a slow dial), so waiting exactly the interval could identify a
 // few milliseconds early on Discord's side.
 func (g *Gate) margin() time.Duration {
-	return min(max(g.interval/20, 10*time.Millisecond), 250*time.Millisecond)
+	return min(max(g.interval/10, 10*time.Millisecond), 250*time.Millisecond)
 }
 
 // Wait returns when shardID may identify: when a session start is left
 // and no process identified in the shard's bucket for the interval. It
 // records the identify before returning, so the next shard of the bucket,
-// in this process or another, waits for this one.
+// in this process or another, waits for this one. Dialer records it more
+// exactly, once the IDENTIFY has been written.
 func (g *Gate) Wait(ctx context.Context, shardID int) error {
-	lim, err := g.startsLeft(ctx, shardID)
+	t, err := g.take(ctx, shardID)
 	if err != nil {
 		return err
 	}
-	bucket := shardID % max(lim.MaxConcurrency, 1)
-	err = pgx.BeginFunc(ctx, g.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, lockClass, bucket); err != nil {
-			return fmt.Errorf("lock identify bucket %d: %w", bucket, err)
-		}
-		var micros int64
-		err := tx.QueryRow(ctx, `
-			SELECT greatest(0, (extract(epoch FROM identified_at - clock_timestamp()) * 1000000)::bigint + $2)
-			FROM gateway_identifies WHERE bucket = $1`, bucket, (g.interval + g.margin()).Microseconds()).Scan(&micros)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("read identify bucket %d: %w", bucket, err)
-		}
-		if wait := time.Duration(micros) * time.Microsecond; wait > 0 {
-			g.log.Info("Waiting for the identify bucket", "shard", shardID, "bucket", bucket, "wait", wait.String())
-			if err := sleep(ctx, wait); err != nil {
-				return err
-			}
-		}
-		_, err = tx.Exec(ctx, `
-			INSERT INTO gateway_identifies (bucket, identified_at) VALUES ($1, clock_timestamp())
-			ON CONFLICT (bucket) DO UPDATE SET identified_at = excluded.identified_at`, bucket)
-		if err != nil {
-			return fmt.Errorf("record identify of bucket %d: %w", bucket, err)
-		}
-		return nil
-	})
+	return t.done(ctx)
+}
+
+// turn is a bucket's turn to identify: the transaction holding the
+// bucket's advisory lock, until done records the identify and commits.
+type turn struct {
+	tx     pgx.Tx
+	bucket int
+	shard  int
+	once   sync.Once
+	err    error
+}
+
+// take waits for shardID's turn and keeps the bucket locked until done.
+func (g *Gate) take(ctx context.Context, shardID int) (*turn, error) {
+	lim, err := g.startsLeft(ctx, shardID)
 	if err != nil {
-		return fmt.Errorf("wait to identify shard %d: %w", shardID, err)
+		return nil, err
+	}
+	bucket := shardID % max(lim.MaxConcurrency, 1)
+	tx, err := g.pool.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("wait to identify shard %d: %w", shardID, err)
+	}
+	if err := g.wait(ctx, tx, shardID, bucket); err != nil {
+		_ = tx.Rollback(context.WithoutCancel(ctx))
+		return nil, fmt.Errorf("wait to identify shard %d: %w", shardID, err)
+	}
+	return &turn{tx: tx, bucket: bucket, shard: shardID}, nil
+}
+
+// wait locks the bucket in tx and sleeps until its last identify is the
+// interval (and the margin) old.
+func (g *Gate) wait(ctx context.Context, tx pgx.Tx, shardID, bucket int) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, lockClass, bucket); err != nil {
+		return fmt.Errorf("lock identify bucket %d: %w", bucket, err)
+	}
+	var micros int64
+	err := tx.QueryRow(ctx, `
+		SELECT greatest(0, (extract(epoch FROM identified_at - clock_timestamp()) * 1000000)::bigint + $2)
+		FROM gateway_identifies WHERE bucket = $1`, bucket, (g.interval + g.margin()).Microseconds()).Scan(&micros)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("read identify bucket %d: %w", bucket, err)
+	}
+	if wait := time.Duration(micros) * time.Microsecond; wait > 0 {
+		g.log.Info("Waiting for the identify bucket", "shard", shardID, "bucket", bucket, "wait", wait.String())
+		return sleep(ctx, wait)
 	}
 	return nil
+}
+
+// done records the identify as made now and releases the bucket. Only the
+// first call does anything.
+func (t *turn) done(ctx context.Context) error {
+	t.once.Do(func() {
+		ctx := context.WithoutCancel(ctx)
+		_, err := t.tx.Exec(ctx, `
+			INSERT INTO gateway_identifies (bucket, identified_at) VALUES ($1, clock_timestamp())
+			ON CONFLICT (bucket) DO UPDATE SET identified_at = excluded.identified_at`, t.bucket)
+		if err == nil {
+			err = t.tx.Commit(ctx)
+		}
+		if err != nil {
+			_ = t.tx.Rollback(ctx)
+			t.err = fmt.Errorf("record identify of shard %d (bucket %d): %w", t.shard, t.bucket, err)
+		}
+	})
+	return t.err
 }
 
 // startsLeft returns the limits once a session start is left, waiting
