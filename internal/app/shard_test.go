@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bwmarrin/discordgo"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/embodied-community/embodied/internal/apptest"
@@ -154,4 +155,24 @@ func TestShardAutoRunsEveryShard(t *testing.T) {
 		addBarbie(t, h, m, fmt.Sprintf("Sam%d", shard))
 	}
 	h.Eventually("3 interactions counted", func() bool { return served(h) == 3 })
+}
+
+// The Message Content intent refused (4014) in auto mode: every shard
+// comes up without it, the refusal is said once, and each shard's guilds
+// are answered.
+func TestShardAutoIntentRefused(t *testing.T) {
+	t.Parallel()
+	none := discordgo.Intent(0)
+	h := apptest.Start(t, apptest.Options{Shards: 2, PrivilegedIntents: &none},
+		func(c *config.Config) { c.ShardID, c.ShardCount, c.ShardAuto, c.ModerateMessages = 0, 0, true, true })
+	if diff := cmp.Diff([]int{0, 1}, h.Sim.ConnectedShards()); diff != "" {
+		t.Fatalf("connected shards mismatch (-want +got):\n%s", diff)
+	}
+	if lines := h.LogLines("ERROR", "closeCode=4014"); len(lines) != 1 {
+		t.Errorf("%d log lines with the refusal, want 1:\n%s", len(lines), h.Logs())
+	}
+	for shard := range 2 {
+		_, m := guildOn(h, shard)
+		addBarbie(t, h, m, fmt.Sprintf("Sam%d", shard))
+	}
 }
