@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -174,5 +175,26 @@ func TestShardAutoIntentRefused(t *testing.T) {
 	for shard := range 2 {
 		_, m := guildOn(h, shard)
 		addBarbie(t, h, m, fmt.Sprintf("Sam%d", shard))
+	}
+}
+
+// Two processes starting at the same moment, their shards in one identify
+// bucket: the gate makes one wait for the other, and the emulator, which
+// refuses (op 9) and records an identify within the spacing, sees none.
+func TestShardProcessesStartingTogetherTakeTurns(t *testing.T) {
+	t.Parallel()
+	h0 := apptest.Start(t, apptest.Options{Shards: 3, IdentifyInterval: 150 * time.Millisecond}, shardOf(0, 3))
+	var wg sync.WaitGroup
+	for id := 1; id <= 2; id++ {
+		wg.Go(func() { apptest.Start(t, apptest.Options{Beside: h0}, shardOf(id, 3)) })
+	}
+	wg.Wait()
+	if diff := cmp.Diff([]int{0, 1, 2}, h0.Sim.ConnectedShards()); diff != "" {
+		t.Fatalf("connected shards mismatch (-want +got):\n%s", diff)
+	}
+	for _, id := range h0.Sim.Identifies() {
+		if id.Refused != "" {
+			t.Errorf("shard %d: identify refused (%s)", id.Shard, id.Refused)
+		}
 	}
 }
