@@ -159,3 +159,12 @@ func (set *intentSet) watch(on func(any) func(), log *slog.Logger) {
 		}
 	})
 }
+
+// asShardOf makes an intent probe identify as primary's shard, through the
+// same identify gate (primary's Dialer), so that a sharded gateway accepts
+// it and the bucket's spacing holds.
+func asShardOf(primary *discordgo.Session) func(*discordgo.Session) {
+	return func(s *discordgo.Session) {
+		s.ShardID, s.ShardCount, s.Dialer = primary.ShardID, primary.ShardCount, primary.Dialer
+	}
+}

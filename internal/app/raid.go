@@ -80,7 +80,7 @@ func (a *App) raidService() service.Service {
 // probeMembersIntent asks the gateway for the Server Members intent in a
 // session of its own.
 func (a *App) probeMembersIntent() error {
-	return discordhttp.ProbeIntents(a.cfg.DiscordToken.Reveal(), a.cfg.DiscordAPIURL, discordgo.IntentsGuilds|discordgo.IntentsGuildMembers, a.log)
+	return discordhttp.ProbeIntents(a.cfg.DiscordToken.Reveal(), a.cfg.DiscordAPIURL, discordgo.IntentsGuilds|discordgo.IntentsGuildMembers, a.log, asShardOf(a.Session))
 }
 
 // raidStore keeps raid detection's settings and states in PostgreSQL.

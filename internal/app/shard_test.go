@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -158,19 +159,21 @@ func TestShardAutoRunsEveryShard(t *testing.T) {
 	h.Eventually("3 interactions counted", func() bool { return served(h) == 3 })
 }
 
-// The Message Content intent refused (4014) in auto mode: every shard
-// comes up without it, the refusal is said once, and each shard's guilds
-// are answered.
+// The Message Content intent refused (4014) in auto mode, Server Members
+// granted: the bot probes each intent as its own shard through the gate,
+// says the refusal once, and every shard comes up without Message Content
+// and answers its guilds.
 func TestShardAutoIntentRefused(t *testing.T) {
 	t.Parallel()
-	none := discordgo.Intent(0)
-	h := apptest.Start(t, apptest.Options{Shards: 2, PrivilegedIntents: &none},
-		func(c *config.Config) { c.ShardID, c.ShardCount, c.ShardAuto, c.ModerateMessages = 0, 0, true, true })
+	members := discordgo.IntentsGuildMembers
+	h := apptest.Start(t, apptest.Options{Shards: 2, PrivilegedIntents: &members}, func(c *config.Config) {
+		c.ShardID, c.ShardCount, c.ShardAuto, c.ModerateMessages, c.RaidDetection = 0, 0, true, true, true
+	})
 	if diff := cmp.Diff([]int{0, 1}, h.Sim.ConnectedShards()); diff != "" {
 		t.Fatalf("connected shards mismatch (-want +got):\n%s", diff)
 	}
-	if lines := h.LogLines("ERROR", "closeCode=4014"); len(lines) != 1 {
-		t.Errorf("%d log lines with the refusal, want 1:\n%s", len(lines), h.Logs())
+	if lines := h.LogLines("ERROR", "closeCode=4014"); len(lines) != 1 || !strings.Contains(lines[0], "Message Content") {
+		t.Errorf("log lines with a refusal %q, want one for Message Content:\n%s", lines, h.Logs())
 	}
 	for shard := range 2 {
 		_, m := guildOn(h, shard)
