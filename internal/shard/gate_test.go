@@ -46,6 +46,9 @@ func (p process) open(t *testing.T, ctx context.Context, sim *discordsim.Server,
 	}
 	s.ShardID, s.ShardCount = shardID, sim.Shards()
 	s.Dialer = p.gate.Dialer(ctx, shardID)
+	// discordgo's heartbeat can fail against Close at cleanup and start
+	// a reconnect loop that outlives the test.
+	s.ShouldReconnectOnError = false
 	if err := s.Open(); err != nil {
 		t.Errorf("open shard %d: %v", shardID, err)
 		return nil
