@@ -21,7 +21,7 @@ func (a *App) newAntiNuke(discord *discordact.Discord, alert func(ctx context.Co
 	}
 	svc := antinuke.New(a.Store, discord, a.Audit, antinuke.Options{Enforce: a.cfg.EnforceModeration, BotID: discord.BotID,
 		Trusted: a.cfg.Owners, Start: now(), Alert: alert, Now: now, Logger: a.log})
-	a.Session.AddHandler(func(_ *discordgo.Session, e *discordgo.GuildAuditLogEntryCreate) {
+	a.onGateway(func(_ *discordgo.Session, e *discordgo.GuildAuditLogEntryCreate) {
 		if e.AuditLogEntry == nil || e.ActionType == nil {
 			return
 		}

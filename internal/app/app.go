@@ -64,6 +64,9 @@ type Options struct {
 	// LockdownInterval is how often timed lockdowns due are lifted
 	// (default 30 s; tests shorten it).
 	LockdownInterval time.Duration
+	// IdentifyInterval spaces the identifies of one max_concurrency bucket
+	// (default Discord's 5 s; tests against the emulator shorten it).
+	IdentifyInterval time.Duration
 }
 
 // App is the running bot.
@@ -105,6 +108,10 @@ type App struct {
 	discordUp *gateway
 	// endpoint is the HTTP interactions endpoint (nil when off).
 	endpoint *ops.Listener
+	// shardSessions are the gateway sessions this process runs, Session
+	// first (buildShards); gateStop ends their waits at the identify gate.
+	shardSessions []*discordgo.Session
+	gateStop      context.CancelFunc
 	// intents are the privileged gateway intents asked for.
 	intents       intentSet
 	messageIntent *privilegedIntent
@@ -212,13 +219,16 @@ func (a *App) build() error {
 	// The warning system's directory reads guilds, roles and the bot's own
 	// member from the gateway's state instead of REST.
 	discordact.UseState(a.Session)
+	if err := a.buildShards(context.Background()); err != nil {
+		return err
+	}
 
 	// Discord bans the IP at 10,000 invalid requests in 10 minutes: count
 	// them in /metrics and let the health thresholds alert the owners.
 	rest := discordhttp.TransportOf(a.Session)
 	rest.OnInvalid(a.Metrics.DiscordInvalidRequest)
 	a.Metrics.SetDiscordInvalidWindow(rest.InvalidRequests)
-	gw := newGateway(a.Session)
+	gw := newGateway(a.Session, a.onGateway, len(a.shardSessions))
 	a.discordUp = gw
 	signer := bot.NewSigner(a.key)
 	discord := discordact.New(a.Session, signer)
@@ -274,7 +284,7 @@ func (a *App) build() error {
 	a.buildMessages(modRules, discord)
 	a.Lockdown = a.newLockdown(discord)
 	a.buildRaids(discord, guildAlerts.Alert)
-	a.intents.watch(a.Session, log)
+	a.intents.watch(a.onGateway, log)
 	guildSnap := a.newGuildSnap(discord)
 	command.Register(reg, command.Deps{DiscordQueued: rest.Queued, ModRules: modRules, Store: a.Store, Now: opts.Now, Privacy: a.Privacy, Owners: cfg.Owners, Health: a.Health,
 		HealthSummary: func() string { return command.GuildHealthSummary(a.Health.Snapshot()) }, Backup: a.Backup, Metrics: a.Metrics, FlaggedThreshold: cfg.FlaggedThreshold, Strikes: a.Strikes,
@@ -300,6 +310,7 @@ func (a *App) build() error {
 		HideAdminCommands: cfg.HideAdminCommands,
 		OnInteraction:     a.Metrics.Interaction,
 		Now:               opts.Now,
+		AddHandler:        a.onGateway,
 	})
 	a.endpoint = a.newEndpoint()
 	return nil
@@ -312,7 +323,8 @@ func (a *App) build() error {
 // the command registration.
 func (a *App) lifecycle(startCtx context.Context) []service.Service {
 	log := logging.Component(a.log, "Bot")
-	a.gateway = &gatewayService{bot: a.Bot, s: a.Session, registerCtx: startCtx, log: log, intents: &a.intents}
+	a.gateway = &gatewayService{bot: a.Bot, s: a.Session, shards: a.shardSessions, stopGate: a.gateStop,
+		registerCtx: startCtx, log: log, intents: &a.intents}
 	services := []service.Service{
 		a.Audit,
 		a.recorder,
@@ -340,7 +352,7 @@ func (a *App) lifecycle(startCtx context.Context) []service.Service {
 	if a.Messages != nil {
 		// Before the gateway, so that it stops after it: the messages in
 		// flight finish with the audit writer still running.
-		services = append(services, bot.NewMessages(a.Session, a.moderateMessage, logging.Component(a.log, "MessageModerator")))
+		services = append(services, bot.NewMessages(a.onGateway, a.moderateMessage, logging.Component(a.log, "MessageModerator")))
 	}
 	if a.Raids != nil {
 		services = append(services, a.raidService())

@@ -16,15 +16,15 @@ import (
 func (a *App) newAutoMod(discord *discordact.Discord, rules *modrules.Service) *automod.Service {
 	svc := automod.New(a.Store, discord, automod.Options{Rules: rules.Rules, Enforce: a.cfg.EnforceModeration, BotID: discord.BotID,
 		Strikes: a.Strikes, Now: a.opts.Now, Logger: a.log})
-	a.Session.AddHandler(func(_ *discordgo.Session, g *discordgo.GuildCreate) { svc.SyncInBackground(g.ID) })
-	a.Session.AddHandler(func(_ *discordgo.Session, r *discordgo.AutoModerationRuleCreate) {
+	a.onGateway(func(_ *discordgo.Session, g *discordgo.GuildCreate) { svc.SyncInBackground(g.ID) })
+	a.onGateway(func(_ *discordgo.Session, r *discordgo.AutoModerationRuleCreate) {
 		svc.NoteRule(r.GuildID, r.ID, r.Name)
 	})
-	a.Session.AddHandler(func(_ *discordgo.Session, r *discordgo.AutoModerationRuleUpdate) {
+	a.onGateway(func(_ *discordgo.Session, r *discordgo.AutoModerationRuleUpdate) {
 		svc.NoteRule(r.GuildID, r.ID, r.Name)
 	})
-	a.Session.AddHandler(func(_ *discordgo.Session, r *discordgo.AutoModerationRuleDelete) { svc.NoteRule(r.GuildID, r.ID, "") })
-	a.Session.AddHandler(func(_ *discordgo.Session, e *discordgo.AutoModerationActionExecution) {
+	a.onGateway(func(_ *discordgo.Session, r *discordgo.AutoModerationRuleDelete) { svc.NoteRule(r.GuildID, r.ID, "") })
+	a.onGateway(func(_ *discordgo.Session, e *discordgo.AutoModerationActionExecution) {
 		svc.HandleInBackground(automod.Execution{GuildID: e.GuildID, RuleID: e.RuleID, UserID: e.UserID, ChannelID: e.ChannelID,
 			MessageID: e.MessageID, ActionType: int(e.Action.Type), Content: e.Content, MatchedKeyword: e.MatchedKeyword,
 			MatchedContent: e.MatchedContent})

@@ -29,7 +29,7 @@ func (a *App) newGuildSnap(discord *discordact.Discord) *guildsnap.Service {
 	// discordgo's state keeps, and changes under its lock, the objects the
 	// events carry: they are read under it.
 	st := a.Session.State
-	a.Session.AddHandler(func(_ *discordgo.Session, g *discordgo.GuildCreate) {
+	a.onGateway(func(_ *discordgo.Session, g *discordgo.GuildCreate) {
 		st.RLock()
 		if g.Unavailable {
 			st.RUnlock()
@@ -48,26 +48,26 @@ func (a *App) newGuildSnap(discord *discordact.Discord) *guildsnap.Service {
 		st.RUnlock()
 		record("GUILD_CREATE", g.ID, func(ctx context.Context) error { return svc.GuildLoaded(ctx, g.ID, roles, channels) })
 	})
-	a.Session.AddHandler(func(_ *discordgo.Session, r *discordgo.GuildRoleCreate) {
+	a.onGateway(func(_ *discordgo.Session, r *discordgo.GuildRoleCreate) {
 		record("GUILD_ROLE_CREATE", r.GuildID, func(ctx context.Context) error { return svc.RoleChanged(ctx, r.GuildID, locked(st, r.Role, snapRole)) })
 	})
-	a.Session.AddHandler(func(_ *discordgo.Session, r *discordgo.GuildRoleUpdate) {
+	a.onGateway(func(_ *discordgo.Session, r *discordgo.GuildRoleUpdate) {
 		record("GUILD_ROLE_UPDATE", r.GuildID, func(ctx context.Context) error { return svc.RoleChanged(ctx, r.GuildID, locked(st, r.Role, snapRole)) })
 	})
-	a.Session.AddHandler(func(_ *discordgo.Session, r *discordgo.GuildRoleDelete) {
+	a.onGateway(func(_ *discordgo.Session, r *discordgo.GuildRoleDelete) {
 		record("GUILD_ROLE_DELETE", r.GuildID, func(ctx context.Context) error { return svc.RoleDeleted(ctx, r.GuildID, r.RoleID, "") })
 	})
-	a.Session.AddHandler(func(_ *discordgo.Session, c *discordgo.ChannelCreate) {
+	a.onGateway(func(_ *discordgo.Session, c *discordgo.ChannelCreate) {
 		if ch := locked(st, c.Channel, snapKept); ch.ID != "" {
 			record("CHANNEL_CREATE", c.GuildID, func(ctx context.Context) error { return svc.ChannelChanged(ctx, c.GuildID, ch) })
 		}
 	})
-	a.Session.AddHandler(func(_ *discordgo.Session, c *discordgo.ChannelUpdate) {
+	a.onGateway(func(_ *discordgo.Session, c *discordgo.ChannelUpdate) {
 		if ch := locked(st, c.Channel, snapKept); ch.ID != "" {
 			record("CHANNEL_UPDATE", c.GuildID, func(ctx context.Context) error { return svc.ChannelChanged(ctx, c.GuildID, ch) })
 		}
 	})
-	a.Session.AddHandler(func(_ *discordgo.Session, c *discordgo.ChannelDelete) {
+	a.onGateway(func(_ *discordgo.Session, c *discordgo.ChannelDelete) {
 		if ch := locked(st, c.Channel, snapKept); ch.ID != "" {
 			record("CHANNEL_DELETE", c.GuildID, func(ctx context.Context) error { return svc.ChannelDeleted(ctx, c.GuildID, ch, "") })
 		}

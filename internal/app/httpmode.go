@@ -87,12 +87,12 @@ func (r *restOnlyService) Start(context.Context) error {
 	if err := r.bot.Register(r.registerCtx); err != nil {
 		return err
 	}
-	r.up.up.Store(true)
+	r.up.mark(r.s, true)
 	r.log.Info("HTTP mode: no gateway connection; interactions arrive at the interactions endpoint", "user", u.Username)
 	return nil
 }
 
 func (r *restOnlyService) Stop(ctx context.Context) error {
-	r.up.up.Store(false)
+	r.up.mark(r.s, false)
 	return r.drain(ctx)
 }

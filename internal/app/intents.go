@@ -36,6 +36,9 @@ func (p *privilegedIntent) status() string { return p.statusText(p.requested, p.
 // configuration asked for, and without those Discord refuses.
 type intentSet struct {
 	list []*privilegedIntent
+	// sessions are the shards' sessions: a refused intent is left out of
+	// every one's next IDENTIFY.
+	sessions []*discordgo.Session
 
 	mu sync.Mutex
 	// ready: a READY or RESUMED came since the last disconnect.
@@ -87,20 +90,24 @@ func (set *intentSet) open(s *discordgo.Session, log *slog.Logger) error {
 		}
 	}
 	for _, p := range refused {
-		set.refuse(p, s, log, err)
+		set.refuse(p, log, err)
 	}
 	return s.Open()
 }
 
 // refuse records the refusal, says what to enable, and leaves the
-// intent's bits out of the session's next IDENTIFY. discordgo reads
-// Identify in Open, under the session's lock.
-func (set *intentSet) refuse(p *privilegedIntent, s *discordgo.Session, log *slog.Logger, err error) {
-	p.refused.Store(true)
+// intent's bits out of every shard session's next IDENTIFY. discordgo
+// reads Identify in Open, under the session's lock.
+func (set *intentSet) refuse(p *privilegedIntent, log *slog.Logger, err error) {
+	if p.refused.Swap(true) {
+		return
+	}
 	log.Error(p.refusedText, "closeCode", discordhttp.CloseDisallowedIntents, "error", err)
-	s.Lock()
-	s.Identify.Intents &^= p.bits
-	s.Unlock()
+	for _, s := range set.sessions {
+		s.Lock()
+		s.Identify.Intents &^= p.bits
+		s.Unlock()
+	}
 }
 
 // watch covers a refusal after the start: when an intent is switched off
@@ -111,7 +118,9 @@ func (set *intentSet) refuse(p *privilegedIntent, s *discordgo.Session, log *slo
 // disconnects in a row watch asks the gateway itself for each intent, in
 // a separate session; the session's next IDENTIFY leaves out those Discord
 // refuses and the bot comes back without their features.
-func (set *intentSet) watch(s *discordgo.Session, log *slog.Logger) {
+//
+// on adds the handlers to every shard's session (App.onGateway).
+func (set *intentSet) watch(on func(any) func(), log *slog.Logger) {
 	if set == nil || len(set.requested()) == 0 {
 		return
 	}
@@ -120,9 +129,9 @@ func (set *intentSet) watch(s *discordgo.Session, log *slog.Logger) {
 		set.ready = true
 		set.mu.Unlock()
 	}
-	s.AddHandler(func(*discordgo.Session, *discordgo.Ready) { up() })
-	s.AddHandler(func(*discordgo.Session, *discordgo.Resumed) { up() })
-	s.AddHandler(func(*discordgo.Session, *discordgo.Disconnect) {
+	on(func(*discordgo.Session, *discordgo.Ready) { up() })
+	on(func(*discordgo.Session, *discordgo.Resumed) { up() })
+	on(func(*discordgo.Session, *discordgo.Disconnect) {
 		set.mu.Lock()
 		if set.ready {
 			set.ready, set.failures = false, 0
@@ -145,8 +154,17 @@ func (set *intentSet) watch(s *discordgo.Session, log *slog.Logger) {
 				continue
 			}
 			if err := p.probe(); discordhttp.DisallowedIntents(err) {
-				set.refuse(p, s, log, err)
+				set.refuse(p, log, err)
 			}
 		}
 	})
+}
+
+// asShardOf makes an intent probe identify as primary's shard, through the
+// same identify gate (primary's Dialer), so that a sharded gateway accepts
+// it and the bucket's spacing holds.
+func asShardOf(primary *discordgo.Session) func(*discordgo.Session) {
+	return func(s *discordgo.Session) {
+		s.ShardID, s.ShardCount, s.Dialer = primary.ShardID, primary.ShardCount, primary.Dialer
+	}
 }

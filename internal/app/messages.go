@@ -40,7 +40,7 @@ func (a *App) buildMessages(rules *modrules.Service, discord *discordact.Discord
 // probeMessageIntent asks the gateway for the message intents in a
 // session of its own.
 func (a *App) probeMessageIntent() error {
-	return discordhttp.ProbeIntents(a.cfg.DiscordToken.Reveal(), a.cfg.DiscordAPIURL, discordgo.IntentsGuilds|discordhttp.MessageIntents, a.log)
+	return discordhttp.ProbeIntents(a.cfg.DiscordToken.Reveal(), a.cfg.DiscordAPIURL, discordgo.IntentsGuilds|discordhttp.MessageIntents, a.log, asShardOf(a.Session))
 }
 
 // moderateMessage runs message moderation on one gateway message.

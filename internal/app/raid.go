@@ -34,7 +34,7 @@ func (a *App) buildRaids(discord *discordact.Discord, alert func(ctx context.Con
 	a.Raids = raid.New(raidStore{a.Store}, discord, raid.Options{Enforce: a.cfg.EnforceModeration, Audit: a.Audit.Audit,
 		Security: a.Audit.Security, Alert: alert, Now: a.opts.Now, Logger: a.log})
 	log := logging.Component(a.log, "RaidDetection")
-	a.Session.AddHandler(func(_ *discordgo.Session, e *discordgo.GuildMemberAdd) {
+	a.onGateway(func(_ *discordgo.Session, e *discordgo.GuildMemberAdd) {
 		// The state keeps the event's member and updates it in place,
 		// under its lock: read it under the same lock.
 		st := a.Session.State
@@ -80,7 +80,7 @@ func (a *App) raidService() service.Service {
 // probeMembersIntent asks the gateway for the Server Members intent in a
 // session of its own.
 func (a *App) probeMembersIntent() error {
-	return discordhttp.ProbeIntents(a.cfg.DiscordToken.Reveal(), a.cfg.DiscordAPIURL, discordgo.IntentsGuilds|discordgo.IntentsGuildMembers, a.log)
+	return discordhttp.ProbeIntents(a.cfg.DiscordToken.Reveal(), a.cfg.DiscordAPIURL, discordgo.IntentsGuilds|discordgo.IntentsGuildMembers, a.log, asShardOf(a.Session))
 }
 
 // raidStore keeps raid detection's settings and states in PostgreSQL.

@@ -34,7 +34,10 @@ type Harness struct {
 	App   *app.App
 	Cfg   *config.Config
 	Clock *discordsim.ManualClock // nil with Options.WallClock
-	logs  *logging.Capture
+	// identifyInterval is the emulator's identify spacing, which the bot
+	// keeps to.
+	identifyInterval time.Duration
+	logs             *logging.Capture
 
 	Owner, Admin, Moderator, Alice, Bob *discordsim.Member
 }
@@ -52,6 +55,14 @@ type Options struct {
 	OnMessageDecision func(chatmod.Event, chatmod.Decision)
 	// LockdownInterval is app.Options.LockdownInterval.
 	LockdownInterval time.Duration
+	// Shards and MaxConcurrency are the emulator's shard count and
+	// max_concurrency (default 1 each); the bot's DISCORD_SHARD_* come from
+	// configure.
+	Shards, MaxConcurrency int
+	// IdentifyInterval is the emulator's identify spacing and the bot's
+	// (default 10 ms, so that tests that reconnect need not wait Discord's
+	// 5 s; the emulator still enforces the spacing).
+	IdentifyInterval time.Duration
 	// Beside runs this bot as another process beside an existing Harness:
 	// the same emulator (and clock), sandbox guild and PostgreSQL database,
 	// as several processes of one deployment share Discord and the
@@ -71,12 +82,17 @@ func Start(t testing.TB, o Options, configure ...func(*config.Config)) *Harness 
 	h := &Harness{T: t, logs: &logging.Capture{}}
 	now := time.Now
 	if b := o.Beside; b != nil {
-		h.Sim, h.Guild, h.Clock, h.DB = b.Sim, b.Guild, b.Clock, b.DB
+		h.Sim, h.Guild, h.Clock, h.DB, h.identifyInterval = b.Sim, b.Guild, b.Clock, b.DB, b.identifyInterval
 		if h.Clock != nil {
 			now = h.Clock.Now
 		}
 	} else {
-		simOpts := discordsim.Options{Token: CanaryToken, PrivilegedIntents: o.PrivilegedIntents}
+		h.identifyInterval = o.IdentifyInterval
+		if h.identifyInterval <= 0 {
+			h.identifyInterval = 10 * time.Millisecond
+		}
+		simOpts := discordsim.Options{Token: CanaryToken, PrivilegedIntents: o.PrivilegedIntents, Shards: o.Shards,
+			MaxConcurrency: o.MaxConcurrency, IdentifyInterval: h.identifyInterval}
 		if !o.WallClock {
 			h.Clock = discordsim.NewManualClock(time.Date(2025, 10, 7, 14, 30, 15, 0, time.UTC))
 			simOpts.Clock, now = h.Clock, h.Clock.Now
@@ -92,6 +108,7 @@ func Start(t testing.TB, o Options, configure ...func(*config.Config)) *Harness 
 		Env:                 config.EnvDev,
 		HealthcheckInterval: 5 * time.Minute,
 		BackupCron:          "0 3 * * *",
+		ShardCount:          1,
 		BackupDir:           filepath.Join(t.TempDir(), "backups"),
 		BackupRetention:     30 * 24 * time.Hour,
 		HTTPAddr:            "off",
@@ -114,7 +131,8 @@ func Start(t testing.TB, o Options, configure ...func(*config.Config)) *Harness 
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	h.App, err = app.Start(ctx, h.Cfg, logger, app.Options{Now: now, OnMessageDecision: o.OnMessageDecision, LockdownInterval: o.LockdownInterval})
+	h.App, err = app.Start(ctx, h.Cfg, logger, app.Options{Now: now, OnMessageDecision: o.OnMessageDecision, LockdownInterval: o.LockdownInterval,
+		IdentifyInterval: h.identifyInterval})
 	if err != nil {
 		t.Fatalf("start the bot: %v\nlogs:\n%s", err, h.logs.String())
 	}

@@ -46,7 +46,15 @@ type Options struct {
 	// OnInteraction observes every interaction (metrics).
 	OnInteraction func(command, outcome string, d time.Duration)
 	Now           func() time.Time
+	// AddHandler adds the interaction handler to the gateway: to every
+	// shard's session when the process runs several. Nil means the
+	// Session's own AddHandler.
+	AddHandler AddHandler
 }
+
+// AddHandler adds a discordgo event handler and returns the function
+// removing it again, as Session.AddHandler does.
+type AddHandler func(handler any) func()
 
 // Bot routes interactions from the gateway through the pipeline.
 type Bot struct {
@@ -104,7 +112,11 @@ func (b *Bot) Register(ctx context.Context) error {
 
 // Start begins handling interactions.
 func (b *Bot) Start() {
-	b.remove = b.s.AddHandler(func(s *discordgo.Session, e *discordgo.Event) {
+	add := b.opts.AddHandler
+	if add == nil {
+		add = b.s.AddHandler
+	}
+	b.remove = add(func(s *discordgo.Session, e *discordgo.Event) {
 		if e.Type != "INTERACTION_CREATE" {
 			return
 		}

@@ -28,7 +28,7 @@ const messageTimeout = 30 * time.Second
 // content). Start adds the gateway handlers; Stop removes them and waits
 // for the messages in flight.
 type Messages struct {
-	s      *discordgo.Session
+	add    AddHandler
 	handle func(context.Context, chatmod.Event)
 	log    *slog.Logger
 
@@ -40,10 +40,11 @@ type Messages struct {
 	wg      sync.WaitGroup
 }
 
-// NewMessages returns Messages passing s's guild messages to handle.
-func NewMessages(s *discordgo.Session, handle func(context.Context, chatmod.Event), logger *slog.Logger) *Messages {
+// NewMessages returns Messages passing the guild messages of the sessions
+// add reaches (Session.AddHandler, or every shard's) to handle.
+func NewMessages(add AddHandler, handle func(context.Context, chatmod.Event), logger *slog.Logger) *Messages {
 	seen, _ := lru.New[string, struct{}](seenMessages) // a positive size never fails
-	return &Messages{s: s, handle: handle, log: logger, seen: seen}
+	return &Messages{add: add, handle: handle, log: logger, seen: seen}
 }
 
 // Start adds the gateway handlers.
@@ -51,8 +52,8 @@ func (m *Messages) Start(context.Context) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.remove = append(m.remove,
-		m.s.AddHandler(func(_ *discordgo.Session, e *discordgo.MessageCreate) { m.dispatch(e.Message, false) }),
-		m.s.AddHandler(func(_ *discordgo.Session, e *discordgo.MessageUpdate) {
+		m.add(func(_ *discordgo.Session, e *discordgo.MessageCreate) { m.dispatch(e.Message, false) }),
+		m.add(func(_ *discordgo.Session, e *discordgo.MessageUpdate) {
 			if e.Message != nil && e.EditedTimestamp != nil {
 				m.dispatch(e.Message, true)
 			}

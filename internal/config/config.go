@@ -102,6 +102,8 @@ type raw struct {
 	DiscordAPIURL       string `envconfig:"DISCORD_API_URL" default:"https://discord.com"`
 	DiscordPublicKey    string `envconfig:"DISCORD_PUBLIC_KEY"`
 	DiscordGuildID      string `envconfig:"DISCORD_GUILD_ID"`
+	ShardID             string `envconfig:"DISCORD_SHARD_ID"`
+	ShardCount          string `envconfig:"DISCORD_SHARD_COUNT" default:"1"`
 	HideAdminCommands   string `envconfig:"DISCORD_HIDE_ADMIN_COMMANDS" default:"false"`
 	ComponentSigningKey string `envconfig:"COMPONENT_SIGNING_KEY"`
 	ComponentKeyFile    string `envconfig:"COMPONENT_SIGNING_KEY_FILE" default:"keys/component-signing.key"`
@@ -168,8 +170,14 @@ type Config struct {
 	DiscordAPIURL string
 	// DiscordPublicKey is the application's Ed25519 public key, which
 	// verifies the requests to the interactions endpoint. It is public.
-	DiscordPublicKey    ed25519.PublicKey
-	DiscordGuildID      string
+	DiscordPublicKey ed25519.PublicKey
+	DiscordGuildID   string
+	// ShardID and ShardCount are the one gateway shard this process runs
+	// (DISCORD_SHARD_ID of DISCORD_SHARD_COUNT). With ShardAuto the count
+	// comes from GET /gateway/bot and the process runs every shard.
+	ShardID             int
+	ShardCount          int
+	ShardAuto           bool
 	HideAdminCommands   bool
 	ComponentSigningKey Secret
 	// ComponentSigningKeyFile holds the signing key when
@@ -435,6 +443,7 @@ func (r raw) parse(needToken bool) (*Config, error) {
 	if c.DiscordGuildID != "" && !IsSnowflake(c.DiscordGuildID) {
 		p.add("DISCORD_GUILD_ID", "%q is not a Discord id (17 to 20 digits)", r.DiscordGuildID)
 	}
+	c.ShardID, c.ShardCount, c.ShardAuto = p.shards(r.ShardID, r.ShardCount)
 	c.HideAdminCommands = p.boolean("DISCORD_HIDE_ADMIN_COMMANDS", r.HideAdminCommands)
 	c.ComponentSigningKey = Secret(r.ComponentSigningKey)
 	if k := r.ComponentSigningKey; k != "" && len(k) < 32 {
@@ -596,10 +605,51 @@ func (c *Config) Summary() []any {
 		"discordToken", c.DiscordToken.String(),
 		"discordApi", c.DiscordAPIURL,
 		"guildId", c.DiscordGuildID,
+		"shard", c.ShardLabel(),
 		"httpAddr", c.HTTPAddr,
 		"interactionsAddr", c.InteractionsAddr,
 		"gateway", !c.HTTPOnly,
 	}
+}
+
+// shards reads DISCORD_SHARD_ID and DISCORD_SHARD_COUNT: a count (default
+// 1) with an id below it, or "auto" with no id.
+func (p *parser) shards(idText, countText string) (id, count int, auto bool) {
+	idText, countText = strings.TrimSpace(idText), strings.TrimSpace(countText)
+	if strings.EqualFold(countText, "auto") {
+		if idText != "" {
+			p.add("DISCORD_SHARD_ID", "is set to %q with DISCORD_SHARD_COUNT=auto: auto runs every shard in this process, so leave DISCORD_SHARD_ID empty (or set a number of shards)", idText)
+		}
+		return 0, 0, true
+	}
+	count, err := strconv.Atoi(countText)
+	if err != nil || count < 1 {
+		p.add("DISCORD_SHARD_COUNT", "%q is neither a number of shards (1 or more) nor auto", countText)
+		return 0, 1, false
+	}
+	if idText == "" {
+		if count > 1 {
+			p.add("DISCORD_SHARD_ID", "is required with DISCORD_SHARD_COUNT=%d: set this process's shard, 0 to %d", count, count-1)
+		}
+		return 0, count, false
+	}
+	id, err = strconv.Atoi(idText)
+	switch {
+	case err != nil:
+		p.add("DISCORD_SHARD_ID", "%q is not a whole number", idText)
+	case id < 0 || id >= count:
+		p.add("DISCORD_SHARD_ID", "%d is not a shard of DISCORD_SHARD_COUNT=%d: use 0 to %d", id, count, count-1)
+	}
+	return id, count, false
+}
+
+// ShardLabel says which shards the process runs, for logs: "0/1", "3/8",
+// or "auto".
+func (c *Config) ShardLabel() string {
+	if c.ShardAuto {
+		return "auto"
+	}
+	return fmt.Sprintf("%d/%d", c.ShardID, c.ShardCount)
 }
 
 // withoutPassword strips a password from a connection URL for printing.

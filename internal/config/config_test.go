@@ -50,6 +50,7 @@ func TestLoadDefaults(t *testing.T) {
 		"db": c.DatabaseURL, "password": c.DBPassword.Reveal(), "backupDir": c.BackupDir,
 		"http": c.HTTPAddr, "api": c.DiscordAPIURL, "owners": c.Owners, "env": c.Env,
 		"rateLimitStore": c.RateLimitStore, "httpOnly": c.HTTPOnly, "interactions": c.InteractionsAddr,
+		"shard": c.ShardLabel(),
 	}
 	want := map[string]any{
 		"healthchecks": false, "interval": 5 * time.Minute,
@@ -58,6 +59,7 @@ func TestLoadDefaults(t *testing.T) {
 		"password": "dev_password", "backupDir": "backups",
 		"http": "127.0.0.1:9090", "api": "https://discord.com", "owners": []string{owner}, "env": EnvDev,
 		"rateLimitStore": "memory", "httpOnly": false, "interactions": "",
+		"shard": "0/1",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("defaults mismatch (-want +got):\n%s", diff)
@@ -75,6 +77,36 @@ func TestLoadProblems(t *testing.T) {
 			name: "bad cron",
 			env:  map[string]string{"SECOPS_BACKUP_CRON": "0 3 * *"},
 			want: []Problem{{"SECOPS_BACKUP_CRON", `"0 3 * *" is not a cron spec: expected exactly 5 fields, found 4: [0 3 * *] (e.g. "0 3 * * *")`}},
+		},
+		{
+			name: "shard id without count",
+			env:  map[string]string{"DISCORD_SHARD_ID": "1"},
+			want: []Problem{{"DISCORD_SHARD_ID", "1 is not a shard of DISCORD_SHARD_COUNT=1: use 0 to 0"}},
+		},
+		{
+			name: "shard id not below count",
+			env:  map[string]string{"DISCORD_SHARD_ID": "2", "DISCORD_SHARD_COUNT": "2"},
+			want: []Problem{{"DISCORD_SHARD_ID", "2 is not a shard of DISCORD_SHARD_COUNT=2: use 0 to 1"}},
+		},
+		{
+			name: "shard count without id",
+			env:  map[string]string{"DISCORD_SHARD_COUNT": "4"},
+			want: []Problem{{"DISCORD_SHARD_ID", "is required with DISCORD_SHARD_COUNT=4: set this process's shard, 0 to 3"}},
+		},
+		{
+			name: "shard id with auto",
+			env:  map[string]string{"DISCORD_SHARD_ID": "0", "DISCORD_SHARD_COUNT": "auto"},
+			want: []Problem{{"DISCORD_SHARD_ID", `is set to "0" with DISCORD_SHARD_COUNT=auto: auto runs every shard in this process, so leave DISCORD_SHARD_ID empty (or set a number of shards)`}},
+		},
+		{
+			name: "shard count not a number",
+			env:  map[string]string{"DISCORD_SHARD_COUNT": "0"},
+			want: []Problem{{"DISCORD_SHARD_COUNT", `"0" is neither a number of shards (1 or more) nor auto`}},
+		},
+		{
+			name: "shard id not a number",
+			env:  map[string]string{"DISCORD_SHARD_ID": "one", "DISCORD_SHARD_COUNT": "2"},
+			want: []Problem{{"DISCORD_SHARD_ID", `"one" is not a whole number`}},
 		},
 		{
 			name: "rate limit store",
@@ -183,6 +215,31 @@ func TestLoadProblems(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.want, ve.Problems); diff != "" {
 				t.Errorf("problems mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestLoadShards(t *testing.T) {
+	tests := []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"DISCORD_SHARD_ID": "3", "DISCORD_SHARD_COUNT": "8"}, "3/8"},
+		{map[string]string{"DISCORD_SHARD_COUNT": "auto"}, "auto"},
+		{map[string]string{"DISCORD_SHARD_COUNT": "AUTO"}, "auto"},
+		{map[string]string{"DISCORD_SHARD_ID": "0"}, "0/1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			tt.env["ADMIN_USER_ID"], tt.env["DISCORD_TOKEN"] = owner, "tok"
+			setEnv(t, tt.env)
+			c, err := Load(true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.ShardLabel(); got != tt.want {
+				t.Errorf("ShardLabel() = %q, want %q", got, tt.want)
 			}
 		})
 	}

@@ -23,8 +23,9 @@ func DisallowedIntents(err error) bool {
 
 // ProbeIntents opens, and closes, a gateway session of its own asking for
 // intents, and returns Open's error: DisallowedIntents tells a privileged
-// intent the application has not enabled.
-func ProbeIntents(token, apiURL string, intents discordgo.Intent, logger *slog.Logger) error {
+// intent the application has not enabled. configure may adjust the
+// session before it opens (the shard it identifies as, its dialer).
+func ProbeIntents(token, apiURL string, intents discordgo.Intent, logger *slog.Logger, configure ...func(*discordgo.Session)) error {
 	s, err := NewSession(token, apiURL, logger)
 	if err != nil {
 		return err
@@ -33,6 +34,9 @@ func ProbeIntents(token, apiURL string, intents discordgo.Intent, logger *slog.L
 	s.StateEnabled = false
 	// One session, closed at once: no reconnect loop may outlive it.
 	s.ShouldReconnectOnError = false
+	for _, c := range configure {
+		c(s)
+	}
 	if err := s.Open(); err != nil {
 		return err
 	}

@@ -63,6 +63,16 @@ package discordsim
 // ManualClock would answer 429 to a bot that waited as told. Table tests of the
 // buckets themselves, which send raw requests and do not wait, set a ManualClock there.
 //
+// Sharding (Options.Shards, MaxConcurrency, SessionStartLimit, IdentifyInterval) follows
+// Discord's Gateway documentation: guild events go to shard (guild_id >> 22) % shards,
+// DMs to shard 0; an IDENTIFY in a max_concurrency bucket (shard_id % max_concurrency)
+// within IdentifyInterval (default 5 s) of the bucket's last one is answered with op 9
+// and recorded ("identify-rate"; a second one on the connection closes it with 4008);
+// an IDENTIFY with no session start left ends every session (4004) and is recorded
+// ("session-start-limit"). GET /gateway/bot reports shards and session_start_limit.
+// The spacing is measured on the wall clock, as the bot waits on it. ShardEvents,
+// Identifies, ConnectedShards and CreateGuildOnShard serve the tests.
+//
 // Discord errors that are not protocol violations (missing permissions 50013, unknown
 // member 10007, unknown ban 10026, DMs refused 50007...) are answered but not recorded:
 // the bot is expected to handle them.

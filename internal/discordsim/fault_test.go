@@ -15,7 +15,8 @@ import (
 )
 
 func TestGatewayFaultsLoseNoInteraction(t *testing.T) {
-	sim := discordsim.NewTest(t, discordsim.Options{})
+	// discordgo identifies again at once after a non-resumable op 9.
+	sim := discordsim.NewTest(t, discordsim.Options{IdentifyInterval: time.Millisecond})
 	g := sim.SeedSandbox()
 	b := startBot(t, sim, echo)
 	alice := g.MemberByName("alice")

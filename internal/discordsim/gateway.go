@@ -26,6 +26,10 @@ type gateway struct {
 	wg        sync.WaitGroup
 	nextSess  int
 	accepted  int
+	// starts enforces and records the identify limits (shards.go).
+	starts identifyLimits
+	// received records which shard each dispatch went to (shards.go).
+	received []ShardEvent
 }
 
 // maxReplay bounds each session's dispatch backlog kept for RESUME.
@@ -71,6 +75,8 @@ type gwConn struct {
 	ws      *websocket.Conn
 	wmu     sync.Mutex
 	session *gwSession
+	// refused counts the IDENTIFYs in a row refused for their rate.
+	refused int
 }
 
 func (c *gwConn) write(f any) error {
@@ -98,6 +104,7 @@ func (g *gateway) dispatch(s *Server, shardID int, name string, data any) {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	g.record(shardID, name, raw)
 	sh := g.shards[shardID]
 	if sh.session == nil {
 		sh.pending = append(sh.pending, frame{Op: 0, D: raw, name: name})
@@ -250,6 +257,9 @@ func (s *Server) identify(c *gwConn, d json.RawMessage) bool {
 	g := &s.gw
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if !s.admitIdentifyLocked(c, shardID, count) {
+		return true
+	}
 	sh := g.shards[shardID]
 	if old := sh.session; old != nil {
 		// A new IDENTIFY replaces the shard's session; an older connection on it is closed.

@@ -16,7 +16,7 @@ func (s *Server) getGateway(c *reqCtx) {
 
 func (s *Server) getGatewayBot(c *reqCtx) {
 	c.json(http.StatusOK, map[string]any{"url": s.gatewayURL(), "shards": s.opts.Shards,
-		"session_start_limit": map[string]int{"total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1}})
+		"session_start_limit": s.sessionStartLimit()})
 }
 
 func (s *Server) getMe(c *reqCtx) { c.json(http.StatusOK, s.BotUser()) }

@@ -150,7 +150,7 @@ func TestDMInvocation(t *testing.T) {
 }
 
 func TestShardRouting(t *testing.T) {
-	sim := discordsim.NewTest(t, discordsim.Options{Shards: 2})
+	sim := discordsim.NewTest(t, discordsim.Options{Shards: 2, MaxConcurrency: 2})
 	var guilds []*discordsim.Guild
 	for _, name := range []string{"one", "two", "three", "four"} {
 		guilds = append(guilds, sim.CreateGuild(name, discordsim.UserSpec{Username: name + "-owner"}))

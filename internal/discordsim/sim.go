@@ -100,6 +100,14 @@ type Options struct {
 	// InteractionsKey signs the endpoint's requests; nil generates one
 	// (PublicKeyHex shows its public half).
 	InteractionsKey ed25519.PrivateKey
+	// MaxConcurrency, SessionStartLimit and IdentifyInterval are the
+	// gateway's identify limits (see shards.go): max_concurrency buckets
+	// (default 1), session starts per 24 hours (default 1000) and the
+	// spacing of identifies in one bucket (default 5 s, as documented;
+	// tests may shorten it).
+	MaxConcurrency    int
+	SessionStartLimit int
+	IdentifyInterval  time.Duration
 }
 
 // Server is a running Discord emulator. All methods are safe for concurrent use.
@@ -200,6 +208,7 @@ func newServer(opts Options) (*Server, error) {
 	if opts.ResponseTimeout <= 0 {
 		opts.ResponseTimeout = 30 * time.Second
 	}
+	opts = withIdentifyDefaults(opts)
 	s := &Server{
 		opts:       opts,
 		clock:      opts.Clock,
@@ -333,8 +342,10 @@ const discordEpoch = 1420070400000
 
 // newID returns a unique snowflake. The timestamp part advances by one millisecond per
 // ID so that consecutive guilds land on different shards.
-func (s *Server) newID() string {
-	n := s.ids.Add(1)
+func (s *Server) newID() string { return snowflake(s.ids.Add(1)) }
+
+// snowflake is the n-th id the emulator hands out.
+func snowflake(n int64) string {
 	ms := time.Now().UnixMilli() - discordEpoch
 	ms = ms - ms%100000 + n
 	return fmt.Sprint(ms<<22 | (n & 0xfff))

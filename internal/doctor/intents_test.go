@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/google/go-cmp/cmp"
@@ -17,6 +18,11 @@ import (
 // Content intent, and with SECOPS_RAID_DETECTION for the Server Members
 // intent, and says exactly what to enable when Discord refuses one (close
 // 4014); without them, the checks are not run.
+// probeSpacing is the emulator's identify spacing in these tests: the
+// doctor opens a gateway session per intent probe and one for the guild
+// list, one after the other, which Discord's 5 s would refuse (op 9).
+const probeSpacing = time.Millisecond
+
 func TestDoctorMessageContentIntent(t *testing.T) {
 	none, content, members := discordgo.Intent(0), discordgo.IntentsMessageContent, discordgo.IntentsGuildMembers
 	tests := []struct {
@@ -42,7 +48,7 @@ func TestDoctorMessageContentIntent(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sim := discordsim.NewTest(t, discordsim.Options{PrivilegedIntents: tt.portal})
+			sim := discordsim.NewTest(t, discordsim.Options{PrivilegedIntents: tt.portal, IdentifyInterval: probeSpacing})
 			sim.SeedSandbox()
 			cfg := &config.Config{DiscordToken: config.Secret(sim.Token()), DiscordAPIURL: sim.URL(), ModerateMessages: tt.moderate,
 				RaidDetection: tt.raids}
@@ -62,7 +68,7 @@ func TestDoctorMessageContentIntent(t *testing.T) {
 // delete messages (MANAGE_MESSAGES); with it off, it does not ask.
 func TestDoctorMessageModerationPermission(t *testing.T) {
 	content := discordgo.IntentsMessageContent
-	sim := discordsim.NewTest(t, discordsim.Options{PrivilegedIntents: &content})
+	sim := discordsim.NewTest(t, discordsim.Options{PrivilegedIntents: &content, IdentifyInterval: probeSpacing})
 	g := sim.SeedSandbox()
 	g.BotRole().SetPermissions(g.BotRole().Info().Permissions &^ discordgo.PermissionManageMessages)
 	role := g.BotRole().Info().Name

@@ -124,6 +124,8 @@ func Expected() []Check {
 	c = append(c, columns("raid_settings", "guild_id", "joins", "window_seconds", "young_percent", "young_seconds", "action",
 		"timeout_seconds", "level", "quiet_seconds")...)
 	c = append(c, columns("raid_states", "guild_id", "started_at", "last_join_at", "action", "enforced", "previous_level", "joins")...)
+	// 093 gateway identify spacing
+	c = append(c, columns("gateway_identifies", "bucket", "identified_at")...)
 	// 091 shared rate limit
 	c = append(c, columns("rate_limit_buckets", "user_id", "command_name", "tat", "allowed")...)
 	c = append(c, indexes("rate_limit_buckets", "rate_limit_buckets_tat_idx")...)
