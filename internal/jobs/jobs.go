@@ -1,0 +1,149 @@
+// Package jobs runs the bot's durable and scheduled work on River
+// (github.com/riverqueue/river) over the app's PostgreSQL pool, so that
+// several processes on one database do each piece of it exactly once:
+// River's leader-elected periodic enqueuer inserts a scheduled job, a
+// unique key (the job's name and scheduled tick) refuses a second insert
+// of the same tick, and row locking hands each job to one worker. Jobs
+// survive restarts (they are rows) and failed ones are retried with River's
+// backoff.
+//
+// A Runner collects what the bot's features register (Periodic, Register)
+// and starts River's client with them; it is a service.Service.
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/embodied-community/embodied/internal/logging"
+)
+
+// Options configures a Runner.
+type Options struct {
+	// Logger receives River's and the jobs' log lines.
+	Logger *slog.Logger
+	// Workers is how many jobs this process works at once (default 4).
+	Workers int
+	// PollInterval is how often an idle process looks for due jobs besides
+	// River's notifications (default River's, 1 s).
+	PollInterval time.Duration
+	// StopTimeout is how long Stop lets running jobs finish before it
+	// cancels them (default 10 s); a cancelled job is retried later, by
+	// any process.
+	StopTimeout time.Duration
+}
+
+// Schedule gives the next tick after t: robfig/cron's Schedule and
+// River's PeriodicSchedule have this shape.
+type Schedule interface {
+	Next(t time.Time) time.Time
+}
+
+// Runner is River's client with the bot's job kinds.
+type Runner struct {
+	pool    *pgxpool.Pool
+	opts    Options
+	log     *slog.Logger
+	workers *river.Workers
+
+	mu       sync.Mutex
+	periodic map[string]periodicFunc
+	jobs     []*river.PeriodicJob
+	client   *river.Client[pgx.Tx]
+}
+
+// New returns a Runner on pool; register the job kinds, then Start it.
+func New(pool *pgxpool.Pool, opts Options) *Runner {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = 4
+	}
+	if opts.StopTimeout <= 0 {
+		opts.StopTimeout = 10 * time.Second
+	}
+	r := &Runner{pool: pool, opts: opts, log: logging.Component(opts.Logger, "Jobs"), workers: river.NewWorkers(),
+		periodic: map[string]periodicFunc{}}
+	river.AddWorker(r.workers, &periodicWorker{r: r})
+	return r
+}
+
+// Register adds a worker for one job kind (before Start).
+func Register[T river.JobArgs](r *Runner, w river.Worker[T]) {
+	river.AddWorker(r.workers, w)
+}
+
+// Start starts River's client: this process then works jobs and, when it
+// is elected leader, enqueues the periodic ones.
+func (r *Runner) Start(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.client != nil {
+		return errors.New("jobs: already started")
+	}
+	client, err := river.NewClient(riverpgxv5.New(r.pool), &river.Config{
+		Logger:            logging.Component(r.opts.Logger, "River"),
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: r.opts.Workers}},
+		Workers:           r.workers,
+		PeriodicJobs:      r.jobs,
+		FetchPollInterval: r.opts.PollInterval,
+		// A job's own timeout is in its worker (Timeout); River's default
+		// minute would cut a backup short.
+		JobTimeout: -1,
+	})
+	if err != nil {
+		return fmt.Errorf("jobs: new river client: %w", err)
+	}
+	if err := client.Start(ctx); err != nil {
+		return fmt.Errorf("jobs: start river client: %w", err)
+	}
+	r.client = client
+	r.log.Info("Jobs started", "periodic", len(r.jobs), "workers", r.opts.Workers)
+	return nil
+}
+
+// Stop stops fetching jobs and waits for the running ones, up to
+// StopTimeout (or ctx), then cancels them and waits for them to return.
+func (r *Runner) Stop(ctx context.Context) error {
+	r.mu.Lock()
+	client := r.client
+	r.mu.Unlock()
+	if client == nil {
+		return nil
+	}
+	soft, cancel := context.WithTimeout(ctx, r.opts.StopTimeout)
+	defer cancel()
+	err := client.Stop(soft)
+	if err == nil {
+		return nil
+	}
+	r.log.Warn("Jobs still running at shutdown: cancelling them (they will be retried)", "error", err)
+	if err := client.StopAndCancel(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("jobs: stop: %w", err)
+	}
+	return nil
+}
+
+// Enqueue inserts a job (after Start).
+func (r *Runner) Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
+	r.mu.Lock()
+	client := r.client
+	r.mu.Unlock()
+	if client == nil {
+		return errors.New("jobs: enqueue before start")
+	}
+	if _, err := client.Insert(ctx, args, opts); err != nil {
+		return fmt.Errorf("jobs: enqueue %s: %w", args.Kind(), err)
+	}
+	return nil
+}
