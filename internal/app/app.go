@@ -27,6 +27,7 @@ import (
 	"github.com/embodied-community/embodied/internal/discordact"
 	"github.com/embodied-community/embodied/internal/discordhttp"
 	"github.com/embodied-community/embodied/internal/health"
+	"github.com/embodied-community/embodied/internal/jobs"
 	"github.com/embodied-community/embodied/internal/lockdown"
 	"github.com/embodied-community/embodied/internal/logging"
 	"github.com/embodied-community/embodied/internal/metrics"
@@ -98,6 +99,7 @@ type App struct {
 	alerts    *notifier // owners' DMs and the alert channel
 	setAside  *setAsideAlerts
 	scheduler *backup.Scheduler // nil without SECOPS_ENABLE_AUTOBACKUP
+	jobs      *jobs.Runner      // durable and scheduled work, once across processes
 	runs      *rollout.Recorder // nil unless health runs are recorded
 	watchdog  *ops.Watchdog
 	gateway   *gatewayService
@@ -242,6 +244,7 @@ func (a *App) build() error {
 			return err
 		}
 	}
+	a.jobs = a.newJobs()
 	reg := bot.NewRegistry()
 	a.Privacy = privacy.New(a.Store, privacy.Options{Dir: cfg.ExportDir, Retention: cfg.ExportRetention, Now: opts.Now,
 		Logger: logger})
@@ -343,9 +346,7 @@ func (a *App) lifecycle(startCtx context.Context) []service.Service {
 	if a.cfg.EnableHealthchecks {
 		services = append(services, a.Health)
 	}
-	if a.scheduler != nil {
-		services = append(services, a.scheduler)
-	}
+	services = append(services, a.jobs)
 	// systemd's watchdog settings unreadable is worth a warning, not a bot
 	// that stays down.
 	services = append(services, service.Funcs{
