@@ -244,7 +244,7 @@ func (a *App) build() error {
 			return err
 		}
 	}
-	a.jobs = a.newJobs()
+	a.jobs = a.newJobs(discord)
 	reg := bot.NewRegistry()
 	a.Privacy = privacy.New(a.Store, privacy.Options{Dir: cfg.ExportDir, Retention: cfg.ExportRetention, Now: opts.Now,
 		Logger: logger})
