@@ -2,25 +2,38 @@ package app_test
 
 import (
 	"context"
-	"log/slog"
 	"testing"
 	"time"
 
-	"github.com/embodied-community/embodied/internal/app"
+	"github.com/bwmarrin/discordgo"
+
 	"github.com/embodied-community/embodied/internal/apptest"
 	"github.com/embodied-community/embodied/internal/config"
+	"github.com/embodied-community/embodied/internal/discordsim"
+	"github.com/embodied-community/embodied/internal/lockdown"
 )
+
+// yieldShard has h's session give the emulator's one shard up to the next
+// process's IDENTIFY instead of reconnecting and taking it back, which the
+// two would do by turns until the end of the test. The jobs do not depend
+// on the gateway.
+func yieldShard(h *apptest.Harness) {
+	s := h.App.Session
+	s.Lock()
+	s.ShouldReconnectOnError = false
+	s.Unlock()
+}
 
 // backupTicks counts the scheduled backup ticks River has completed.
 const backupTicks = `SELECT count(*) FROM river_job WHERE kind = 'periodic' AND args->>'name' = 'backup' AND state = 'completed'`
 
 // Two processes on one database with a backup every 2 s make one backup
-// per tick between them; with the first stopped, the second goes on alone,
-// and a restarted first joins again.
+// per tick between them; with the first stopped, the second goes on alone.
 func TestScheduledBackupOncePerTickAcrossProcesses(t *testing.T) {
 	t.Parallel()
 	every2s := func(c *config.Config) { c.EnableAutobackup = true; c.BackupCron = "@every 2s" }
 	h1 := apptest.New(t, every2s)
+	yieldShard(h1)
 	h2 := apptest.Start(t, apptest.Options{Beside: h1}, every2s)
 
 	h1.Eventually("3 backup ticks", func() bool { return h1.Count(backupTicks) >= 3 })
@@ -31,14 +44,6 @@ func TestScheduledBackupOncePerTickAcrossProcesses(t *testing.T) {
 	}
 	n := h2.Count(backupTicks)
 	h2.Eventually("2 more ticks with the first process stopped", func() bool { return h2.Count(backupTicks) >= n+2 })
-
-	var err error
-	h1.App, err = app.Start(stop, h1.Cfg, slog.New(slog.DiscardHandler), app.Options{Now: h1.Clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	n = h2.Count(backupTicks)
-	h2.Eventually("2 more ticks with both", func() bool { return h2.Count(backupTicks) >= n+2 })
 
 	// One job per tick (River's unique key), one backup per job.
 	if dup := h2.Count(`SELECT count(*) FROM (SELECT args->>'tick' FROM river_job WHERE kind = 'periodic'
@@ -52,5 +57,42 @@ func TestScheduledBackupOncePerTickAcrossProcesses(t *testing.T) {
 	ticks := h2.Count(`SELECT count(*) FROM river_job WHERE kind = 'periodic' AND args->>'name' = 'backup' AND state IN ('completed', 'running')`)
 	if got := h2.Count(`SELECT count(*) FROM audit_log WHERE action_type = 'backup' AND details->>'trigger' = 'scheduled'`); got > ticks {
 		t.Errorf("%d scheduled backups for %d ticks", got, ticks)
+	}
+}
+
+// A timed lockdown's end is a job in the database: with the process that
+// locked the channel stopped, the other process (which did not schedule it
+// again at its start) lifts it when it is due, once.
+func TestTimedLockdownLiftedByTheJobOnAnotherProcess(t *testing.T) {
+	t.Parallel()
+	h1 := lockdownWorld(t)
+	before := everyone(h1, discordgo.PermissionEmbedLinks, 0)
+	h1.Guild.SetOverwrite(h1.Guild.ChannelID, before)
+	h1.Run(h1.Admin, "/security lockdown", discordsim.String("duration", "1h"))
+	wantOverwrites(t, h1, "locked", h1.Guild.ChannelID, everyone(h1, discordgo.PermissionEmbedLinks, lockdown.Denied))
+	yieldShard(h1)
+	h2 := apptest.Start(t, apptest.Options{Beside: h1, LockdownInterval: 20 * time.Millisecond})
+
+	stop, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := h1.App.Stop(stop); err != nil {
+		t.Fatal(err)
+	}
+	if n := h2.Count(`SELECT count(*) FROM river_job WHERE kind = 'lift' AND args->>'what' = 'lockdown'`); n != 1 {
+		t.Errorf("lift jobs: %d, want 1 (the restart must not schedule it again)", n)
+	}
+	h1.Clock.Advance(61 * time.Minute)
+	h2.Eventually("the lockdown lifted by the job", func() bool {
+		o := h2.Sim.Overwrites(h2.Guild.ChannelID)
+		return len(o) == 1 && o[0] == before
+	})
+	h2.Eventually("the lift job completed", func() bool {
+		return h2.Count(`SELECT count(*) FROM river_job WHERE kind = 'lift' AND state = 'completed'`) == 1
+	})
+	h2.Eventually("the unlock audited", func() bool {
+		return h2.Count(`SELECT count(*) FROM audit_log WHERE action_type = 'unlock-applied' AND actor_id = 'system'`) >= 1
+	})
+	if n := h2.Count(`SELECT count(*) FROM audit_log WHERE action_type = 'unlock-applied'`); n != 1 {
+		t.Errorf("unlock audit records: %d, want 1", n)
 	}
 }

@@ -57,8 +57,11 @@ type Runner struct {
 
 	mu       sync.Mutex
 	periodic map[string]periodicFunc
+	lifters  map[string]lifter
 	jobs     []*river.PeriodicJob
+	longest  time.Duration // the longest periodic timeout
 	client   *river.Client[pgx.Tx]
+	started  bool
 }
 
 // New returns a Runner on pool; register the job kinds, then Start it.
@@ -83,13 +86,12 @@ func Register[T river.JobArgs](r *Runner, w river.Worker[T]) {
 	river.AddWorker(r.workers, w)
 }
 
-// Start starts River's client: this process then works jobs and, when it
-// is elected leader, enqueues the periodic ones.
-func (r *Runner) Start(ctx context.Context) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+// clientLocked returns River's client, built on first use from what was
+// registered so far (register everything before Start or Enqueue); r.mu is
+// held.
+func (r *Runner) clientLocked() (*river.Client[pgx.Tx], error) {
 	if r.client != nil {
-		return errors.New("jobs: already started")
+		return r.client, nil
 	}
 	client, err := river.NewClient(riverpgxv5.New(r.pool), &river.Config{
 		Logger:            logging.Component(r.opts.Logger, "River"),
@@ -100,14 +102,34 @@ func (r *Runner) Start(ctx context.Context) error {
 		// A job's own timeout is in its worker (Timeout); River's default
 		// minute would cut a backup short.
 		JobTimeout: -1,
+		// A job still running after this long is taken for lost with its
+		// process and run again: longer than the longest job (a backup).
+		RescueStuckJobsAfter: r.longest + 10*time.Minute,
 	})
 	if err != nil {
-		return fmt.Errorf("jobs: new river client: %w", err)
+		return nil, fmt.Errorf("jobs: new river client: %w", err)
+	}
+	r.client = client
+	return client, nil
+}
+
+// Start starts River's client: this process then works jobs and, when it
+// is elected leader, enqueues the periodic ones. Jobs enqueued before Start
+// wait in the database.
+func (r *Runner) Start(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.started {
+		return errors.New("jobs: already started")
+	}
+	client, err := r.clientLocked()
+	if err != nil {
+		return err
 	}
 	if err := client.Start(ctx); err != nil {
 		return fmt.Errorf("jobs: start river client: %w", err)
 	}
-	r.client = client
+	r.started = true
 	r.log.Info("Jobs started", "periodic", len(r.jobs), "workers", r.opts.Workers)
 	return nil
 }
@@ -116,9 +138,9 @@ func (r *Runner) Start(ctx context.Context) error {
 // StopTimeout (or ctx), then cancels them and waits for them to return.
 func (r *Runner) Stop(ctx context.Context) error {
 	r.mu.Lock()
-	client := r.client
+	client, started := r.client, r.started
 	r.mu.Unlock()
-	if client == nil {
+	if !started {
 		return nil
 	}
 	soft, cancel := context.WithTimeout(ctx, r.opts.StopTimeout)
@@ -134,13 +156,14 @@ func (r *Runner) Stop(ctx context.Context) error {
 	return nil
 }
 
-// Enqueue inserts a job (after Start).
+// Enqueue inserts a job; before Start it waits in the database for a
+// started process.
 func (r *Runner) Enqueue(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
 	r.mu.Lock()
-	client := r.client
+	client, err := r.clientLocked()
 	r.mu.Unlock()
-	if client == nil {
-		return errors.New("jobs: enqueue before start")
+	if err != nil {
+		return err
 	}
 	if _, err := client.Insert(ctx, args, opts); err != nil {
 		return fmt.Errorf("jobs: enqueue %s: %w", args.Kind(), err)

@@ -41,6 +41,7 @@ func (r *Runner) Periodic(name string, schedule Schedule, timeout time.Duration,
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.periodic[name] = periodicFunc{run: fn, timeout: timeout, schedule: schedule}
+	r.longest = max(r.longest, timeout)
 	r.jobs = append(r.jobs, river.NewPeriodicJob(schedule, func() (river.JobArgs, *river.InsertOpts) {
 		return PeriodicArgs{Name: name, Tick: lastTick(schedule, time.Now())}, nil
 	}, &river.PeriodicJobOpts{ID: name}))
