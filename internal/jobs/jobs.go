@@ -170,3 +170,15 @@ func (r *Runner) Enqueue(ctx context.Context, args river.JobArgs, opts *river.In
 	}
 	return nil
 }
+
+// registered returns what m holds under name, read under r.mu.
+func registered[T any](r *Runner, m map[string]T, name string) (T, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	v, ok := m[name]
+	return v, ok
+}
+
+// errUnregistered snoozes a job this process has no handler for: it was
+// registered by another version of the bot, which is left to work it.
+var errUnregistered = river.JobSnooze(time.Minute)

@@ -49,11 +49,9 @@ type liftWorker struct {
 // Work lifts what is due; a lift not yet due by the feature's clock (which
 // may differ from the database's) snoozes the job until it is.
 func (w *liftWorker) Work(ctx context.Context, job *river.Job[Lift]) error {
-	w.r.mu.Lock()
-	l, ok := w.r.lifters[job.Args.What]
-	w.r.mu.Unlock()
+	l, ok := registered(w.r, w.r.lifters, job.Args.What)
 	if !ok {
-		return river.JobSnooze(time.Minute)
+		return errUnregistered
 	}
 	next, err := l.lift(ctx, job.Args.GuildID)
 	if err != nil {

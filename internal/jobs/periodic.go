@@ -83,12 +83,9 @@ func (w *periodicWorker) Timeout(job *river.Job[PeriodicArgs]) time.Duration {
 
 // Work runs the tick.
 func (w *periodicWorker) Work(ctx context.Context, job *river.Job[PeriodicArgs]) error {
-	w.r.mu.Lock()
-	p, ok := w.r.periodic[job.Args.Name]
-	w.r.mu.Unlock()
+	p, ok := registered(w.r, w.r.periodic, job.Args.Name)
 	if !ok {
-		// Registered by another version of the bot: leave it to that one.
-		return river.JobSnooze(time.Minute)
+		return errUnregistered
 	}
 	if err := p.run(ctx, job.Args.Tick); err != nil {
 		return fmt.Errorf("periodic %s at %s: %w", job.Args.Name, job.Args.Tick.Format(time.RFC3339), err)
