@@ -251,6 +251,9 @@ func (a *App) build() error {
 	if _, err := a.Privacy.Prune(); err != nil {
 		log.Warn("Could not delete expired data exports", "error", err)
 	}
+	if err := a.registerRetention(); err != nil {
+		return err
+	}
 	ladder, err := strike.NewLadder(cfg.StrikeLadder, cfg.StrikeWindow, cfg.StrikeTimeout)
 	if err != nil {
 		return err

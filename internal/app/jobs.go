@@ -2,10 +2,15 @@ package app
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
+
+	"github.com/robfig/cron/v3"
 
 	"github.com/embodied-community/embodied/internal/discordact"
 	"github.com/embodied-community/embodied/internal/jobs"
+	"github.com/embodied-community/embodied/internal/logging"
 )
 
 // newJobs builds the durable job runner (River, internal/jobs) and
@@ -28,4 +33,30 @@ func (a *App) newJobs(discord *discordact.Discord) *jobs.Runner {
 		s.LogSchedule()
 	}
 	return r
+}
+
+// retentionSchedule prunes hourly, at a minute clear of the hour's other
+// work.
+const retentionSchedule = "17 * * * *"
+
+// registerRetention makes retention one periodic job across processes
+// (and at start): backups older than SECOPS_BACKUP_RETENTION_DAYS, exports
+// older than SECOPS_EXPORT_RETENTION_DAYS and the shared rate-limit buckets
+// that are full again. The files it prunes are those of the process that
+// runs it, which covers a directory shared by the processes; each process
+// still prunes its own directories after each backup and export.
+func (a *App) registerRetention() error {
+	schedule, err := cron.ParseStandard(retentionSchedule)
+	if err != nil {
+		return fmt.Errorf("retention schedule: %w", err)
+	}
+	log := logging.Component(a.log, "Retention")
+	a.jobs.PeriodicAndNow("retention", schedule, 10*time.Minute, func(ctx context.Context, _ time.Time) error {
+		backups, berr := a.Backup.Prune(a.opts.Now())
+		exports, perr := a.Privacy.Prune()
+		buckets, rerr := a.Limiter.PruneShared(ctx)
+		log.Info("Retention applied", "backupsDeleted", len(backups), "exportsDeleted", exports, "rateLimitBucketsDeleted", buckets)
+		return errors.Join(berr, perr, rerr)
+	})
+	return nil
 }

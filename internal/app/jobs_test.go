@@ -2,12 +2,16 @@ package app_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/embodied-community/embodied/internal/apptest"
+	"github.com/embodied-community/embodied/internal/backup"
 	"github.com/embodied-community/embodied/internal/config"
 	"github.com/embodied-community/embodied/internal/discordsim"
 	"github.com/embodied-community/embodied/internal/lockdown"
@@ -94,5 +98,44 @@ func TestTimedLockdownLiftedByTheJobOnAnotherProcess(t *testing.T) {
 	})
 	if n := h2.Count(`SELECT count(*) FROM audit_log WHERE action_type = 'unlock-applied'`); n != 1 {
 		t.Errorf("unlock audit records: %d, want 1", n)
+	}
+}
+
+// Retention runs as a job at start (and hourly): of four unlabelled backups
+// older than the retention, the three newest are kept and the oldest goes.
+func TestRetentionJobAtStart(t *testing.T) {
+	t.Parallel()
+	var dir string
+	var names []string
+	h := apptest.New(t, func(c *config.Config) {
+		dir = c.BackupDir
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Date(2025, 10, 7, 14, 30, 15, 0, time.UTC) // the harness's clock
+		for days := 43; days >= 40; days-- {
+			at := now.Add(-time.Duration(days) * 24 * time.Hour)
+			name := backup.FileName("", at)
+			path := filepath.Join(dir, name)
+			if err := os.WriteFile(path, []byte("old"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chtimes(path, at, at); err != nil {
+				t.Fatal(err)
+			}
+			names = append(names, name)
+		}
+	})
+	h.Eventually("the retention job", func() bool {
+		return h.Count(`SELECT count(*) FROM river_job WHERE kind = 'periodic' AND args->>'name' = 'retention' AND state = 'completed'`) == 1
+	})
+	var left []string
+	for _, n := range names {
+		if _, err := os.Stat(filepath.Join(dir, n)); err == nil {
+			left = append(left, n)
+		}
+	}
+	if diff := cmp.Diff(names[1:], left); diff != "" {
+		t.Errorf("backups left mismatch (-want +got):\n%s", diff)
 	}
 }

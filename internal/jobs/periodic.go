@@ -38,13 +38,24 @@ func (PeriodicArgs) InsertOpts() river.InsertOpts {
 // is retried with River's backoff; fn returns nil for outcomes it has
 // already reported (a failed backup is audited and alerted, not retried).
 func (r *Runner) Periodic(name string, schedule Schedule, timeout time.Duration, fn func(ctx context.Context, tick time.Time) error) {
+	r.periodicJob(name, schedule, timeout, fn, false)
+}
+
+// PeriodicAndNow is Periodic that also runs the last tick when a leader is
+// elected (as at the first start), unless that tick ran already: for
+// housekeeping that should not wait a whole period after a deployment.
+func (r *Runner) PeriodicAndNow(name string, schedule Schedule, timeout time.Duration, fn func(ctx context.Context, tick time.Time) error) {
+	r.periodicJob(name, schedule, timeout, fn, true)
+}
+
+func (r *Runner) periodicJob(name string, schedule Schedule, timeout time.Duration, fn func(ctx context.Context, tick time.Time) error, now bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.periodic[name] = periodicFunc{run: fn, timeout: timeout, schedule: schedule}
 	r.longest = max(r.longest, timeout)
 	r.jobs = append(r.jobs, river.NewPeriodicJob(schedule, func() (river.JobArgs, *river.InsertOpts) {
 		return PeriodicArgs{Name: name, Tick: lastTick(schedule, time.Now())}, nil
-	}, &river.PeriodicJobOpts{ID: name}))
+	}, &river.PeriodicJobOpts{ID: name, RunOnStart: now}))
 }
 
 // lastTick returns the latest tick of s at or before now: River calls the
