@@ -7,8 +7,20 @@
 // survive restarts (they are rows) and failed ones are retried with River's
 // backoff.
 //
-// A Runner collects what the bot's features register (Periodic, Register)
-// and starts River's client with them; it is a service.Service.
+// A Runner collects what the bot's features register (Periodic, Lifts,
+// Deliveries) and starts River's client with them; it is a
+// service.Service. The kinds:
+//
+//   - periodic: a named schedule's tick (the scheduled backup, retention);
+//   - lift: a timed lift at its time (a timed lockdown's end), the
+//     feature's own row staying the truth;
+//   - discord_delivery: a Discord message that got a 429 or 5xx, sent again
+//     with backoff until Discord takes it. A process that dies between
+//     Discord's answer and the job's completion would send it again; that
+//     window is the only way to a duplicate.
+//
+// What stays per process is not here: the gateway, the in-memory caches and
+// the health checks of this process's own connection and memory.
 package jobs
 
 import (

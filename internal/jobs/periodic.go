@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/robfig/cron/v3"
 )
 
 // periodicFunc is one registered periodic job.
@@ -49,6 +50,7 @@ func (r *Runner) PeriodicAndNow(name string, schedule Schedule, timeout time.Dur
 }
 
 func (r *Runner) periodicJob(name string, schedule Schedule, timeout time.Duration, fn func(ctx context.Context, tick time.Time) error, now bool) {
+	schedule = aligned(schedule)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.periodic[name] = periodicFunc{run: fn, timeout: timeout, schedule: schedule}
@@ -56,6 +58,25 @@ func (r *Runner) periodicJob(name string, schedule Schedule, timeout time.Durati
 	r.jobs = append(r.jobs, river.NewPeriodicJob(schedule, func() (river.JobArgs, *river.InsertOpts) {
 		return PeriodicArgs{Name: name, Tick: lastTick(schedule, time.Now())}, nil
 	}, &river.PeriodicJobOpts{ID: name, RunOnStart: now}))
+}
+
+// every is robfig's "@every d" aligned on multiples of d since the epoch,
+// so that every process sees the same ticks (cron.Every counts from
+// whenever it is asked).
+type every time.Duration
+
+// Next returns the next multiple of the period after t.
+func (e every) Next(t time.Time) time.Time {
+	d := time.Duration(e)
+	return t.Truncate(d).Add(d)
+}
+
+// aligned returns s, with an "@every" schedule aligned (every).
+func aligned(s Schedule) Schedule {
+	if c, ok := s.(cron.ConstantDelaySchedule); ok && c.Delay > 0 {
+		return every(c.Delay)
+	}
+	return s
 }
 
 // lastTick returns the latest tick of s at or before now: River calls the

@@ -26,14 +26,21 @@ func TestLastTick(t *testing.T) {
 		{"*/15 * * * *", "2026-11-30T10:31:07Z", "2026-11-30T10:30:00Z"},
 		{"0 4 1 * *", "2026-11-30T10:00:00Z", "2026-11-01T04:00:00Z"},
 		{"0 0 1 1 *", "2026-11-30T10:00:00Z", "2026-01-01T00:00:00Z"},
+		// "@every" is aligned, so that every process sees the same ticks.
+		{"@every 2s", "2026-11-30T10:00:03.5Z", "2026-11-30T10:00:02Z"},
+		{"@every 5m", "2026-11-30T10:07:00Z", "2026-11-30T10:05:00Z"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.spec+" "+tt.now, func(t *testing.T) {
-			s, err := cron.ParseStandard("CRON_TZ=UTC " + tt.spec)
+			spec := tt.spec
+			if spec[0] != '@' {
+				spec = "CRON_TZ=UTC " + spec
+			}
+			s, err := cron.ParseStandard(spec)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(at(tt.want), lastTick(s, at(tt.now))); diff != "" {
+			if diff := cmp.Diff(at(tt.want), lastTick(aligned(s), at(tt.now))); diff != "" {
 				t.Errorf("mismatch (-want +got):\n%s", diff)
 			}
 		})
