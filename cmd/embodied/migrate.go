@@ -19,8 +19,9 @@ func init() {
 
 func runMigrate(args []string, stdout, stderr io.Writer) error {
 	fs := flags("migrate", "migrate up|down [N]|status|verify|force N\n\n"+
-		"  up        apply every pending migration (prints each one's duration)\n"+
-		"  down [N]  roll back N migrations (all when N is omitted)\n"+
+		"  up        apply every pending migration (prints each one's duration),\n"+
+		"            then River's job queue tables (rivermigrate)\n"+
+		"  down [N]  roll back N migrations (all when N is omitted: River's tables too)\n"+
 		"  status    show applied and pending migrations\n"+
 		"  verify    check every expected table, column, index and constraint\n"+
 		"  force N   after a migration failed (DIRTY) and its cause is fixed: record\n"+
@@ -72,7 +73,7 @@ func runMigrate(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "Schema at version %03d (%s)\n", v, time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(stdout, "Schema at version %03d, River's queue at %03d (%s)\n", v, schema.RiverVersion(), time.Since(start).Round(time.Millisecond))
 		return nil
 	case "down":
 		n := 0

@@ -27,6 +27,7 @@ import (
 	"github.com/embodied-community/embodied/internal/discordact"
 	"github.com/embodied-community/embodied/internal/discordhttp"
 	"github.com/embodied-community/embodied/internal/health"
+	"github.com/embodied-community/embodied/internal/jobs"
 	"github.com/embodied-community/embodied/internal/lockdown"
 	"github.com/embodied-community/embodied/internal/logging"
 	"github.com/embodied-community/embodied/internal/metrics"
@@ -101,6 +102,7 @@ type App struct {
 	alerts    *notifier // owners' DMs and the alert channel
 	setAside  *setAsideAlerts
 	scheduler *backup.Scheduler // nil without SECOPS_ENABLE_AUTOBACKUP
+	jobs      *jobs.Runner      // durable and scheduled work, once across processes
 	runs      *rollout.Recorder // nil unless health runs are recorded
 	watchdog  *ops.Watchdog
 	gateway   *gatewayService
@@ -257,11 +259,15 @@ func (a *App) build() error {
 			return err
 		}
 	}
+	a.jobs = a.newJobs(discord)
 	reg := bot.NewRegistry()
 	a.Privacy = privacy.New(a.Store, privacy.Options{Dir: cfg.ExportDir, Retention: cfg.ExportRetention, Now: opts.Now,
 		Logger: logger})
 	if _, err := a.Privacy.Prune(); err != nil {
 		log.Warn("Could not delete expired data exports", "error", err)
+	}
+	if err := a.registerRetention(); err != nil {
+		return err
 	}
 	ladder, err := strike.NewLadder(cfg.StrikeLadder, cfg.StrikeWindow, cfg.StrikeTimeout)
 	if err != nil {
@@ -368,9 +374,7 @@ func (a *App) lifecycle(startCtx context.Context) []service.Service {
 	if a.cfg.EnableHealthchecks {
 		services = append(services, a.Health)
 	}
-	if a.scheduler != nil {
-		services = append(services, a.scheduler)
-	}
+	services = append(services, a.jobs)
 	// systemd's watchdog settings unreadable is worth a warning, not a bot
 	// that stays down.
 	services = append(services, service.Funcs{

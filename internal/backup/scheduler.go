@@ -31,7 +31,10 @@ type SchedulerOptions struct {
 }
 
 // Scheduler runs the engine's backups on a cron schedule. A run that is due
-// while the previous one still runs is skipped.
+// while the previous one still runs is skipped. Start runs the schedule in
+// this process (robfig/cron); with several processes on one database, the
+// app's job runner (internal/jobs) drives the schedule instead, once per
+// tick across them, and calls Run at each tick.
 type Scheduler struct {
 	engine   *Engine
 	opts     SchedulerOptions
@@ -85,6 +88,19 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	}()
 	s.logger.Info("Backups scheduled", "cron", s.opts.Spec, "next", s.Next(time.Now()).Format(time.RFC3339))
 	return nil
+}
+
+// Run makes one scheduled backup now, reported as a tick of the schedule
+// is: the job runner calls it at each tick it owns.
+func (s *Scheduler) Run(ctx context.Context) { s.runOnce(ctx) }
+
+// Timeout bounds one run.
+func (s *Scheduler) Timeout() time.Duration { return s.opts.Timeout }
+
+// LogSchedule logs the schedule as Start does, for a schedule that the job
+// runner drives.
+func (s *Scheduler) LogSchedule() {
+	s.logger.Info("Backups scheduled", "cron", s.opts.Spec, "next", s.Next(time.Now()).Format(time.RFC3339), "runner", "jobs")
 }
 
 // runOnce makes one scheduled backup (and drill) and reports it through

@@ -35,6 +35,7 @@ import (
 	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/embodied-community/embodied/internal/bot"
+	"github.com/embodied-community/embodied/internal/jobs"
 	"github.com/embodied-community/embodied/internal/strike"
 )
 
@@ -58,6 +59,8 @@ type Discord struct {
 	signer *bot.Signer
 	// dms maps a user id to their DM channel's id.
 	dms *lru.Cache[string, string]
+	// queue takes the messages Discord answered 429 or 5xx (QueueFailed).
+	queue func(context.Context, jobs.Delivery) error
 }
 
 // New returns a Discord acting through s; signer signs the Confirm ban
@@ -148,5 +151,6 @@ func (d *Discord) PostModLog(ctx context.Context, e strike.LogEntry) error {
 			discordgo.Button{Label: "Confirm ban", Style: discordgo.DangerButton, CustomID: id}}}}
 	}
 	_, err := d.s.ChannelMessageSendComplex(e.ChannelID, msg, discordgo.WithContext(ctx))
-	return classify("post to mod log "+e.ChannelID, err)
+	return d.queueIfTransient(ctx, jobs.Delivery{What: "post to mod log " + e.ChannelID, ChannelID: e.ChannelID}, msg,
+		classify("post to mod log "+e.ChannelID, err))
 }

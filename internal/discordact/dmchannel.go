@@ -3,9 +3,11 @@ package discordact
 import (
 	"context"
 	"errors"
+	"net/http"
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/embodied-community/embodied/internal/jobs"
 	"github.com/embodied-community/embodied/internal/strike"
 )
 
@@ -14,11 +16,16 @@ func (d *Discord) SendDM(ctx context.Context, dm strike.DM) error {
 	return d.DM(ctx, dm.UserID, DMText(dm))
 }
 
-// DM sends text, mentioning nobody, in the user's DM channel. Discord keeps
-// a DM channel for good, so it is opened once and remembered; one that
-// Discord no longer knows (10003 Unknown Channel) is forgotten and reopened,
-// once.
+// DM sends text, mentioning nobody, in the user's DM channel; a 429 or 5xx
+// queues it (QueueFailed). Discord keeps a DM channel for good, so it is
+// opened once and remembered; one that Discord no longer knows (10003
+// Unknown Channel) is forgotten and reopened, once.
 func (d *Discord) DM(ctx context.Context, userID, text string) error {
+	msg := &discordgo.MessageSend{Content: text, AllowedMentions: &discordgo.MessageAllowedMentions{}}
+	return d.queueIfTransient(ctx, jobs.Delivery{What: "DM " + userID, UserID: userID}, msg, d.dm(ctx, userID, msg))
+}
+
+func (d *Discord) dm(ctx context.Context, userID string, msg any) error {
 	chID, known := d.dms.Get(userID)
 	if !known {
 		var err error
@@ -26,13 +33,13 @@ func (d *Discord) DM(ctx context.Context, userID, text string) error {
 			return err
 		}
 	}
-	err := d.send(ctx, chID, text)
+	err := d.send(ctx, chID, msg)
 	if known && discordCode(err) == codeUnknownChannel {
 		d.dms.Remove(userID)
 		if chID, err = d.openDM(ctx, userID); err != nil {
 			return err
 		}
-		err = d.send(ctx, chID, text)
+		err = d.send(ctx, chID, msg)
 	}
 	return classify("DM "+userID, err)
 }
@@ -47,9 +54,11 @@ func (d *Discord) openDM(ctx context.Context, userID string) (string, error) {
 	return ch.ID, nil
 }
 
-func (d *Discord) send(ctx context.Context, channelID, text string) error {
-	_, err := d.s.ChannelMessageSendComplex(channelID, &discordgo.MessageSend{Content: text,
-		AllowedMentions: &discordgo.MessageAllowedMentions{}}, discordgo.WithContext(ctx))
+// send posts msg (a *discordgo.MessageSend, or a queued message's JSON) to
+// the channel.
+func (d *Discord) send(ctx context.Context, channelID string, msg any) error {
+	ep := discordgo.EndpointChannelMessages(channelID)
+	_, err := d.s.RequestWithBucketID(http.MethodPost, ep, msg, ep, discordgo.WithContext(ctx))
 	return err
 }
 

@@ -128,8 +128,15 @@ type Auditor interface {
 
 // Options configures a Service.
 type Options struct {
-	// Interval is how often due lockdowns are lifted (default 30 s).
+	// Interval is how often due lockdowns are lifted (default 30 s); with
+	// Schedule, how often a lift job looks again while this clock says the
+	// lift is not due yet.
 	Interval time.Duration
+	// Schedule, when set, schedules a durable job (internal/jobs) that
+	// calls LiftDue for the guild at the given time; it replaces the
+	// Interval loop, so that with several processes each lift runs once.
+	// Start schedules one for every timed lockdown already recorded.
+	Schedule func(ctx context.Context, guildID string, at time.Time) error
 	Now      func() time.Time
 	Logger   *slog.Logger
 }
@@ -262,6 +269,11 @@ func (s *Service) Lock(ctx context.Context, req Request) (Report, error) {
 		}
 	}
 	s.record(req, "lockdown", rep, until)
+	if until != nil && s.opts.Schedule != nil && len(rep.Done)+len(rep.Again) > 0 {
+		if err := s.opts.Schedule(ctx, req.GuildID, *until); err != nil {
+			s.log.Error("Could not schedule the lockdown's lift; it is lifted at the next start", "guildId", req.GuildID, "error", err)
+		}
+	}
 	return rep, nil
 }
 
@@ -400,11 +412,17 @@ func nonNil(xs []string) []string {
 }
 
 // Start lifts the lockdowns due now, then every Options.Interval, until
-// Stop.
+// Stop. With Options.Schedule it schedules the lift of every timed lockdown
+// recorded instead (lifts already scheduled are not repeated), and the
+// jobs lift them.
 func (s *Service) Start(ctx context.Context) error {
 	ctx, stopped, err := s.StartInit(ctx)
 	if err != nil {
 		return fmt.Errorf("lockdown lifter: %w", err)
+	}
+	if s.opts.Schedule != nil {
+		defer stopped()
+		return s.scheduleAll(ctx)
 	}
 	go func() {
 		defer stopped()
@@ -412,6 +430,63 @@ func (s *Service) Start(ctx context.Context) error {
 		service.Every(ctx, s.opts.Interval, s.runOnce)
 	}()
 	return nil
+}
+
+// scheduleAll schedules the lift of every recorded timed lockdown.
+func (s *Service) scheduleAll(ctx context.Context) error {
+	// Lockdowns last at most 30 days (ParseDuration).
+	timed, err := s.db.DueLockdowns(ctx, s.opts.Now().Add(31*24*time.Hour))
+	if err != nil {
+		return fmt.Errorf("lockdown lifter: %w", err)
+	}
+	type lift struct {
+		guild string
+		at    time.Time
+	}
+	seen := map[lift]bool{}
+	for _, l := range timed {
+		k := lift{l.GuildID, l.Until.UTC()}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		if err := s.opts.Schedule(ctx, k.guild, k.at); err != nil {
+			return fmt.Errorf("lockdown lifter: schedule the lift in %s: %w", k.guild, err)
+		}
+	}
+	return nil
+}
+
+// LiftDue lifts the guild's timed lockdowns that are due, as the bot
+// (audit.SystemActor), and returns when the next of its timed lockdowns
+// ends (zero when none is left). A channel Discord refuses stays locked and
+// makes an error, so that the job tries again.
+func (s *Service) LiftDue(ctx context.Context, guildID string) (time.Time, error) {
+	rows, err := s.db.Lockdowns(ctx, guildID)
+	if err != nil {
+		return time.Time{}, err
+	}
+	now := s.opts.Now()
+	var due []string
+	var next time.Time
+	for _, l := range rows {
+		switch {
+		case l.Until == nil:
+		case !l.Until.After(now):
+			due = append(due, l.ChannelID)
+		case next.IsZero() || l.Until.Before(next):
+			next = *l.Until
+		}
+	}
+	if len(due) == 0 {
+		return next, nil
+	}
+	rep, err := s.Unlock(ctx, Request{GuildID: guildID, ChannelIDs: due, ActorID: audit.SystemActor, ActorName: "timer",
+		Reason: "timed lockdown ended"})
+	if err == nil && len(rep.Failed) > 0 {
+		err = fmt.Errorf("lift the lockdown of %d channel(s) in %s: %w", len(rep.Failed), guildID, rep.Failed[0].Err)
+	}
+	return next, err
 }
 
 // runOnce lifts every timed lockdown that is due, guild by guild, as the

@@ -5,6 +5,7 @@
 package schema
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -14,11 +15,13 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/golang-migrate/migrate/v4"
 	"github.com/golang-migrate/migrate/v4/database"
 	_ "github.com/golang-migrate/migrate/v4/database/pgx/v5" // registers pgx5://
 	"github.com/golang-migrate/migrate/v4/source/iofs"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/embodied-community/embodied/migrations"
 )
@@ -83,6 +86,9 @@ func Before(v uint) uint {
 // Migrator runs migrations against one database.
 type Migrator struct {
 	m *migrate.Migrate
+	// connURL and password reach the same database for River's migrator.
+	connURL, password string
+	out               io.Writer
 }
 
 // progress prints golang-migrate's one line per applied migration, which
@@ -116,7 +122,7 @@ func Open(connURL, password string, out io.Writer) (*Migrator, error) {
 	if out != nil {
 		m.Log = progress{w: out}
 	}
-	return &Migrator{m: m}, nil
+	return &Migrator{m: m, connURL: connURL, password: password, out: out}, nil
 }
 
 // redact removes a password from an error text that may quote the URL.
@@ -134,12 +140,33 @@ func (mg *Migrator) Close() error {
 	return errors.Join(srcErr, dbErr)
 }
 
-// Up applies every pending migration. It is a no-op when current.
+// Up applies every pending migration, then River's (see river.go). It is a
+// no-op when current.
 func (mg *Migrator) Up() error {
 	if err := mg.m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
 		return fmt.Errorf("migrate up: %w", err)
 	}
-	return nil
+	return mg.withPool(func(ctx context.Context, pool *pgxpool.Pool) error { return RiverUp(ctx, pool, mg.out) })
+}
+
+// withPool runs fn on a pool of its own to the migrated database.
+func (mg *Migrator) withPool(fn func(context.Context, *pgxpool.Pool) error) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	cfg, err := pgxpool.ParseConfig(mg.connURL)
+	if err != nil {
+		return errors.New("parse database URL: invalid URL")
+	}
+	if mg.password != "" {
+		cfg.ConnConfig.Password = mg.password
+	}
+	cfg.MaxConns = 2
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("connect for river migrations: %s", redact(err.Error(), mg.password))
+	}
+	defer pool.Close()
+	return fn(ctx, pool)
 }
 
 // Force records the schema as at version v, clean, without running any
@@ -157,10 +184,14 @@ func (mg *Migrator) Force(v uint) error {
 	return nil
 }
 
-// Down rolls back n migrations, or all of them when n <= 0.
+// Down rolls back n migrations, or all of them when n <= 0. River's tables
+// go only with all of them (first); rolling back n leaves them.
 func (mg *Migrator) Down(n int) error {
 	var err error
 	if n <= 0 {
+		if err := mg.withPool(riverDown); err != nil {
+			return err
+		}
 		err = mg.m.Down()
 	} else {
 		err = mg.m.Steps(-n)

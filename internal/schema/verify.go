@@ -9,7 +9,7 @@ import (
 
 // Check is one expectation about the migrated schema.
 type Check struct {
-	Kind  string // table, column, index, constraint, trigger, policy, rls, function, search_path, definer_search_path, no_temp
+	Kind  string // table, column, index, constraint, trigger, policy, rls, function, search_path, definer_search_path, no_temp, river_version, river_grants
 	Table string
 	Name  string // column or index name; for constraints, a word the CHECK mentions
 }
@@ -25,6 +25,10 @@ func (c Check) String() string {
 		return "every SECURITY DEFINER function has search_path set, pg_temp last"
 	case "no_temp":
 		return "no TEMPORARY privilege for " + c.Name + " and its members"
+	case "river_version":
+		return "River's schema at version " + c.Name
+	case "river_grants":
+		return "River's tables and sequences granted to " + c.Name
 	}
 	return fmt.Sprintf("%s %s.%s", c.Kind, c.Table, c.Name)
 }
@@ -154,6 +158,8 @@ func Expected() []Check {
 	}
 	c = append(c, Check{Kind: "definer_search_path", Table: "audit_log", Name: "security definer"})
 	c = append(c, Check{Kind: "no_temp", Table: "database", Name: "embodied_app"})
+	// River's queue (rivermigrate, applied by migrate up after the files)
+	c = append(c, riverChecks()...)
 	return c
 }
 
@@ -194,6 +200,8 @@ var checkQueries = map[string]string{
 		WHERE d.datname = current_database() AND $1 = $1 AND pg_has_role(m.oid, $2::name, 'MEMBER')
 		AND NOT m.rolsuper AND m.oid <> d.datdba AND has_database_privilege(m.oid, d.oid, 'TEMPORARY'))`,
 
+	"river_grants": riverGrantsQuery,
+
 	// A SECURITY DEFINER function the application role may execute.
 	"function": `SELECT EXISTS (SELECT 1 FROM pg_proc WHERE proname = $2 AND prosecdef AND $1 = $1
 		AND has_function_privilege('embodied_app', oid, 'EXECUTE'))`,
@@ -204,11 +212,17 @@ func Verify(ctx context.Context, pool *pgxpool.Pool) ([]Result, error) {
 	var out []Result
 	for _, c := range Expected() {
 		q, ok := checkQueries[c.Kind]
-		if !ok {
+		if !ok && c.Kind != "river_version" {
 			return nil, fmt.Errorf("verify %s: unknown check kind", c)
 		}
 		var exists bool
-		if err := pool.QueryRow(ctx, q, c.Table, c.Name).Scan(&exists); err != nil {
+		var err error
+		if c.Kind == "river_version" {
+			exists, err = riverAt(ctx, pool, c.Name)
+		} else {
+			err = pool.QueryRow(ctx, q, c.Table, c.Name).Scan(&exists)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("verify %s: %w", c, err)
 		}
 		out = append(out, Result{Check: c, OK: exists})

@@ -156,6 +156,7 @@ func migrationsHash() (string, error) {
 		h.Write(data)
 		return nil
 	})
+	fmt.Fprintf(h, "river\x00%d", schema.RiverVersion()) // migrate up applies River's too
 	return hex.EncodeToString(h.Sum(nil))[:12], err
 }
 

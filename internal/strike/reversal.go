@@ -196,6 +196,10 @@ func (s *Service) post(ctx context.Context, guildID string, e LogEntry) bool {
 		e.ChannelID = ch
 		err = s.fx.PostModLog(ctx, e)
 	}
+	if errors.Is(err, ErrQueued) {
+		s.log.Warn("Mod-log post queued: Discord did not take it now", "guildId", guildID, "error", err)
+		return true
+	}
 	if err != nil {
 		s.log.Warn("Mod-log post failed", "guildId", guildID, "error", err)
 		return false

@@ -341,6 +341,9 @@ func (s *Service) sendDM(ctx context.Context, g Guild, req WarnRequest, res Warn
 	case errors.Is(err, ErrDMClosed):
 		s.log.Info("Warning DM not delivered: DMs closed", "userId", req.UserID)
 		return DMClosed
+	case errors.Is(err, ErrQueued):
+		s.log.Warn("Warning DM queued: Discord did not take it now", "userId", req.UserID, "error", err)
+		return DMPending
 	default:
 		s.log.Warn("Warning DM failed", "userId", req.UserID, "error", err)
 		return DMFailed

@@ -152,6 +152,9 @@ type Directory interface {
 var (
 	// ErrDMClosed: the member does not accept direct messages (Discord 50007).
 	ErrDMClosed = errors.New("the member does not accept direct messages")
+	// ErrQueued: Discord could not take the message now (429 or 5xx); it
+	// is queued and sent again until it is delivered.
+	ErrQueued = errors.New("queued for delivery")
 	// ErrForbidden: Discord refused for missing permissions or hierarchy
 	// (50013).
 	ErrForbidden = errors.New("missing permissions")
