@@ -41,12 +41,32 @@ type intentSet struct {
 	sessions []*discordgo.Session
 
 	mu sync.Mutex
+	// shards is each shard session's run of disconnects: one shard's READY
+	// says nothing of another's, so the counts are kept apart.
+	shards  map[*discordgo.Session]*shardRun
+	probing bool
+}
+
+// shardRun is one shard session's connection history as watch sees it.
+type shardRun struct {
 	// ready: a READY or RESUMED came since the last disconnect.
 	ready bool
 	// failures counts the disconnects in a row with no READY or RESUMED
 	// before them.
 	failures int
-	probing  bool
+}
+
+// run returns s's history; set.mu is held.
+func (set *intentSet) run(s *discordgo.Session) *shardRun {
+	if set.shards == nil {
+		set.shards = map[*discordgo.Session]*shardRun{}
+	}
+	r := set.shards[s]
+	if r == nil {
+		r = &shardRun{}
+		set.shards[s] = r
+	}
+	return r
 }
 
 // requested lists the intents asked for and not refused yet.
@@ -115,7 +135,7 @@ func (set *intentSet) refuse(p *privilegedIntent, log *slog.Logger, err error) {
 // IDENTIFY (after an INVALID_SESSION) with 4014, which discordgo's
 // listener sees only as a read error: it closes and reconnects, again and
 // again, without a READY and without saying why. After two such
-// disconnects in a row watch asks the gateway itself for each intent, in
+// disconnects in a row of one shard watch asks the gateway itself for each intent, in
 // a separate session; the session's next IDENTIFY leaves out those Discord
 // refuses and the bot comes back without their features.
 //
@@ -124,21 +144,22 @@ func (set *intentSet) watch(on func(any) func(), log *slog.Logger) {
 	if set == nil || len(set.requested()) == 0 {
 		return
 	}
-	up := func() {
+	up := func(s *discordgo.Session) {
 		set.mu.Lock()
-		set.ready = true
+		set.run(s).ready = true
 		set.mu.Unlock()
 	}
-	on(func(*discordgo.Session, *discordgo.Ready) { up() })
-	on(func(*discordgo.Session, *discordgo.Resumed) { up() })
-	on(func(*discordgo.Session, *discordgo.Disconnect) {
+	on(func(s *discordgo.Session, _ *discordgo.Ready) { up(s) })
+	on(func(s *discordgo.Session, _ *discordgo.Resumed) { up(s) })
+	on(func(s *discordgo.Session, _ *discordgo.Disconnect) {
 		set.mu.Lock()
-		if set.ready {
-			set.ready, set.failures = false, 0
+		r := set.run(s)
+		if r.ready {
+			r.ready, r.failures = false, 0
 		} else {
-			set.failures++
+			r.failures++
 		}
-		check := set.failures >= 2 && !set.probing && len(set.requested()) > 0
+		check := r.failures >= 2 && !set.probing && len(set.requested()) > 0
 		set.probing = set.probing || check
 		set.mu.Unlock()
 		if !check {
