@@ -58,7 +58,7 @@ type alerts struct {
 	got []string
 }
 
-func (a *alerts) notifier(process string) health.Notifier {
+func (a *alerts) notifier() health.Notifier {
 	return health.NotifierFunc(func(_ context.Context, al health.Alert) error {
 		a.mu.Lock()
 		defer a.mu.Unlock()
@@ -73,10 +73,10 @@ func (a *alerts) list() []string {
 	return append([]string(nil), a.got...)
 }
 
-// process is one bot process's health checker and job runner.
+// startProcess starts one bot process's health checker and job runner.
 func startProcess(t *testing.T, db *storetest.DB, al *alerts, name string) *jobs.Runner {
 	t.Helper()
-	c := health.New(health.Options{Pool: db.App, Gateway: gateway{}, Notifier: al.notifier(name), Interval: time.Second})
+	c := health.New(health.Options{Pool: db.App, Gateway: gateway{}, Notifier: al.notifier(), Interval: time.Second})
 	r := jobs.New(db.App, jobs.Options{PollInterval: 100 * time.Millisecond})
 	ScheduleHealth(r, c, NewRecorder(db.Store, RecorderOptions{Env: "production"}), time.Second)
 	if err := r.Start(context.Background()); err != nil {
@@ -121,6 +121,10 @@ func TestHealthRunOncePerIntervalAcrossProcesses(t *testing.T) {
 		if i > 0 && !runs[i-1].At.After(r.At) {
 			t.Errorf("two runs at %s: one per interval expected", r.At)
 		}
+	}
+	// doctor --enforcement reads them as one unbroken soak.
+	if s := CurrentSoak(runs, 3*time.Second); s.Runs != len(runs) || s.BrokenBy != "" {
+		t.Errorf("soak over %d runs: %+v", len(runs), s)
 	}
 	if diff := cmp.Diff([]string{"unreviewed_content_flags warning"}, al.list()); diff != "" {
 		t.Errorf("alerts across processes mismatch (-want +got):\n%s", diff)
