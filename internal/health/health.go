@@ -150,8 +150,9 @@ func New(o Options) *Checker {
 	return c
 }
 
-// Start logs the schedule and runs the checks every Interval until ctx ends
-// or Stop is called. The first run comes one interval after start, as in the
+// Start logs the schedule and runs this process's checks every Interval
+// until ctx ends or Stop is called (the database-wide half is RunDatabase,
+// which the wiring schedules once across processes). The first run comes one interval after start, as in the
 // rollout guide. Call it only when SECOPS_ENABLE_HEALTHCHECKS is on.
 func (c *Checker) Start(ctx context.Context) error {
 	ctx, stopped, err := c.StartInit(ctx)

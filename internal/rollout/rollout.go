@@ -98,7 +98,8 @@ func (r *Recorder) Record(ctx context.Context, rep *health.Report) error {
 
 // ScheduleHealth registers the database-wide health run on runner, once
 // per interval across every process on the database (aligned on multiples
-// of interval, the first one interval after start at most): c.RunDatabase,
+// of interval, whole seconds, so the first one comes within an interval of
+// start): c.RunDatabase,
 // then, with rec, its health_runs row. A run whose record failed is retried
 // by River; its alerts are not sent twice, since their levels are claimed
 // in PostgreSQL.
