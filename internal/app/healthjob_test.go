@@ -58,6 +58,17 @@ func TestHealthAlertOnceAcrossProcesses(t *testing.T) {
 	for _, h := range []*apptest.Harness{h1, h2} {
 		h.Eventually("the warning in the process's report", func() bool { return level(h) == health.LevelWarning })
 	}
+	// The owner's /security status, answered by the process with the
+	// gateway, shows the database-wide level and figures.
+	var fields []string
+	for _, f := range h2.Run(h2.Owner, "/security status").Embeds()[0].Fields {
+		fields = append(fields, f.Name+": "+f.Value)
+	}
+	for _, want := range []string{"Alerts: unreviewed_content_flags: warning", "Unreviewed flags: 12\n"} {
+		if !strings.Contains(strings.Join(fields, "\n"), want) {
+			t.Errorf("status shows no %q: %q", want, fields)
+		}
+	}
 	steady("warning")
 	if n := dms(warning); n != 1 {
 		t.Errorf("%d warning DMs across two processes, want 1", n)
