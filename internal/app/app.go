@@ -103,7 +103,7 @@ type App struct {
 	setAside  *setAsideAlerts
 	scheduler *backup.Scheduler // nil without SECOPS_ENABLE_AUTOBACKUP
 	jobs      *jobs.Runner      // durable and scheduled work, once across processes
-	runs      *rollout.Recorder // nil unless health runs are recorded
+	runs      *rollout.Recorder // nil unless health runs are recorded (by the health job)
 	watchdog  *ops.Watchdog
 	gateway   *gatewayService
 	// discordUp is the Discord connection as the health checks see it.
@@ -246,8 +246,7 @@ func (a *App) build() error {
 	a.Ops = ops.New(ops.Options{Addr: cfg.HTTPAddr, Logger: logger, Ready: a.Health.Ready, Metrics: a.Metrics.Handler()})
 	a.watchdog = ops.NewWatchdog(logger, a.Health.Healthy)
 	if cfg.EnableHealthchecks && opts.RecordHealthRuns {
-		a.runs = rollout.NewRecorder(a.Store, a.Health.Snapshot, rollout.RecorderOptions{Interval: cfg.HealthcheckInterval,
-			Enforce: cfg.EnforceModeration, Env: string(cfg.Env), Logger: logger})
+		a.runs = rollout.NewRecorder(a.Store, rollout.RecorderOptions{Enforce: cfg.EnforceModeration, Env: string(cfg.Env)})
 	}
 
 	a.Backup, err = backup.New(backup.OptionsFromConfig(cfg), logger)
@@ -386,9 +385,6 @@ func (a *App) lifecycle(startCtx context.Context) []service.Service {
 		},
 		OnStop: a.watchdog.Stop,
 	})
-	if a.runs != nil {
-		services = append(services, a.runs)
-	}
 	return services
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/embodied-community/embodied/internal/discordact"
 	"github.com/embodied-community/embodied/internal/jobs"
 	"github.com/embodied-community/embodied/internal/logging"
+	"github.com/embodied-community/embodied/internal/rollout"
 )
 
 // newJobs builds the durable job runner (River, internal/jobs) and
@@ -18,7 +19,10 @@ import (
 // database: the scheduled backup (SECOPS_BACKUP_CRON) replaces the
 // in-process cron, so that N processes make one backup per tick; a warning
 // DM, owner alert DM or mod-log post that Discord answered 429 or 5xx is
-// queued and delivered by a job.
+// queued and delivered by a job; with health checks on, the database-wide
+// half of the health run (the security tables and backups, their alerts,
+// the health_runs record) runs once per SECOPS_HEALTHCHECK_INTERVAL across
+// processes, while each process checks itself.
 func (a *App) newJobs(discord *discordact.Discord) *jobs.Runner {
 	r := jobs.New(a.pool, jobs.Options{Logger: a.log, StopTimeout: a.cfg.ShutdownTimeout})
 	r.Deliveries(discord.Deliver)
@@ -31,6 +35,9 @@ func (a *App) newJobs(discord *discordact.Discord) *jobs.Runner {
 			return nil
 		})
 		s.LogSchedule()
+	}
+	if a.cfg.EnableHealthchecks {
+		rollout.ScheduleHealth(r, a.Health, a.runs, a.cfg.HealthcheckInterval)
 	}
 	return r
 }

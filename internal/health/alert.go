@@ -3,7 +3,9 @@ package health
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -131,7 +133,29 @@ type rule struct {
 	measure func(r *Report) (int64, bool)
 }
 
-func (c *Checker) rules() []rule {
+// processRules are the thresholds of this process alone: its own run
+// failures in a row and its own invalid Discord requests. Their levels
+// stay in memory: each process alerts about itself.
+func (c *Checker) processRules() []rule {
+	t := c.o.Thresholds
+	rs := []rule{
+		{key: "health_check_failures", name: "Health check failures", unit: "consecutive", action: "Investigate immediately",
+			warn: int64(t.FailuresWarning), crit: int64(t.FailuresCritical), reached: true,
+			measure: func(r *Report) (int64, bool) { return int64(r.ConsecutiveFailures), true }},
+	}
+	if f := c.o.DiscordInvalidRequests; f != nil {
+		rs = append(rs, rule{key: "discord_invalid_requests", name: "Invalid Discord requests in 10 minutes", unit: "requests",
+			action: "Find the status in embodied_discord_invalid_requests_total and stop those calls: Discord bans the IP at 10,000",
+			warn:   t.InvalidRequestsWarning, crit: t.InvalidRequestsCritical,
+			measure: func(*Report) (int64, bool) { return int64(f()), true }})
+	}
+	return rs
+}
+
+// databaseRules are the thresholds that measure what every process
+// shares: the security tables and the backups. RunDatabase evaluates them
+// once across processes, with their levels in PostgreSQL.
+func (c *Checker) databaseRules() []rule {
 	t := c.o.Thresholds
 	counts := func(f func(*Counts) int64) func(*Report) (int64, bool) {
 		return func(r *Report) (int64, bool) {
@@ -142,24 +166,15 @@ func (c *Checker) rules() []rule {
 		}
 	}
 	rs := []rule{
-		{key: "health_check_failures", name: "Health check failures", unit: "consecutive", action: "Investigate immediately",
-			warn: int64(t.FailuresWarning), crit: int64(t.FailuresCritical), reached: true,
-			measure: func(r *Report) (int64, bool) { return int64(r.ConsecutiveFailures), true }},
-		{key: "audit_log_rows", name: "Audit log size", unit: "rows", action: "Archive old entries",
+		{key: keyAuditLogRows, name: "Audit log size", unit: "rows", action: "Archive old entries",
 			warn: t.AuditLogRowsWarning, crit: t.AuditLogRowsCritical,
 			measure: counts(func(c *Counts) int64 { return c.AuditLogRows })},
-		{key: "unreviewed_content_flags", name: "Unreviewed content flags", unit: "flags", action: "Review queue (/security flags)",
+		{key: keyUnreviewedFlags, name: "Unreviewed content flags", unit: "flags", action: "Review queue (/security flags)",
 			warn: t.UnreviewedFlagsWarning, crit: t.UnreviewedFlagsCritical,
 			measure: counts(func(c *Counts) int64 { return c.UnreviewedFlags })},
-		{key: "rate_limit_flagged_users", name: "Users flagged for rate-limit violations", unit: "users", action: "Investigate spam",
+		{key: keyFlaggedUsers, name: "Users flagged for rate-limit violations", unit: "users", action: "Investigate spam",
 			warn: t.RateLimitUsersWarning, crit: t.RateLimitUsersCritical,
 			measure: counts(func(c *Counts) int64 { return c.RateLimitFlaggedUsers })},
-	}
-	if f := c.o.DiscordInvalidRequests; f != nil {
-		rs = append(rs, rule{key: "discord_invalid_requests", name: "Invalid Discord requests in 10 minutes", unit: "requests",
-			action: "Find the status in embodied_discord_invalid_requests_total and stop those calls: Discord bans the IP at 10,000",
-			warn:   t.InvalidRequestsWarning, crit: t.InvalidRequestsCritical,
-			measure: func(*Report) (int64, bool) { return int64(f()), true }})
 	}
 	if c.o.Autobackup {
 		rs = append(rs,
@@ -191,6 +206,14 @@ func (c *Checker) rules() []rule {
 	return rs
 }
 
+// The keys of the security table thresholds, whose stored values also give
+// every process the last database-wide figures.
+const (
+	keyAuditLogRows    = "audit_log_rows"
+	keyUnreviewedFlags = "unreviewed_content_flags"
+	keyFlaggedUsers    = "rate_limit_flagged_users"
+)
+
 func (ru rule) level(v int64) Level {
 	over := func(limit int64) bool {
 		if ru.reached {
@@ -208,40 +231,95 @@ func (ru rule) level(v int64) Level {
 	}
 }
 
-// evaluate compares r with the thresholds and notifies each change of level.
-// A level is only remembered once its alert was delivered, so a failed
-// delivery is retried at the next run and a steady level never repeats.
-func (c *Checker) evaluate(ctx context.Context, r *Report) map[string]Level {
+// levelKeeper remembers the delivered level of each threshold and hands a
+// change of level to one run (claim), which reports whether it delivered
+// the alert (settle). A level is only remembered once its alert was
+// delivered, so a failed delivery is retried at the next run and a steady
+// level never repeats.
+type levelKeeper interface {
+	levels(ctx context.Context) (map[string]Level, error)
+	claim(ctx context.Context, key string, from, to Level) (bool, error)
+	settle(ctx context.Context, key string, to Level, delivered bool) error
+}
+
+// evaluate compares r with rules and notifies each change of level that
+// keeper hands to this run. It returns the level of each rule after the run.
+func (c *Checker) evaluate(ctx context.Context, r *Report, rules []rule, keeper levelKeeper) map[string]Level {
+	prev, err := keeper.levels(ctx)
+	if err != nil {
+		c.log.Warn("Alert levels unavailable; evaluating at the next run", "error", err)
+		return nil
+	}
 	out := map[string]Level{}
-	for _, ru := range c.rules() {
-		c.mu.Lock()
-		prev := c.levels[ru.key]
-		c.mu.Unlock()
-		out[ru.key] = prev
+	for _, ru := range rules {
+		p := prev[ru.key]
+		out[ru.key] = p
 		v, ok := ru.measure(r)
 		if !ok {
 			continue
 		}
 		lvl := ru.level(v)
-		if lvl == prev {
+		if lvl == p {
 			continue
 		}
-		a := Alert{Key: ru.key, Name: ru.name, Level: lvl, Previous: prev, Value: v, Unit: ru.unit, Action: ru.action, At: r.At}
+		a := Alert{Key: ru.key, Name: ru.name, Level: lvl, Previous: p, Value: v, Unit: ru.unit, Action: ru.action, At: r.At}
 		switch lvl {
 		case LevelCritical:
 			a.Threshold = ru.crit
 		default:
 			a.Threshold = ru.warn
 		}
-		if !c.notify(ctx, a) {
+		claimed, err := keeper.claim(ctx, ru.key, p, lvl)
+		if err != nil {
+			c.log.Warn("Alert not claimed; evaluating at the next run", "alert", ru.key, "error", err)
 			continue
 		}
-		c.mu.Lock()
-		c.levels[ru.key] = lvl
-		c.mu.Unlock()
-		out[ru.key] = lvl
+		if !claimed { // another run has it, or delivered it already
+			continue
+		}
+		delivered := c.notify(ctx, a)
+		// Settled even when the delivery used up ctx: an unsettled claim
+		// would hold the alert back until its lease ends.
+		settleCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		err = keeper.settle(settleCtx, ru.key, lvl, delivered)
+		cancel()
+		if err != nil {
+			c.log.Warn("Alert level not saved", "alert", ru.key, "error", err)
+			continue
+		}
+		if delivered {
+			out[ru.key] = lvl
+		}
 	}
 	return out
+}
+
+// memoryLevels keeps levels in this process: the per-process thresholds,
+// and the database-wide ones of a checker without a database.
+type memoryLevels struct {
+	mu sync.Mutex
+	m  map[string]Level
+}
+
+func (k *memoryLevels) levels(context.Context) (map[string]Level, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return maps.Clone(k.m), nil
+}
+
+func (k *memoryLevels) claim(_ context.Context, key string, from, _ Level) (bool, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.m[key] == from, nil
+}
+
+func (k *memoryLevels) settle(_ context.Context, key string, to Level, delivered bool) error {
+	if delivered {
+		k.mu.Lock()
+		k.m[key] = to
+		k.mu.Unlock()
+	}
+	return nil
 }
 
 func (c *Checker) notify(ctx context.Context, a Alert) bool {

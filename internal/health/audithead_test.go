@@ -4,12 +4,13 @@ import (
 	"context"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/embodied-community/embodied/internal/audit"
 )
 
-// Each run logs the audit chain's head, so that the log (shipped off the
-// database host) holds anchors for `embodied audit verify --anchor`.
+// Each database-wide run logs the audit chain's head, so that the log
+// (shipped off the database host) holds anchors for `embodied audit verify --anchor`.
 func TestRunLogsAuditHead(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
@@ -23,7 +24,7 @@ func TestRunLogsAuditHead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.checker.runOnce(ctx)
+	e.checker.RunDatabase(ctx, time.Now())
 	line := regexp.MustCompile(`(?m)^\S+ INFO \[HealthCheck\] Audit chain head: auditHeadSeq=3 auditHeadHash=` + want.Hash + `$`)
 	if want.Seq != 3 || !line.MatchString(e.logs.String()) {
 		t.Errorf("no line matching %s (head %v) in:\n%s", line, want, e.logs.String())

@@ -1,10 +1,18 @@
 // Package health runs the bot's periodic health checks (the rollout guide's
-// "Test 8"): the Discord gateway, the database, memory, backup freshness,
-// free disk space, the audit fallback backlog and pool saturation. Each run
-// also measures the security tables and evaluates the seed's alert
-// thresholds, notifying the owner once per change of level and once on
-// recovery, and logs the audit chain's head (auditHeadSeq, auditHeadHash):
-// an anchor outside PostgreSQL for `embodied audit verify --anchor`.
+// "Test 8") and evaluates the seed's alert thresholds, notifying the owner
+// once per change of level and once on recovery.
+//
+// A run has two halves. What belongs to one process runs in each process,
+// every interval (Start): its Discord gateway, the database as it reaches
+// it, memory, backup freshness, free disk space, the audit fallback
+// backlog, pool saturation, and the thresholds about itself (its failed
+// runs in a row, its invalid Discord requests), whose levels it keeps in
+// memory. What every process on the database shares runs once per interval
+// across them (RunDatabase, a periodic job): the security tables, the table
+// sizes, the audit chain's head (auditHeadSeq, auditHeadHash: an anchor
+// outside PostgreSQL for `embodied audit verify --anchor`) and the
+// thresholds on them and on the backups, whose levels live in PostgreSQL,
+// so that N processes send one alert, not N, and a restart repeats none.
 //
 // The Checker is a service: Start(ctx) schedules the runs, Stop ends them.
 // Ready answers the ops listener's /readyz, Healthy feeds the systemd
@@ -104,7 +112,10 @@ type Checker struct {
 	mu       sync.Mutex
 	last     *Report
 	failures int
-	levels   map[string]Level
+	// process keeps the levels of the per-process thresholds; shared those
+	// of the database-wide ones (PostgreSQL, or memory without a pool).
+	process *memoryLevels
+	shared  levelKeeper
 	// scheduled is set with lastAlive, under mu, when the runs start.
 	scheduled bool
 	lastAlive time.Time
@@ -129,15 +140,19 @@ func New(o Options) *Checker {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Checker{o: o, log: logging.Component(o.Logger, "HealthCheck"), levels: map[string]Level{}, created: o.Now()}
+	c := &Checker{o: o, log: logging.Component(o.Logger, "HealthCheck"), created: o.Now(),
+		process: &memoryLevels{m: map[string]Level{}}, shared: &memoryLevels{m: map[string]Level{}}}
 	if o.Pool != nil {
 		c.store = store.New(o.Pool)
+		// The lease outlasts a delivery (bounded by Timeout) and its settling.
+		c.shared = databaseLevels{store: c.store, lease: 2*o.Timeout + 10*time.Second}
 	}
 	return c
 }
 
-// Start logs the schedule and runs the checks every Interval until ctx ends
-// or Stop is called. The first run comes one interval after start, as in the
+// Start logs the schedule and runs this process's checks every Interval
+// until ctx ends or Stop is called (the database-wide half is RunDatabase,
+// which the wiring schedules once across processes). The first run comes one interval after start, as in the
 // rollout guide. Call it only when SECOPS_ENABLE_HEALTHCHECKS is on.
 func (c *Checker) Start(ctx context.Context) error {
 	ctx, stopped, err := c.StartInit(ctx)
@@ -190,12 +205,14 @@ func (c *Checker) Healthy(ctx context.Context) error {
 	return last.Err()
 }
 
-// runOnce runs every check, logs the results, updates the metrics and
-// evaluates the alert thresholds. It is bounded by Options.Timeout.
+// runOnce runs this process's checks, logs the results, updates the
+// metrics and evaluates this process's alert thresholds; the report also
+// shows the levels and security figures of the last database-wide run. It
+// is bounded by Options.Timeout.
 func (c *Checker) runOnce(ctx context.Context) *Report {
 	checkCtx, cancel := context.WithTimeout(ctx, c.o.Timeout)
 	defer cancel()
-	r := c.Check(checkCtx)
+	r := c.checkProcess(checkCtx)
 
 	c.mu.Lock()
 	if r.Passed() {
@@ -207,12 +224,13 @@ func (c *Checker) runOnce(ctx context.Context) *Report {
 	c.mu.Unlock()
 
 	c.logReport(r)
-	c.record(r)
 	// Alerts get their own time: a database that hangs rather than refuses
 	// uses up the checks' whole timeout, and its alert must still go out.
 	notifyCtx, cancelNotify := context.WithTimeout(ctx, c.o.Timeout)
 	defer cancelNotify()
-	r.Levels = c.evaluate(notifyCtx, r)
+	r.Levels = c.evaluate(notifyCtx, r, c.processRules(), c.process)
+	c.addDatabaseLevels(notifyCtx, r)
+	c.record(r)
 
 	c.mu.Lock()
 	c.last = r
@@ -221,9 +239,20 @@ func (c *Checker) runOnce(ctx context.Context) *Report {
 	return r
 }
 
-// Check gathers a report now without logging, alerting or counting it as a
-// run; /security status uses it when the periodic checks are off.
+// Check gathers a report now, this process's checks and the database-wide
+// figures, without logging, alerting or counting it as a run; /security
+// status uses it when the periodic checks are off.
 func (c *Checker) Check(ctx context.Context) *Report {
+	r := c.checkProcess(ctx)
+	if r.Database.OK {
+		c.measureDatabase(ctx, r)
+	}
+	r.Duration = c.o.Now().Sub(r.At)
+	return r
+}
+
+// checkProcess gathers this process's half of a report.
+func (c *Checker) checkProcess(ctx context.Context) *Report {
 	start := c.o.Now()
 	r := &Report{At: start, DiskFree: -1}
 
@@ -243,23 +272,6 @@ func (c *Checker) Check(ctx context.Context) *Report {
 	if c.o.Pool != nil {
 		s := c.o.Pool.Stat()
 		r.Pool = PoolStats{Acquired: s.AcquiredConns(), Idle: s.IdleConns(), Total: s.TotalConns(), Max: s.MaxConns()}
-	}
-	if r.Database.OK {
-		counts, err := c.store.SecurityCounts(ctx, c.o.Thresholds.RateLimitViolations)
-		if err != nil {
-			r.CountsErr = err.Error()
-		} else {
-			r.Counts = &counts
-		}
-		sizes, err := c.store.TableSizes(ctx)
-		if err == nil {
-			r.Tables = sizes
-		}
-		if head, err := audit.Head(ctx, c.o.Pool); err != nil {
-			r.AuditHeadErr = err.Error()
-		} else {
-			r.AuditHead = &head
-		}
 	}
 	r.Duration = c.o.Now().Sub(start)
 	return r
@@ -355,16 +367,6 @@ func (c *Checker) logReport(r *Report) {
 		attrs = append(attrs, "diskFree", MB(uint64(r.DiskFree)))
 	}
 	c.log.Info("Resources:", attrs...)
-	if r.Counts != nil {
-		c.log.Info("Security tables:", "auditLogRows", r.Counts.AuditLogRows, "unreviewedFlags", r.Counts.UnreviewedFlags, "rateLimitFlaggedUsers", r.Counts.RateLimitFlaggedUsers)
-	} else if r.CountsErr != "" {
-		c.log.Warn("Security tables: unavailable", "error", r.CountsErr)
-	}
-	if h := r.AuditHead; h != nil {
-		c.log.Info("Audit chain head:", "auditHeadSeq", h.Seq, "auditHeadHash", h.Hash)
-	} else if r.AuditHeadErr != "" {
-		c.log.Warn("Audit chain head: unavailable", "error", r.AuditHeadErr)
-	}
 }
 
 func (c *Checker) record(r *Report) {
@@ -475,7 +477,9 @@ type Report struct {
 	DiskFree        int64
 	FallbackBacklog int
 	Pool            PoolStats
-	// Counts is nil when the database could not be read (CountsErr says why).
+	// Counts is nil when the database could not be read (CountsErr says
+	// why). In a periodic report of one process they are those of the last
+	// database-wide run, whichever process ran it (nil before the first).
 	Counts    *Counts
 	CountsErr string
 	Tables    []TableSize
@@ -487,7 +491,8 @@ type Report struct {
 
 	// ConsecutiveFailures counts failed runs in a row, this one included.
 	ConsecutiveFailures int
-	// Levels is the alert level of each threshold after this run.
+	// Levels is the alert level of each threshold after this run: this
+	// process's, and the database-wide ones as PostgreSQL holds them.
 	Levels map[string]Level
 }
 

@@ -257,6 +257,7 @@ func TestRunOncePass(t *testing.T) {
 	if !r.Passed() {
 		t.Fatalf("run failed: %v", r.Err())
 	}
+	e.checker.RunDatabase(context.Background(), r.At) // the job's half, in one of the processes
 	logs := e.logs.String()
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`(?m)^\S+ INFO \[HealthCheck\] Discord connection check: PASS latencyMs=42$`),
@@ -423,8 +424,8 @@ func TestThresholds(t *testing.T) {
 					t.Fatalf("%s: %v", q, err)
 				}
 			}
-			e.checker.runOnce(ctx)
-			e.checker.runOnce(ctx) // a steady level alerts once
+			e.checker.RunDatabase(ctx, time.Now())
+			e.checker.RunDatabase(ctx, time.Now()) // a steady level alerts once
 			if diff := cmp.Diff(tt.want, e.alerts.got(), cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("alerts mismatch (-want +got):\n%s", diff)
 			}
@@ -470,11 +471,11 @@ func TestFlagsRecover(t *testing.T) {
 	if _, err := e.db.App.Exec(ctx, flags(12)); err != nil {
 		t.Fatal(err)
 	}
-	e.checker.runOnce(ctx)
+	e.checker.RunDatabase(ctx, time.Now())
 	if _, err := e.db.App.Exec(ctx, `UPDATE content_flags SET status = 'confirmed', reviewed_by = 'mod', reviewed_at = now()`); err != nil {
 		t.Fatal(err)
 	}
-	e.checker.runOnce(ctx)
+	e.checker.RunDatabase(ctx, time.Now())
 	want := []string{"unreviewed_content_flags warning (was ok) 12", "unreviewed_content_flags ok (was warning) 0"}
 	if diff := cmp.Diff(want, e.alerts.got()); diff != "" {
 		t.Errorf("alerts mismatch (-want +got):\n%s", diff)
@@ -526,6 +527,7 @@ func TestBackupChecks(t *testing.T) {
 			c := New(Options{Logger: newLogger(t, &logs), Gateway: &fakeGateway{}, Notifier: alerts,
 				Autobackup: true, BackupDir: dir, Now: func() time.Time { return now }})
 			r := c.runOnce(context.Background())
+			c.RunDatabase(context.Background(), now)
 			if r.Backup == nil || r.Backup.Fresh != tt.wantFresh {
 				t.Fatalf("backup status %+v, want fresh=%v", r.Backup, tt.wantFresh)
 			}

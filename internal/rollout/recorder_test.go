@@ -1,7 +1,8 @@
 package rollout
 
 import (
-	"sync/atomic"
+	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -9,32 +10,26 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/embodied-community/embodied/internal/health"
+	"github.com/embodied-community/embodied/internal/jobs"
 	"github.com/embodied-community/embodied/internal/storetest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// The recorder stores each new periodic report once, failures with their
-// error, and nothing before the first report.
-func TestRecorderStoresEachNewReportOnce(t *testing.T) {
+// The recorder stores each run once, failures with their error.
+func TestRecorderStoresEachRunOnce(t *testing.T) {
 	db := storetest.New(t)
-	var last atomic.Pointer[health.Report]
-	r := NewRecorder(db.Store, last.Load, RecorderOptions{Interval: time.Minute, Enforce: true, Env: "staging"})
+	r := NewRecorder(db.Store, RecorderOptions{Enforce: true, Env: "staging"})
 	ctx := t.Context()
 	at := time.Date(2025, 10, 7, 14, 30, 0, 0, time.UTC)
 
-	if err := r.runOnce(ctx); err != nil { // no report yet
-		t.Fatal(err)
-	}
-	last.Store(&health.Report{At: at, Discord: health.Result{OK: true}, Database: health.Result{OK: true}})
-	for range 2 { // the same report twice
-		if err := r.runOnce(ctx); err != nil {
+	for range 2 { // the same run twice, as a retried job would
+		if err := r.Record(ctx, &health.Report{At: at, Discord: health.Result{OK: true}, Database: health.Result{OK: true}}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	last.Store(&health.Report{At: at.Add(5 * time.Minute), Discord: health.Result{OK: true},
-		Database: health.Result{Err: "connection refused"}, ConsecutiveFailures: 1})
-	if err := r.runOnce(ctx); err != nil {
+	if err := r.Record(ctx, &health.Report{At: at.Add(5 * time.Minute), Discord: health.Result{OK: true},
+		Database: health.Result{Err: "connection refused"}, ConsecutiveFailures: 1}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -51,34 +46,87 @@ func TestRecorderStoresEachNewReportOnce(t *testing.T) {
 	}
 }
 
-// Start polls until Stop; a second Start is refused.
-func TestRecorderLifecycle(t *testing.T) {
-	db := storetest.New(t)
-	var last atomic.Pointer[health.Report]
-	r := NewRecorder(db.Store, last.Load, RecorderOptions{Interval: 100 * time.Millisecond})
-	if err := r.Start(t.Context()); err != nil {
+// gateway is a connected Discord session as the checks see it.
+type gateway struct{}
+
+func (gateway) Connected() bool        { return true }
+func (gateway) Latency() time.Duration { return time.Millisecond }
+
+// alerts keeps the alerts of every process.
+type alerts struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (a *alerts) notifier() health.Notifier {
+	return health.NotifierFunc(func(_ context.Context, al health.Alert) error {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		a.got = append(a.got, al.Key+" "+al.Level.String())
+		return nil
+	})
+}
+
+func (a *alerts) list() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]string(nil), a.got...)
+}
+
+// startProcess starts one bot process's health checker and job runner.
+func startProcess(t *testing.T, db *storetest.DB, al *alerts, name string) *jobs.Runner {
+	t.Helper()
+	c := health.New(health.Options{Pool: db.App, Gateway: gateway{}, Notifier: al.notifier(), Interval: time.Second})
+	r := jobs.New(db.App, jobs.Options{PollInterval: 100 * time.Millisecond})
+	ScheduleHealth(r, c, NewRecorder(db.Store, RecorderOptions{Env: "production"}), time.Second)
+	if err := r.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Start(t.Context()); err == nil {
-		t.Error("second Start succeeded")
+	t.Cleanup(func() {
+		if err := r.Stop(context.Background()); err != nil {
+			t.Errorf("stop %s: %v", name, err)
+		}
+	})
+	return r
+}
+
+// Two processes on one database: one health_runs row per interval, and a
+// database-wide threshold crossed alerts once across both.
+func TestHealthRunOncePerIntervalAcrossProcesses(t *testing.T) {
+	t.Parallel()
+	db := storetest.New(t)
+	if _, err := db.App.Exec(t.Context(), `INSERT INTO content_flags (guild_id, user_id, content_type, flag_reason)
+		SELECT 'g', 'u' || i, 'barbie_note', 'toxic_language' FROM generate_series(1, 12) AS i`); err != nil {
+		t.Fatal(err)
 	}
-	at := time.Now().Truncate(time.Millisecond)
-	last.Store(&health.Report{At: at, Discord: health.Result{OK: true}, Database: health.Result{OK: true}})
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		runs, err := db.Store.HealthRunsSince(t.Context(), at)
-		if err != nil {
+	al := &alerts{}
+	start := time.Now()
+	startProcess(t, db, al, "first")
+	startProcess(t, db, al, "second")
+
+	var runs []HealthRun
+	for deadline := time.Now().Add(30 * time.Second); len(runs) < 4; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d health runs within 30s", len(runs))
+		}
+		var err error
+		if runs, err = db.Store.HealthRunsSince(t.Context(), start.Add(-time.Second)); err != nil {
 			t.Fatal(err)
 		}
-		if len(runs) == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the report was not recorded within 10s")
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
-	if err := r.Stop(t.Context()); err != nil {
-		t.Fatal(err)
+	for i, r := range runs {
+		if !r.Passed || r.At.Truncate(time.Second) != r.At {
+			t.Errorf("run %d: %+v, want a passed run on a whole second", i, r)
+		}
+		if i > 0 && !runs[i-1].At.After(r.At) {
+			t.Errorf("two runs at %s: one per interval expected", r.At)
+		}
+	}
+	// doctor --enforcement reads them as one unbroken soak.
+	if s := CurrentSoak(runs, 3*time.Second); s.Runs != len(runs) || s.BrokenBy != "" {
+		t.Errorf("soak over %d runs: %+v", len(runs), s)
+	}
+	if diff := cmp.Diff([]string{"unreviewed_content_flags warning"}, al.list()); diff != "" {
+		t.Errorf("alerts across processes mismatch (-want +got):\n%s", diff)
 	}
 }

@@ -1,6 +1,8 @@
 // Package rollout keeps the records the enforcement gate reads: one row per
-// periodic health check run (the safe-mode soak of the rollout guide) and one
-// per `embodied smoke` run. The bot writes health runs with a Recorder, the
+// periodic health check run (the safe-mode soak of the rollout guide; one
+// per interval across all processes on the database, written by the health
+// job of ScheduleHealth) and one per `embodied smoke` run. The bot writes
+// health runs with a Recorder, the
 // smoke command writes its runs, and `embodied doctor --enforcement` reads
 // both and judges the soak with CurrentSoak. The rows and their SQL live in
 // the store (store/rollout.go).
@@ -9,13 +11,12 @@ package rollout
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"sync"
 	"time"
 
+	"github.com/robfig/cron/v3"
+
 	"github.com/embodied-community/embodied/internal/health"
-	"github.com/embodied-community/embodied/internal/logging"
-	"github.com/embodied-community/embodied/internal/service"
+	"github.com/embodied-community/embodied/internal/jobs"
 	"github.com/embodied-community/embodied/internal/store"
 )
 
@@ -68,83 +69,49 @@ type SmokeRun = store.SmokeRun
 
 // RecorderOptions configures a Recorder.
 type RecorderOptions struct {
-	// Interval is the health check interval; the recorder looks for a new
-	// report four times per interval.
-	Interval time.Duration
-	Enforce  bool
-	Env      string
-	// Logger is tagged with the HealthCheck component here.
-	Logger *slog.Logger
+	Enforce bool
+	Env     string
 }
 
-// Recorder stores every new periodic health report. It polls the checker's
-// Snapshot, so the health package needs no hook.
+// Recorder stores health runs: one row per database-wide run, which the
+// health job makes once per interval across every process on the database
+// (ScheduleHealth), so that N processes still write one row per interval.
 type Recorder struct {
-	store    *store.Store
-	snapshot func() *health.Report
-	o        RecorderOptions
-
-	// StartStop gives the recorder its Stop, which ends the polling and
-	// waits for it.
-	service.StartStop
-
-	mu   sync.Mutex
-	last time.Time
+	store *store.Store
+	o     RecorderOptions
 }
 
-// NewRecorder returns a Recorder of snapshot's reports; call Start.
-func NewRecorder(st *store.Store, snapshot func() *health.Report, o RecorderOptions) *Recorder {
-	if o.Interval <= 0 {
-		o.Interval = 5 * time.Minute
-	}
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	o.Logger = logging.Component(o.Logger, "HealthCheck")
-	return &Recorder{store: st, snapshot: snapshot, o: o}
+// NewRecorder returns a Recorder writing to st.
+func NewRecorder(st *store.Store, o RecorderOptions) *Recorder {
+	return &Recorder{store: st, o: o}
 }
 
-// Start polls until ctx ends or Stop is called.
-func (r *Recorder) Start(ctx context.Context) error {
-	ctx, stopped, err := r.StartInit(ctx)
-	if err != nil {
-		return fmt.Errorf("health run recorder: %w", err)
-	}
-	every := min(max(r.o.Interval/4, 100*time.Millisecond), time.Minute)
-	go func() {
-		defer stopped()
-		service.Every(ctx, every, func(ctx context.Context) {
-			if err := r.runOnce(ctx); err != nil && ctx.Err() == nil {
-				r.o.Logger.Warn("Health run not recorded", "error", err)
-			}
-		})
-	}()
-	return nil
-}
-
-// runOnce records the latest report if it is new.
-func (r *Recorder) runOnce(ctx context.Context) error {
-	rep := r.snapshot()
-	if rep == nil {
-		return nil
-	}
-	r.mu.Lock()
-	seen := !rep.At.After(r.last)
-	r.mu.Unlock()
-	if seen {
-		return nil
-	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
+// Record stores rep as the run at rep.At; a run already stored at that
+// time (a retried job) is not stored twice.
+func (r *Recorder) Record(ctx context.Context, rep *health.Report) error {
 	run := HealthRun{At: rep.At, Passed: rep.Passed(), Enforce: r.o.Enforce, Env: r.o.Env, Failures: rep.ConsecutiveFailures}
 	if err := rep.Err(); err != nil {
 		run.Err = err.Error()
 	}
-	if err := r.store.RecordHealthRun(ctx, run); err != nil {
-		return err
-	}
-	r.mu.Lock()
-	r.last = rep.At
-	r.mu.Unlock()
-	return nil
+	return r.store.RecordHealthRun(ctx, run)
+}
+
+// ScheduleHealth registers the database-wide health run on runner, once
+// per interval across every process on the database (aligned on multiples
+// of interval, whole seconds, so the first one comes within an interval of
+// start): c.RunDatabase,
+// then, with rec, its health_runs row. A run whose record failed is retried
+// by River; its alerts are not sent twice, since their levels are claimed
+// in PostgreSQL.
+func ScheduleHealth(runner *jobs.Runner, c *health.Checker, rec *Recorder, interval time.Duration) {
+	runner.Periodic("health", cron.Every(interval), max(interval, time.Minute), func(ctx context.Context, tick time.Time) error {
+		rep := c.RunDatabase(ctx, tick)
+		if rec == nil {
+			return nil
+		}
+		if err := rec.Record(ctx, rep); err != nil {
+			return fmt.Errorf("health run at %s: %w", tick.Format(time.RFC3339), err)
+		}
+		return nil
+	})
 }

@@ -128,6 +128,9 @@ func Expected() []Check {
 	c = append(c, columns("raid_settings", "guild_id", "joins", "window_seconds", "young_percent", "young_seconds", "action",
 		"timeout_seconds", "level", "quiet_seconds")...)
 	c = append(c, columns("raid_states", "guild_id", "started_at", "last_join_at", "action", "enforced", "previous_level", "joins")...)
+	// 095 shared health alert levels
+	c = append(c, columns("health_alert_levels", "alert_key", "level", "value", "measured_at", "changed_at", "claim_level", "claim_until")...)
+	c = append(c, Check{Kind: "constraint", Table: "health_alert_levels", Name: "claim_until"})
 	// 093 gateway identify spacing
 	c = append(c, columns("gateway_identifies", "bucket", "identified_at")...)
 	// 091 shared rate limit

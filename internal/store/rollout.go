@@ -26,12 +26,13 @@ type HealthRun struct {
 // healthRunRetention bounds the health_runs table; the gate needs 24 hours.
 const healthRunRetention = 90 * 24 * time.Hour
 
-// RecordHealthRun stores one health run and drops runs past the retention.
+// RecordHealthRun stores one health run, unless one is stored at the same
+// time already (a retried job), and drops runs past the retention.
 func (s *Store) RecordHealthRun(ctx context.Context, r HealthRun) error {
 	r.Err = textcut.Bytes(r.Err, 1000)
 	_, err := s.pool.Exec(ctx, `
 		INSERT INTO health_runs (ran_at, passed, enforce_moderation, app_env, failures, error)
-		VALUES ($1, $2, $3, $4, $5, $6)`, r.At, r.Passed, r.Enforce, r.Env, r.Failures, r.Err)
+		SELECT $1::timestamptz, $2::boolean, $3::boolean, $4::text, $5::integer, $6::text WHERE NOT EXISTS (SELECT 1 FROM health_runs WHERE ran_at = $1)`, r.At, r.Passed, r.Enforce, r.Env, r.Failures, r.Err)
 	if err != nil {
 		return fmt.Errorf("record health run: %w", err)
 	}
