@@ -29,6 +29,8 @@ type cluster struct {
 	// Interactions Endpoint URL at interactions.
 	a, b, h      *proctest.Child
 	interactions string
+	// bobFirst is when bob first ran /submit-stats (his bucket's start).
+	bobFirst time.Time
 }
 
 // guild is one emulated guild and its members; the same five people are
