@@ -103,21 +103,43 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// run has member run a slash command and returns what Discord saw.
+// run has member run a slash command in their guild and returns what
+// Discord saw.
 func (c *cluster) run(member *discordsim.Member, command string, opts ...discordsim.Option) (*discordsim.Interaction, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	return c.sim.Run(ctx, member, command, opts...)
+	return within20s(c.sim.Run, member, command, opts)
 }
 
 // mustRun is run, failing t when the interaction was not answered.
 func (c *cluster) mustRun(t *testing.T, member *discordsim.Member, command string, opts ...discordsim.Option) *discordsim.Interaction {
 	t.Helper()
-	ix, err := c.run(member, command, opts...)
-	if err != nil {
-		t.Fatalf("%s runs %s: %v", member.User.Username, command, err)
+	return mustAnswer(t, member, command)(c.run(member, command, opts...))
+}
+
+// mustRunDM has user run a slash command in their DM with the bot,
+// failing t when it was not answered.
+func (c *cluster) mustRunDM(t *testing.T, user *discordsim.Member, command string) *discordsim.Interaction {
+	t.Helper()
+	return mustAnswer(t, user, command)(within20s(c.sim.RunDM, user, command, nil))
+}
+
+// within20s runs an interaction with a deadline of 20 s.
+func within20s(run func(context.Context, *discordsim.Member, string, ...discordsim.Option) (*discordsim.Interaction, error),
+	member *discordsim.Member, command string, opts []discordsim.Option) (*discordsim.Interaction, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return run(ctx, member, command, opts...)
+}
+
+// mustAnswer fails t unless the interaction was answered.
+func mustAnswer(t *testing.T, member *discordsim.Member, command string) func(*discordsim.Interaction, error) *discordsim.Interaction {
+	t.Helper()
+	return func(ix *discordsim.Interaction, err error) *discordsim.Interaction {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s runs %s: %v", member.User.Username, command, err)
+		}
+		return ix
 	}
-	return ix
 }
 
 // addBarbie has member run /barbie add name:name and checks the answer and
