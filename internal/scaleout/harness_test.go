@@ -42,12 +42,12 @@ type guild struct {
 }
 
 // processEnv is what every process gets: the shared rate limiter, message
-// moderation, and a scheduled backup every 2 s into the shared directory.
+// moderation, and a scheduled backup every 3 s into the shared directory.
 var processEnv = []string{
 	"SECOPS_RATE_LIMIT_STORE=postgres",
 	"SECOPS_MODERATE_MESSAGES=true",
 	"SECOPS_ENABLE_AUTOBACKUP=true",
-	"SECOPS_BACKUP_CRON=@every 2s",
+	"SECOPS_BACKUP_CRON=@every 3s",
 }
 
 // newCluster seeds the emulator (the sandbox guild and a second guild on

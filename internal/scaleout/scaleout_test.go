@@ -291,7 +291,7 @@ func forgedSignature(t *testing.T, c *cluster) {
 // backupTicks counts the scheduled backup ticks River has completed.
 const backupTicks = `SELECT count(*) FROM river_job WHERE kind = 'periodic' AND args->>'name' = 'backup' AND state = 'completed'`
 
-// With a backup every 2 s in all three processes, each tick is one job and
+// With a backup every 3 s in all three processes, each tick is one job and
 // one backup: one audit record and one file per completed tick.
 func backupOncePerTick(t *testing.T, c *cluster) {
 	eventually(t, "3 backup ticks", func() bool { return c.count(t, backupTicks) >= 3 })
