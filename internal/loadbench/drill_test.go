@@ -122,16 +122,7 @@ func checkRecorded(t *testing.T, db *pgxpool.Pool, guildID string, a accepted) {
 // it is ready.
 func startBot(t *testing.T, r *rig, extra ...string) *proctest.Child {
 	t.Helper()
-	bin := proctest.Build(t, proctest.Embodied)
-	addr := proctest.FreeAddr(t)
-	c := proctest.Start(t, bin, r.env.Bot(addr, extra...), r.dir, addr, "run")
-	t.Cleanup(func() { r.env.CheckNoSecrets(t, c.Logs.String()) })
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	if _, err := c.WaitReady(ctx, r.sim, "security"); err != nil {
-		t.Fatalf("bot: %v\nlogs:\n%s", err, proctest.Tail(c.Logs.String(), 4000))
-	}
-	return c
+	return r.env.StartBot(t, r.sim, "security", extra...)
 }
 
 // loadInBackground runs the drill mix at rate until stop is called, which

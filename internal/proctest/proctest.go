@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+	"go.uber.org/goleak"
 
 	"github.com/embodied-community/embodied/internal/discordsim"
 	"github.com/embodied-community/embodied/internal/logging"
@@ -215,9 +216,11 @@ func (c *Child) MemMB(field string) (float64, error) {
 }
 
 // Env is what a child bot needs to reach the emulator and the database,
-// and the directory its files go to.
+// and the directory its files go to. MigrationURL, when set, is the schema
+// owner's connection (MIGRATION_DATABASE_URL), which backups use.
 type Env struct {
 	Dir, Token, APIURL, DatabaseURL, AdminID string
+	MigrationURL                             string
 }
 
 // Base is what every child gets: no inherited DATABASE_URL or token, only
@@ -243,18 +246,23 @@ func (e Env) Bot(httpAddr string, extra ...string) []string {
 		"LOG_LEVEL=warn",
 		"LOG_FORMAT=text",
 	)
+	if e.MigrationURL != "" {
+		env = append(env, "MIGRATION_DATABASE_URL="+e.MigrationURL)
+	}
 	return append(env, extra...)
 }
 
-// CheckNoSecrets fails tb if the bot token or the database password is in logs.
+// CheckNoSecrets fails tb if the bot token or a database password is in logs.
 func (e Env) CheckNoSecrets(tb testing.TB, logs string) {
 	tb.Helper()
 	if strings.Contains(logs, e.Token) {
 		tb.Errorf("the bot token appeared in the logs")
 	}
-	if u, err := url.Parse(e.DatabaseURL); err == nil {
-		if pw, ok := u.User.Password(); ok && strings.Contains(logs, pw) {
-			tb.Errorf("the database password appeared in the logs")
+	for _, conn := range []string{e.DatabaseURL, e.MigrationURL} {
+		if u, err := url.Parse(conn); err == nil && u.User != nil {
+			if pw, ok := u.User.Password(); ok && strings.Contains(logs, pw) {
+				tb.Errorf("the password of database user %s appeared in the logs", u.User.Username())
+			}
 		}
 	}
 }
@@ -282,4 +290,19 @@ func RemoveBinaries() {
 		_ = os.RemoveAll(binDir)
 	}
 	binDir, built = "", map[string]string{}
+}
+
+// Main is TestMain for packages that start children: it runs the tests,
+// removes what Build built and, when they passed, checks for leaked
+// goroutines (go.uber.org/goleak).
+func Main(m *testing.M) {
+	code := m.Run()
+	RemoveBinaries()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			code = 1
+		}
+	}
+	os.Exit(code)
 }
