@@ -138,12 +138,6 @@ func TestDecodeIsStrict(t *testing.T) {
 	}
 }
 
-// newEnv are the variables of issue 19 that other branches add to
-// internal/config; once merged, config.Usage() lists them and this list
-// can go.
-var newEnv = map[string]string{"DISCORD_SHARD_ID": "", "DISCORD_SHARD_COUNT": "1",
-	"SECOPS_INTERACTIONS_ADDR": "", "DISCORD_PUBLIC_KEY": "", "SECOPS_GATEWAY": "true"}
-
 // podName is set by the manifests for $(POD_NAME) in the audit fallback
 // path; the bot does not read it.
 const podName = "POD_NAME"
@@ -161,11 +155,6 @@ func defaults(t *testing.T) map[string]string {
 	}
 	if _, ok := out["SECOPS_HTTP_ADDR"]; !ok {
 		t.Fatal("config.Usage() lists no SECOPS_HTTP_ADDR")
-	}
-	for k, v := range newEnv {
-		if _, ok := out[k]; !ok {
-			out[k] = v
-		}
 	}
 	return out
 }

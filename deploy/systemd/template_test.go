@@ -96,16 +96,23 @@ func TestShardEnvironment(t *testing.T) {
 	}
 }
 
-// newEnv are the variables of issue 19 that other branches add to
-// internal/config; once merged, config.Usage() lists them and this list
-// can go.
-var newEnv = []string{"DISCORD_SHARD_ID", "DISCORD_SHARD_COUNT", "SECOPS_INTERACTIONS_ADDR", "DISCORD_PUBLIC_KEY", "SECOPS_GATEWAY"}
-
-// knownEnv reports whether the bot reads the variable name.
-func knownEnv(name string) bool {
-	if slices.Contains(newEnv, name) {
-		return true
+// knownEnv is strict: the variables of issue 19 come from config's list
+// like every other, and a prefix or an unknown name is not one.
+func TestKnownEnv(t *testing.T) {
+	for name, want := range map[string]bool{
+		"DISCORD_SHARD_ID": true, "DISCORD_SHARD_COUNT": true, "SECOPS_INTERACTIONS_ADDR": true,
+		"DISCORD_PUBLIC_KEY": true, "SECOPS_GATEWAY": true, "DISCORD_TOKEN": true,
+		"DISCORD_SHARD": false, "SECOPS_GATEWAYS": false, "SECOPS_SHARDS": false,
+	} {
+		if got := knownEnv(name); got != want {
+			t.Errorf("knownEnv(%q) = %v, want %v", name, got, want)
+		}
 	}
+}
+
+// knownEnv reports whether the bot reads the variable name: config's own
+// list of the variables it reads (config.Usage) names it.
+func knownEnv(name string) bool {
 	return regexp.MustCompile(`(?m)^\s*` + regexp.QuoteMeta(name) + `\s`).MatchString(config.Usage())
 }
 

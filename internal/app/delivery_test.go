@@ -33,8 +33,8 @@ func TestWarningDMQueuedOn503DeliveredOnce(t *testing.T) {
 	if diff := cmp.Diff(1, len(got)); diff != "" {
 		t.Errorf("alice's DMs mismatch (-want +got):\n%s\n%q", diff, got)
 	}
-	if n := h.Count(`SELECT count(*) FROM user_warnings WHERE user_id = $1 AND dm_status = 'pending'`, h.Alice.ID()); n != 1 {
-		t.Errorf("warnings with the DM pending: %d, want 1", n)
+	if n := h.Count(`SELECT count(*) FROM user_warnings WHERE user_id = $1 AND dm_status = 'sent'`, h.Alice.ID()); n != 1 {
+		t.Errorf("warnings with the DM sent: %d, want 1", n)
 	}
 	if lines := h.LogLines("Warning DM queued"); len(lines) != 1 {
 		t.Errorf("queued log lines: %q", lines)

@@ -25,7 +25,9 @@ import (
 // processes, while each process checks itself.
 func (a *App) newJobs(discord *discordact.Discord) *jobs.Runner {
 	r := jobs.New(a.pool, jobs.Options{Logger: a.log, StopTimeout: a.cfg.ShutdownTimeout})
-	r.Deliveries(discord.Deliver)
+	r.Deliveries(discord.Deliver, func(ctx context.Context, d jobs.Delivery, err error) {
+		a.Strikes.SettleDM(ctx, d.GuildID, d.WarningID, err)
+	})
 	discord.QueueFailed(r.Deliver)
 	if s := a.scheduler; s != nil {
 		r.Periodic("backup", s, s.Timeout()+time.Minute, func(ctx context.Context, _ time.Time) error {

@@ -11,9 +11,10 @@ import (
 	"github.com/embodied-community/embodied/internal/strike"
 )
 
-// SendDM sends the DM, worded, to the member.
+// SendDM sends the DM, worded, to the member. Queued, it names its
+// warning, whose DM status the job then settles.
 func (d *Discord) SendDM(ctx context.Context, dm strike.DM) error {
-	return d.DM(ctx, dm.UserID, DMText(dm))
+	return d.sendText(ctx, jobs.Delivery{What: "DM " + dm.UserID, UserID: dm.UserID, GuildID: dm.GuildID, WarningID: dm.WarningID}, DMText(dm))
 }
 
 // DM sends text, mentioning nobody, in the user's DM channel; a 429 or 5xx
@@ -21,8 +22,13 @@ func (d *Discord) SendDM(ctx context.Context, dm strike.DM) error {
 // opened once and remembered; one that Discord no longer knows (10003
 // Unknown Channel) is forgotten and reopened, once.
 func (d *Discord) DM(ctx context.Context, userID, text string) error {
+	return d.sendText(ctx, jobs.Delivery{What: "DM " + userID, UserID: userID}, text)
+}
+
+// sendText DMs text to del.UserID, queuing it as del on a 429 or 5xx.
+func (d *Discord) sendText(ctx context.Context, del jobs.Delivery, text string) error {
 	msg := &discordgo.MessageSend{Content: text, AllowedMentions: &discordgo.MessageAllowedMentions{}}
-	return d.queueIfTransient(ctx, jobs.Delivery{What: "DM " + userID, UserID: userID}, msg, d.dm(ctx, userID, msg))
+	return d.queueIfTransient(ctx, del, msg, d.dm(ctx, del.UserID, msg))
 }
 
 func (d *Discord) dm(ctx context.Context, userID string, msg any) error {

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -31,7 +30,7 @@ var needed = []struct {
 const staff = discordgo.PermissionAdministrator | discordgo.PermissionBanMembers | discordgo.PermissionModerateMembers
 
 // CheckDiscord checks the token (GET /users/@me) and, in every guild the
-// gateway reports (or DISCORD_GUILD_ID alone), the bot's permissions and
+// bot is in (GET /users/@me/guilds, or DISCORD_GUILD_ID alone), the bot's permissions and
 // its top role against every member's.
 func CheckDiscord(ctx context.Context, cfg *config.Config, logger *slog.Logger) []Result {
 	r := &Report{}
@@ -45,14 +44,6 @@ func CheckDiscord(ctx context.Context, cfg *config.Config, logger *slog.Logger) 
 		r.add(Fail, tokenCheck, err.Error(), "check DISCORD_API_URL")
 		return r.Results
 	}
-	s.Identify.Intents = discordgo.IntentsGuilds
-	// Only READY's guild list is wanted: no state cache (it rewrites the
-	// guilds READY carries as GUILD_CREATEs arrive), handlers inline.
-	s.StateEnabled = false
-	s.SyncEvents = true
-	// One READY is all it needs: a heartbeat failing as the session closes
-	// must not start a reconnect loop that outlives the check.
-	s.ShouldReconnectOnError = false
 	me, err := s.User("@me", discordgo.WithContext(ctx))
 	if err != nil {
 		var re *discordgo.RESTError
@@ -68,7 +59,7 @@ func CheckDiscord(ctx context.Context, cfg *config.Config, logger *slog.Logger) 
 
 	guilds, err := guildIDs(ctx, s, cfg.DiscordGuildID)
 	if err != nil {
-		r.add(Fail, "guilds", err.Error(), "check the gateway is reachable and the bot is invited to the server")
+		r.add(Fail, "guilds", err.Error(), "check the network path to "+cfg.DiscordAPIURL+" and that the bot is invited to the server")
 		return r.Results
 	}
 	if len(guilds) == 0 {
@@ -80,34 +71,40 @@ func CheckDiscord(ctx context.Context, cfg *config.Config, logger *slog.Logger) 
 	return r.Results
 }
 
-// guildIDs returns only when given one, else the guilds READY lists.
+// guildsPage is the most guilds Get Current User Guilds returns per call.
+const guildsPage = 200
+
+// guildIDs returns only when given one, else every guild the bot is in.
+// It asks REST (Get Current User Guilds, sorted by id, paged with
+// after=<the last id seen> until a page comes back short) rather than the
+// gateway: on a sharded deployment Discord closes an unsharded session
+// (4010/4011), and an IDENTIFY would spend one of the session start limit
+// and take a turn in the shard processes' identify bucket.
 func guildIDs(ctx context.Context, s *discordgo.Session, only string) ([]string, error) {
 	if only != "" {
 		return []string{only}, nil
 	}
-	ready := make(chan []string, 1)
-	remove := s.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) {
-		var ids []string
-		for _, g := range r.Guilds {
+	var ids []string
+	after := ""
+	for {
+		page, err := s.UserGuilds(guildsPage, "", after, false, discordgo.WithContext(ctx))
+		if err != nil {
+			return nil, fmt.Errorf("list the bot's guilds after %q: %w", after, err)
+		}
+		next := after
+		for _, g := range page {
 			ids = append(ids, g.ID)
+			if snowflakeLess(next, g.ID) {
+				next = g.ID
+			}
 		}
-		select {
-		case ready <- ids:
-		default:
+		if len(page) < guildsPage {
+			return ids, nil
 		}
-	})
-	defer remove()
-	if err := s.Open(); err != nil {
-		return nil, fmt.Errorf("connect to the gateway: %w", err)
-	}
-	defer s.Close()
-	select {
-	case ids := <-ready:
-		return ids, nil
-	case <-time.After(15 * time.Second):
-		return nil, errors.New("no READY from the gateway within 15 s")
-	case <-ctx.Done():
-		return nil, ctx.Err()
+		if next == after {
+			return nil, fmt.Errorf("list the bot's guilds: a full page after %q brought no higher id", after)
+		}
+		after = next
 	}
 }
 

@@ -24,6 +24,10 @@ type Delivery struct {
 	// Message is the message as Discord takes it (the body of Create
 	// Message), kept as it was first sent.
 	Message json.RawMessage `json:"message"`
+	// GuildID and WarningID name the warning whose DM this is (zero for
+	// other messages), so that its outcome reaches the warning's dm_status.
+	GuildID   string `json:"guildId,omitempty"`
+	WarningID int64  `json:"warningId,omitempty"`
 }
 
 // Kind is River's job kind.
@@ -39,11 +43,13 @@ const deliveryAttempts = 25
 // other than 429: missing access, unknown channel, DMs closed).
 var ErrFinal = errors.New("final")
 
-// deliveryWorker sends Deliveries with send.
+// deliveryWorker sends Deliveries with send and reports each one's final
+// outcome to settled.
 type deliveryWorker struct {
 	river.WorkerDefaults[Delivery]
-	send func(ctx context.Context, d Delivery) error
-	r    *Runner
+	send    func(ctx context.Context, d Delivery) error
+	settled func(ctx context.Context, d Delivery, err error)
+	r       *Runner
 }
 
 // NextRetry backs off from one second, doubling, up to an hour, with ±10%
@@ -58,25 +64,53 @@ func deliveryBackoff(failures int) time.Duration {
 	return d + time.Duration((rand.Float64()-0.5)*0.2*float64(d))
 }
 
-// Work sends the message once; an error is retried, ErrFinal is not.
+// Work sends the message once; an error is retried, ErrFinal is not. The
+// outcome goes to settled once it is final: delivered, refused for good,
+// or failed on the last attempt.
 func (w *deliveryWorker) Work(ctx context.Context, job *river.Job[Delivery]) error {
 	err := w.send(ctx, job.Args)
 	switch {
 	case err == nil:
 		w.r.log.Info("Queued Discord message delivered", "what", job.Args.What, "attempt", job.Attempt)
+		w.settle(ctx, job.Args, nil)
 		return nil
 	case errors.Is(err, ErrFinal):
 		w.r.log.Warn("Queued Discord message refused for good", "what", job.Args.What, "attempt", job.Attempt, "error", err)
+		w.settle(ctx, job.Args, err)
 		return river.JobCancel(err)
+	case job.Attempt >= job.MaxAttempts:
+		w.r.log.Error("Queued Discord message failed on its last attempt; giving up", "what", job.Args.What, "attempt", job.Attempt, "error", err)
+		w.settle(ctx, job.Args, err)
+		return fmt.Errorf("deliver %s: %w", job.Args.What, err)
 	default:
 		w.r.log.Warn("Queued Discord message failed again; retrying", "what", job.Args.What, "attempt", job.Attempt, "error", err)
 		return fmt.Errorf("deliver %s: %w", job.Args.What, err)
 	}
 }
 
-// Deliveries registers send as the sender of Deliveries (before Start).
-func (r *Runner) Deliveries(send func(ctx context.Context, d Delivery) error) {
-	Register(r, &deliveryWorker{send: send, r: r})
+// settle reports a final outcome. It runs on a context of its own: the
+// message is sent (or given up) whatever the job's deadline, and its record
+// must follow.
+func (w *deliveryWorker) settle(ctx context.Context, d Delivery, err error) {
+	if w.settled == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+	defer cancel()
+	w.settled(ctx, d, err)
+}
+
+// settleTimeout bounds the recording of a delivery's outcome.
+const settleTimeout = 10 * time.Second
+
+// Deliveries registers send as the sender of Deliveries (before Start),
+// and settled, when not nil, as the recipient of each one's final
+// outcome: nil once Discord took it, else the error of the refusal or of
+// the last attempt. settled is called once per delivery (at least once
+// should the process die in between); it cannot fail the job, since the
+// message may already be sent.
+func (r *Runner) Deliveries(send func(ctx context.Context, d Delivery) error, settled func(ctx context.Context, d Delivery, err error)) {
+	Register(r, &deliveryWorker{send: send, settled: settled, r: r})
 }
 
 // Deliver queues d (after Start).

@@ -158,6 +158,19 @@ func (s *Store) Warnings(ctx context.Context, guildID, userID string, limit int)
 	return ws, nil
 }
 
+// SettleWarningDM records what became of a warning's queued DM while it is
+// still pending, and returns the warning; ErrNotFound when it is not (its
+// outcome already recorded) or there is no such warning.
+func (t Tx) SettleWarningDM(ctx context.Context, guildID string, id int64, status string) (Warning, error) {
+	rows, _ := t.tx.Query(ctx, `UPDATE user_warnings SET dm_status = $3
+		WHERE guild_id = $1 AND id = $2 AND dm_status = 'pending' RETURNING `+warningColumns, guildID, id, status)
+	w, err := one(pgx.CollectOneRow(rows, pgx.RowToStructByName[Warning]))
+	if err != nil {
+		return w, fmt.Errorf("settle the DM of warning %d: %w", id, err)
+	}
+	return w, nil
+}
+
 // SetWarningDMStatus records what became of a warning's DM.
 func (s *Store) SetWarningDMStatus(ctx context.Context, guildID string, id int64, status string) error {
 	if _, err := s.pool.Exec(ctx, `UPDATE user_warnings SET dm_status = $3 WHERE guild_id = $1 AND id = $2`,

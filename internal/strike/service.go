@@ -176,8 +176,12 @@ func (s *Service) Warn(ctx context.Context, req WarnRequest) (WarnResult, error)
 	}
 	// DM first: after a ban the bot can no longer reach the member.
 	res.DMStatus = s.sendDM(ctx, g, req, res)
-	if err := s.db.SetWarningDMStatus(ctx, req.GuildID, res.Warning.ID, string(res.DMStatus)); err != nil {
-		s.log.Error("Could not store the DM outcome", "userId", req.UserID, "error", err)
+	// A queued DM stays pending, as the warning was stored: its job records
+	// the outcome (SettleDM), perhaps before this line is reached.
+	if res.DMStatus != DMPending {
+		if err := s.db.SetWarningDMStatus(ctx, req.GuildID, res.Warning.ID, string(res.DMStatus)); err != nil {
+			s.log.Error("Could not store the DM outcome", "userId", req.UserID, "error", err)
+		}
 	}
 	s.log.Info("User warned", "userId", req.UserID, "totalWarnings", res.Total, "guildId", req.GuildID,
 		"caseNumber", res.Warning.CaseNumber, "action", string(res.Action), "severity", string(req.Severity))
@@ -333,20 +337,68 @@ func (s *Service) sendDM(ctx context.Context, g Guild, req WarnRequest, res Warn
 		brings = ActionWarning // not applied, or not yet: the DM does not announce it
 	}
 	w := res.Warning
-	err := s.fx.SendDM(ctx, DM{UserID: req.UserID, GuildName: g.Name, Case: w.CaseNumber, Total: res.Total,
-		Reason: w.Reason, Severity: Severity(w.Severity), ExpiresAt: w.ExpiresAt, Brings: brings, Ladder: s.ladder})
+	err := s.fx.SendDM(ctx, DM{UserID: req.UserID, GuildName: g.Name, GuildID: req.GuildID, WarningID: w.ID, Case: w.CaseNumber,
+		Total: res.Total, Reason: w.Reason, Severity: Severity(w.Severity), ExpiresAt: w.ExpiresAt, Brings: brings, Ladder: s.ladder})
+	status := dmOutcome(err)
+	switch status {
+	case DMClosed:
+		s.log.Info("Warning DM not delivered: DMs closed", "userId", req.UserID)
+	case DMPending:
+		s.log.Warn("Warning DM queued: Discord did not take it now", "userId", req.UserID, "error", err)
+	case DMFailed:
+		s.log.Warn("Warning DM failed", "userId", req.UserID, "error", err)
+	}
+	return status
+}
+
+// dmOutcome is the DM status an attempt to send a DM ended with.
+func dmOutcome(err error) DMStatus {
 	switch {
 	case err == nil:
 		return DMSent
 	case errors.Is(err, ErrDMClosed):
-		s.log.Info("Warning DM not delivered: DMs closed", "userId", req.UserID)
 		return DMClosed
 	case errors.Is(err, ErrQueued):
-		s.log.Warn("Warning DM queued: Discord did not take it now", "userId", req.UserID, "error", err)
 		return DMPending
 	default:
-		s.log.Warn("Warning DM failed", "userId", req.UserID, "error", err)
 		return DMFailed
+	}
+}
+
+// SettleDM records the final outcome of a warning DM that Discord did not
+// take at first and a job sent again (err nil: delivered; else refused
+// for good or given up): the warning's dm_status, as a direct send records
+// it, and an audit record (warning-dm) by the system. Only a pending status
+// changes, so that a job run twice records once. A warningID of 0 (not a
+// warning's DM) is ignored.
+func (s *Service) SettleDM(ctx context.Context, guildID string, warningID int64, sendErr error) {
+	if warningID == 0 {
+		return
+	}
+	status := dmOutcome(sendErr)
+	if status == DMPending {
+		status = DMFailed // still unsent, and no job will try again
+	}
+	var w Warning
+	txErr := s.db.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		if w, err = tx.SettleWarningDM(ctx, guildID, warningID, string(status)); err != nil {
+			return err
+		}
+		details := map[string]any{"warningId": w.ID, "caseNumber": w.CaseNumber, "dmStatus": string(status), "queued": true}
+		if sendErr != nil {
+			details["error"] = sendErr.Error()
+		}
+		return tx.Audit(ctx, audit.Entry{GuildID: guildID, ActionType: "warning-dm", ActorID: audit.SystemActor,
+			TargetID: w.UserID, Reason: fmt.Sprintf("case #%d: queued DM %s", w.CaseNumber, status), Details: details, CreatedAt: s.now()})
+	})
+	switch {
+	case errors.Is(txErr, store.ErrNotFound):
+		s.log.Info("Queued warning DM outcome already recorded", "guildId", guildID, "warningId", warningID)
+	case txErr != nil:
+		s.log.Error("Could not store the queued DM outcome", "guildId", guildID, "warningId", warningID, "error", txErr)
+	default:
+		s.log.Info("Queued warning DM settled", "userId", w.UserID, "guildId", guildID, "caseNumber", w.CaseNumber, "dmStatus", string(status))
 	}
 }
 

@@ -167,6 +167,11 @@ var (
 type DM struct {
 	UserID    string
 	GuildName string
+	// GuildID and WarningID name the warning a warning DM is about (zero
+	// in a ban DM): a DM queued for later reports its outcome to it
+	// (Service.SettleDM).
+	GuildID   string
+	WarningID int64
 	// Ban: the DM tells the member that the ban of case Case was confirmed
 	// and carried out; otherwise it tells them of the warning.
 	Ban bool

@@ -57,6 +57,7 @@ type Limiter struct {
 	recorder   *Recorder
 	onLimit    func(command string)
 	shared     Shared
+	sharedWait time.Duration
 
 	sharedDown  atomic.Bool  // the shared store failed on the last check
 	sharedRetry atomic.Int64 // unix ns before which checks skip the failed store
@@ -77,6 +78,10 @@ type Options struct {
 	// database (see Shared); the in-process buckets are then the fallback
 	// while it fails.
 	Shared Shared
+	// SharedTimeout bounds one shared check (default 500 ms): past it the
+	// call fails open to the in-process buckets rather than hold an
+	// interaction.
+	SharedTimeout time.Duration
 }
 
 // Shared is a token-bucket store shared by several processes, with one
@@ -89,9 +94,8 @@ type Shared interface {
 	PruneRateLimitBuckets(ctx context.Context, before time.Time) (int64, error)
 }
 
-// sharedTimeout bounds one shared check: past it the call fails open to
-// the in-process buckets rather than hold an interaction.
-const sharedTimeout = 500 * time.Millisecond
+// defaultSharedTimeout is Options.SharedTimeout's default.
+const defaultSharedTimeout = 500 * time.Millisecond
 
 // sharedBackoff is how long checks stay in process after the shared store
 // failed, so that an outage costs one timeout per backoff, not one per call.
@@ -102,9 +106,12 @@ var errSharedBackoff = errors.New("shared rate limit backing off after a failure
 // New returns a Limiter. It tags logger with its component, RateLimiter.
 func New(logger *slog.Logger, o Options) *Limiter {
 	l := &Limiter{now: o.Now, evictEvery: o.EvictEvery, seed: maphash.MakeSeed(), log: logging.Component(logger, "RateLimiter"),
-		recorder: o.Recorder, onLimit: o.OnLimited, shared: o.Shared}
+		recorder: o.Recorder, onLimit: o.OnLimited, shared: o.Shared, sharedWait: o.SharedTimeout}
 	if l.now == nil {
 		l.now = time.Now
+	}
+	if l.sharedWait <= 0 {
+		l.sharedWait = defaultSharedTimeout
 	}
 	if l.evictEvery <= 0 {
 		l.evictEvery = time.Minute
@@ -163,7 +170,7 @@ func (l *Limiter) allowShared(user, command string, lim middleware.Limit, now ti
 	if now.UnixNano() < l.sharedRetry.Load() {
 		return false, 0, errSharedBackoff
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), sharedTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), l.sharedWait)
 	defer cancel()
 	ok, wait, err := l.shared.TakeRateLimitToken(ctx, user, command, lim.Burst, lim.Per/time.Duration(lim.Burst), now)
 	if err != nil {
@@ -179,7 +186,8 @@ func (l *Limiter) allowShared(user, command string, lim middleware.Limit, now ti
 	return ok, wait, nil
 }
 
-// PruneShared deletes the shared buckets that are full again.
+// PruneShared deletes the shared buckets that are full again. The
+// retention job calls it, so that one process prunes for all.
 func (l *Limiter) PruneShared(ctx context.Context) (int64, error) {
 	if l.shared == nil {
 		return 0, nil
@@ -227,7 +235,9 @@ func (l *Limiter) Evict() int {
 	return n
 }
 
-// Start evicts idle buckets every EvictEvery until Stop.
+// Start evicts idle buckets every EvictEvery until Stop. The shared
+// buckets are not its to prune: that is one job across the processes on
+// the database (PruneShared, called by the retention job).
 func (l *Limiter) Start(ctx context.Context) error {
 	ctx, stopped, err := l.StartInit(ctx)
 	if err != nil {
@@ -235,12 +245,7 @@ func (l *Limiter) Start(ctx context.Context) error {
 	}
 	go func() {
 		defer stopped()
-		service.Every(ctx, l.evictEvery, func(ctx context.Context) {
-			l.Evict()
-			if _, err := l.PruneShared(ctx); err != nil {
-				l.log.Warn("Pruning shared rate-limit buckets failed", "error", err)
-			}
-		})
+		service.Every(ctx, l.evictEvery, func(context.Context) { l.Evict() })
 	}()
 	return nil
 }

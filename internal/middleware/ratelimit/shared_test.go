@@ -1,6 +1,7 @@
 package ratelimit_test
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -103,7 +104,9 @@ func TestSharedExactAcrossProcesses(t *testing.T) {
 	var wg sync.WaitGroup
 	for p := 0; p < 2; p++ {
 		st := store.New(storetest.Pool(t, db.AppURL))
-		l := ratelimit.New(slog.New(slog.DiscardHandler), ratelimit.Options{Now: c.now, Shared: st})
+		// A check slower than the default 500 ms on a loaded machine would
+		// fail open to this process's own buckets: not what is measured.
+		l := ratelimit.New(slog.New(slog.DiscardHandler), ratelimit.Options{Now: c.now, Shared: st, SharedTimeout: time.Minute})
 		for g := 0; g < 4; g++ {
 			wg.Add(1)
 			go func() {
@@ -175,6 +178,32 @@ func TestSharedPrune(t *testing.T) {
 	got := answers(l, c, []call{{0, "2", "a"}, {0, "2", "a"}, {0, "2", "a"}}, lim)
 	if diff := cmp.Diff([]string{"ok", "ok", ratelimit.Message(10 * time.Minute)}, got); diff != "" {
 		t.Errorf("kept bucket lost its state (-want +got):\n%s", diff)
+	}
+}
+
+// The running limiter leaves the shared buckets alone: it evicts its own,
+// and pruning the shared ones is the retention job's, once across the
+// processes (internal/app registerRetention), not every process's every
+// EvictEvery.
+func TestSharedNotPrunedByTheService(t *testing.T) {
+	db := storetest.New(t)
+	c := &clock{t: time.Date(2025, 10, 7, 14, 30, 0, 0, time.UTC)}
+	l := ratelimit.New(slog.New(slog.DiscardHandler), ratelimit.Options{Now: c.now, Shared: db.Store, EvictEvery: time.Millisecond})
+	l.Allow("1", "a", middleware.Limit{Burst: 3, Per: time.Hour})
+	c.add(2 * time.Hour) // full again: prunable
+	if err := l.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond) // dozens of EvictEvery ticks
+	if err := l.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := db.App.QueryRow(t.Context(), `SELECT count(*) FROM rate_limit_buckets`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Errorf("shared buckets after the service ran: %d, want the 1 it holds", n)
 	}
 }
 
