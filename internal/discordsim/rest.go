@@ -71,6 +71,7 @@ func (s *Server) routes() []*route {
 		{"GET", "/users/{user_id}", nil, true, s.getUser},
 		{"POST", "/users/@me/channels", nil, true, s.createDM},
 		{"GET", "/users/@me/guilds", nil, true, s.listUserGuilds},
+		{"GET", "/applications/@me", nil, true, s.getCurrentApplication},
 		{"GET", "/applications/{application_id}/commands", nil, true, s.listCommands},
 		{"PUT", "/applications/{application_id}/commands", nil, true, s.overwriteCommands},
 		{"POST", "/applications/{application_id}/commands", nil, true, s.createCommand},
