@@ -16,7 +16,7 @@ import (
 // View Audit Log, Manage Roles, and the bot's role above the roles with dangerous
 // permissions.
 func TestDoctorAntiNuke(t *testing.T) {
-	sim := discordsim.NewTest(t, discordsim.Options{IdentifyInterval: probeSpacing})
+	sim := discordsim.NewTest(t, discordsim.Options{})
 	g := sim.SeedSandbox()
 	cfg := newConfig(t, sim, storetest.New(t))
 	g.BotRole().SetPosition(7) // below Admin (10), above Moderator (5)

@@ -18,7 +18,7 @@ import (
 // doctor warns when the bot lacks Manage Server, which the AutoMod sync
 // needs, and reports each guild's last sync: drift, what was not pushed.
 func TestDoctorAutoMod(t *testing.T) {
-	sim := discordsim.NewTest(t, discordsim.Options{IdentifyInterval: probeSpacing})
+	sim := discordsim.NewTest(t, discordsim.Options{})
 	g := sim.SeedSandbox()
 	db := storetest.New(t)
 	cfg := newConfig(t, sim, db)

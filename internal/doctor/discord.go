@@ -55,7 +55,7 @@ func CheckDiscord(ctx context.Context, cfg *config.Config, logger *slog.Logger) 
 		return r.Results
 	}
 	r.add(Pass, tokenCheck, fmt.Sprintf("the bot is %s (%s)", me.Username, me.ID), "")
-	checkMessageIntent(r, cfg, logger)
+	checkMessageIntent(ctx, r, s, cfg)
 
 	guilds, err := guildIDs(ctx, s, cfg.DiscordGuildID)
 	if err != nil {

@@ -47,7 +47,7 @@ func newConfig(t *testing.T, sim *discordsim.Server, db *storetest.DB) *config.C
 // doctor against the emulator reports a missing BAN_MEMBERS and a bot role
 // below a member's, and passes once both are fixed.
 func TestDoctorGuildPermissions(t *testing.T) {
-	sim := discordsim.NewTest(t, discordsim.Options{IdentifyInterval: probeSpacing})
+	sim := discordsim.NewTest(t, discordsim.Options{})
 	g := sim.SeedSandbox()
 	db := storetest.New(t)
 	cfg := newConfig(t, sim, db)
@@ -91,7 +91,7 @@ func TestDoctorGuildPermissions(t *testing.T) {
 // A member beyond the first 1000 is still checked: doctor pages through
 // List Guild Members with after=<highest id seen>.
 func TestDoctorPagesMembers(t *testing.T) {
-	sim := discordsim.NewTest(t, discordsim.Options{IdentifyInterval: probeSpacing})
+	sim := discordsim.NewTest(t, discordsim.Options{})
 	g := sim.SeedSandbox()
 	db := storetest.New(t)
 	cfg := newConfig(t, sim, db)
@@ -118,7 +118,7 @@ func TestDoctorPagesMembers(t *testing.T) {
 }
 
 func TestDoctorBadToken(t *testing.T) {
-	sim := discordsim.NewTest(t, discordsim.Options{IdentifyInterval: probeSpacing})
+	sim := discordsim.NewTest(t, discordsim.Options{})
 	db := storetest.New(t)
 	cfg := newConfig(t, sim, db)
 	cfg.DiscordToken = "not-the-token"

@@ -3,8 +3,8 @@ package doctor_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"testing"
-	"time"
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/google/go-cmp/cmp"
@@ -14,44 +14,69 @@ import (
 	"github.com/embodied-community/embodied/internal/doctor"
 )
 
-// With SECOPS_MODERATE_MESSAGES, doctor asks the gateway for the Message
-// Content intent, and with SECOPS_RAID_DETECTION for the Server Members
-// intent, and says exactly what to enable when Discord refuses one (close
-// 4014); without them, the checks are not run.
-// probeSpacing is the emulator's identify spacing in these tests: the
-// doctor opens a gateway session per intent probe and one for the guild
-// list, one after the other, which Discord's 5 s would refuse (op 9).
-const probeSpacing = time.Millisecond
-
+// With SECOPS_MODERATE_MESSAGES, doctor reads from the application's flags
+// (GET /applications/@me) whether the Message Content intent is enabled,
+// and with SECOPS_RAID_DETECTION whether the Server Members intent is; it
+// says which flag grants it and exactly what to enable when neither does
+// (the gateway would close with 4014). Without them, the checks are not
+// run. It never identifies, even against a sharded gateway.
 func TestDoctorMessageContentIntent(t *testing.T) {
 	none, content, members := discordgo.Intent(0), discordgo.IntentsMessageContent, discordgo.IntentsGuildMembers
+	const (
+		contentFix = "enable it in the Developer Portal → your application → Bot → Privileged Gateway Intents → Message Content Intent, " +
+			"then restart the bot; or set SECOPS_MODERATE_MESSAGES=false"
+		membersFix = "enable it in the Developer Portal → your application → Bot → Privileged Gateway Intents → Server Members Intent, " +
+			"then restart the bot; or set SECOPS_RAID_DETECTION=false"
+	)
 	tests := []struct {
 		name     string
 		portal   *discordgo.Intent
+		verified bool // the bot is in 100 servers, so Discord verified it
+		fault    int  // status Get Current Application answers with
 		moderate bool
 		raids    bool
 		want     doctor.Result
 	}{
-		{"enabled in the portal", &content, true, false, doctor.Result{Status: doctor.Pass, Check: "Message Content intent",
-			Detail: "granted: the gateway accepts Guild Messages and Message Content, so message moderation runs"}},
-		{"not enabled", &none, true, false, doctor.Result{Status: doctor.Fail, Check: "Message Content intent",
-			Detail: "Discord refused it (gateway close 4014, \"Disallowed intent(s).\"): the bot runs without message moderation",
-			Fix: "enable it in the Developer Portal → your application → Bot → Privileged Gateway Intents → Message Content Intent, " +
-				"then restart the bot; or set SECOPS_MODERATE_MESSAGES=false"}},
-		{"message moderation off", &none, false, false, doctor.Result{Status: -1}},
-		{"Server Members enabled", &members, false, true, doctor.Result{Status: doctor.Pass, Check: "Server Members intent",
-			Detail: "granted: the gateway accepts Guild Members, so raid detection sees the joins"}},
-		{"Server Members not enabled", &content, true, true, doctor.Result{Status: doctor.Fail, Check: "Server Members intent",
-			Detail: "Discord refused it (gateway close 4014, \"Disallowed intent(s).\"): the bot runs without raid detection",
-			Fix: "enable it in the Developer Portal → your application → Bot → Privileged Gateway Intents → Server Members Intent, " +
-				"then restart the bot; or set SECOPS_RAID_DETECTION=false"}},
+		{"enabled in the portal", &content, false, 0, true, false, doctor.Result{Status: doctor.Pass, Check: "Message Content intent",
+			Detail: "enabled for the application as GATEWAY_MESSAGE_CONTENT_LIMITED, as for an unverified bot in under 100 servers: " +
+				"the gateway accepts Guild Messages and Message Content, so message moderation runs; " +
+				"from 100 servers on the bot needs Discord's approval for the intent (app verification)"}},
+		{"verified", &content, true, 0, true, false, doctor.Result{Status: doctor.Pass, Check: "Message Content intent",
+			Detail: "enabled for the application (GATEWAY_MESSAGE_CONTENT): the gateway accepts Guild Messages and Message Content, so message moderation runs"}},
+		{"not enabled", &none, false, 0, true, false, doctor.Result{Status: doctor.Fail, Check: "Message Content intent",
+			Detail: "off for the application (neither GATEWAY_MESSAGE_CONTENT nor GATEWAY_MESSAGE_CONTENT_LIMITED in its flags): " +
+				"the gateway will refuse it (close 4014, \"Disallowed intent(s).\"), so the bot runs without message moderation",
+			Fix: contentFix}},
+		{"message moderation off", &none, false, 0, false, false, doctor.Result{Status: -1}},
+		{"application unreadable", &content, false, http.StatusForbidden, true, false, doctor.Result{Status: doctor.Warn, Check: "Message Content intent",
+			Detail: "could not read the application's flags: get current application: HTTP 403 Forbidden, " +
+				`{"code":0,"message":"403: Forbidden"}`,
+			Fix: "check the network path to Discord"}},
+		{"Server Members enabled", &members, false, 0, false, true, doctor.Result{Status: doctor.Pass, Check: "Server Members intent",
+			Detail: "enabled for the application as GATEWAY_GUILD_MEMBERS_LIMITED, as for an unverified bot in under 100 servers: " +
+				"the gateway accepts Guild Members, so raid detection sees the joins; " +
+				"from 100 servers on the bot needs Discord's approval for the intent (app verification)"}},
+		{"Server Members verified", &members, true, 0, false, true, doctor.Result{Status: doctor.Pass, Check: "Server Members intent",
+			Detail: "enabled for the application (GATEWAY_GUILD_MEMBERS): the gateway accepts Guild Members, so raid detection sees the joins"}},
+		{"Server Members not enabled", &content, false, 0, true, true, doctor.Result{Status: doctor.Fail, Check: "Server Members intent",
+			Detail: "off for the application (neither GATEWAY_GUILD_MEMBERS nor GATEWAY_GUILD_MEMBERS_LIMITED in its flags): " +
+				"the gateway will refuse it (close 4014, \"Disallowed intent(s).\"), so the bot runs without raid detection",
+			Fix: membersFix}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sim := discordsim.NewTest(t, discordsim.Options{PrivilegedIntents: tt.portal, IdentifyInterval: probeSpacing})
-			sim.SeedSandbox()
-			cfg := &config.Config{DiscordToken: config.Secret(sim.Token()), DiscordAPIURL: sim.URL(), ModerateMessages: tt.moderate,
-				RaidDetection: tt.raids}
+			sim := discordsim.NewTest(t, discordsim.Options{PrivilegedIntents: tt.portal, Shards: 2})
+			g := sim.SeedSandbox()
+			if tt.verified {
+				for i := range 99 {
+					sim.CreateGuild(fmt.Sprintf("guild-%d", i), discordsim.UserSpec{Username: fmt.Sprintf("owner-%d", i)})
+				}
+			}
+			if tt.fault != 0 {
+				sim.FailRoute(http.MethodGet, "/applications/@me", discordsim.Fault{Status: tt.fault})
+			}
+			cfg := &config.Config{DiscordToken: config.Secret(sim.Token()), DiscordAPIURL: sim.URL(), DiscordGuildID: g.ID,
+				ModerateMessages: tt.moderate, RaidDetection: tt.raids}
 			check := "Message Content intent"
 			if tt.raids {
 				check = "Server Members intent"
@@ -59,6 +84,9 @@ func TestDoctorMessageContentIntent(t *testing.T) {
 			got := find(&doctor.Report{Results: doctor.CheckDiscord(context.Background(), cfg, nil)}, check)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("check mismatch (-want +got):\n%s", diff)
+			}
+			if ids := sim.Identifies(); len(ids) != 0 {
+				t.Errorf("doctor identified %d times, want none: %+v", len(ids), ids)
 			}
 		})
 	}
@@ -68,7 +96,7 @@ func TestDoctorMessageContentIntent(t *testing.T) {
 // delete messages (MANAGE_MESSAGES); with it off, it does not ask.
 func TestDoctorMessageModerationPermission(t *testing.T) {
 	content := discordgo.IntentsMessageContent
-	sim := discordsim.NewTest(t, discordsim.Options{PrivilegedIntents: &content, IdentifyInterval: probeSpacing})
+	sim := discordsim.NewTest(t, discordsim.Options{PrivilegedIntents: &content})
 	g := sim.SeedSandbox()
 	g.BotRole().SetPermissions(g.BotRole().Info().Permissions &^ discordgo.PermissionManageMessages)
 	role := g.BotRole().Info().Name
