@@ -18,7 +18,8 @@
 //
 // The package runs its own SQL, the store's one exception besides the
 // schema package: every statement runs on a connection the engine opens
-// itself as the schema owner (MIGRATION_DATABASE_URL), not on the bot's
+// itself (MIGRATION_DATABASE_URL: the schema owner, or the application
+// role when only DATABASE_URL is set), not on the bot's
 // pool, and belongs to the dump or the restore rather than to the bot's
 // data. The session advisory lock must be held on the very connection whose
 // snapshot transaction pg_dump imports (pg_export_snapshot); the row counts
@@ -444,9 +445,11 @@ func ParseFileName(name string) (label string, t time.Time, ok bool) {
 func ManifestName(file string) string { return file + manifestExt }
 
 // OptionsFromConfig returns the engine options for the bot's configuration.
-// Backups connect as the schema owner (MIGRATION_DATABASE_URL, which
-// defaults to DATABASE_URL): only it can read every table, and it has the
-// CREATEDB right restore drills need.
+// Backups connect as MIGRATION_DATABASE_URL, which defaults to DATABASE_URL:
+// the schema owner when the operator gives it (it has the CREATEDB right
+// restore drills and restores need), else the application role, which
+// reads every table, sequence and row (migration 096, `migrate verify`), so
+// that a bot given only its own login still makes complete backups.
 func OptionsFromConfig(cfg *config.Config) Options {
 	return Options{
 		Dir:           cfg.BackupDir,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/embodied-community/embodied/internal/store"
 	"github.com/embodied-community/embodied/internal/storetest"
 )
 
@@ -76,15 +77,8 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	}
 
 	// Restored into a new database, every table has the same rows.
-	target := randomName("test_restore_")
-	dropDatabase(t, target)
-	if err := e.Restore(ctx, res.File, target, false); err != nil {
-		t.Fatalf("Restore: %v", err)
-	}
+	target := restoreMatches(t, e, res.File, want)
 	_, owner := storetest.URLs(t)
-	if diff := cmp.Diff(want, tableSums(t, storetest.WithDatabase(owner, target))); diff != "" {
-		t.Errorf("restored database mismatch (-want +got):\n%s", diff)
-	}
 
 	// Restoring again into it (it now holds data) and into the live
 	// database is refused without force, naming what would be overwritten.
@@ -203,4 +197,53 @@ func flip(b []byte, i int) []byte {
 	c := append([]byte(nil), b...)
 	c[i] ^= 0xff
 	return c
+}
+
+// TestBackupAsApplicationRole backs up a migrated database as the
+// application role, as a deployment that gives the bot only its own login
+// does (MIGRATION_DATABASE_URL defaults to DATABASE_URL): the dump is
+// complete, the row-security table included, and restores as the owner.
+func TestBackupAsApplicationRole(t *testing.T) {
+	t.Parallel()
+	db := storetest.New(t)
+	ctx := context.Background()
+	if _, err := db.Store.AddXP(ctx, "100000000000000001", "200000000000000001", 50); err != nil {
+		t.Fatalf("add XP: %v", err)
+	}
+	events := []store.SecurityEvent{{EventType: "permission_denied", GuildID: "100000000000000001", ActorID: "200000000000000001",
+		Attempted: "/security audit"}}
+	events[0].Fill(time.Now())
+	if err := db.Store.InTx(ctx, func(tx store.Tx) error { return tx.InsertSecurityEvents(ctx, events) }); err != nil {
+		t.Fatalf("insert security event: %v", err)
+	}
+	e := newEngine(t, db, func(o *Options) { o.DatabaseURL = db.AppURL; o.CountInSnapshot = true })
+
+	res, err := e.Run(ctx, Request{Trigger: TriggerScheduled})
+	if err != nil {
+		t.Fatalf("Run as the application role: %v", err)
+	}
+	want := tableSums(t, db.OwnerURL)
+	if diff := cmp.Diff(countsOf(want), res.Tables); diff != "" {
+		t.Errorf("manifest row counts as the application role (-owner's +got):\n%s", diff)
+	}
+	if res.Tables["public.security_audit_logs"] != 1 {
+		t.Errorf("security_audit_logs rows in the backup = %d, want 1", res.Tables["public.security_audit_logs"])
+	}
+	restoreMatches(t, e, res.File, want)
+}
+
+// restoreMatches restores file into a new database and compares every
+// table's rows with want; it returns the database's name.
+func restoreMatches(t *testing.T, e *Engine, file string, want map[string]string) string {
+	t.Helper()
+	target := randomName("test_restore_")
+	dropDatabase(t, target)
+	if err := e.Restore(context.Background(), file, target, false); err != nil {
+		t.Fatalf("Restore: %v", err)
+	}
+	_, owner := storetest.URLs(t)
+	if diff := cmp.Diff(want, tableSums(t, storetest.WithDatabase(owner, target))); diff != "" {
+		t.Errorf("restored database mismatch (-want +got):\n%s", diff)
+	}
+	return target
 }

@@ -224,8 +224,13 @@ func (e *Engine) run(ctx context.Context, req Request, start time.Time) (Result,
 		return Result{}, fmt.Errorf("restrict temporary backup file: %w", err)
 	}
 
+	// --enable-row-security: as the application role (MIGRATION_DATABASE_URL
+	// unset), pg_dump would refuse the tables with row security rather than
+	// read them through their policies; `migrate verify` checks the role's
+	// policies let it read every row. The owner bypasses row security
+	// either way.
 	cmd := exec.CommandContext(ctx, e.pgDump,
-		"--format=plain", "--no-password", "--lock-wait-timeout=60000",
+		"--format=plain", "--no-password", "--lock-wait-timeout=60000", "--enable-row-security",
 		"--snapshot="+snapshot, "--dbname="+e.db.url)
 	cmd.Env = e.db.childEnv()
 	stderr := &tailBuffer{}

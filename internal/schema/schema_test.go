@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/embodied-community/embodied/internal/schema"
 	"github.com/embodied-community/embodied/internal/storetest"
@@ -255,11 +256,7 @@ func TestHardeningStopsWhenTempCannotBeRevoked(t *testing.T) {
 // clause does.
 func TestVerifyCatchesUnpinnedFunctions(t *testing.T) {
 	t.Parallel()
-	db := storetest.Empty(t)
-	if err := open(t, db).Up(); err != nil {
-		t.Fatal(err)
-	}
-	pool := storetest.Pool(t, db)
+	pool := migrated(t)
 	ctx := context.Background()
 	for _, q := range []string{
 		`ALTER FUNCTION privacy_erase_audit(text, text, text) RESET search_path`,
@@ -273,15 +270,72 @@ func TestVerifyCatchesUnpinnedFunctions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	failed := failedChecks(results)
+	want := []string{"function audit_log_chain pinned to the schema, pg_temp last",
+		"every SECURITY DEFINER function has search_path set, pg_temp last"}
+	if diff := cmp.Diff(want, failed); diff != "" {
+		t.Errorf("failed checks mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestVerifyCatchesWhatABackupCannotRead: a sequence, a table or a row
+// the application role cannot read fails `migrate verify`, since a backup
+// as that role would fail or leave it out.
+func TestVerifyCatchesWhatABackupCannotRead(t *testing.T) {
+	t.Parallel()
+	const check = "every table and sequence readable in full by embodied_app (a complete backup as it)"
+	tests := []struct {
+		name   string
+		damage string
+	}{
+		{"a sequence", `REVOKE SELECT ON SEQUENCE user_warnings_id_seq FROM embodied_app`},
+		{"a table", `CREATE TABLE unreadable (id bigint GENERATED ALWAYS AS IDENTITY)`},
+		{"a new sequence", `CREATE SEQUENCE unreadable_seq`},
+		{"a table with row security and no policy", `ALTER TABLE member_profiles ENABLE ROW LEVEL SECURITY`},
+		{"a restrictive policy", `CREATE POLICY narrow ON security_audit_logs AS RESTRICTIVE FOR SELECT TO embodied_app USING (guild_id IS NOT NULL)`},
+		{"a permissive policy that filters", `ALTER POLICY security_audit_logs_app_read ON security_audit_logs USING (guild_id IS NOT NULL)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			pool := migrated(t)
+			ctx := context.Background()
+			results, err := schema.Verify(ctx, pool)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if failed := failedChecks(results); len(failed) != 0 {
+				t.Fatalf("before the damage, failed checks: %v", failed)
+			}
+			if _, err := pool.Exec(ctx, tt.damage); err != nil {
+				t.Fatalf("%s: %v", tt.damage, err)
+			}
+			if results, err = schema.Verify(ctx, pool); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff([]string{check}, failedChecks(results)); diff != "" {
+				t.Errorf("failed checks mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func failedChecks(results []schema.Result) []string {
 	var failed []string
 	for _, r := range results {
 		if !r.OK {
 			failed = append(failed, r.Check.String())
 		}
 	}
-	want := []string{"function audit_log_chain pinned to the schema, pg_temp last",
-		"every SECURITY DEFINER function has search_path set, pg_temp last"}
-	if diff := cmp.Diff(want, failed); diff != "" {
-		t.Errorf("failed checks mismatch (-want +got):\n%s", diff)
+	return failed
+}
+
+// migrated returns a pool on a new database migrated up, as its owner.
+func migrated(t *testing.T) *pgxpool.Pool {
+	t.Helper()
+	db := storetest.Empty(t)
+	if err := open(t, db).Up(); err != nil {
+		t.Fatal(err)
 	}
+	return storetest.Pool(t, db)
 }

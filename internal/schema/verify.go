@@ -9,7 +9,7 @@ import (
 
 // Check is one expectation about the migrated schema.
 type Check struct {
-	Kind  string // table, column, index, constraint, trigger, policy, rls, function, search_path, definer_search_path, no_temp, river_version, river_grants
+	Kind  string // table, column, index, constraint, trigger, policy, rls, function, search_path, definer_search_path, no_temp, backup_reads, river_version, river_grants
 	Table string
 	Name  string // column or index name; for constraints, a word the CHECK mentions
 }
@@ -25,6 +25,8 @@ func (c Check) String() string {
 		return "every SECURITY DEFINER function has search_path set, pg_temp last"
 	case "no_temp":
 		return "no TEMPORARY privilege for " + c.Name + " and its members"
+	case "backup_reads":
+		return "every table and sequence readable in full by " + c.Name + " (a complete backup as it)"
 	case "river_version":
 		return "River's schema at version " + c.Name
 	case "river_grants":
@@ -161,6 +163,8 @@ func Expected() []Check {
 	}
 	c = append(c, Check{Kind: "definer_search_path", Table: "audit_log", Name: "security definer"})
 	c = append(c, Check{Kind: "no_temp", Table: "database", Name: "embodied_app"})
+	// 096 a complete backup as the application role
+	c = append(c, Check{Kind: "backup_reads", Table: "audit_log", Name: "embodied_app"})
 	// River's queue (rivermigrate, applied by migrate up after the files)
 	c = append(c, riverChecks()...)
 	return c
@@ -202,6 +206,24 @@ var checkQueries = map[string]string{
 	"no_temp": `SELECT NOT EXISTS (SELECT 1 FROM pg_roles m, pg_database d
 		WHERE d.datname = current_database() AND $1 = $1 AND pg_has_role(m.oid, $2::name, 'MEMBER')
 		AND NOT m.rolsuper AND m.oid <> d.datdba AND has_database_privilege(m.oid, d.oid, 'TEMPORARY'))`,
+
+	// pg_dump as the role reads every table and sequence of the schema,
+	// every row of a table with row security: a permissive policy for the
+	// role (or PUBLIC) lets SELECT see all rows and no restrictive one
+	// narrows it. Else a backup would fail, or leave rows out. Table
+	// anchors it to a migrated schema (an empty one passes nothing).
+	"backup_reads": `SELECT to_regclass($1) IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_class c
+			WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p', 'S')
+			AND NOT CASE WHEN c.relkind = 'S' THEN has_sequence_privilege($2::name, c.oid, 'SELECT')
+				ELSE has_table_privilege($2::name, c.oid, 'SELECT') END)
+		AND NOT EXISTS (SELECT 1 FROM pg_class c
+			WHERE c.relnamespace = current_schema()::regnamespace AND c.relrowsecurity
+			AND (NOT EXISTS (SELECT 1 FROM pg_policies p WHERE p.schemaname = current_schema() AND p.tablename = c.relname
+					AND p.permissive = 'PERMISSIVE' AND p.cmd IN ('SELECT', 'ALL') AND p.qual = 'true'
+					AND p.roles && ARRAY[$2::name, 'public'::name])
+				OR EXISTS (SELECT 1 FROM pg_policies p WHERE p.schemaname = current_schema() AND p.tablename = c.relname
+					AND p.permissive = 'RESTRICTIVE' AND p.cmd IN ('SELECT', 'ALL') AND p.qual <> 'true'
+					AND p.roles && ARRAY[$2::name, 'public'::name])))`,
 
 	"river_grants": riverGrantsQuery,
 
