@@ -88,17 +88,27 @@ type raidStore struct{ db *store.Store }
 
 var _ raid.Store = raidStore{}
 
-func (r raidStore) RaidSettings(ctx context.Context, guildID string) (raid.Settings, bool, error) {
-	row, err := r.db.RaidSettings(ctx, guildID)
+// found converts a row read by id, ok false when the store has none.
+func found[R, T any](row R, err error, conv func(R) T) (v T, ok bool, _ error) {
 	if errors.Is(err, store.ErrNotFound) {
-		return raid.Settings{}, false, nil
+		return v, false, nil
 	}
 	if err != nil {
-		return raid.Settings{}, false, err
+		return v, false, err
 	}
+	return conv(row), true, nil
+}
+
+func (r raidStore) RaidSettings(ctx context.Context, guildID string) (raid.Settings, bool, error) {
+	row, err := r.db.RaidSettings(ctx, guildID)
+	return found(row, err, raidSettings)
+}
+
+// raidSettings converts a raid_settings row.
+func raidSettings(row store.RaidSettings) raid.Settings {
 	return raid.Settings{Joins: row.Joins, Window: seconds(int64(row.WindowSeconds)), YoungPercent: row.YoungPercent,
 		YoungAge: seconds(row.YoungSeconds), Action: raid.Action(row.Action), TimeoutFor: seconds(int64(row.TimeoutSeconds)),
-		Level: row.Level, Quiet: seconds(int64(row.QuietSeconds))}, true, nil
+		Level: row.Level, Quiet: seconds(int64(row.QuietSeconds))}
 }
 
 func (r raidStore) SaveRaidSettings(ctx context.Context, guildID, actorID string, s raid.Settings) error {
@@ -114,10 +124,20 @@ func (r raidStore) ActiveRaids(ctx context.Context) ([]raid.State, error) {
 	}
 	out := make([]raid.State, len(rows))
 	for i, x := range rows {
-		out[i] = raid.State{GuildID: x.GuildID, StartedAt: x.StartedAt, LastJoin: x.LastJoinAt, Action: raid.Action(x.Action),
-			Enforced: x.Enforced, PreviousLevel: x.PreviousLevel, Joins: x.Joins}
+		out[i] = raidState(x)
 	}
 	return out, nil
+}
+
+func (r raidStore) Raid(ctx context.Context, guildID string) (raid.State, bool, error) {
+	row, err := r.db.Raid(ctx, guildID)
+	return found(row, err, raidState)
+}
+
+// raidState converts a raid_states row.
+func raidState(x store.RaidState) raid.State {
+	return raid.State{GuildID: x.GuildID, StartedAt: x.StartedAt, LastJoin: x.LastJoinAt, Action: raid.Action(x.Action),
+		Enforced: x.Enforced, PreviousLevel: x.PreviousLevel, Joins: x.Joins}
 }
 
 func (r raidStore) SaveRaid(ctx context.Context, st raid.State) error {
