@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -32,7 +33,7 @@ func (a *App) buildRaids(discord *discordact.Discord, alert func(ctx context.Con
 	}
 	a.Session.Identify.Intents |= discordgo.IntentsGuildMembers
 	a.Raids = raid.New(raidStore{a.Store}, discord, raid.Options{Enforce: a.cfg.EnforceModeration, Audit: a.Audit.Audit,
-		Security: a.Audit.Security, Alert: alert, Now: a.opts.Now, Logger: a.log})
+		Security: a.Audit.Security, Alert: alert, Now: a.opts.Now, Logger: a.log, Owns: a.ownsGuild})
 	log := logging.Component(a.log, "RaidDetection")
 	a.onGateway(func(_ *discordgo.Session, e *discordgo.GuildMemberAdd) {
 		// The state keeps the event's member and updates it in place,
@@ -75,6 +76,25 @@ func (a *App) raidService() service.Service {
 			return nil
 		},
 	}
+}
+
+// ownsGuild reports whether the guild's gateway events arrive at this
+// process: it is on one of the shards this process runs, as Discord routes
+// them ((guild_id >> 22) % shard_count). An HTTP-mode process owns none.
+func (a *App) ownsGuild(guildID string) bool {
+	if a.cfg.HTTPOnly {
+		return false
+	}
+	id, err := strconv.ParseUint(guildID, 10, 64)
+	if err != nil {
+		return false
+	}
+	for _, s := range a.shardSessions {
+		if int((id>>22)%uint64(max(s.ShardCount, 1))) == s.ShardID {
+			return true
+		}
+	}
+	return false
 }
 
 // probeMembersIntent asks the gateway for the Server Members intent in a

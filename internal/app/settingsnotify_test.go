@@ -25,6 +25,10 @@ import (
 // recheck is at least notify.DefaultRecheck after the anchor. A change seen
 // sooner came by NOTIFY. A machine stalled past it makes the attempt
 // inconclusive; it is repeated with another threshold.
+//
+// Raid mode itself belongs to the process that sees the guild's joins:
+// the HTTP-mode process, restarted during the raid, neither takes it over
+// nor ends it after the quiet period it cannot observe.
 func TestRaidSettingsSeenByOtherProcess(t *testing.T) {
 	t.Parallel()
 	gw := raidWorld(t, apptest.Options{}, enforce)
@@ -77,5 +81,23 @@ func TestRaidSettingsSeenByOtherProcess(t *testing.T) {
 	})
 	if got := hp.Run(hp.Admin, "/security raid").Content(); !strings.Contains(got, "🚨 Raid mode is on since") {
 		t.Errorf("/security raid on the HTTP-mode process: %q, want raid mode shown", got)
+	}
+
+	// A restart of the HTTP-mode process reads the raids in progress; ten
+	// minutes later a fresh account joins, which only the gateway process
+	// sees, so the raid is not quiet (its own check cannot end it either).
+	if err := hp.App.Raids.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	gw.Clock.Advance(11 * time.Minute)
+	joinWave(gw, 1, time.Hour)
+	if err := hp.App.Raids.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := hp.Count(`SELECT count(*) FROM raid_states WHERE guild_id = $1`, gw.Guild.ID); n != 1 {
+		t.Errorf("%d raid states after the HTTP-mode process's check, want 1 (the gateway process's raid goes on)", n)
+	}
+	if got := texts(gw.Sim.DMs(gw.Owner.ID()), "Raid mode ended"); len(got) != 0 {
+		t.Errorf("raid mode ended by the HTTP-mode process: %q", got)
 	}
 }

@@ -64,6 +64,11 @@ type Options struct {
 	Alert  func(ctx context.Context, guildID, text string) error
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Owns reports whether this process receives the guild's joins (the
+	// guild is on one of its gateway shards); nil: every guild. Load takes
+	// over only those raids: another process cannot tell when a raid it
+	// does not see goes quiet.
+	Owns func(guildID string) bool
 	// Recheck is how long this process trusts its cached settings before
 	// reading them again (notify.DefaultRecheck when 0): the fallback
 	// when a change's notification is lost.
@@ -177,8 +182,8 @@ func (s *Service) Active(guildID string) (State, bool) {
 // Handled counts the joins Handle has seen.
 func (s *Service) Handled() int64 { return s.handled.Load() }
 
-// Load reads the raids in progress, so that they still end after a
-// restart.
+// Load reads the raids in progress of the guilds this process owns
+// (Options.Owns), so that they still end after a restart.
 func (s *Service) Load(ctx context.Context) error {
 	raids, err := s.db.ActiveRaids(ctx)
 	if err != nil {
@@ -187,7 +192,9 @@ func (s *Service) Load(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, st := range raids {
-		s.raids[st.GuildID] = &st
+		if s.opts.Owns == nil || s.opts.Owns(st.GuildID) {
+			s.raids[st.GuildID] = &st
+		}
 	}
 	s.loaded = true
 	return nil
