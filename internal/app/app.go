@@ -87,7 +87,7 @@ type App struct {
 	Health  *health.Checker
 	Ops     *ops.Server
 	AutoMod *automod.Service
-	// cacheNotify drops cached rules changed by other processes.
+	// cacheNotify drops cached rules and settings changed by other processes.
 	cacheNotify *notify.Listener
 	// Lockdown locks channels (/security lockdown) and lifts timed ones.
 	Lockdown *lockdown.Service
