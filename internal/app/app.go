@@ -87,7 +87,7 @@ type App struct {
 	Health  *health.Checker
 	Ops     *ops.Server
 	AutoMod *automod.Service
-	// cacheNotify drops cached rules changed by other processes.
+	// cacheNotify drops cached rules and settings changed by other processes.
 	cacheNotify *notify.Listener
 	// Lockdown locks channels (/security lockdown) and lifts timed ones.
 	Lockdown *lockdown.Service
@@ -281,14 +281,18 @@ func (a *App) build() error {
 		}}
 	modRules := modrules.New(a.Store, modrules.Options{Logger: logger, Alert: guildAlerts.Alert,
 		OnChange: func(guildID string) { a.AutoMod.SyncInBackground(guildID) }})
-	// Rule changes made by other processes on the database reach this
-	// one's cache at once (README, "Several processes, one database").
-	a.cacheNotify = notify.New(a.Store.ListenConn, notify.Options{Logger: logger}, modRules)
+	// Rule and settings changes made by other processes on the database
+	// reach this one's caches at once (README, "Several processes, one database").
+	caches := []notify.Cache{modRules}
 	a.AutoMod = a.newAutoMod(discord, modRules)
 	a.AntiNuke = a.newAntiNuke(discord, guildAlerts.Alert)
 	a.buildMessages(modRules, discord)
 	a.Lockdown = a.newLockdown(discord)
 	a.buildRaids(discord, guildAlerts.Alert)
+	if a.Raids != nil {
+		caches = append(caches, a.Raids)
+	}
+	a.cacheNotify = notify.New(a.Store.ListenConn, notify.Options{Logger: logger}, caches...)
 	a.intents.watch(a.onGateway, log)
 	guildSnap := a.newGuildSnap(discord)
 	command.Register(reg, command.Deps{DiscordQueued: rest.Queued, ModRules: modRules, Store: a.Store, Now: opts.Now, Privacy: a.Privacy, Owners: cfg.Owners, Health: a.Health,

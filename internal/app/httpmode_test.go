@@ -25,20 +25,28 @@ import (
 func httpMode(t *testing.T) (gatewayProc, httpProc *apptest.Harness) {
 	t.Helper()
 	gatewayProc = apptest.New(t)
-	httpProc = apptest.Start(t, apptest.Options{Beside: gatewayProc}, func(c *config.Config) {
+	return gatewayProc, httpBeside(t, gatewayProc)
+}
+
+// httpBeside starts an HTTP-mode process beside gatewayProc (configure
+// adjusts its configuration first) and points the Interactions Endpoint
+// URL at it.
+func httpBeside(t *testing.T, gatewayProc *apptest.Harness, configure ...func(*config.Config)) *apptest.Harness {
+	t.Helper()
+	httpProc := apptest.Start(t, apptest.Options{Beside: gatewayProc}, append(configure, func(c *config.Config) {
 		key, err := hex.DecodeString(gatewayProc.Sim.PublicKeyHex())
 		if err != nil {
 			t.Fatal(err)
 		}
 		c.HTTPOnly, c.InteractionsAddr, c.DiscordPublicKey = true, "127.0.0.1:0", key
 		c.HTTPAddr = "127.0.0.1:0" // the ops listener, for /readyz
-	})
+	})...)
 	sim := httpProc.Sim
 	sim.SetInteractionsEndpoint("http://" + httpProc.App.InteractionsAddr())
 	if err := sim.ValidateEndpoint(t.Context()); err != nil {
 		t.Fatalf("Discord would not save the endpoint: %v", err)
 	}
-	return gatewayProc, httpProc
+	return httpProc
 }
 
 // An HTTP-mode instance answers commands through the same pipeline: an

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -32,7 +33,7 @@ func (a *App) buildRaids(discord *discordact.Discord, alert func(ctx context.Con
 	}
 	a.Session.Identify.Intents |= discordgo.IntentsGuildMembers
 	a.Raids = raid.New(raidStore{a.Store}, discord, raid.Options{Enforce: a.cfg.EnforceModeration, Audit: a.Audit.Audit,
-		Security: a.Audit.Security, Alert: alert, Now: a.opts.Now, Logger: a.log})
+		Security: a.Audit.Security, Alert: alert, Now: a.opts.Now, Logger: a.log, Owns: a.ownsGuild})
 	log := logging.Component(a.log, "RaidDetection")
 	a.onGateway(func(_ *discordgo.Session, e *discordgo.GuildMemberAdd) {
 		// The state keeps the event's member and updates it in place,
@@ -77,6 +78,25 @@ func (a *App) raidService() service.Service {
 	}
 }
 
+// ownsGuild reports whether the guild's gateway events arrive at this
+// process: it is on one of the shards this process runs, as Discord routes
+// them ((guild_id >> 22) % shard_count). An HTTP-mode process owns none.
+func (a *App) ownsGuild(guildID string) bool {
+	if a.cfg.HTTPOnly {
+		return false
+	}
+	id, err := strconv.ParseUint(guildID, 10, 64)
+	if err != nil {
+		return false
+	}
+	for _, s := range a.shardSessions {
+		if int((id>>22)%uint64(max(s.ShardCount, 1))) == s.ShardID {
+			return true
+		}
+	}
+	return false
+}
+
 // probeMembersIntent asks the gateway for the Server Members intent in a
 // session of its own.
 func (a *App) probeMembersIntent() error {
@@ -88,17 +108,27 @@ type raidStore struct{ db *store.Store }
 
 var _ raid.Store = raidStore{}
 
-func (r raidStore) RaidSettings(ctx context.Context, guildID string) (raid.Settings, bool, error) {
-	row, err := r.db.RaidSettings(ctx, guildID)
+// found converts a row read by id, ok false when the store has none.
+func found[R, T any](row R, err error, conv func(R) T) (v T, ok bool, _ error) {
 	if errors.Is(err, store.ErrNotFound) {
-		return raid.Settings{}, false, nil
+		return v, false, nil
 	}
 	if err != nil {
-		return raid.Settings{}, false, err
+		return v, false, err
 	}
+	return conv(row), true, nil
+}
+
+func (r raidStore) RaidSettings(ctx context.Context, guildID string) (raid.Settings, bool, error) {
+	row, err := r.db.RaidSettings(ctx, guildID)
+	return found(row, err, raidSettings)
+}
+
+// raidSettings converts a raid_settings row.
+func raidSettings(row store.RaidSettings) raid.Settings {
 	return raid.Settings{Joins: row.Joins, Window: seconds(int64(row.WindowSeconds)), YoungPercent: row.YoungPercent,
 		YoungAge: seconds(row.YoungSeconds), Action: raid.Action(row.Action), TimeoutFor: seconds(int64(row.TimeoutSeconds)),
-		Level: row.Level, Quiet: seconds(int64(row.QuietSeconds))}, true, nil
+		Level: row.Level, Quiet: seconds(int64(row.QuietSeconds))}
 }
 
 func (r raidStore) SaveRaidSettings(ctx context.Context, guildID, actorID string, s raid.Settings) error {
@@ -114,10 +144,20 @@ func (r raidStore) ActiveRaids(ctx context.Context) ([]raid.State, error) {
 	}
 	out := make([]raid.State, len(rows))
 	for i, x := range rows {
-		out[i] = raid.State{GuildID: x.GuildID, StartedAt: x.StartedAt, LastJoin: x.LastJoinAt, Action: raid.Action(x.Action),
-			Enforced: x.Enforced, PreviousLevel: x.PreviousLevel, Joins: x.Joins}
+		out[i] = raidState(x)
 	}
 	return out, nil
+}
+
+func (r raidStore) Raid(ctx context.Context, guildID string) (raid.State, bool, error) {
+	row, err := r.db.Raid(ctx, guildID)
+	return found(row, err, raidState)
+}
+
+// raidState converts a raid_states row.
+func raidState(x store.RaidState) raid.State {
+	return raid.State{GuildID: x.GuildID, StartedAt: x.StartedAt, LastJoin: x.LastJoinAt, Action: raid.Action(x.Action),
+		Enforced: x.Enforced, PreviousLevel: x.PreviousLevel, Joins: x.Joins}
 }
 
 func (r raidStore) SaveRaid(ctx context.Context, st raid.State) error {

@@ -51,7 +51,11 @@ func registerRaid(reg Registry, d Deps) {
 			if changed {
 				text = "✅ " + text
 			}
-			if st, ok := d.Raids.Active(in.GuildID); ok {
+			// From the database: the process answering may not be the
+			// one that sees the guild's joins.
+			if st, ok, err := d.Raids.Status(ctx, in.GuildID); err != nil {
+				return err
+			} else if ok {
 				text += "\n🚨 Raid mode is on since " + st.StartedAt.UTC().Format("2006-01-02 15:04:05") + " UTC."
 			}
 			return in.Say(ctx, "%s", text)

@@ -117,6 +117,9 @@ type Store interface {
 	Lockdowns(ctx context.Context, guildID string) ([]store.Lockdown, error)
 	DueLockdowns(ctx context.Context, now time.Time) ([]store.Lockdown, error)
 	ForgetLockdown(ctx context.Context, guildID, channelID string) error
+	// LockdownLock serialises a guild's locks and unlocks across
+	// processes until release.
+	LockdownLock(ctx context.Context, guildID string) (release func(), err error)
 }
 
 var _ Store = (*store.Store)(nil)
@@ -226,8 +229,11 @@ func plural(n int, word string) string {
 }
 
 // guildLock serialises the locks and unlocks of one guild, so that the
-// timed lift and an admin's command never interleave on a channel.
-func (s *Service) guildLock(guildID string) func() {
+// timed lift and an admin's command never interleave on a channel: in
+// this process first (a waiter holds no database connection), then across
+// processes through PostgreSQL (the command may reach an HTTP-mode
+// instance while the lift's job runs on another).
+func (s *Service) guildLock(ctx context.Context, guildID string) (func(), error) {
 	s.mu.Lock()
 	m := s.locks[guildID]
 	if m == nil {
@@ -236,7 +242,12 @@ func (s *Service) guildLock(guildID string) func() {
 	}
 	s.mu.Unlock()
 	m.Lock()
-	return m.Unlock
+	release, err := s.db.LockdownLock(ctx, guildID)
+	if err != nil {
+		m.Unlock()
+		return nil, err
+	}
+	return func() { release(); m.Unlock() }, nil
 }
 
 // Lock locks req's channels: it remembers each channel's @everyone
@@ -245,7 +256,11 @@ func (s *Service) guildLock(guildID string) func() {
 // reported in Failed, not skipped; the others are locked all the same. It
 // writes an audit record of the outcome.
 func (s *Service) Lock(ctx context.Context, req Request) (Report, error) {
-	defer s.guildLock(req.GuildID)()
+	unlock, err := s.guildLock(ctx, req.GuildID)
+	if err != nil {
+		return Report{}, fmt.Errorf("lock channels of %s: %w", req.GuildID, err)
+	}
+	defer unlock()
 	channels, err := s.dc.Channels(ctx, req.GuildID)
 	if err != nil {
 		return Report{}, fmt.Errorf("lock channels of %s: %w", req.GuildID, err)
@@ -335,7 +350,11 @@ func pick(channels []Channel, ids []string) ([]Channel, Report) {
 // refuses stays locked and is reported. It writes an audit record of the
 // outcome.
 func (s *Service) Unlock(ctx context.Context, req Request) (Report, error) {
-	defer s.guildLock(req.GuildID)()
+	unlock, err := s.guildLock(ctx, req.GuildID)
+	if err != nil {
+		return Report{}, fmt.Errorf("unlock channels of %s: %w", req.GuildID, err)
+	}
+	defer unlock()
 	rows, err := s.db.Lockdowns(ctx, req.GuildID)
 	if err != nil {
 		return Report{}, err

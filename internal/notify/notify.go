@@ -1,12 +1,14 @@
 // Package notify keeps the per-guild caches of every process on one
 // database current: it LISTENs (github.com/jackc/pgxlisten) on the channel
-// that each committed rule change NOTIFYs (store.GuildRulesChannel) and
-// drops that guild from the caches, so a change made by one process is seen
-// by the others at once instead of after their version check.
+// that each committed change of a guild's rules or settings NOTIFYs
+// (store.GuildRulesChannel) and drops that guild from every cache, so a
+// change made by one process is seen by the others at once instead of
+// after their version check or recheck (GuildCache).
 //
 // The listener has a connection of its own and reconnects by itself; on
 // every (re)connect it empties the caches, because notifications sent while
-// it was away are lost. The caches' version checks stay as the fallback.
+// it was away are lost. The caches' version checks and rechecks stay as
+// the fallback.
 package notify
 
 import (
@@ -25,7 +27,8 @@ import (
 	"github.com/embodied-community/embodied/internal/store"
 )
 
-// Cache is a per-guild cache of database settings (*modrules.Service).
+// Cache is a per-guild cache of database rules or settings
+// (*modrules.Service, *raid.Service, any GuildCache).
 type Cache interface {
 	// Forget drops one guild, changed by another process.
 	Forget(guildID string)

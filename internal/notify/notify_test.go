@@ -12,7 +12,6 @@ import (
 
 	"github.com/embodied-community/embodied/internal/audit"
 	"github.com/embodied-community/embodied/internal/modrules"
-	"github.com/embodied-community/embodied/internal/notify"
 	"github.com/embodied-community/embodied/internal/storetest"
 )
 
@@ -51,16 +50,7 @@ func TestRuleChangeSeenByOtherProcess(t *testing.T) {
 		defer away.Unlock()
 		return db.Store.ListenConn(ctx)
 	}
-	l := notify.New(connect, notify.Options{ReconnectDelay: 10 * time.Millisecond}, b)
-	if err := l.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := l.Stop(ctx); err != nil {
-			t.Error(err)
-		}
-	})
-	eventually(t, "listener connected", func() bool { return l.Connects() == 1 })
+	l := listen(t, connect, b)
 
 	version := func(s *modrules.Service) int64 {
 		g, err := s.Guild(ctx, guild)

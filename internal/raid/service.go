@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/embodied-community/embodied/internal/audit"
+	"github.com/embodied-community/embodied/internal/notify"
 )
 
 // State is a guild's raid mode, kept in PostgreSQL so that a restart
@@ -38,6 +39,8 @@ type Store interface {
 	SaveRaidSettings(ctx context.Context, guildID, actorID string, s Settings) error
 	// ActiveRaids lists the guilds in raid mode.
 	ActiveRaids(ctx context.Context) ([]State, error)
+	// Raid returns the guild's raid mode; ok is false when it has none.
+	Raid(ctx context.Context, guildID string) (st State, ok bool, err error)
 	SaveRaid(ctx context.Context, st State) error
 	EndRaid(ctx context.Context, guildID string) error
 }
@@ -61,9 +64,26 @@ type Options struct {
 	Alert  func(ctx context.Context, guildID, text string) error
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Owns reports whether this process receives the guild's joins (the
+	// guild is on one of its gateway shards); nil: every guild. Load takes
+	// over only those raids: another process cannot tell when a raid it
+	// does not see goes quiet.
+	Owns func(guildID string) bool
+	// Recheck is how long this process trusts its cached settings before
+	// reading them again (notify.DefaultRecheck when 0): the fallback
+	// when a change's notification is lost.
+	Recheck time.Duration
 }
 
 // Service watches joins and runs raid mode.
+//
+// A guild's settings are cached: a change made by any process on the
+// database (/security raid answered by an HTTP-mode instance, while the
+// joins arrive on the guild's shard) NOTIFYs, and internal/notify calls
+// Forget; a cached value older than Options.Recheck is read again. A raid's
+// join window and the raid mode it detects belong to the process that sees
+// the guild's joins; other processes read raid mode from the database
+// (Status).
 type Service struct {
 	db      Store
 	discord Discord
@@ -75,7 +95,7 @@ type Service struct {
 	mu       sync.Mutex
 	windows  map[string]*window
 	users    map[string][]windowUser // a guild's window's joins, for the timeout
-	settings map[string]Settings
+	settings *notify.GuildCache[Settings]
 	raids    map[string]*State
 	loaded   bool
 }
@@ -94,21 +114,26 @@ func New(db Store, discord Discord, opts Options) *Service {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{db: db, discord: discord, opts: opts, log: opts.Logger.With("component", "RaidDetection"),
-		windows: map[string]*window{}, users: map[string][]windowUser{}, settings: map[string]Settings{}, raids: map[string]*State{}}
+	s := &Service{db: db, discord: discord, opts: opts, log: opts.Logger.With("component", "RaidDetection"),
+		windows: map[string]*window{}, users: map[string][]windowUser{}, raids: map[string]*State{}}
+	s.settings = notify.NewGuildCache(s.loadSettings, opts.Recheck)
+	return s
 }
+
+// Forget drops the guild's cached settings, changed by another process
+// (notify.Cache).
+func (s *Service) Forget(guildID string) { s.settings.Forget(guildID) }
+
+// ForgetAll drops every guild's cached settings (notify.Cache).
+func (s *Service) ForgetAll() { s.settings.ForgetAll() }
 
 // Settings returns the guild's settings (Defaults when it has none).
 func (s *Service) Settings(ctx context.Context, guildID string) (Settings, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.settingsLocked(ctx, guildID)
+	return s.settings.Get(ctx, guildID)
 }
 
-func (s *Service) settingsLocked(ctx context.Context, guildID string) (Settings, error) {
-	if set, ok := s.settings[guildID]; ok {
-		return set, nil
-	}
+// loadSettings reads the guild's settings from the database.
+func (s *Service) loadSettings(ctx context.Context, guildID string) (Settings, error) {
 	set, ok, err := s.db.RaidSettings(ctx, guildID)
 	if err != nil {
 		return Settings{}, fmt.Errorf("read the raid settings of guild %s: %w", guildID, err)
@@ -116,7 +141,6 @@ func (s *Service) settingsLocked(ctx context.Context, guildID string) (Settings,
 	if !ok {
 		set = Defaults()
 	}
-	s.settings[guildID] = set
 	return set, nil
 }
 
@@ -126,16 +150,25 @@ func (s *Service) Configure(ctx context.Context, guildID, actorID string, set Se
 	if err := set.Validate(); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	if err := s.db.SaveRaidSettings(ctx, guildID, actorID, set); err != nil {
 		return fmt.Errorf("save the raid settings of guild %s: %w", guildID, err)
 	}
-	s.settings[guildID] = set
+	s.settings.Set(guildID, set)
 	return nil
 }
 
-// Active returns the guild's raid mode, if any.
+// Status returns the guild's raid mode as the database has it, so that
+// any process can show it (an HTTP-mode instance answering /security raid
+// does not see the joins).
+func (s *Service) Status(ctx context.Context, guildID string) (State, bool, error) {
+	st, ok, err := s.db.Raid(ctx, guildID)
+	if err != nil {
+		return State{}, false, fmt.Errorf("read the raid mode of guild %s: %w", guildID, err)
+	}
+	return st, ok, nil
+}
+
+// Active returns the guild's raid mode as this process runs it, if any.
 func (s *Service) Active(guildID string) (State, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -149,8 +182,8 @@ func (s *Service) Active(guildID string) (State, bool) {
 // Handled counts the joins Handle has seen.
 func (s *Service) Handled() int64 { return s.handled.Load() }
 
-// Load reads the raids in progress, so that they still end after a
-// restart.
+// Load reads the raids in progress of the guilds this process owns
+// (Options.Owns), so that they still end after a restart.
 func (s *Service) Load(ctx context.Context) error {
 	raids, err := s.db.ActiveRaids(ctx)
 	if err != nil {
@@ -159,7 +192,9 @@ func (s *Service) Load(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, st := range raids {
-		s.raids[st.GuildID] = &st
+		if s.opts.Owns == nil || s.opts.Owns(st.GuildID) {
+			s.raids[st.GuildID] = &st
+		}
 	}
 	s.loaded = true
 	return nil
@@ -173,12 +208,12 @@ func (s *Service) Handle(ctx context.Context, j Join) error {
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	set, err := s.settingsLocked(ctx, j.GuildID)
+	set, err := s.Settings(ctx, j.GuildID)
 	if err != nil {
 		return err
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	young := j.At.Sub(created) < set.YoungAge
 	if st, ok := s.raids[j.GuildID]; ok {
 		st.Joins++
@@ -290,7 +325,7 @@ func (s *Service) RunOnce(ctx context.Context) error {
 	now := s.opts.Now()
 	var errs []error
 	for guildID, st := range s.raids {
-		set, err := s.settingsLocked(ctx, guildID)
+		set, err := s.Settings(ctx, guildID)
 		if err != nil {
 			errs = append(errs, err)
 			continue

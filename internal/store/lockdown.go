@@ -91,3 +91,30 @@ func (s *Store) ForgetLockdown(ctx context.Context, guildID, channelID string) e
 	}
 	return nil
 }
+
+// LockdownLock takes the guild's lockdown lock: a session advisory lock
+// (key hashtextextended('lockdown:'||guild, 30), as Tx.Lock names them) on
+// a connection of its own, held until release, so that the locks and
+// unlocks of one guild never interleave whichever processes run them. It
+// holds no transaction open while the caller talks to Discord.
+func (s *Store) LockdownLock(ctx context.Context, guildID string) (release func(), err error) {
+	name := "lockdown:" + guildID
+	c, err := s.pool.pool.Acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", name, err)
+	}
+	if _, err := c.Exec(ctx, `SELECT pg_advisory_lock(hashtextextended($1, 30))`, name); err != nil {
+		c.Release()
+		return nil, fmt.Errorf("lock %s: %w", name, err)
+	}
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if _, err := c.Exec(ctx, `SELECT pg_advisory_unlock(hashtextextended($1, 30))`, name); err != nil {
+			// Closing the session ends its lock.
+			_ = c.Hijack().Close(ctx)
+			return
+		}
+		c.Release()
+	}, nil
+}

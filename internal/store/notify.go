@@ -8,8 +8,9 @@ import (
 )
 
 // GuildRulesChannel is the LISTEN/NOTIFY channel on which every committed
-// change of a guild's moderation rules is announced; the payload is the
-// guild id.
+// change of a guild's rules and settings (moderation rules, raid settings)
+// is announced; the payload is the guild id, and every process drops that
+// guild from all its per-guild caches (internal/notify).
 const GuildRulesChannel = "embodied_guild_rules"
 
 // ListenConn returns a connection of its own for LISTEN: taken out of the

@@ -45,16 +45,20 @@ func (s *Store) RaidSettings(ctx context.Context, guildID string) (RaidSettings,
 	return set, err
 }
 
-// SaveRaidSettings stores a guild's raid settings; by changed them.
+// SaveRaidSettings stores a guild's raid settings; by changed them. The
+// same statement notifies GuildRulesChannel with the guild id, so that
+// every process drops its cached settings when it commits.
 func (s *Store) SaveRaidSettings(ctx context.Context, set RaidSettings, by string) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO raid_settings (guild_id, joins, window_seconds, young_percent, young_seconds,
+	_, err := s.pool.Exec(ctx, `WITH saved AS (INSERT INTO raid_settings (guild_id, joins, window_seconds, young_percent, young_seconds,
 		action, timeout_seconds, level, quiet_seconds, updated_by, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now()) ON CONFLICT (guild_id) DO UPDATE SET
 		joins = EXCLUDED.joins, window_seconds = EXCLUDED.window_seconds, young_percent = EXCLUDED.young_percent,
 		young_seconds = EXCLUDED.young_seconds, action = EXCLUDED.action, timeout_seconds = EXCLUDED.timeout_seconds,
-		level = EXCLUDED.level, quiet_seconds = EXCLUDED.quiet_seconds, updated_by = EXCLUDED.updated_by, updated_at = now()`,
+		level = EXCLUDED.level, quiet_seconds = EXCLUDED.quiet_seconds, updated_by = EXCLUDED.updated_by, updated_at = now()
+		RETURNING guild_id)
+		SELECT pg_notify($11, guild_id) FROM saved`,
 		set.GuildID, set.Joins, set.WindowSeconds, set.YoungPercent, set.YoungSeconds, set.Action, set.TimeoutSeconds,
-		set.Level, set.QuietSeconds, by)
+		set.Level, set.QuietSeconds, by, GuildRulesChannel)
 	if err != nil {
 		return fmt.Errorf("save raid settings of %s: %w", set.GuildID, err)
 	}
@@ -70,6 +74,17 @@ func (s *Store) ActiveRaids(ctx context.Context) ([]RaidState, error) {
 		return nil, fmt.Errorf("raids in progress: %w", err)
 	}
 	return list, nil
+}
+
+// Raid returns a guild's raid mode, ErrNotFound when it has none.
+func (s *Store) Raid(ctx context.Context, guildID string) (RaidState, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT guild_id, started_at, last_join_at, action, enforced, previous_level, joins
+		FROM raid_states WHERE guild_id = $1`, guildID)
+	st, err := one(pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[RaidState]))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return st, fmt.Errorf("raid of %s: %w", guildID, err)
+	}
+	return st, err
 }
 
 // SaveRaid stores a guild's raid mode.

@@ -55,13 +55,24 @@ func TestRaidSettingsAndState(t *testing.T) {
 	}
 	want := st
 	want.LastJoinAt, want.Joins = later.LastJoinAt, later.Joins
-	if diff := cmp.Diff([]store.RaidState{want}, got, cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })); diff != "" {
+	sameTime := cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })
+	if diff := cmp.Diff([]store.RaidState{want}, got, sameTime); diff != "" {
 		t.Errorf("raids mismatch (-want +got):\n%s", diff)
+	}
+	one, err := s.Raid(ctx, guild)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, one, sameTime); diff != "" {
+		t.Errorf("the guild's raid mismatch (-want +got):\n%s", diff)
 	}
 	if err := s.EndRaid(ctx, guild); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := s.ActiveRaids(ctx); err != nil || len(got) != 0 {
 		t.Errorf("raids after the end: %v, %v", got, err)
+	}
+	if _, err := s.Raid(ctx, guild); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the guild's raid after the end: %v, want ErrNotFound", err)
 	}
 }
