@@ -65,6 +65,9 @@ type Store interface {
 	AutoModSettings(ctx context.Context, guildID string) (store.AutoModSettings, error)
 	ModLog(ctx context.Context, guildID string) (string, error)
 	AddAutoModFlag(ctx context.Context, e store.AutoModExecution, now time.Time) (int64, error)
+	// GuildLock serialises a guild's syncs across processes (what is
+	// "automod").
+	GuildLock(ctx context.Context, what, guildID string) (release func(), err error)
 }
 
 var _ Store = (*store.Store)(nil)
@@ -194,9 +197,18 @@ type SyncOptions struct {
 // Sync brings a guild's AutoMod rules in line with its content rules and
 // stores the report. A missing MANAGE_GUILD is reported, not returned.
 func (s *Service) Sync(ctx context.Context, guildID string, o SyncOptions) (Report, error) {
+	// One sync of a guild at a time: within this process (the mutex keeps
+	// its syncs from each taking a database connection to wait), then
+	// across processes, so that two never both find a rule missing and
+	// both create it.
 	lock := s.guildLock(guildID)
 	lock.Lock()
 	defer lock.Unlock()
+	release, err := s.db.GuildLock(ctx, "automod", guildID)
+	if err != nil {
+		return Report{}, fmt.Errorf("sync automod rules of %s: %w", guildID, err)
+	}
+	defer release()
 	if o.Reason == "" {
 		o.Reason = "embodied: AutoMod sync of the server's moderation rules"
 	}

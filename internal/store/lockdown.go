@@ -92,13 +92,20 @@ func (s *Store) ForgetLockdown(ctx context.Context, guildID, channelID string) e
 	return nil
 }
 
-// LockdownLock takes the guild's lockdown lock: a session advisory lock
-// (key hashtextextended('lockdown:'||guild, 30), as Tx.Lock names them) on
-// a connection of its own, held until release, so that the locks and
-// unlocks of one guild never interleave whichever processes run them. It
-// holds no transaction open while the caller talks to Discord.
+// LockdownLock takes the guild's lockdown lock (GuildLock "lockdown"), so
+// that the locks and unlocks of one guild never interleave whichever
+// processes run them.
 func (s *Store) LockdownLock(ctx context.Context, guildID string) (release func(), err error) {
-	name := "lockdown:" + guildID
+	return s.GuildLock(ctx, "lockdown", guildID)
+}
+
+// GuildLock takes a guild's lock named what: a session advisory lock (key
+// hashtextextended(what||':'||guild, 30), as Tx.Lock names them) on a
+// connection of its own, held until release. It serialises one kind of
+// work on a guild across every process on the database and holds no
+// transaction open while the caller talks to Discord.
+func (s *Store) GuildLock(ctx context.Context, what, guildID string) (release func(), err error) {
+	name := what + ":" + guildID
 	c, err := s.pool.pool.Acquire(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", name, err)
