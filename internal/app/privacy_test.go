@@ -18,8 +18,10 @@ import (
 	"github.com/embodied-community/embodied/internal/audit"
 	"github.com/embodied-community/embodied/internal/config"
 	"github.com/embodied-community/embodied/internal/discordsim"
+	"github.com/embodied-community/embodied/internal/middleware"
 	"github.com/embodied-community/embodied/internal/privacy"
 	"github.com/embodied-community/embodied/internal/privacy/privacytest"
+	"github.com/embodied-community/embodied/internal/storetest"
 )
 
 // newPrivacyHarness starts the bot with a private exports directory.
@@ -470,6 +472,32 @@ func checkErased(t *testing.T, h *apptest.Harness, userID, marker string) {
 // An export over Discord's upload limit arrives gzip'd. (Exports too large
 // even then are kept in the exports directory: see the privacy package's
 // TestExportDelivery.)
+// An export is deferred, so its reads may wait for a slow database longer
+// than an immediate answer's DatabaseWait: a table locked for twice that
+// long delays the export instead of failing it with the outage message.
+func TestDeferredExportWaitsForASlowDatabase(t *testing.T) {
+	t.Parallel()
+	h := newPrivacyHarness(t)
+	ctx := context.Background()
+	tx, err := storetest.Pool(t, h.DB.OwnerURL).Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, `LOCK TABLE journal_entries IN ACCESS EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	released := make(chan error, 1)
+	go func() {
+		time.Sleep(2 * middleware.DatabaseWait)
+		released <- tx.Commit(ctx)
+	}()
+	ix := h.Run(h.Admin, "/security export-data", discordsim.User("user", h.Alice))
+	if err := <-released; err != nil {
+		t.Fatal(err)
+	}
+	exportFile(t, ix)
+}
+
 func TestLargeExportGzipped(t *testing.T) {
 	t.Parallel()
 	h := newPrivacyHarness(t)
