@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/embodied-community/embodied/internal/apptest"
+	"github.com/embodied-community/embodied/internal/discordhttp"
 	"github.com/embodied-community/embodied/internal/discordsim"
 )
 
@@ -139,4 +140,37 @@ func countRequests(h *apptest.Harness, method, path string) int {
 		}
 	}
 	return n
+}
+
+// A mod-log post deleted before its warning's queued DM settles is left as
+// it is: the DM status still reaches the warning, no edit is made, and the
+// bot logs at WARN that the post was not updated.
+func TestQueuedWarningDMPostGone(t *testing.T) {
+	t.Parallel()
+	h := apptest.New(t)
+	h.Run(h.Admin, "/security modlog", discordsim.Bool("enabled", true))
+	h.Sim.FailRoute("POST", "/users/@me/channels", discordsim.Fault{Status: 503, Count: 1000})
+	h.Run(h.Moderator, "/security warn", discordsim.User("user", h.Alice), discordsim.String("reason", "Spam"))
+	post := waitModLogDM(t, h, "DM: pending")
+	s, err := discordhttp.NewSession(h.Sim.Token(), h.Sim.URL(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ChannelMessageDelete(h.Guild.ChannelID, post.ID); err != nil {
+		t.Fatal(err)
+	}
+	h.Sim.ClearFaults() // the DM's next attempt is delivered
+
+	warned := `SELECT count(*) FROM user_warnings WHERE user_id = $1 AND dm_status = 'sent'`
+	for deadline := time.Now().Add(30 * time.Second); h.Count(warned, h.Alice.ID()) == 0 || len(h.LogLines("Mod-log post not updated")) == 0; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the queued DM's outcome never reached the warning, or its post's failed edit was not logged")
+		}
+	}
+	if n := countRequests(h, "PATCH", "/channels/"+h.Guild.ChannelID+"/messages/"+post.ID); n != 0 {
+		t.Errorf("edits of the deleted post: %d, want 0", n)
+	}
+	if got := h.LogLines("WARN", "Mod-log post not updated with the DM outcome; left as it is", post.ID); len(got) != 1 {
+		t.Errorf("WARN lines about the deleted post: %q, want 1", got)
+	}
 }
