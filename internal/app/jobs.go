@@ -25,8 +25,12 @@ import (
 // processes, while each process checks itself.
 func (a *App) newJobs(discord *discordact.Discord) *jobs.Runner {
 	r := jobs.New(a.pool, jobs.Options{Logger: a.log, StopTimeout: a.cfg.ShutdownTimeout})
-	r.Deliveries(discord.Deliver, func(ctx context.Context, d jobs.Delivery, err error) {
-		a.Strikes.SettleDM(ctx, d.GuildID, d.WarningID, err)
+	r.Deliveries(discord.Deliver, func(ctx context.Context, d jobs.Delivery, o jobs.Outcome) {
+		if d.UserID == "" {
+			a.Strikes.ModLogPosted(ctx, d.GuildID, d.WarningID, d.ChannelID, o.MessageID)
+			return
+		}
+		a.Strikes.SettleDM(ctx, d.GuildID, d.WarningID, o.Err)
 	})
 	discord.QueueFailed(r.Deliver)
 	if s := a.scheduler; s != nil {

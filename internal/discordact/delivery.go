@@ -46,19 +46,22 @@ func (d *Discord) queueIfTransient(ctx context.Context, del jobs.Delivery, msg a
 	return fmt.Errorf("%w: %w", strike.ErrQueued, err)
 }
 
-// Deliver sends a queued message once. An error that another attempt
-// cannot fix (a 4xx other than 429, DMs closed) wraps jobs.ErrFinal.
-func (d *Discord) Deliver(ctx context.Context, del jobs.Delivery) error {
+// Deliver sends a queued message once and returns the id of a post ("" for
+// a DM). An error that another attempt cannot fix (a 4xx other than 429,
+// DMs closed) wraps jobs.ErrFinal.
+func (d *Discord) Deliver(ctx context.Context, del jobs.Delivery) (string, error) {
 	msg := json.RawMessage(del.Message)
+	var id string
 	var err error
 	if del.UserID != "" {
 		err = d.dm(ctx, del.UserID, msg)
 	} else {
-		err = classify(del.What, d.send(ctx, del.ChannelID, msg))
+		id, err = d.send(ctx, del.ChannelID, msg)
+		err = classify(del.What, err)
 	}
 	var re *discordgo.RESTError
 	if err != nil && !transient(err) && (errors.As(err, &re) || errors.Is(err, strike.ErrDMClosed)) {
-		return fmt.Errorf("%w: %w", jobs.ErrFinal, err)
+		return "", fmt.Errorf("%w: %w", jobs.ErrFinal, err)
 	}
-	return err
+	return id, err
 }

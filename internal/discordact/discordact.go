@@ -131,8 +131,9 @@ func (d *Discord) Unban(ctx context.Context, guildID, userID, auditReason string
 	return classify("unban "+userID, err)
 }
 
-// PostModLog posts the entry as an embed, worded.
-func (d *Discord) PostModLog(ctx context.Context, e strike.LogEntry) error {
+// PostModLog posts the entry as an embed, worded, and returns the post's
+// message id ("" when it was queued).
+func (d *Discord) PostModLog(ctx context.Context, e strike.LogEntry) (string, error) {
 	color := 0xFEE75C
 	if e.Severe {
 		color = 0xED4245
@@ -145,12 +146,15 @@ func (d *Discord) PostModLog(ctx context.Context, e strike.LogEntry) error {
 	if e.ConfirmBan != nil {
 		id, err := d.ConfirmBanID(*e.ConfirmBan)
 		if err != nil {
-			return fmt.Errorf("post to mod log %s: %w", e.ChannelID, err)
+			return "", fmt.Errorf("post to mod log %s: %w", e.ChannelID, err)
 		}
 		msg.Components = []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
 			discordgo.Button{Label: "Confirm ban", Style: discordgo.DangerButton, CustomID: id}}}}
 	}
-	_, err := d.s.ChannelMessageSendComplex(e.ChannelID, msg, discordgo.WithContext(ctx))
-	return d.queueIfTransient(ctx, jobs.Delivery{What: "post to mod log " + e.ChannelID, ChannelID: e.ChannelID}, msg,
-		classify("post to mod log "+e.ChannelID, err))
+	m, err := d.s.ChannelMessageSendComplex(e.ChannelID, msg, discordgo.WithContext(ctx))
+	if err != nil {
+		return "", d.queueIfTransient(ctx, jobs.Delivery{What: "post to mod log " + e.ChannelID, ChannelID: e.ChannelID,
+			GuildID: e.GuildID, WarningID: e.WarningID}, msg, classify("post to mod log "+e.ChannelID, err))
+	}
+	return m.ID, nil
 }

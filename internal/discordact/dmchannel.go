@@ -2,7 +2,9 @@ package discordact
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/bwmarrin/discordgo"
@@ -39,13 +41,13 @@ func (d *Discord) dm(ctx context.Context, userID string, msg any) error {
 			return err
 		}
 	}
-	err := d.send(ctx, chID, msg)
+	_, err := d.send(ctx, chID, msg)
 	if known && discordCode(err) == codeUnknownChannel {
 		d.dms.Remove(userID)
 		if chID, err = d.openDM(ctx, userID); err != nil {
 			return err
 		}
-		err = d.send(ctx, chID, msg)
+		_, err = d.send(ctx, chID, msg)
 	}
 	return classify("DM "+userID, err)
 }
@@ -61,11 +63,20 @@ func (d *Discord) openDM(ctx context.Context, userID string) (string, error) {
 }
 
 // send posts msg (a *discordgo.MessageSend, or a queued message's JSON) to
-// the channel.
-func (d *Discord) send(ctx context.Context, channelID string, msg any) error {
+// the channel and returns the message's id.
+func (d *Discord) send(ctx context.Context, channelID string, msg any) (string, error) {
 	ep := discordgo.EndpointChannelMessages(channelID)
-	_, err := d.s.RequestWithBucketID(http.MethodPost, ep, msg, ep, discordgo.WithContext(ctx))
-	return err
+	body, err := d.s.RequestWithBucketID(http.MethodPost, ep, msg, ep, discordgo.WithContext(ctx))
+	if err != nil {
+		return "", err
+	}
+	var m struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(body, &m); err != nil {
+		return "", fmt.Errorf("read the message posted to %s: %w", channelID, err)
+	}
+	return m.ID, nil
 }
 
 // discordCode returns the JSON error code of a Discord REST error, or 0.

@@ -56,17 +56,8 @@ func (s *Server) getMessage(c *reqCtx) {
 // is audit-logged (action "message-delete"). Every deletion is listed by
 // DeletedMessages, and MESSAGE_DELETE is dispatched.
 func (s *Server) deleteMessage(c *reqCtx) {
-	s.mu.Lock()
-	ch := s.channels[c.params["channel_id"]]
+	ch, i := s.lockChannelMessage(c)
 	if ch == nil {
-		s.mu.Unlock()
-		c.fail(http.StatusNotFound, CodeUnknownChannel, "Unknown Channel")
-		return
-	}
-	i := slices.IndexFunc(ch.messages, func(m *discordgo.Message) bool { return m.ID == c.params["message_id"] })
-	if i < 0 {
-		s.mu.Unlock()
-		c.fail(http.StatusNotFound, CodeUnknownMessage, "Unknown Message")
 		return
 	}
 	m := ch.messages[i]

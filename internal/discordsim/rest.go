@@ -92,6 +92,7 @@ func (s *Server) routes() []*route {
 		{"GET", "/channels/{channel_id}/messages", nil, true, s.listMessages},
 		{"POST", "/channels/{channel_id}/messages", nil, true, s.createMessage},
 		{"GET", "/channels/{channel_id}/messages/{message_id}", nil, true, s.getMessage},
+		{"PATCH", "/channels/{channel_id}/messages/{message_id}", nil, true, s.editChannelMessage},
 		{"DELETE", "/channels/{channel_id}/messages/{message_id}", nil, true, s.deleteMessage},
 		{"PUT", "/channels/{channel_id}/permissions/{overwrite_id}", nil, true, s.putOverwrite},
 		{"DELETE", "/channels/{channel_id}/permissions/{overwrite_id}", nil, true, s.deleteOverwrite},

@@ -24,8 +24,9 @@ type Delivery struct {
 	// Message is the message as Discord takes it (the body of Create
 	// Message), kept as it was first sent.
 	Message json.RawMessage `json:"message"`
-	// GuildID and WarningID name the warning whose DM this is (zero for
-	// other messages), so that its outcome reaches the warning's dm_status.
+	// GuildID and WarningID name the warning whose DM or mod-log post this
+	// is (zero for other messages), so that a DM's outcome reaches the
+	// warning's dm_status and a post's message is kept with the warning.
 	GuildID   string `json:"guildId,omitempty"`
 	WarningID int64  `json:"warningId,omitempty"`
 }
@@ -47,9 +48,19 @@ var ErrFinal = errors.New("final")
 // outcome to settled.
 type deliveryWorker struct {
 	river.WorkerDefaults[Delivery]
-	send    func(ctx context.Context, d Delivery) error
-	settled func(ctx context.Context, d Delivery, err error)
+	send    func(ctx context.Context, d Delivery) (string, error)
+	settled func(ctx context.Context, d Delivery, o Outcome)
 	r       *Runner
+}
+
+// Outcome is what became of a Delivery, final.
+type Outcome struct {
+	// MessageID is the message Discord created for a post ("" for a DM,
+	// or when it was not delivered).
+	MessageID string
+	// Err is nil once Discord took the message, else the error of the
+	// refusal or of the last attempt.
+	Err error
 }
 
 // NextRetry backs off from one second, doubling, up to an hour, with ±10%
@@ -68,19 +79,19 @@ func deliveryBackoff(failures int) time.Duration {
 // outcome goes to settled once it is final: delivered, refused for good,
 // or failed on the last attempt.
 func (w *deliveryWorker) Work(ctx context.Context, job *river.Job[Delivery]) error {
-	err := w.send(ctx, job.Args)
+	id, err := w.send(ctx, job.Args)
 	switch {
 	case err == nil:
 		w.r.log.Info("Queued Discord message delivered", "what", job.Args.What, "attempt", job.Attempt)
-		w.settle(ctx, job.Args, nil)
+		w.settle(ctx, job.Args, Outcome{MessageID: id})
 		return nil
 	case errors.Is(err, ErrFinal):
 		w.r.log.Warn("Queued Discord message refused for good", "what", job.Args.What, "attempt", job.Attempt, "error", err)
-		w.settle(ctx, job.Args, err)
+		w.settle(ctx, job.Args, Outcome{Err: err})
 		return river.JobCancel(err)
 	case job.Attempt >= job.MaxAttempts:
 		w.r.log.Error("Queued Discord message failed on its last attempt; giving up", "what", job.Args.What, "attempt", job.Attempt, "error", err)
-		w.settle(ctx, job.Args, err)
+		w.settle(ctx, job.Args, Outcome{Err: err})
 		return fmt.Errorf("deliver %s: %w", job.Args.What, err)
 	default:
 		w.r.log.Warn("Queued Discord message failed again; retrying", "what", job.Args.What, "attempt", job.Attempt, "error", err)
@@ -91,25 +102,25 @@ func (w *deliveryWorker) Work(ctx context.Context, job *river.Job[Delivery]) err
 // settle reports a final outcome. It runs on a context of its own: the
 // message is sent (or given up) whatever the job's deadline, and its record
 // must follow.
-func (w *deliveryWorker) settle(ctx context.Context, d Delivery, err error) {
+func (w *deliveryWorker) settle(ctx context.Context, d Delivery, o Outcome) {
 	if w.settled == nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
 	defer cancel()
-	w.settled(ctx, d, err)
+	w.settled(ctx, d, o)
 }
 
 // settleTimeout bounds the recording of a delivery's outcome.
 const settleTimeout = 10 * time.Second
 
 // Deliveries registers send as the sender of Deliveries (before Start),
-// and settled, when not nil, as the recipient of each one's final
-// outcome: nil once Discord took it, else the error of the refusal or of
-// the last attempt. settled is called once per delivery (at least once
-// should the process die in between); it cannot fail the job, since the
-// message may already be sent.
-func (r *Runner) Deliveries(send func(ctx context.Context, d Delivery) error, settled func(ctx context.Context, d Delivery, err error)) {
+// which returns the id of the message it posted ("" for a DM), and
+// settled, when not nil, as the recipient of each one's final Outcome.
+// settled is called once per delivery (at least once should the process
+// die in between); it cannot fail the job, since the message may already
+// be sent.
+func (r *Runner) Deliveries(send func(ctx context.Context, d Delivery) (string, error), settled func(ctx context.Context, d Delivery, o Outcome)) {
 	Register(r, &deliveryWorker{send: send, settled: settled, r: r})
 }
 

@@ -18,18 +18,18 @@ import (
 // outcomes records the settled deliveries by what they are.
 type outcomes struct {
 	mu  sync.Mutex
-	got map[string][]string // What -> each settled outcome ("ok" or the error)
+	got map[string][]string // What -> each settled outcome ("ok" and the message, or the error)
 }
 
-func (o *outcomes) settled(_ context.Context, d jobs.Delivery, err error) {
+func (o *outcomes) settled(_ context.Context, d jobs.Delivery, out jobs.Outcome) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	out := "ok"
-	if err != nil {
-		out = err.Error()
+	got := "ok " + out.MessageID
+	if out.Err != nil {
+		got = out.Err.Error()
 	}
 	key := fmt.Sprintf("%s warning %d", d.What, d.WarningID)
-	o.got[key] = append(o.got[key], out)
+	o.got[key] = append(o.got[key], got)
 }
 
 func (o *outcomes) len() int {
@@ -47,7 +47,12 @@ func TestDeliverySettledOnce(t *testing.T) {
 	sends := map[string]error{"sent": nil, "refused": refused, "down": errors.New("503")}
 	o := &outcomes{got: map[string][]string{}}
 	r := jobs.New(db.App, jobs.Options{PollInterval: 100 * time.Millisecond})
-	r.Deliveries(func(_ context.Context, d jobs.Delivery) error { return sends[d.What] }, o.settled)
+	r.Deliveries(func(_ context.Context, d jobs.Delivery) (string, error) {
+		if err := sends[d.What]; err != nil {
+			return "", err
+		}
+		return "message of " + d.What, nil
+	}, o.settled)
 	if err := r.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +80,7 @@ func TestDeliverySettledOnce(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 
 	want := map[string][]string{
-		"sent warning 1":    {"ok"},
+		"sent warning 1":    {"ok message of sent"},
 		"refused warning 2": {refused.Error()},
 		"down warning 3":    {"503"},
 	}

@@ -24,13 +24,18 @@ type Warning struct {
 	PardonedBy    *string    `db:"pardoned_by"`
 	PardonReason  *string    `db:"pardon_reason"`
 	DMStatus      string     `db:"dm_status"`
+	// ModLogChannelID and ModLogMessageID are the warning's mod-log post,
+	// once Discord took it (nil before, or without a mod log).
+	ModLogChannelID *string `db:"modlog_channel_id"`
+	ModLogMessageID *string `db:"modlog_message_id"`
 }
 
 // Active reports whether the strike counts at time now.
 func (w Warning) Active(now time.Time) bool { return w.PardonedAt == nil && w.ExpiresAt.After(now) }
 
 const warningColumns = `id, guild_id, user_id, moderator_id, reason, severity, coalesce(case_number, 0) AS case_number,
-	interaction_id, created_at, expires_at, pardoned_at, pardoned_by, pardon_reason, dm_status`
+	interaction_id, created_at, expires_at, pardoned_at, pardoned_by, pardon_reason, dm_status,
+	modlog_channel_id, modlog_message_id`
 
 // runner is what the pool and a transaction both run statements with, for
 // reads that Store and Tx share.
@@ -178,4 +183,19 @@ func (s *Store) SetWarningDMStatus(ctx context.Context, guildID string, id int64
 		return fmt.Errorf("store DM status of warning %d: %w", id, err)
 	}
 	return nil
+}
+
+// SetWarningModLogPost records the mod-log post of a warning and returns
+// the warning as it is now, its dm_status included: a queued DM may have
+// settled while the post was made, and the post then needs the edit that
+// SettleWarningDM's caller could not make without it. ErrNotFound when
+// there is no such warning.
+func (s *Store) SetWarningModLogPost(ctx context.Context, guildID string, id int64, channelID, messageID string) (Warning, error) {
+	rows, _ := s.pool.Query(ctx, `UPDATE user_warnings SET modlog_channel_id = $3, modlog_message_id = $4
+		WHERE guild_id = $1 AND id = $2 RETURNING `+warningColumns, guildID, id, channelID, messageID)
+	w, err := one(pgx.CollectOneRow(rows, pgx.RowToStructByName[Warning]))
+	if err != nil {
+		return w, fmt.Errorf("record the mod-log post of warning %d: %w", id, err)
+	}
+	return w, nil
 }

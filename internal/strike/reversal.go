@@ -185,38 +185,44 @@ func (s *Service) ModLog(ctx context.Context, guildID string) (string, error) {
 }
 
 // post sends e to the guild's mod-log channel, if it has one, and reports
-// whether it was posted. A failure is logged: the mod log never blocks
-// moderation.
-func (s *Service) post(ctx context.Context, guildID string, e LogEntry) bool {
+// whether it was posted, and where (the message id is "" while the post is
+// queued). A failure is logged: the mod log never blocks moderation.
+func (s *Service) post(ctx context.Context, guildID string, e LogEntry) (posted, bool) {
 	ch, err := s.ModLog(ctx, guildID)
 	if err == nil && ch == "" {
-		return false
+		return posted{}, false
 	}
+	var id string
 	if err == nil {
 		e.ChannelID = ch
-		err = s.fx.PostModLog(ctx, e)
+		id, err = s.fx.PostModLog(ctx, e)
 	}
 	if errors.Is(err, ErrQueued) {
 		s.log.Warn("Mod-log post queued: Discord did not take it now", "guildId", guildID, "error", err)
-		return true
+		return posted{channelID: ch}, true
 	}
 	if err != nil {
 		s.log.Warn("Mod-log post failed", "guildId", guildID, "error", err)
-		return false
+		return posted{}, false
 	}
-	return true
+	return posted{channelID: ch, messageID: id}, true
 }
 
 // postWarning posts the warning to the mod log, with a Confirm ban button
-// for a ban the moderator could not give. It reports whether the post was
-// made.
+// for a ban the moderator could not give, and keeps the post with the
+// warning. It reports whether the post was made.
 func (s *Service) postWarning(ctx context.Context, req WarnRequest, res WarnResult) bool {
-	e := LogEntry{Kind: LogWarning, MemberID: req.UserID, ModeratorID: req.ModeratorID, Case: res.Warning.CaseNumber,
+	e := LogEntry{Kind: LogWarning, GuildID: req.GuildID, WarningID: res.Warning.ID, MemberID: req.UserID,
+		ModeratorID: req.ModeratorID, Case: res.Warning.CaseNumber,
 		Reason: req.Reason, Severity: req.Severity, Total: res.Total, Top: s.ladder.Top(), Action: res.Action,
 		SafeMode: res.SafeMode, MissingPermission: res.MissingPermission, Failure: res.Failure, DMStatus: res.DMStatus,
 		Severe: res.Action != ActionWarning}
 	if res.MissingPermission != "" && res.Action == ActionBan {
 		e.ConfirmBan = &BanConfirmation{GuildID: req.GuildID, UserID: req.UserID, Case: res.Warning.CaseNumber, Total: res.Total}
 	}
-	return s.post(ctx, req.GuildID, e)
+	p, ok := s.post(ctx, req.GuildID, e)
+	if ok && p.messageID != "" {
+		s.keepPost(ctx, req.GuildID, res.Warning.ID, p, res.DMStatus)
+	}
+	return ok
 }

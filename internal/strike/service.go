@@ -40,6 +40,7 @@ type Store interface {
 	Warnings(ctx context.Context, guildID, userID string, limit int) ([]store.Warning, error)
 	CountActiveWarnings(ctx context.Context, guildID, userID string, now time.Time) (int, error)
 	SetWarningDMStatus(ctx context.Context, guildID string, id int64, status string) error
+	SetWarningModLogPost(ctx context.Context, guildID string, id int64, channelID, messageID string) (store.Warning, error)
 	InsertModeration(ctx context.Context, m store.ModerationAction) (int64, error)
 	FailModeration(ctx context.Context, guildID string, id int64, msg string) error
 	ModLog(ctx context.Context, guildID string) (string, error)
@@ -368,9 +369,10 @@ func dmOutcome(err error) DMStatus {
 // SettleDM records the final outcome of a warning DM that Discord did not
 // take at first and a job sent again (err nil: delivered; else refused
 // for good or given up): the warning's dm_status, as a direct send records
-// it, and an audit record (warning-dm) by the system. Only a pending status
-// changes, so that a job run twice records once. A warningID of 0 (not a
-// warning's DM) is ignored.
+// it, and an audit record (warning-dm) by the system; then the DM line of
+// the warning's mod-log post, if it has one yet (else keepPost does it).
+// Only a pending status changes, so that a job run twice records, and
+// edits, once. A warningID of 0 (not a warning's DM) is ignored.
 func (s *Service) SettleDM(ctx context.Context, guildID string, warningID int64, sendErr error) {
 	if warningID == 0 {
 		return
@@ -399,6 +401,9 @@ func (s *Service) SettleDM(ctx context.Context, guildID string, warningID int64,
 		s.log.Error("Could not store the queued DM outcome", "guildId", guildID, "warningId", warningID, "error", txErr)
 	default:
 		s.log.Info("Queued warning DM settled", "userId", w.UserID, "guildId", guildID, "caseNumber", w.CaseNumber, "dmStatus", string(status))
+		if w.ModLogChannelID != nil && w.ModLogMessageID != nil {
+			s.editPost(ctx, w, posted{channelID: *w.ModLogChannelID, messageID: *w.ModLogMessageID}, status)
+		}
 	}
 }
 

@@ -195,6 +195,11 @@ type DM struct {
 // facts. The Discord side words it and shows the members as mentions.
 type LogEntry struct {
 	ChannelID string
+	// GuildID and WarningID name the warning a warning's post reports
+	// (zero for other posts): a post queued for later records its message
+	// with the warning (Service.ModLogPosted).
+	GuildID   string
+	WarningID int64
 	Kind      LogKind
 	// MemberID is the member concerned; ModeratorID the staff member who
 	// warned, pardoned or lifted.
@@ -257,7 +262,12 @@ type Effects interface {
 	Untimeout(ctx context.Context, guildID, userID, auditReason string) error
 	Ban(ctx context.Context, guildID, userID, auditReason string) error
 	Unban(ctx context.Context, guildID, userID, auditReason string) error
-	PostModLog(ctx context.Context, e LogEntry) error
+	// PostModLog posts e and returns its message id ("" when the post was
+	// queued: ErrQueued).
+	PostModLog(ctx context.Context, e LogEntry) (messageID string, err error)
+	// EditModLogDM shows status on the DM line of a warning's post,
+	// leaving the rest of the post as it is.
+	EditModLogDM(ctx context.Context, channelID, messageID string, status DMStatus) error
 }
 
 // AuditReason builds an X-Audit-Log-Reason naming the moderator, the reason
