@@ -88,7 +88,7 @@ func (s *Server) routes() []*route {
 		{"GET", "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}", nil, false, s.webhookMessageGet},
 		{"PATCH", "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}", nil, false, s.webhookMessageEdit},
 		{"DELETE", "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}", nil, false, s.webhookMessageDelete},
-		{"GET", "/channels/{channel_id}", nil, true, s.getChannel},
+		{"GET", "/channels/{channel_id}", nil, true, s.getChannelSeen},
 		{"GET", "/channels/{channel_id}/messages", nil, true, s.listMessages},
 		{"POST", "/channels/{channel_id}/messages", nil, true, s.createMessage},
 		{"GET", "/channels/{channel_id}/messages/{message_id}", nil, true, s.getMessage},

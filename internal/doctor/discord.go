@@ -33,6 +33,11 @@ const staff = discordgo.PermissionAdministrator | discordgo.PermissionBanMembers
 // bot is in (GET /users/@me/guilds, or DISCORD_GUILD_ID alone), the bot's permissions and
 // its top role against every member's.
 func CheckDiscord(ctx context.Context, cfg *config.Config, logger *slog.Logger) []Result {
+	return checkDiscord(ctx, cfg, nil, logger)
+}
+
+// checkDiscord is CheckDiscord plus, with ml, each guild's mod-log channel.
+func checkDiscord(ctx context.Context, cfg *config.Config, ml modLogs, logger *slog.Logger) []Result {
 	r := &Report{}
 	const tokenCheck = "Discord token valid"
 	if cfg.DiscordToken == "" {
@@ -66,7 +71,7 @@ func CheckDiscord(ctx context.Context, cfg *config.Config, logger *slog.Logger) 
 		r.add(Warn, "guilds", "the bot is in no server", "invite the bot (OAuth2 URL generator: bot + applications.commands)")
 	}
 	for _, gid := range guilds {
-		checkGuild(ctx, r, s, gid, me.ID, cfg.ModerateMessages)
+		checkGuild(ctx, r, s, ml, gid, me.ID, cfg.ModerateMessages)
 	}
 	return r.Results
 }
@@ -108,7 +113,7 @@ func guildIDs(ctx context.Context, s *discordgo.Session, only string) ([]string,
 	}
 }
 
-func checkGuild(ctx context.Context, r *Report, s *discordgo.Session, gid, botID string, moderateMessages bool) {
+func checkGuild(ctx context.Context, r *Report, s *discordgo.Session, ml modLogs, gid, botID string, moderateMessages bool) {
 	g, err := s.Guild(gid, discordgo.WithContext(ctx))
 	if err != nil {
 		r.add(Fail, "guild "+gid, err.Error(), "check the bot is still in the server")
@@ -164,6 +169,7 @@ func checkGuild(ctx context.Context, r *Report, s *discordgo.Session, gid, botID
 	checkAutoModPermission(r, name, botPerms, botRole)
 	checkMessagePermission(r, name, moderateMessages, botPerms, botRole)
 	checkAntiNuke(r, name, botPerms, botTop, botRole, roles)
+	checkModLog(ctx, r, s, ml, name, g, roles, bot, botRole)
 	var missing, fixes []string
 	for _, n := range needed {
 		if botPerms&n.bit == 0 {

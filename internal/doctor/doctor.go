@@ -1,10 +1,11 @@
 // Package doctor is the preflight before each rollout step: it checks the
 // configuration against APP_ENV, the database, the migrations, pg_dump, the
 // backup directory, the Discord token and, in every guild, the permissions
-// and role position that timeouts and bans need. With Enforcement it is the
-// gate before SECOPS_ENFORCE_MODERATION=true: the safe-mode soak, the last
-// smoke run, warning DM delivery, the dry-run record and the appeal process,
-// plus the list of what only a person can confirm.
+// and role position that timeouts and bans need and the bot's permissions in
+// its mod-log channel. With Enforcement it is the gate before
+// SECOPS_ENFORCE_MODERATION=true: the safe-mode soak, the last smoke run,
+// warning DM delivery, the dry-run record and the appeal process, plus the
+// list of what only a person can confirm.
 package doctor
 
 import (
@@ -133,7 +134,11 @@ func Run(ctx context.Context, o Options) *Report {
 	checkBackupDir(ctx, r, cfg, db)
 	checkSigningKey(ctx, r, cfg, db)
 	if !o.SkipDiscord {
-		r.Results = append(r.Results, CheckDiscord(ctx, cfg, o.Logger)...)
+		var ml modLogs
+		if db != nil {
+			ml = db
+		}
+		r.Results = append(r.Results, checkDiscord(ctx, cfg, ml, o.Logger)...)
 	}
 	if o.Enforcement {
 		checkEnforcement(ctx, r, cfg, db, o)
