@@ -98,7 +98,7 @@ func (g *gateway) init(n int, heartbeat time.Duration) {
 
 // dispatch sends an op 0 event to the shard's session, or keeps it until one identifies.
 func (g *gateway) dispatch(s *Server, shardID int, name string, data any) {
-	raw, err := json.Marshal(data)
+	raw, err := json.Marshal(wire(data))
 	if err != nil {
 		panic(fmt.Sprintf("discordsim: marshal %s: %v", name, err))
 	}

@@ -337,7 +337,7 @@ func (c *reqCtx) json(status int, v any) {
 	c.w.Header().Set("Content-Type", "application/json")
 	c.w.WriteHeader(status)
 	if v != nil {
-		_ = json.NewEncoder(c.w).Encode(v)
+		_ = json.NewEncoder(c.w).Encode(wire(v))
 	}
 }
 
