@@ -12,7 +12,6 @@ import (
 	"github.com/embodied-community/embodied/internal/middleware/auditlog"
 	"github.com/embodied-community/embodied/internal/middleware/permission"
 	"github.com/embodied-community/embodied/internal/privacy"
-	"github.com/embodied-community/embodied/internal/store"
 	"github.com/embodied-community/embodied/internal/view"
 )
 
@@ -253,17 +252,9 @@ func levelOf(d Deps, u middleware.User) middleware.Level {
 // deliverExport exports subj and attaches the file, gzip'd when over the
 // interaction's upload limit, or says where it is kept when even that is
 // too large. staffView says whether the caller may be told the server path.
-// ExportWait bounds each database call of an export: a deferred
-// command's reads of a member's whole history, not an answer within
-// Discord's 3 seconds (middleware.DatabaseWait), and still short of a
-// database that does not answer at all.
-const ExportWait = 30 * time.Second
-
 func deliverExport(ctx context.Context, d Deps, in *middleware.Interaction, subj privacy.Subject, staffView bool) error {
 	limit := min(in.AttachmentSizeLimit, MaxAttachment)
-	// The command is deferred: Discord keeps its token for 15 minutes, so
-	// reading a large export may take longer than an answer's wait.
-	f, err := d.Privacy.Export(store.WithWait(ctx, ExportWait), subj, limit)
+	f, err := d.Privacy.Export(ctx, subj, limit)
 	if err != nil {
 		return err
 	}

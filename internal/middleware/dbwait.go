@@ -13,6 +13,13 @@ import (
 // initial response, and far above a healthy query.
 const DatabaseWait = 1500 * time.Millisecond
 
+// DeferredDatabaseWait replaces DatabaseWait once a command has deferred
+// (Spec.Defer): Discord keeps a deferred interaction's token for 15
+// minutes, so its database calls (an export's reads of a member's whole
+// history, a status's counts) may wait longer on a slow database, and still
+// give up well before that on one that does not answer.
+const DeferredDatabaseWait = 30 * time.Second
+
 // MsgDatabaseUnavailable answers an interaction that needed the database
 // while it could not be reached or did not answer within DatabaseWait.
 const MsgDatabaseUnavailable = "⚠️ The bot cannot reach its database right now. Try again in a minute."

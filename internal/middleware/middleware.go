@@ -278,7 +278,8 @@ type Responder interface {
 type Handler func(ctx context.Context, in *Interaction) error
 
 // Dispatch runs the interaction's declared handler: the command's, after
-// acknowledging at once when its Spec says Defer, or the component's. It is
+// acknowledging at once when its Spec says Defer (its database calls then
+// wait up to DeferredDatabaseWait), or the component's. It is
 // the innermost handler of the chain.
 func Dispatch(ctx context.Context, in *Interaction) error {
 	switch {
@@ -287,6 +288,7 @@ func Dispatch(ctx context.Context, in *Interaction) error {
 			if err := in.Reply.Defer(ctx, in.Policy.Ephemeral); err != nil {
 				return fmt.Errorf("defer: %w", err)
 			}
+			ctx = store.WithWait(ctx, DeferredDatabaseWait)
 		}
 		return in.Spec.Handle(ctx, in)
 	case in.Component != nil:
