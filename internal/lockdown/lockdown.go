@@ -117,9 +117,10 @@ type Store interface {
 	Lockdowns(ctx context.Context, guildID string) ([]store.Lockdown, error)
 	DueLockdowns(ctx context.Context, now time.Time) ([]store.Lockdown, error)
 	ForgetLockdown(ctx context.Context, guildID, channelID string) error
-	// LockdownLock serialises a guild's locks and unlocks across
-	// processes until release.
-	LockdownLock(ctx context.Context, guildID string) (release func(), err error)
+	// GuildLock serialises a guild's locks and unlocks (what is
+	// "lockdown") across processes: the timed lift and an admin's command
+	// never interleave, whichever processes run them.
+	GuildLock(ctx context.Context, what, guildID string) (release func(), err error)
 }
 
 var _ Store = (*store.Store)(nil)
@@ -242,7 +243,7 @@ func (s *Service) guildLock(ctx context.Context, guildID string) (func(), error)
 	}
 	s.mu.Unlock()
 	m.Lock()
-	release, err := s.db.LockdownLock(ctx, guildID)
+	release, err := s.db.GuildLock(ctx, "lockdown", guildID)
 	if err != nil {
 		m.Unlock()
 		return nil, err

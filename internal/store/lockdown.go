@@ -92,13 +92,6 @@ func (s *Store) ForgetLockdown(ctx context.Context, guildID, channelID string) e
 	return nil
 }
 
-// LockdownLock takes the guild's lockdown lock (GuildLock "lockdown"), so
-// that the locks and unlocks of one guild never interleave whichever
-// processes run them.
-func (s *Store) LockdownLock(ctx context.Context, guildID string) (release func(), err error) {
-	return s.GuildLock(ctx, "lockdown", guildID)
-}
-
 // GuildLock takes a guild's lock named what: a session advisory lock (key
 // hashtextextended(what||':'||guild, 30), as Tx.Lock names them) on a
 // connection of its own, held until release. It serialises one kind of
