@@ -13,7 +13,6 @@ import (
 	"github.com/bwmarrin/discordgo"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/embodied-community/embodied/internal/discordhttp"
 	"github.com/embodied-community/embodied/internal/discordsim"
 )
 
@@ -58,15 +57,12 @@ func TestAutoModRoutes(t *testing.T) {
 	t.Parallel()
 	sim := discordsim.NewTest(t, discordsim.Options{})
 	g := sim.SeedSandbox()
-	s, err := discordhttp.NewSession(sim.Token(), sim.URL(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := restSession(t, sim)
 	rule := &discordgo.AutoModerationRule{Name: "no grapes", EventType: 1, TriggerType: discordgo.AutoModerationEventTriggerKeyword,
 		TriggerMetadata: &discordgo.AutoModerationTriggerMetadata{KeywordFilter: []string{"grape*"}},
 		Actions:         []discordgo.AutoModerationAction{{Type: discordgo.AutoModerationRuleActionBlockMessage}}}
 
-	_, err = s.AutoModerationRuleCreate(g.ID, rule)
+	_, err := s.AutoModerationRuleCreate(g.ID, rule)
 	if code := restCode(err); code != discordsim.CodeMissingPermissions {
 		t.Fatalf("without MANAGE_GUILD: %v, want 50013", err)
 	}

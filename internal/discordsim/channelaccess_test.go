@@ -6,7 +6,6 @@ import (
 	"github.com/bwmarrin/discordgo"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/embodied-community/embodied/internal/discordhttp"
 	"github.com/embodied-community/embodied/internal/discordsim"
 )
 
@@ -16,10 +15,7 @@ func TestGetChannel(t *testing.T) {
 	t.Parallel()
 	sim := discordsim.NewTest(t, discordsim.Options{})
 	g := sim.SeedSandbox()
-	s, err := discordhttp.NewSession(sim.Token(), sim.URL(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := restSession(t, sim)
 	deny := discordgo.PermissionOverwrite{ID: g.BotRole().ID, Type: discordgo.PermissionOverwriteTypeRole, Deny: discordgo.PermissionReadMessageHistory}
 	visible := g.AddChannelOfType("mod-log", discordsim.ChannelText, deny)
 	hidden := g.AddChannelOfType("hidden", discordsim.ChannelText,

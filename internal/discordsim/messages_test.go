@@ -13,7 +13,6 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/gorilla/websocket"
 
-	"github.com/embodied-community/embodied/internal/discordhttp"
 	"github.com/embodied-community/embodied/internal/discordsim"
 )
 
@@ -128,13 +127,10 @@ func TestGatewayDisallowedIntent(t *testing.T) {
 	none := discordgo.Intent(0)
 	sim := discordsim.NewTest(t, discordsim.Options{PrivilegedIntents: &none})
 	sim.SeedSandbox()
-	s, err := discordhttp.NewSession(sim.Token(), sim.URL(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := restSession(t, sim)
 	s.ShouldReconnectOnError = false // closed right after opening: no heartbeat-failure reconnect
 	s.Identify.Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMessages | discordgo.IntentsMessageContent
-	err = s.Open()
+	err := s.Open()
 	var ce *websocket.CloseError
 	if !errors.As(err, &ce) {
 		t.Fatalf("Open = %v, want a close error", err)

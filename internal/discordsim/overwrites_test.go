@@ -6,7 +6,6 @@ import (
 	"github.com/bwmarrin/discordgo"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/embodied-community/embodied/internal/discordhttp"
 	"github.com/embodied-community/embodied/internal/discordsim"
 )
 
@@ -18,10 +17,7 @@ func TestChannelOverwrites(t *testing.T) {
 	t.Parallel()
 	sim := discordsim.NewTest(t, discordsim.Options{})
 	g := sim.SeedSandbox()
-	s, err := discordhttp.NewSession(sim.Token(), sim.URL(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := restSession(t, sim)
 	const send = discordgo.PermissionSendMessages
 	const threads = discordgo.PermissionCreatePublicThreads
 	hidden := g.AddChannelOfType("hidden", discordsim.ChannelText,

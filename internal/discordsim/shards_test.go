@@ -11,7 +11,6 @@ import (
 	"github.com/bwmarrin/discordgo"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/embodied-community/embodied/internal/discordhttp"
 	"github.com/embodied-community/embodied/internal/discordsim"
 )
 
@@ -158,10 +157,7 @@ func TestGatewayBotSessionStartLimit(t *testing.T) {
 // reconnect, so that a refused identify stays refused.
 func newShardSession(t *testing.T, sim *discordsim.Server, shard, count int) *discordgo.Session {
 	t.Helper()
-	s, err := discordhttp.NewSession(sim.Token(), sim.URL(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := restSession(t, sim)
 	s.ShardID, s.ShardCount = shard, count
 	s.ShouldReconnectOnError = false
 	return s

@@ -67,10 +67,7 @@ func startBot(t *testing.T, sim *discordsim.Server, handle func(s *discordgo.Ses
 
 func startBotWith(t *testing.T, sim *discordsim.Server, handle func(s *discordgo.Session, i *discordgo.InteractionCreate), configure func(*discordgo.Session)) *bot {
 	t.Helper()
-	s, err := discordhttp.NewSession(sim.Token(), sim.URL(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := restSession(t, sim)
 	b := &bot{Session: s, seen: map[string]int{}}
 	s.AddHandler(func(s *discordgo.Session, i *discordgo.InteractionCreate) {
 		b.mu.Lock()
@@ -234,4 +231,15 @@ func TestListenAndServe(t *testing.T) {
 	if _, err := discordsim.New(discordsim.Options{Addr: "0.0.0.0:0"}); err == nil {
 		t.Error("non-loopback address accepted")
 	}
+}
+
+// restSession is a discordgo session with the bot's token, for REST calls
+// to sim (no gateway).
+func restSession(t *testing.T, sim *discordsim.Server) *discordgo.Session {
+	t.Helper()
+	s, err := discordhttp.NewSession(sim.Token(), sim.URL(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

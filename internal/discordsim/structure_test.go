@@ -7,7 +7,6 @@ import (
 	"github.com/bwmarrin/discordgo"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/embodied-community/embodied/internal/discordhttp"
 	"github.com/embodied-community/embodied/internal/discordsim"
 )
 
@@ -115,9 +114,6 @@ func TestBotCreatesStructure(t *testing.T) {
 func sandboxREST(t *testing.T) (*discordsim.Server, *discordsim.Guild, *discordgo.Session) {
 	t.Helper()
 	sim := discordsim.NewTest(t, discordsim.Options{})
-	s, err := discordhttp.NewSession(sim.Token(), sim.URL(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := restSession(t, sim)
 	return sim, sim.SeedSandbox(), s
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/bwmarrin/discordgo"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/embodied-community/embodied/internal/discordhttp"
 	"github.com/embodied-community/embodied/internal/discordsim"
 )
 
@@ -26,10 +25,7 @@ func TestUserGuildsPages(t *testing.T) {
 	if err := left.Owner().Kick(left.Bot().ID(), "bye"); err != nil {
 		t.Fatal(err)
 	}
-	s, err := discordhttp.NewSession(sim.Token(), sim.URL(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := restSession(t, sim)
 	ids := func(gs []*discordgo.UserGuild) []string {
 		var out []string
 		for _, g := range gs {
@@ -78,10 +74,7 @@ func TestUserGuildsPages(t *testing.T) {
 func TestUserGuildsRefusesBadQuery(t *testing.T) {
 	sim := discordsim.NewTest(t, discordsim.Options{})
 	sim.SeedSandbox()
-	s, err := discordhttp.NewSession(sim.Token(), sim.URL(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := restSession(t, sim)
 	get := func(query string) error {
 		_, err := s.Request("GET", discordgo.EndpointUserGuilds("@me")+"?"+query, nil)
 		return err
